@@ -1,0 +1,10 @@
+//! `discburn emu`.
+
+use crate::output::Output;
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args, _out: &Output) -> anyhow::Result<()> {
+    anyhow::bail!("`discburn emu` is not built yet")
+}

@@ -1,0 +1,8 @@
+//! One module per subcommand; each owns its clap `Args` and a `run` function.
+
+pub mod burn;
+pub mod drives;
+pub mod emu;
+pub mod extract;
+pub mod info;
+pub mod ls;

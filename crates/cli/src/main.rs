@@ -1,0 +1,53 @@
+//! `discburn`: master and burn multisession data discs and growable ISO images.
+#![forbid(unsafe_code)]
+
+mod cmd;
+mod output;
+
+use clap::{Parser, Subcommand};
+use output::Output;
+
+#[derive(Parser)]
+#[command(name = "discburn", version, about = "Master and burn multisession data discs and growable ISO 9660 images")]
+struct Cli {
+    /// Print JSON lines (events, then one result object) instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write a directory tree (and grafted files) as a new image or session.
+    Burn(cmd::burn::Args),
+    /// List the files of an image, medium or disc.
+    Ls(cmd::ls::Args),
+    /// Copy files out of an image, medium or disc.
+    Extract(cmd::extract::Args),
+    /// Describe an image, medium or disc: volume name, size, file systems, sessions.
+    Info(cmd::info::Args),
+    /// List the optical recorders attached to this machine.
+    Drives(cmd::drives::Args),
+    /// Create and inspect emulated media (`emu:PATH` targets).
+    Emu(cmd::emu::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let out = Output::new(cli.json);
+    out.init_logging();
+    let result = match cli.command {
+        Command::Burn(args) => cmd::burn::run(args, &out),
+        Command::Ls(args) => cmd::ls::run(args, &out),
+        Command::Extract(args) => cmd::extract::run(args, &out),
+        Command::Info(args) => cmd::info::run(args, &out),
+        Command::Drives(args) => cmd::drives::run(args, &out),
+        Command::Emu(args) => cmd::emu::run(args, &out),
+    };
+    if let Err(err) = result {
+        out.error(&err);
+        std::process::exit(1);
+    }
+}

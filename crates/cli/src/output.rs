@@ -1,0 +1,89 @@
+//! How the binary talks to its user: text on stdout, progress bars on a
+//! terminal's stderr, or JSON lines (`--json`): events, then one result object;
+//! errors are JSON objects too.
+
+use std::io::{IsTerminal, Write};
+
+use serde::Serialize;
+
+/// Output mode shared by every subcommand.
+pub struct Output {
+    pub json: bool,
+}
+
+impl Output {
+    pub fn new(json: bool) -> Self {
+        Output { json }
+    }
+
+    /// Logs go to stderr, filtered by `RUST_LOG` (default: warnings).
+    pub fn init_logging(&self) {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    }
+
+    /// Prints one JSON line for an event (only in JSON mode).
+    pub fn event<T: Serialize>(&self, event: &T) {
+        if self.json {
+            print_json_line(event);
+        }
+    }
+
+    /// Prints the final result: as one JSON line, or as text produced by `text`.
+    pub fn result<T: Serialize>(&self, result: &T, text: impl FnOnce() -> String) {
+        if self.json {
+            print_json_line(result);
+        } else {
+            let text = text();
+            if !text.is_empty() {
+                let mut stdout = std::io::stdout().lock();
+                let _ = stdout.write_all(text.as_bytes());
+                if !text.ends_with('\n') {
+                    let _ = stdout.write_all(b"\n");
+                }
+            }
+        }
+    }
+
+    /// Reports an error: a JSON object on stdout in JSON mode, else `discburn: error: ...` on stderr.
+    pub fn error(&self, err: &anyhow::Error) {
+        let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
+        if self.json {
+            print_json_line(&serde_json::json!({
+                "type": "error",
+                "message": chain.join(": "),
+                "causes": chain,
+            }));
+        } else {
+            eprintln!("discburn: error: {}", chain.join(": "));
+        }
+    }
+
+    /// A progress bar for `total` bytes, drawn on stderr only when it is a terminal
+    /// and JSON mode is off; hidden otherwise.
+    pub fn progress_bar(&self, total: u64, what: &str) -> indicatif::ProgressBar {
+        if self.json || !std::io::stderr().is_terminal() {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        let style = indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_message(what.to_string());
+        bar
+    }
+}
+
+fn print_json_line<T: Serialize>(value: &T) {
+    let mut stdout = std::io::stdout().lock();
+    if let Ok(line) = serde_json::to_string(value) {
+        let _ = writeln!(stdout, "{line}");
+    }
+}

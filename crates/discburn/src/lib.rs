@@ -1,0 +1,3 @@
+//! The discburn engine: open a target (image file, emulated recorder, real drive),
+//! inspect the media, write a session, report events.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! An emulated MMC recorder implementing [`mmc::Transport`].
+#![forbid(unsafe_code)]
