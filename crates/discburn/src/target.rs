@@ -1,0 +1,57 @@
+//! Targets: where a session is read from or written to. A target string names
+//! an image file (`out.iso`), an emulated recorder's medium (`emu:PATH`) or a
+//! real recorder (`/dev/srN`).
+
+use std::path::PathBuf;
+
+use fsimage::SectorSource;
+
+/// What a target string names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetKind {
+    /// A plain (growable) ISO image file.
+    ImageFile(PathBuf),
+    /// A medium file of the emulated recorder (`emu:PATH`).
+    Emulated(PathBuf),
+    /// A real recorder through Linux SG_IO (`/dev/srN`, `/dev/sgN`).
+    Drive(PathBuf),
+}
+
+impl TargetKind {
+    /// Classifies a target string: `emu:` prefix, a device node under `/dev/`, else a file.
+    pub fn parse(target: &str) -> TargetKind {
+        if let Some(path) = target.strip_prefix("emu:") {
+            TargetKind::Emulated(PathBuf::from(path))
+        } else if target.starts_with("/dev/") {
+            TargetKind::Drive(PathBuf::from(target))
+        } else {
+            TargetKind::ImageFile(PathBuf::from(target))
+        }
+    }
+}
+
+/// Errors of the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot open {path}: {source}")]
+    Open { path: String, source: std::io::Error },
+    #[error("{target}: {message}")]
+    Unsupported { target: String, message: String },
+}
+
+/// Opens a target for reading its sectors (for `ls`, `extract`, `info`, import).
+pub fn open_read_source(target: &str) -> Result<Box<dyn SectorSource>, Error> {
+    match TargetKind::parse(target) {
+        TargetKind::ImageFile(path) => {
+            let file = std::fs::File::open(&path)
+                .map_err(|source| Error::Open { path: path.display().to_string(), source })?;
+            let source = fsimage::FileSectorSource::new(std::io::BufReader::new(file))
+                .map_err(|source| Error::Open { path: path.display().to_string(), source })?;
+            Ok(Box::new(source))
+        }
+        TargetKind::Emulated(_) | TargetKind::Drive(_) => Err(Error::Unsupported {
+            target: target.to_string(),
+            message: "reading emulated media and drives is not built yet".to_string(),
+        }),
+    }
+}
