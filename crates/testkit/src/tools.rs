@@ -1,0 +1,160 @@
+//! Running external programs from tests.
+
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// What a finished command printed and how it exited.
+#[derive(Debug, Clone)]
+pub struct CmdOutput {
+    /// The command line, for messages.
+    pub command: String,
+    /// Exit code, or `None` when killed by a signal.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    /// Raw stdout, for binary or non-UTF-8 output.
+    pub stdout_bytes: Vec<u8>,
+}
+
+impl CmdOutput {
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+impl std::fmt::Display for CmdOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const MAX: usize = 4000;
+        let cut = |s: &str| {
+            if s.len() > MAX {
+                format!(
+                    "{}... ({} bytes)",
+                    &s[..s.floor_char_boundary_compat(MAX)],
+                    s.len()
+                )
+            } else {
+                s.to_string()
+            }
+        };
+        write!(
+            f,
+            "`{}` exited with {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.command,
+            self.code,
+            cut(&self.stdout),
+            cut(&self.stderr)
+        )
+    }
+}
+
+trait FloorCharBoundary {
+    fn floor_char_boundary_compat(&self, at: usize) -> usize;
+}
+
+impl FloorCharBoundary for str {
+    fn floor_char_boundary_compat(&self, mut at: usize) -> usize {
+        while at > 0 && !self.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    }
+}
+
+/// Runs `cmd` to completion (stdin closed) and captures its output. Failing to
+/// start it at all is a panic (the test cannot go on).
+#[track_caller]
+pub fn run(cmd: &mut Command) -> CmdOutput {
+    let command = format!(
+        "{} {}",
+        cmd.get_program().to_string_lossy(),
+        cmd.get_args()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `{command}`: {e}"));
+    CmdOutput {
+        command,
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        stdout_bytes: out.stdout,
+    }
+}
+
+/// Runs `cmd` and panics with its output unless it exits with 0.
+#[track_caller]
+pub fn run_ok(cmd: &mut Command) -> CmdOutput {
+    let out = run(cmd);
+    assert!(out.success(), "{out}");
+    out
+}
+
+/// True when `program` is found on `PATH` (or is an existing path).
+pub fn tool_available(program: &str) -> bool {
+    if program.contains('/') {
+        return Path::new(program).exists();
+    }
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+        .unwrap_or(false)
+}
+
+/// For tests that need an external tool: true when `program` is present. When it
+/// is absent, prints a skip message and returns false, unless the `CI`
+/// environment variable is set, in which case it panics (CI must have every tool).
+#[track_caller]
+pub fn require_tool(program: &str) -> bool {
+    if tool_available(program) {
+        return true;
+    }
+    if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
+        panic!("required tool `{program}` is not installed (CI is set, so this is a failure; see .ci/install-deps)");
+    }
+    eprintln!("SKIPPED: `{program}` is not installed (set CI=1 to make this a failure)");
+    false
+}
+
+/// True when the Python module `module` can be imported by `python3`.
+pub fn python_module_available(module: &str) -> bool {
+    tool_available("python3")
+        && Command::new("python3")
+            .args(["-c", &format!("import {module}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+}
+
+/// Like [`require_tool`] for a Python module.
+#[track_caller]
+pub fn require_python_module(module: &str) -> bool {
+    if python_module_available(module) {
+        return true;
+    }
+    if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
+        panic!(
+            "required Python module `{module}` is not installed (CI is set, so this is a failure)"
+        );
+    }
+    eprintln!(
+        "SKIPPED: Python module `{module}` is not installed (set CI=1 to make this a failure)"
+    );
+    false
+}
+
+/// A `Command` for `program` with `args`, for brevity in tests.
+pub fn cmd<I, S>(program: &str, args: I) -> Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut c = Command::new(program);
+    c.args(args);
+    c
+}

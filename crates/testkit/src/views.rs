@@ -1,0 +1,74 @@
+//! What particular readers can show of a tree.
+
+/// Longest Joliet name in UCS-2 units that readers accept (the `-joliet-long`
+/// limit of genisoimage and xorriso: 103 units; the Joliet spec's own limit is 64).
+pub const JOLIET_MAX_UNITS: usize = 103;
+
+/// True when a Joliet directory record can hold `name` exactly: every character
+/// in the BMP (UCS-2 has no surrogate pairs), at most [`JOLIET_MAX_UNITS`] units,
+/// and none of the characters Joliet forbids (U+0000–U+001F, `*`, `/`, `:`, `;`,
+/// `?`, `\`).
+pub fn joliet_can_hold(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= JOLIET_MAX_UNITS
+        && name.chars().all(|c| {
+            (c as u32) < 0x1_0000
+                && (c as u32) >= 0x20
+                && !matches!(c, '*' | '/' | ':' | ';' | '?' | '\\')
+        })
+}
+
+/// True when every component of a `/`-separated relative path is
+/// [`joliet_can_hold`].
+pub fn joliet_path_can_hold(path: &str) -> bool {
+    path.split('/').all(joliet_can_hold)
+}
+
+/// Whether 7-Zip (`7zz x`) extracts a Rock Ridge symlink at `path` (relative to
+/// the image root, `/`-separated) with `target` as a symlink. 7-Zip refuses
+/// ("Dangerous link path was ignored", exit code 2) absolute targets and
+/// relative targets that climb above the extraction root; it keeps the others.
+pub fn sevenzip_symlink_is_kept(path: &str, target: &str) -> bool {
+    if target.starts_with('/') {
+        return false;
+    }
+    // Depth of the link's directory below the root, then walk the target.
+    let mut depth: i64 = path.split('/').count() as i64 - 1;
+    for component in target.split('/') {
+        match component {
+            "" | "." => {}
+            ".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => depth += 1,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joliet_limits() {
+        assert!(joliet_can_hold("caf\u{e9}.txt"));
+        assert!(!joliet_can_hold("emoji_\u{1f600}"));
+        assert!(joliet_can_hold(&"a".repeat(103)));
+        assert!(!joliet_can_hold(&"a".repeat(104)));
+        assert!(!joliet_can_hold("semi;colon"));
+        assert!(joliet_path_can_hold("a/b/c"));
+        assert!(!joliet_path_can_hold("a/\u{1f600}/c"));
+    }
+
+    #[test]
+    fn sevenzip_symlinks() {
+        assert!(sevenzip_symlink_is_kept("links/rel", "target.txt"));
+        assert!(sevenzip_symlink_is_kept("links/up", "../sizes/size_1"));
+        assert!(!sevenzip_symlink_is_kept("links/abs", "/etc/hostname"));
+        assert!(!sevenzip_symlink_is_kept("links/up", "../../x"));
+    }
+}
