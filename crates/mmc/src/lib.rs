@@ -1,8 +1,96 @@
 //! SCSI MMC as data: CDB builders, response and sense parsers (no I/O), the
-//! [`Transport`] trait that carries a command to a device, and the Linux SG_IO
-//! transport (the only module with `unsafe`).
+//! [`Transport`] trait that carries a command to a device, the command helpers
+//! that apply the data-in, retry and polling rules over any transport, and the
+//! Linux SG_IO transport (the only module with `unsafe`).
+//!
+//! Layout follows smoltcp's `wire`: each structure has a plain struct with
+//! `parse` (bytes → struct) and `emit` (struct → bytes); CDBs have `to_cdb` and
+//! `parse`. The byte layouts are those of `shared/reference/mmc.md`, cited by
+//! section in each type's documentation.
 #![deny(unsafe_code)]
 
+/// Declares a fieldless enum over a numeric code with an `Other` catch-all and
+/// lossless conversions both ways.
+macro_rules! code_enum {
+    ($(#[$meta:meta])* $name:ident : $repr:ty { $($(#[$vmeta:meta])* $variant:ident = $value:expr),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+            /// A value this crate has no name for.
+            Other($repr),
+        }
+
+        impl From<$repr> for $name {
+            fn from(value: $repr) -> Self {
+                match value {
+                    $($value => $name::$variant,)*
+                    other => $name::Other(other),
+                }
+            }
+        }
+
+        impl From<$name> for $repr {
+            fn from(value: $name) -> $repr {
+                match value {
+                    $($name::$variant => $value,)*
+                    $name::Other(other) => other,
+                }
+            }
+        }
+    };
+}
+
+mod bytes;
+pub mod cdb;
+pub mod config;
+pub mod disc;
+pub mod enumerate;
+pub mod exec;
+pub mod format;
+pub mod inquiry;
+pub mod mode;
+pub mod ops;
+pub mod profile;
+pub mod sense;
+#[cfg(target_os = "linux")]
+pub mod sgio;
+pub mod speed;
+pub mod toc;
 pub mod transport;
 
+pub use cdb::{Cdb, CdbError, Command};
+pub use exec::{MmcError, SenseError};
+pub use profile::Profile;
+pub use sense::{Sense, SenseKey};
 pub use transport::{CommandOutcome, DataDirection, ScsiStatus, Transport, TransportError};
+
+/// Response bytes that cannot be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("{what}: {len} bytes, need at least {need}")]
+    Short {
+        what: &'static str,
+        len: usize,
+        need: usize,
+    },
+    #[error("{what}: {why}")]
+    Invalid {
+        what: &'static str,
+        why: &'static str,
+    },
+}
+
+impl ParseError {
+    pub(crate) fn need(what: &'static str, b: &[u8], need: usize) -> Result<(), ParseError> {
+        if b.len() < need {
+            Err(ParseError::Short {
+                what,
+                len: b.len(),
+                need,
+            })
+        } else {
+            Ok(())
+        }
+    }
+}

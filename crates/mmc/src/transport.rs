@@ -76,12 +76,20 @@ pub struct CommandOutcome {
 impl CommandOutcome {
     /// A GOOD outcome with the given residual.
     pub fn good(residual: usize) -> Self {
-        CommandOutcome { status: ScsiStatus::Good, sense: Vec::new(), residual }
+        CommandOutcome {
+            status: ScsiStatus::Good,
+            sense: Vec::new(),
+            residual,
+        }
     }
 
     /// A CHECK CONDITION outcome carrying the given sense bytes.
     pub fn check_condition(sense: Vec<u8>, residual: usize) -> Self {
-        CommandOutcome { status: ScsiStatus::CheckCondition, sense, residual }
+        CommandOutcome {
+            status: ScsiStatus::CheckCondition,
+            sense,
+            residual,
+        }
     }
 }
 
@@ -90,11 +98,22 @@ impl CommandOutcome {
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
     #[error("cannot reach the device {device}: {source}")]
-    Os { device: String, source: std::io::Error },
+    Os {
+        device: String,
+        source: std::io::Error,
+    },
     #[error("command {opcode:#04x} to {device} timed out after {timeout:?}")]
-    Timeout { device: String, opcode: u8, timeout: Duration },
+    Timeout {
+        device: String,
+        opcode: u8,
+        timeout: Duration,
+    },
     #[error("transport error on {device}: host status {host_status:#x}, driver status {driver_status:#x}")]
-    Host { device: String, host_status: u16, driver_status: u16 },
+    Host {
+        device: String,
+        host_status: u16,
+        driver_status: u16,
+    },
     #[error("the medium or drive {device} is gone")]
     NoDevice { device: String },
     #[error("invalid command: {0}")]
