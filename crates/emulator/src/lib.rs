@@ -1,2 +1,75 @@
-//! An emulated MMC recorder implementing [`mmc::Transport`].
+//! An emulated MMC recorder: [`Recorder`] implements [`mmc::Transport`] and
+//! answers the commands of a real CD/DVD/BD recorder (mmc.md §2) for the
+//! profiles CD-R, CD-RW, DVD-R, DVD-RW (sequential and restricted overwrite),
+//! DVD+R, DVD+R DL, DVD+RW, BD-R (SRM) and BD-RE, with sessions, tracks, the
+//! invisible track, real next-writable-address gaps, closing, blanking,
+//! formatting, unit attentions, Immed operations that report progress, fault
+//! injection ([`fault`]) and the sense codes real drives return (mmc.md §6).
+//!
+//! # The medium on disk
+//!
+//! A medium named `PATH` (the target `emu:PATH`) is two files:
+//!
+//! * `PATH` — the **data file**: the medium's user data as raw 2048-byte
+//!   blocks, block *n* at byte offset `n * 2048`. It is created sparse with
+//!   the medium's capacity as its length, so a blank 25 GB BD-R costs nothing;
+//!   blocks never written are holes and read as zeros. A single-session
+//!   medium's data file is therefore also a plain ISO image.
+//! * `PATH.state.json` — the **state file**: JSON of [`MediumState`]
+//!   (`format` = `"discburn-emulated-medium"`, `version` = 1, `media`,
+//!   `capacity`, `tracks` with number/session/start/written/reserved/
+//!   closed_size/track and data mode, closed `sessions` with their lead-out
+//!   and next-session start, `finalized`, DVD-RW `incremental_allowed` and
+//!   `restricted_overwrite`, `formatted_blocks`, `bg_format`). The state
+//!   decides what is recorded: a block beyond a track's recorded length does
+//!   not exist even if the data file holds bytes there.
+//!
+//! **Crash safety.** The state file is only ever replaced whole: the new
+//! state is written to `PATH.state.json.tmp`, fsynced, renamed over
+//! `PATH.state.json`, and the directory is fsynced. Before that, the data file
+//! is fsynced, so a saved state never names blocks that are not on disk. A
+//! crash therefore leaves the old state or the new, never a mix. The state is
+//! saved at SYNCHRONIZE CACHE, CLOSE TRACK/SESSION, RESERVE TRACK, BLANK,
+//! FORMAT UNIT, eject, and when the recorder is dropped; WRITE only changes
+//! the in-memory state, as a drive's buffer does, so a power loss (or a
+//! [`Recorder::crash`]) forgets writes made after the last sync.
+//!
+//! The drive itself (mode page 05h, locks, unit attentions, busy state) is
+//! not stored: each [`Recorder::open`] is a fresh drive with the medium just
+//! loaded (unit attention 6/28/00 pending).
+//!
+//! Mode page 05h, READ TRACK INFORMATION of overwritable media and the sizes
+//! of DVD+R/BD-R session gaps follow what mmc.md reports of real drives; where
+//! the sources are silent, the emulator's choice is documented at the item
+//! ([`MediaType::session_gap`]).
 #![forbid(unsafe_code)]
+
+pub mod fault;
+pub mod media;
+mod recorder;
+pub mod sense;
+pub mod state;
+mod store;
+
+use std::path::PathBuf;
+
+pub use fault::{Fault, Trigger, FAULTS_ENV};
+pub use media::{profile_name, MediaType};
+pub use recorder::{summarize, MediumSummary, Recorder, SessionSummary, DEFAULT_IMMED_POLLS};
+pub use state::{DiscStatus, MediumState, SessionState, TrackView};
+pub use store::{load_state, state_path, BLOCK_BYTES};
+
+/// Errors of the emulator (opening, creating and saving media).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path} already exists; refusing to overwrite a medium")]
+    Exists { path: PathBuf },
+    #[error("{path}: invalid medium state: {message}")]
+    BadState { path: PathBuf, message: String },
+    #[error("capacity of {capacity} blocks is out of range (1024 to 2^31 blocks)")]
+    BadCapacity { capacity: u64 },
+    #[error("invalid {}: {message}", fault::FAULTS_ENV)]
+    BadFaults { message: String },
+}

@@ -1,0 +1,217 @@
+//! Media types the emulator can hold, their MMC profiles (mmc.md §3), default
+//! capacities and the gaps a real drive leaves when a track or session closes.
+
+use serde::{Deserialize, Serialize};
+
+/// Profile numbers reported in GET CONFIGURATION bytes 6-7 (MMC-5 5.4, mmc.md §3).
+pub mod profile {
+    pub const CD_ROM: u16 = 0x0008;
+    pub const CD_R: u16 = 0x0009;
+    pub const CD_RW: u16 = 0x000A;
+    pub const DVD_ROM: u16 = 0x0010;
+    pub const DVD_R: u16 = 0x0011;
+    pub const DVD_RW_RESTRICTED_OVERWRITE: u16 = 0x0013;
+    pub const DVD_RW_SEQUENTIAL: u16 = 0x0014;
+    pub const DVD_PLUS_RW: u16 = 0x001A;
+    pub const DVD_PLUS_R: u16 = 0x001B;
+    pub const DVD_PLUS_R_DL: u16 = 0x002B;
+    pub const BD_ROM: u16 = 0x0040;
+    pub const BD_R_SRM: u16 = 0x0041;
+    pub const BD_RE: u16 = 0x0043;
+}
+
+/// A physical medium the emulated recorder can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MediaType {
+    #[serde(rename = "cd-r")]
+    CdR,
+    #[serde(rename = "cd-rw")]
+    CdRw,
+    #[serde(rename = "dvd-r")]
+    DvdR,
+    /// DVD-RW; sequential (0014h) or restricted overwrite (0013h) depending on its format.
+    #[serde(rename = "dvd-rw")]
+    DvdRw,
+    #[serde(rename = "dvd+r")]
+    DvdPlusR,
+    #[serde(rename = "dvd+r-dl")]
+    DvdPlusRDl,
+    #[serde(rename = "dvd+rw")]
+    DvdPlusRw,
+    /// BD-R in Sequential Recording Mode (0041h), without pseudo-overwrite.
+    #[serde(rename = "bd-r")]
+    BdR,
+    #[serde(rename = "bd-re")]
+    BdRe,
+}
+
+/// Block granularity of the medium family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Cd,
+    Dvd,
+    Bd,
+}
+
+impl MediaType {
+    /// Every media type, in the order `discburn emu create --help` lists them.
+    pub const ALL: [MediaType; 9] = [
+        MediaType::CdR,
+        MediaType::CdRw,
+        MediaType::DvdR,
+        MediaType::DvdRw,
+        MediaType::DvdPlusR,
+        MediaType::DvdPlusRDl,
+        MediaType::DvdPlusRw,
+        MediaType::BdR,
+        MediaType::BdRe,
+    ];
+
+    /// The name used on the command line and in the medium file (`cd-r`, `dvd+r-dl`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            MediaType::CdR => "cd-r",
+            MediaType::CdRw => "cd-rw",
+            MediaType::DvdR => "dvd-r",
+            MediaType::DvdRw => "dvd-rw",
+            MediaType::DvdPlusR => "dvd+r",
+            MediaType::DvdPlusRDl => "dvd+r-dl",
+            MediaType::DvdPlusRw => "dvd+rw",
+            MediaType::BdR => "bd-r",
+            MediaType::BdRe => "bd-re",
+        }
+    }
+
+    /// Parses a name as [`MediaType::name`] prints it (case-insensitive).
+    pub fn from_name(name: &str) -> Option<MediaType> {
+        let lower = name.to_ascii_lowercase();
+        MediaType::ALL.into_iter().find(|m| m.name() == lower)
+    }
+
+    pub fn family(self) -> Family {
+        match self {
+            MediaType::CdR | MediaType::CdRw => Family::Cd,
+            MediaType::DvdR
+            | MediaType::DvdRw
+            | MediaType::DvdPlusR
+            | MediaType::DvdPlusRDl
+            | MediaType::DvdPlusRw => Family::Dvd,
+            MediaType::BdR | MediaType::BdRe => Family::Bd,
+        }
+    }
+
+    /// Default capacity in 2048-byte blocks (the user-data area a blank medium offers).
+    ///
+    /// Sources: CD-R/RW 80 min, ATIP last possible lead-out 79:59:74 = LBA 359 849
+    /// (mmc.md §3); DVD-R 2 298 496 and DVD-RW 2 297 888 (mmc.md §3, as drives report
+    /// them in READ TRACK INFORMATION free blocks of a blank 4.7 GB disc); DVD+R/+RW
+    /// 2 295 104 and DVD+R DL 4 173 824 (mmc.md §3, ADIP capacity); BD-R/BD-RE 25 GB
+    /// 12 219 392 (mmc.md §3; BD-RE formats to 11 826 176 with default spares).
+    pub fn default_capacity(self) -> u64 {
+        match self {
+            MediaType::CdR | MediaType::CdRw => 359_849,
+            MediaType::DvdR => 2_298_496,
+            MediaType::DvdRw => 2_297_888,
+            MediaType::DvdPlusR | MediaType::DvdPlusRw => 2_295_104,
+            MediaType::DvdPlusRDl => 4_173_824,
+            MediaType::BdR | MediaType::BdRe => 12_219_392,
+        }
+    }
+
+    /// Rewritable media (disc information "erasable" bit).
+    pub fn erasable(self) -> bool {
+        matches!(self, MediaType::CdRw | MediaType::DvdRw | MediaType::DvdPlusRw | MediaType::BdRe)
+    }
+
+    /// Write unit in blocks: writes on DVD+R and BD-R must come in whole ECC
+    /// blocks / clusters (mmc.md §8); tracks are padded to this unit at close.
+    pub fn write_unit(self) -> u64 {
+        match self.family() {
+            Family::Cd => 1,
+            Family::Dvd => 16,
+            Family::Bd => 32,
+        }
+    }
+
+    /// Gap (blocks) between the end of a closed session's data and the start of
+    /// the next session, for session `closed_session` (1-based) just closed.
+    ///
+    /// CD: lead-out + lead-in + pre-gap = 6750 + 4500 + 150 = 11 400 after session 1,
+    /// 2250 + 4500 + 150 = 6900 after later ones, counted from the lead-out start
+    /// (multisession.md §3.1). DVD-R/-RW border zones: libisoburn reports about
+    /// 38 100 blocks after the first session; later borders ~32 MiB (multisession.md
+    /// §3.2, unconfirmed). DVD+R session closure and BD-R session close are not
+    /// documented in the sources; these are the emulator's own non-zero, aligned
+    /// choices (DVD+R 6144 blocks = 12 MiB, BD-R 4096 blocks = 8 MiB) so that
+    /// software must ask the drive for the next writable address.
+    pub fn session_gap(self, closed_session: u32) -> u64 {
+        match self {
+            MediaType::CdR | MediaType::CdRw => {
+                if closed_session <= 1 {
+                    11_400
+                } else {
+                    6_900
+                }
+            }
+            MediaType::DvdR | MediaType::DvdRw => {
+                if closed_session <= 1 {
+                    38_112
+                } else {
+                    16_384
+                }
+            }
+            MediaType::DvdPlusR | MediaType::DvdPlusRDl => 6_144,
+            MediaType::BdR => 4_096,
+            MediaType::DvdPlusRw | MediaType::BdRe => 0,
+        }
+    }
+
+    /// Most tracks a disc of this type can hold (CD: 99; DVD+R: 153 sessions of one
+    /// track; DVD+R DL: 127; others: the 16-bit track number field).
+    pub fn max_tracks(self) -> u32 {
+        match self {
+            MediaType::CdR | MediaType::CdRw => 99,
+            MediaType::DvdPlusR => 153,
+            MediaType::DvdPlusRDl => 127,
+            _ => 7_927,
+        }
+    }
+}
+
+impl std::fmt::Display for MediaType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for MediaType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        MediaType::from_name(s).ok_or_else(|| {
+            let names: Vec<&str> = MediaType::ALL.iter().map(|m| m.name()).collect();
+            format!("unknown media type {s:?}; expected one of {}", names.join(", "))
+        })
+    }
+}
+
+/// Human-readable profile name, for `emu show` and messages.
+pub fn profile_name(profile: u16) -> &'static str {
+    match profile {
+        profile::CD_ROM => "CD-ROM",
+        profile::CD_R => "CD-R",
+        profile::CD_RW => "CD-RW",
+        profile::DVD_ROM => "DVD-ROM",
+        profile::DVD_R => "DVD-R sequential",
+        profile::DVD_RW_RESTRICTED_OVERWRITE => "DVD-RW restricted overwrite",
+        profile::DVD_RW_SEQUENTIAL => "DVD-RW sequential",
+        profile::DVD_PLUS_RW => "DVD+RW",
+        profile::DVD_PLUS_R => "DVD+R",
+        profile::DVD_PLUS_R_DL => "DVD+R DL",
+        profile::BD_ROM => "BD-ROM",
+        profile::BD_R_SRM => "BD-R SRM",
+        profile::BD_RE => "BD-RE",
+        0 => "no medium",
+        _ => "unknown",
+    }
+}

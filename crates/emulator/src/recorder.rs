@@ -1,0 +1,1583 @@
+//! The emulated drive: decodes CDBs, applies them to the medium's state and
+//! answers as a real MMC recorder does (mmc.md §2, §6, §7, §8).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use mmc::{CommandOutcome, DataDirection, Transport, TransportError};
+use serde::Serialize;
+
+use crate::fault::{Fault, Trigger, FAULTS_ENV};
+use crate::media::{profile, profile_name, Family, MediaType};
+use crate::sense::{self, Sense};
+use crate::state::{BgFormat, BlockClass, DiscStatus, MediumState, SessionState, TrackView, WriteParams};
+use crate::store::{self, MediumFiles, BLOCK_BYTES};
+use crate::Error;
+
+/// Operation codes this drive answers (MMC-5 / SPC-3).
+mod op {
+    pub const TEST_UNIT_READY: u8 = 0x00;
+    pub const REQUEST_SENSE: u8 = 0x03;
+    pub const FORMAT_UNIT: u8 = 0x04;
+    pub const INQUIRY: u8 = 0x12;
+    pub const START_STOP_UNIT: u8 = 0x1B;
+    pub const PREVENT_ALLOW: u8 = 0x1E;
+    pub const READ_FORMAT_CAPACITIES: u8 = 0x23;
+    pub const READ_CAPACITY: u8 = 0x25;
+    pub const READ_10: u8 = 0x28;
+    pub const WRITE_10: u8 = 0x2A;
+    pub const SYNCHRONIZE_CACHE: u8 = 0x35;
+    pub const READ_TOC: u8 = 0x43;
+    pub const GET_CONFIGURATION: u8 = 0x46;
+    pub const GET_EVENT_STATUS: u8 = 0x4A;
+    pub const READ_DISC_INFORMATION: u8 = 0x51;
+    pub const READ_TRACK_INFORMATION: u8 = 0x52;
+    pub const RESERVE_TRACK: u8 = 0x53;
+    pub const SEND_OPC: u8 = 0x54;
+    pub const MODE_SELECT_10: u8 = 0x55;
+    pub const MODE_SENSE_10: u8 = 0x5A;
+    pub const CLOSE_TRACK_SESSION: u8 = 0x5B;
+    pub const READ_BUFFER_CAPACITY: u8 = 0x5C;
+    pub const BLANK: u8 = 0xA1;
+    pub const READ_12: u8 = 0xA8;
+    pub const WRITE_12: u8 = 0xAA;
+    pub const GET_PERFORMANCE: u8 = 0xAC;
+    pub const SET_STREAMING: u8 = 0xB6;
+    pub const SET_CD_SPEED: u8 = 0xBB;
+}
+
+/// Page 05h length byte (MMC-5 7.5: 32h) and the page's size with its 2-byte header.
+const PAGE05_LENGTH: u8 = 0x32;
+const PAGE05_BYTES: usize = PAGE05_LENGTH as usize + 2;
+/// Page 2Ah with one write speed descriptor (MMC-3: 1Ch + 4n).
+const PAGE2A_LENGTH: u8 = 0x1C + 4;
+
+/// Polls an Immed operation stays busy for, unless told otherwise.
+pub const DEFAULT_IMMED_POLLS: u32 = 2;
+
+/// Drive buffer size reported (page 2Ah, READ BUFFER CAPACITY).
+const BUFFER_BYTES: u32 = 4 << 20;
+
+/// Vendor, product and revision of INQUIRY (SPC-3 6.4.2: 8, 16, 4 ASCII bytes).
+const VENDOR: &[u8; 8] = b"DISCBURN";
+const PRODUCT: &[u8; 16] = b"EMULATED RECORD ";
+const REVISION: &[u8; 4] = b"0.1 ";
+
+/// ATIP lead-in start reported for CD media (97:27:00, a common value).
+const ATIP_LEAD_IN_LBA: i64 = -11_625;
+
+/// Profiles this drive can run, newest first (GET CONFIGURATION feature 0000h).
+const SUPPORTED_PROFILES: [u16; 13] = [
+    profile::BD_RE,
+    profile::BD_R_SRM,
+    profile::BD_ROM,
+    profile::DVD_PLUS_R_DL,
+    profile::DVD_PLUS_R,
+    profile::DVD_PLUS_RW,
+    profile::DVD_RW_SEQUENTIAL,
+    profile::DVD_RW_RESTRICTED_OVERWRITE,
+    profile::DVD_R,
+    profile::DVD_ROM,
+    profile::CD_RW,
+    profile::CD_R,
+    profile::CD_ROM,
+];
+
+struct Busy {
+    sense: Sense,
+    total: u32,
+    left: u32,
+}
+
+struct ArmedFault {
+    fault: Fault,
+    /// Absolute command / write count at which a counted fault fires.
+    fire_at: Option<(bool, u64)>,
+}
+
+/// A summary of the medium, for `discburn emu show` and tests.
+#[derive(Debug, Clone, Serialize)]
+pub struct MediumSummary {
+    pub path: PathBuf,
+    pub media: MediaType,
+    pub profile: u16,
+    pub profile_name: &'static str,
+    pub capacity: u64,
+    pub disc_status: DiscStatus,
+    pub last_session_state: SessionState,
+    pub erasable: bool,
+    pub finalized: bool,
+    pub formatted_blocks: Option<u64>,
+    pub background_format: BgFormat,
+    pub sessions: Vec<SessionSummary>,
+    /// Tracks of the open session, the invisible track included.
+    pub open_session: Vec<TrackView>,
+    pub next_writable: Option<u64>,
+    pub free_blocks: u64,
+    pub recorded_blocks: u64,
+}
+
+/// One closed session in a [`MediumSummary`].
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionSummary {
+    pub number: u32,
+    pub start: u64,
+    pub leadout_start: u64,
+    pub tracks: Vec<TrackView>,
+}
+
+/// An emulated MMC recorder holding one medium stored in files.
+pub struct Recorder {
+    files: MediumFiles,
+    state: MediumState,
+    name: String,
+    present: bool,
+    tray_open: bool,
+    locked: bool,
+    page05: [u8; PAGE05_BYTES],
+    pending_attention: Option<Sense>,
+    media_event: u8,
+    busy: Option<Busy>,
+    immed_polls: u32,
+    faults: Vec<ArmedFault>,
+    commands_seen: u64,
+    writes_seen: u64,
+    slow: Option<Duration>,
+    busy_fault: Option<(u32, bool)>,
+    removed_left: u32,
+    /// Test Write in progress: start and blocks of the simulated track.
+    test_track: Option<(u64, u64)>,
+    dirty: bool,
+    persist_on_drop: bool,
+}
+
+fn be16(b: &[u8], at: usize) -> u16 {
+    match b.get(at..at + 2) {
+        Some(s) => u16::from_be_bytes([s[0], s[1]]),
+        None => 0,
+    }
+}
+
+fn be32(b: &[u8], at: usize) -> u32 {
+    match b.get(at..at + 4) {
+        Some(s) => u32::from_be_bytes([s[0], s[1], s[2], s[3]]),
+        None => 0,
+    }
+}
+
+fn put32(b: &mut [u8], at: usize, value: u32) {
+    b[at..at + 4].copy_from_slice(&value.to_be_bytes());
+}
+
+fn put16(b: &mut [u8], at: usize, value: u16) {
+    b[at..at + 2].copy_from_slice(&value.to_be_bytes());
+}
+
+/// LBA to CD minutes/seconds/frames (MSF = LBA + 150; lead-in LBAs + 450 150).
+fn lba_to_msf(lba: i64) -> [u8; 3] {
+    let frames = if lba < -150 { lba + 450_150 } else { lba + 150 };
+    let frames = frames.max(0);
+    [(frames / (75 * 60)) as u8, ((frames / 75) % 60) as u8, (frames % 75) as u8]
+}
+
+fn addr_bytes(lba: i64, msf: bool) -> [u8; 4] {
+    if msf {
+        let [m, s, f] = lba_to_msf(lba);
+        [0, m, s, f]
+    } else {
+        (lba as i32).to_be_bytes()
+    }
+}
+
+fn u32_of(value: u64) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+/// Result of one command before it becomes a [`CommandOutcome`].
+enum Reply {
+    Good,
+    /// Data-in bytes (full length; truncated to the allocation length on delivery).
+    Data(Vec<u8>, usize),
+    Check(Sense),
+}
+
+impl Recorder {
+    /// Creates a blank medium at `path` (data file) and `path.state.json`,
+    /// refusing to overwrite either; `capacity` in blocks, else the type's default.
+    pub fn create(path: impl AsRef<Path>, media: MediaType, capacity: Option<u64>) -> Result<Recorder, Error> {
+        let path = path.as_ref();
+        let capacity = capacity.unwrap_or_else(|| media.default_capacity());
+        let limit = 1u64 << 31;
+        if capacity < 1024 || capacity > limit {
+            return Err(Error::BadCapacity { capacity });
+        }
+        let state = MediumState::new(media, capacity);
+        let files = MediumFiles::create(path, &state)?;
+        Ok(Recorder::with(files, state))
+    }
+
+    /// Opens an existing medium.
+    pub fn open(path: impl AsRef<Path>) -> Result<Recorder, Error> {
+        let (files, state) = MediumFiles::open(path.as_ref())?;
+        Ok(Recorder::with(files, state))
+    }
+
+    /// Opens an existing medium and arms the faults named in `DISCBURN_EMU_FAULTS`
+    /// (see [`crate::fault`]); what the CLI and engine use for `emu:PATH`.
+    pub fn open_with_env_faults(path: impl AsRef<Path>) -> Result<Recorder, Error> {
+        let mut recorder = Recorder::open(path)?;
+        if let Ok(text) = std::env::var(FAULTS_ENV) {
+            let faults = Fault::parse_list(&text).map_err(|message| Error::BadFaults { message })?;
+            for fault in faults {
+                recorder.inject(fault);
+            }
+        }
+        Ok(recorder)
+    }
+
+    fn with(files: MediumFiles, state: MediumState) -> Recorder {
+        let name = format!("emu:{}", files.data_path().display());
+        let mut recorder = Recorder {
+            files,
+            state,
+            name,
+            present: true,
+            tray_open: false,
+            locked: false,
+            page05: [0; PAGE05_BYTES],
+            // A medium was just loaded (mmc.md §8).
+            pending_attention: Some(sense::MEDIUM_MAY_HAVE_CHANGED),
+            media_event: 2,
+            busy: None,
+            immed_polls: DEFAULT_IMMED_POLLS,
+            faults: Vec::new(),
+            commands_seen: 0,
+            writes_seen: 0,
+            slow: None,
+            busy_fault: None,
+            removed_left: 0,
+            test_track: None,
+            dirty: false,
+            persist_on_drop: true,
+        };
+        recorder.page05 = recorder.default_page05();
+        recorder
+    }
+
+    /// Path of the medium's data file.
+    pub fn path(&self) -> &Path {
+        self.files.data_path()
+    }
+
+    /// The medium's current state (unsynced writes included).
+    pub fn state(&self) -> &MediumState {
+        &self.state
+    }
+
+    /// Arms a fault; counted triggers count from now.
+    pub fn inject(&mut self, fault: Fault) {
+        match fault {
+            Fault::Slow { per_command } => self.slow = Some(per_command),
+            Fault::ImmedPolls { polls } => self.immed_polls = polls,
+            other => {
+                let fire_at = match &other {
+                    Fault::PowerLoss { at } | Fault::Reset { at } | Fault::MediumRemoved { at, .. } | Fault::Busy { at, .. } => {
+                        Some(match *at {
+                            Trigger::Command(n) => (false, self.commands_seen + n.max(1)),
+                            Trigger::Write(n) => (true, self.writes_seen + n.max(1)),
+                        })
+                    }
+                    _ => None,
+                };
+                self.faults.push(ArmedFault { fault: other, fire_at });
+            }
+        }
+    }
+
+    /// Sets how many polls an Immed operation stays busy for (0: done at once).
+    pub fn set_immed_polls(&mut self, polls: u32) {
+        self.immed_polls = polls;
+    }
+
+    /// Writes unsynced state to the state file (what a drive does with its
+    /// buffer before the medium leaves it).
+    pub fn flush(&mut self) -> Result<(), Error> {
+        self.files.save_state(&self.state)?;
+        self.dirty = false;
+        Ok(())
+    }
+
+    /// Drops the recorder as a crash would: state not synced is not saved.
+    pub fn crash(mut self) {
+        self.persist_on_drop = false;
+    }
+
+    /// A description of the medium for users.
+    pub fn summary(&self) -> MediumSummary {
+        summarize(self.path(), &self.state)
+    }
+
+    fn default_page05(&self) -> [u8; PAGE05_BYTES] {
+        let mut page = [0u8; PAGE05_BYTES];
+        page[0] = 0x05;
+        page[1] = PAGE05_LENGTH;
+        let sequential_dvd = self.state.uses_write_page() && self.state.family() != Family::Cd;
+        // BUFE set; CD defaults to TAO, DVD-R[W] to incremental.
+        page[2] = 0x40 | if self.state.family() == Family::Cd { 1 } else { 0 };
+        page[3] = if sequential_dvd { 5 } else { 4 };
+        page[4] = 8; // Mode 1
+        page[14..16].copy_from_slice(&150u16.to_be_bytes());
+        page
+    }
+
+    fn changeable_page05() -> [u8; PAGE05_BYTES] {
+        let mut mask = [0u8; PAGE05_BYTES];
+        mask[2] = 0x7F;
+        mask[3] = 0xFF;
+        mask[4] = 0x0F;
+        mask[5] = 0xFF;
+        mask[7] = 0x3F;
+        mask[8] = 0xFF;
+        for byte in &mut mask[10..48] {
+            *byte = 0xFF;
+        }
+        mask
+    }
+
+    fn write_params(&self) -> WriteParams {
+        let p = &self.page05;
+        WriteParams {
+            write_type: p[2] & 0x0F,
+            test_write: p[2] & 0x10 != 0,
+            multi_session: p[3] >> 6,
+            fixed_packet: p[3] & 0x20 != 0,
+            track_mode: p[3] & 0x0F,
+            data_block_type: p[4] & 0x0F,
+            packet_size: be32(p, 10),
+        }
+    }
+
+    fn test_write_active(&self) -> bool {
+        self.state.uses_write_page() && self.write_params().test_write
+    }
+
+    fn persist(&mut self) -> Result<(), Sense> {
+        match self.files.save_state(&self.state) {
+            Ok(()) => {
+                self.dirty = false;
+                Ok(())
+            }
+            Err(err) => {
+                tracing::error!("emulated medium {}: {err}", self.name);
+                Err(sense::HARDWARE_ERROR)
+            }
+        }
+    }
+
+    /// Returns to the last persisted state (unsynced writes are lost).
+    fn revert_to_persisted(&mut self) {
+        match store::load_state(self.files.data_path()) {
+            Ok(state) => self.state = state,
+            Err(err) => tracing::error!("emulated medium {}: cannot reload state: {err}", self.name),
+        }
+        self.dirty = false;
+    }
+
+    fn reset_drive(&mut self) {
+        self.page05 = self.default_page05();
+        self.busy = None;
+        self.test_track = None;
+        self.locked = false;
+        self.busy_fault = None;
+    }
+
+    fn start_busy(&mut self, sense: Sense) {
+        if self.immed_polls > 0 {
+            self.busy = Some(Busy { sense, total: self.immed_polls, left: self.immed_polls });
+        }
+    }
+
+    /// The busy sense with progress, counting one poll.
+    fn poll_busy(&mut self) -> Option<Sense> {
+        let busy = self.busy.as_mut()?;
+        let done = u64::from(busy.total - busy.left);
+        let progress = (done * 65_536 / u64::from(busy.total.max(1))).min(65_535) as u16;
+        let answer = busy.sense.with_progress(progress);
+        busy.left -= 1;
+        if busy.left == 0 {
+            self.busy = None;
+        }
+        Some(answer)
+    }
+
+    /// Fires counted faults due at this command.
+    fn fire_faults(&mut self, is_write: bool) -> Option<Reply> {
+        let mut reply = None;
+        let mut index = 0;
+        while index < self.faults.len() {
+            let due = match self.faults[index].fire_at {
+                Some((true, n)) => is_write && self.writes_seen == n,
+                Some((false, n)) => self.commands_seen == n,
+                None => false,
+            };
+            if !due {
+                index += 1;
+                continue;
+            }
+            let armed = self.faults.remove(index);
+            let writes_only = matches!(armed.fire_at, Some((true, _)));
+            match armed.fault {
+                Fault::PowerLoss { .. } => {
+                    tracing::info!("{}: injected power loss", self.name);
+                    self.revert_to_persisted();
+                    self.reset_drive();
+                    self.pending_attention = None;
+                    self.removed_left = 0;
+                    self.present = true;
+                    reply = Some(Reply::Check(sense::POWER_ON_RESET));
+                }
+                Fault::Reset { .. } => {
+                    tracing::info!("{}: injected reset", self.name);
+                    self.reset_drive();
+                    self.pending_attention = None;
+                    reply = Some(Reply::Check(sense::POWER_ON_RESET));
+                }
+                Fault::MediumRemoved { commands, .. } => {
+                    tracing::info!("{}: injected medium removal", self.name);
+                    self.revert_to_persisted();
+                    self.busy = None;
+                    self.test_track = None;
+                    self.removed_left = commands.max(1);
+                    self.present = false;
+                    self.media_event = 3;
+                }
+                Fault::Busy { polls, .. } => self.busy_fault = Some((polls.max(1), writes_only)),
+                _ => {}
+            }
+        }
+        reply
+    }
+
+    fn dispatch(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Result<Reply, TransportError> {
+        let opcode = cdb[0];
+        let is_write = matches!(opcode, op::WRITE_10 | op::WRITE_12);
+        if let Some(reply) = self.fire_faults(is_write) {
+            return Ok(reply);
+        }
+        if let Some((left, writes_only)) = self.busy_fault {
+            if is_write || !writes_only {
+                self.busy_fault = (left > 1).then_some((left - 1, writes_only));
+                return Ok(Reply::Check(sense::NOT_READY_LONG_WRITE));
+            }
+        }
+        let exempt = matches!(opcode, op::INQUIRY | op::REQUEST_SENSE | op::GET_CONFIGURATION | op::GET_EVENT_STATUS);
+        if !exempt {
+            if let Some(attention) = self.pending_attention.take() {
+                return Ok(Reply::Check(attention));
+            }
+        }
+        if self.removed_left > 0 && !exempt {
+            self.removed_left -= 1;
+            return Ok(Reply::Check(sense::NOT_READY_NO_MEDIUM));
+        }
+        if self.busy.is_some() && !exempt {
+            if let Some(busy) = self.poll_busy() {
+                return Ok(Reply::Check(busy));
+            }
+        }
+        let needs_medium = !matches!(
+            opcode,
+            op::INQUIRY
+                | op::REQUEST_SENSE
+                | op::GET_CONFIGURATION
+                | op::GET_EVENT_STATUS
+                | op::MODE_SENSE_10
+                | op::MODE_SELECT_10
+                | op::START_STOP_UNIT
+                | op::PREVENT_ALLOW
+                | op::SET_CD_SPEED
+        );
+        if needs_medium && !self.present {
+            return Ok(Reply::Check(if self.tray_open { Sense::new(0x2, 0x3A, 0x01) } else { sense::NOT_READY_NO_MEDIUM }));
+        }
+        let need = |n: usize| -> Result<(), TransportError> {
+            if cdb.len() < n {
+                Err(TransportError::InvalidCommand(format!("CDB {opcode:#04x} needs {n} bytes, got {}", cdb.len())))
+            } else {
+                Ok(())
+            }
+        };
+        let reply = match opcode {
+            op::TEST_UNIT_READY => Reply::Good,
+            op::REQUEST_SENSE => {
+                need(6)?;
+                let sense = if let Some(busy) = self.poll_busy() {
+                    busy
+                } else if let Some(attention) = self.pending_attention.take() {
+                    attention
+                } else if !self.present || self.removed_left > 0 {
+                    sense::NOT_READY_NO_MEDIUM
+                } else {
+                    sense::NO_SENSE
+                };
+                Reply::Data(sense.to_bytes(), usize::from(cdb[4]))
+            }
+            op::INQUIRY => {
+                need(6)?;
+                self.inquiry(cdb)
+            }
+            op::START_STOP_UNIT => {
+                need(6)?;
+                self.start_stop(cdb[4])
+            }
+            op::PREVENT_ALLOW => {
+                need(6)?;
+                self.locked = cdb[4] & 1 != 0;
+                Reply::Good
+            }
+            op::READ_CAPACITY => {
+                need(10)?;
+                let mut b = vec![0u8; 8];
+                put32(&mut b, 0, u32_of(self.state.recorded_end().saturating_sub(1)));
+                put32(&mut b, 4, BLOCK_BYTES as u32);
+                Reply::Data(b, 8)
+            }
+            op::READ_10 | op::READ_12 => {
+                let (lba, count) = if opcode == op::READ_10 {
+                    need(10)?;
+                    (be32(cdb, 2), u64::from(be16(cdb, 7)))
+                } else {
+                    need(12)?;
+                    (be32(cdb, 2), u64::from(be32(cdb, 6)))
+                };
+                return self.read(u64::from(lba), count, data);
+            }
+            op::WRITE_10 | op::WRITE_12 => {
+                let (lba, count) = if opcode == op::WRITE_10 {
+                    need(10)?;
+                    (be32(cdb, 2), u64::from(be16(cdb, 7)))
+                } else {
+                    need(12)?;
+                    (be32(cdb, 2), u64::from(be32(cdb, 6)))
+                };
+                let DataDirection::ToDevice(bytes) = data else {
+                    return Err(TransportError::InvalidCommand("WRITE without data to the device".into()));
+                };
+                let wanted = count * BLOCK_BYTES;
+                if (bytes.len() as u64) < wanted {
+                    return Err(TransportError::InvalidCommand(format!(
+                        "WRITE of {count} blocks with only {} bytes of data",
+                        bytes.len()
+                    )));
+                }
+                self.write(lba, count, &bytes[..wanted as usize])
+            }
+            op::SYNCHRONIZE_CACHE => {
+                need(10)?;
+                self.sync_cache(cdb[1] & 0x02 != 0)
+            }
+            op::READ_TOC => {
+                need(10)?;
+                self.read_toc(cdb)
+            }
+            op::GET_CONFIGURATION => {
+                need(10)?;
+                self.get_configuration(cdb)
+            }
+            op::GET_EVENT_STATUS => {
+                need(10)?;
+                self.event_status(cdb)
+            }
+            op::READ_DISC_INFORMATION => {
+                need(10)?;
+                if cdb[1] & 0x07 != 0 {
+                    Reply::Check(sense::INVALID_FIELD_IN_CDB)
+                } else {
+                    Reply::Data(self.disc_information(), usize::from(be16(cdb, 7)))
+                }
+            }
+            op::READ_TRACK_INFORMATION => {
+                need(10)?;
+                self.track_information(cdb)
+            }
+            op::RESERVE_TRACK => {
+                need(10)?;
+                self.reserve_track(cdb)
+            }
+            op::SEND_OPC => Reply::Good,
+            op::MODE_SENSE_10 => {
+                need(10)?;
+                self.mode_sense(cdb)
+            }
+            op::MODE_SELECT_10 => {
+                need(10)?;
+                let length = usize::from(be16(cdb, 7));
+                let bytes: &[u8] = match data {
+                    DataDirection::ToDevice(bytes) => bytes,
+                    _ => &[],
+                };
+                if bytes.len() < length {
+                    return Err(TransportError::InvalidCommand("MODE SELECT data shorter than its parameter list length".into()));
+                }
+                if cdb[1] & 0x01 != 0 {
+                    Reply::Check(sense::INVALID_FIELD_IN_CDB)
+                } else {
+                    self.mode_select(&bytes[..length])
+                }
+            }
+            op::CLOSE_TRACK_SESSION => {
+                need(10)?;
+                self.close(cdb)
+            }
+            op::READ_BUFFER_CAPACITY => {
+                need(10)?;
+                let mut b = vec![0u8; 12];
+                put16(&mut b, 0, 10);
+                put32(&mut b, 4, BUFFER_BYTES);
+                put32(&mut b, 8, BUFFER_BYTES);
+                Reply::Data(b, usize::from(be16(cdb, 7)))
+            }
+            op::BLANK => {
+                need(12)?;
+                self.blank(cdb)
+            }
+            op::FORMAT_UNIT => {
+                need(6)?;
+                let bytes: &[u8] = match data {
+                    DataDirection::ToDevice(bytes) => bytes,
+                    _ => &[],
+                };
+                self.format_unit(cdb, bytes)
+            }
+            op::READ_FORMAT_CAPACITIES => {
+                need(10)?;
+                Reply::Data(self.format_capacities(), usize::from(be16(cdb, 7)))
+            }
+            op::GET_PERFORMANCE => {
+                need(12)?;
+                self.performance(cdb)
+            }
+            op::SET_STREAMING => {
+                need(12)?;
+                if cdb[8] != 0 && cdb[8] != 5 {
+                    Reply::Check(sense::INVALID_FIELD_IN_CDB)
+                } else {
+                    Reply::Good
+                }
+            }
+            op::SET_CD_SPEED => Reply::Good,
+            _ => Reply::Check(sense::INVALID_OPCODE),
+        };
+        Ok(reply)
+    }
+
+    fn inquiry(&self, cdb: &[u8]) -> Reply {
+        if cdb[1] & 0x01 != 0 || cdb[2] != 0 {
+            return Reply::Check(sense::INVALID_FIELD_IN_CDB);
+        }
+        let mut b = vec![0u8; 36];
+        b[0] = 0x05; // CD/DVD device
+        b[1] = 0x80; // removable
+        b[2] = 0x05; // SPC-3
+        b[3] = 0x02; // response data format
+        b[4] = 31;
+        b[8..16].copy_from_slice(VENDOR);
+        b[16..32].copy_from_slice(PRODUCT);
+        b[32..36].copy_from_slice(REVISION);
+        Reply::Data(b, usize::from(be16(cdb, 3)))
+    }
+
+    fn start_stop(&mut self, flags: u8) -> Reply {
+        let load_eject = flags & 0x02 != 0;
+        let start = flags & 0x01 != 0;
+        if !load_eject {
+            return if self.present { Reply::Good } else { Reply::Check(sense::NOT_READY_NO_MEDIUM) };
+        }
+        if start {
+            if !self.present && self.removed_left == 0 {
+                self.present = true;
+                self.tray_open = false;
+                self.pending_attention = Some(sense::MEDIUM_MAY_HAVE_CHANGED);
+                self.media_event = 2;
+                self.page05 = self.default_page05();
+            }
+            return Reply::Good;
+        }
+        if self.locked {
+            return Reply::Check(sense::REMOVAL_PREVENTED);
+        }
+        if self.present {
+            if let Err(sense) = self.persist() {
+                return Reply::Check(sense);
+            }
+            self.test_track = None;
+            self.present = false;
+            self.media_event = 3;
+        }
+        self.tray_open = true;
+        Reply::Good
+    }
+
+    fn read(&mut self, lba: u64, count: u64, data: &mut DataDirection<'_>) -> Result<Reply, TransportError> {
+        let DataDirection::FromDevice(buf) = data else {
+            return Err(TransportError::InvalidCommand("READ without a data-in buffer".into()));
+        };
+        let wanted = count * BLOCK_BYTES;
+        if (buf.len() as u64) < wanted {
+            return Err(TransportError::InvalidCommand(format!("READ of {count} blocks into {} bytes", buf.len())));
+        }
+        for armed in &self.faults {
+            if let Fault::ReadError { lba: bad } = armed.fault {
+                if bad >= lba && bad < lba + count {
+                    return Ok(Reply::Check(sense::UNRECOVERED_READ_ERROR));
+                }
+            }
+        }
+        let mut index = 0u64;
+        while index < count {
+            let block = lba + index;
+            let class = match self.state.read_class(block) {
+                Ok(class) => class,
+                Err(sense) => return Ok(Reply::Check(sense)),
+            };
+            // Extend the run of blocks of the same class.
+            let mut run = 1u64;
+            while index + run < count && self.state.read_class(block + run) == Ok(class) {
+                run += 1;
+            }
+            let from = (index * BLOCK_BYTES) as usize;
+            let to = ((index + run) * BLOCK_BYTES) as usize;
+            match class {
+                BlockClass::Data => {
+                    if let Err(err) = self.files.read_blocks(block, &mut buf[from..to]) {
+                        tracing::error!("{}: {err}", self.name);
+                        return Ok(Reply::Check(sense::UNRECOVERED_READ_ERROR));
+                    }
+                }
+                BlockClass::Zero => buf[from..to].fill(0),
+            }
+            index += run;
+        }
+        // The data went straight into the caller's buffer.
+        Ok(Reply::Good)
+    }
+
+    fn write(&mut self, lba: u32, count: u64, bytes: &[u8]) -> Reply {
+        if count == 0 {
+            return Reply::Good;
+        }
+        // LBAs from FFFFFF6Ah (-150) up are negative: never writable here.
+        if lba >= 0x8000_0000 {
+            return Reply::Check(sense::INVALID_WRITE_ADDRESS);
+        }
+        let lba = u64::from(lba);
+        let params = self.write_params();
+        if self.test_write_active() {
+            // Test Write: check as for a real write, discard the data (mmc.md §8).
+            if let Some((start, done)) = self.test_track {
+                if lba == start + done {
+                    self.test_track = Some((start, done + count));
+                    return Reply::Good;
+                }
+            }
+            return match self.state.check_write(lba, count, &params) {
+                Ok(_) => {
+                    self.test_track = Some((lba, count));
+                    Reply::Good
+                }
+                Err(sense) => Reply::Check(sense),
+            };
+        }
+        let target = match self.state.check_write(lba, count, &params) {
+            Ok(target) => target,
+            Err(sense) => return Reply::Check(sense),
+        };
+        if let Some(index) = self.faults.iter().position(|a| matches!(a.fault, Fault::WriteError { lba: bad } if bad >= lba && bad < lba + count)) {
+            self.faults.remove(index);
+            return Reply::Check(sense::WRITE_ERROR);
+        }
+        if let Err(err) = self.files.write_blocks(lba, bytes) {
+            tracing::error!("{}: {err}", self.name);
+            return Reply::Check(sense::WRITE_ERROR);
+        }
+        self.state.apply_write(target, count, &params);
+        self.dirty = true;
+        Reply::Good
+    }
+
+    fn sync_cache(&mut self, immed: bool) -> Reply {
+        if self.test_write_active() {
+            self.test_track = None;
+        } else {
+            self.state.sync_cache();
+            if let Err(sense) = self.persist() {
+                return Reply::Check(sense);
+            }
+        }
+        if immed {
+            self.start_busy(sense::NOT_READY_LONG_WRITE);
+        }
+        Reply::Good
+    }
+
+    fn close(&mut self, cdb: &[u8]) -> Reply {
+        let immed = cdb[1] & 0x01 != 0;
+        let function = cdb[2] & 0x07;
+        let track = u32::from(be16(cdb, 4));
+        if self.test_write_active() {
+            // A simulated recording leaves the medium unchanged.
+            self.test_track = None;
+        } else {
+            let result = if function == 0b001 {
+                self.state.close_track(track)
+            } else {
+                self.state.close_session(function, self.write_params().multi_session)
+            };
+            if let Err(sense) = result {
+                return Reply::Check(sense);
+            }
+            if let Err(sense) = self.persist() {
+                return Reply::Check(sense);
+            }
+        }
+        if immed {
+            self.start_busy(sense::NOT_READY_OPERATION_IN_PROGRESS);
+        }
+        Reply::Good
+    }
+
+    fn reserve_track(&mut self, cdb: &[u8]) -> Reply {
+        if cdb[1] & 0x01 != 0 {
+            return Reply::Check(sense::INVALID_FIELD_IN_CDB);
+        }
+        let blocks = u64::from(be32(cdb, 5));
+        let params = self.write_params();
+        if let Err(sense) = self.state.reserve_track(blocks, &params) {
+            return Reply::Check(sense);
+        }
+        match self.persist() {
+            Ok(()) => Reply::Good,
+            Err(sense) => Reply::Check(sense),
+        }
+    }
+
+    fn blank(&mut self, cdb: &[u8]) -> Reply {
+        let immed = cdb[1] & 0x10 != 0;
+        let erase = match self.state.blank(cdb[1] & 0x07) {
+            Ok(erase) => erase,
+            Err(sense) => return Reply::Check(sense),
+        };
+        self.test_track = None;
+        self.page05 = self.default_page05();
+        if erase {
+            if let Err(err) = self.files.erase(self.state.capacity) {
+                tracing::error!("{}: {err}", self.name);
+                return Reply::Check(sense::HARDWARE_ERROR);
+            }
+        }
+        if let Err(sense) = self.persist() {
+            return Reply::Check(sense);
+        }
+        if immed {
+            self.start_busy(sense::NOT_READY_OPERATION_IN_PROGRESS);
+        }
+        Reply::Good
+    }
+
+    fn format_unit(&mut self, cdb: &[u8], params: &[u8]) -> Reply {
+        let fmt_data = cdb[1] & 0x10 != 0;
+        if cdb[1] & 0x07 != 0b001 && fmt_data {
+            return Reply::Check(sense::INVALID_FIELD_IN_CDB);
+        }
+        let (immed, blocks, format_type, sub_type, restart) = if fmt_data {
+            if params.len() < 12 {
+                return Reply::Check(sense::PARAMETER_LIST_LENGTH_ERROR);
+            }
+            if be16(params, 2) != 8 {
+                return Reply::Check(sense::INVALID_FIELD_IN_PARAMETERS);
+            }
+            (params[1] & 0x02 != 0, be32(params, 4), params[8] >> 2, params[8] & 0x03, params[11] & 0x01 != 0)
+        } else {
+            // No parameter list: the medium's default format.
+            let default_type = match self.state.media {
+                MediaType::DvdPlusRw => 0x26,
+                _ => 0x00,
+            };
+            (false, 0, default_type, 0b01, false)
+        };
+        let erase = match self.state.format(blocks, format_type, sub_type, restart) {
+            Ok(erase) => erase,
+            Err(sense) => return Reply::Check(sense),
+        };
+        self.page05 = self.default_page05();
+        if erase {
+            if let Err(err) = self.files.erase(self.state.capacity) {
+                tracing::error!("{}: {err}", self.name);
+                return Reply::Check(sense::HARDWARE_ERROR);
+            }
+        }
+        if let Err(sense) = self.persist() {
+            return Reply::Check(sense);
+        }
+        if immed {
+            self.start_busy(sense::NOT_READY_FORMAT_IN_PROGRESS);
+        }
+        Reply::Good
+    }
+
+    fn disc_information(&self) -> Vec<u8> {
+        let state = &self.state;
+        let mut b = vec![0u8; 34];
+        put16(&mut b, 0, 32);
+        let status = state.disc_status();
+        b[2] = (u8::from(state.media.erasable()) << 4) | (state.last_session_state().code() << 2) | status.code();
+        b[3] = 1;
+        let sessions = state.session_count();
+        let (first, last) = state.last_session_tracks();
+        b[4] = sessions as u8;
+        b[9] = (sessions >> 8) as u8;
+        b[5] = first as u8;
+        b[10] = (first >> 8) as u8;
+        b[6] = last as u8;
+        b[11] = (last >> 8) as u8;
+        b[7] = 0x20 | if state.media == MediaType::DvdPlusRw { state.bg_format.code() } else { 0 };
+        b[8] = 0x00;
+        let open = !state.is_overwritable() && !state.finalized;
+        let (lead_in, lead_out) = match (open, state.family()) {
+            (false, _) => ([0xFF; 4], [0xFF; 4]),
+            (true, Family::Cd) => {
+                let lead_in = match state.next_writable() {
+                    Some(nwa) if !state.tracks.is_empty() => nwa as i64 - 150 - 4_500,
+                    _ => ATIP_LEAD_IN_LBA,
+                };
+                (addr_bytes(lead_in, true), addr_bytes(state.capacity as i64, true))
+            }
+            (true, _) => {
+                let next = state.next_writable().unwrap_or(0);
+                (u32_of(next).to_be_bytes(), u32_of(state.write_capacity()).to_be_bytes())
+            }
+        };
+        b[16..20].copy_from_slice(&lead_in);
+        b[20..24].copy_from_slice(&lead_out);
+        b
+    }
+
+    fn track_information(&self, cdb: &[u8]) -> Reply {
+        let state = &self.state;
+        let value = be32(cdb, 2);
+        let view = match cdb[1] & 0x03 {
+            0b00 => {
+                if u64::from(value) >= state.capacity {
+                    return Reply::Check(sense::LBA_OUT_OF_RANGE);
+                }
+                state.track_view_at(u64::from(value))
+            }
+            0b01 => {
+                if value == 0xFF && !state.is_overwritable() {
+                    if !state.allows_track_ff() {
+                        return Reply::Check(sense::INVALID_FIELD_IN_CDB);
+                    }
+                    // The invisible track, else the incomplete last track.
+                    state.track_views().pop().filter(|v| v.nwa.is_some())
+                } else if value == 0 {
+                    None
+                } else {
+                    state.track_view(value)
+                }
+            }
+            0b10 => state.track_views().into_iter().find(|v| v.session == value),
+            _ => None,
+        };
+        let Some(view) = view else {
+            return Reply::Check(sense::INVALID_FIELD_IN_CDB);
+        };
+        let mut b = vec![0u8; 48];
+        put16(&mut b, 0, 46);
+        b[2] = view.number as u8;
+        b[32] = (view.number >> 8) as u8;
+        b[3] = view.session as u8;
+        b[33] = (view.session >> 8) as u8;
+        b[5] = view.track_mode & 0x0F;
+        b[6] = (u8::from(view.reserved && view.nwa.is_some()) << 7)
+            | (u8::from(view.blank) << 6)
+            | (u8::from(view.incremental) << 5)
+            | (u8::from(view.fixed_packet.is_some()) << 4)
+            | (view.data_mode & 0x0F);
+        b[7] = (u8::from(view.last_recorded.is_some()) << 1) | u8::from(view.nwa.is_some());
+        put32(&mut b, 8, u32_of(view.start));
+        put32(&mut b, 12, u32_of(view.nwa.unwrap_or(0)));
+        put32(&mut b, 16, u32_of(view.free));
+        put32(&mut b, 20, view.fixed_packet.unwrap_or(0));
+        put32(&mut b, 24, u32_of(view.size));
+        put32(&mut b, 28, u32_of(view.last_recorded.unwrap_or(0)));
+        Reply::Data(b, usize::from(be16(cdb, 7)))
+    }
+
+    /// TOC entries of complete sessions: (session, control, track number, start).
+    fn toc_tracks(&self) -> Vec<(u32, u8, u32, u64)> {
+        let state = &self.state;
+        if state.is_overwritable() {
+            return match state.formatted_blocks {
+                Some(_) => vec![(1, 4, 1, 0)],
+                None => Vec::new(),
+            };
+        }
+        let closed = state.sessions.len() as u32;
+        state
+            .tracks
+            .iter()
+            .filter(|t| t.session <= closed)
+            .map(|t| {
+                let control = if state.family() == Family::Cd { t.track_mode & 0x0F } else { 4 };
+                (t.session, control, t.number, t.start)
+            })
+            .collect()
+    }
+
+    fn toc_leadout(&self) -> Option<u64> {
+        if self.state.is_overwritable() {
+            return self.state.formatted_blocks;
+        }
+        self.state.sessions.last().map(|s| s.leadout_start)
+    }
+
+    fn read_toc(&self, cdb: &[u8]) -> Reply {
+        let msf = cdb[1] & 0x02 != 0;
+        let format = cdb[2] & 0x0F;
+        let number = u32::from(cdb[6]);
+        let alloc = usize::from(be16(cdb, 7));
+        let is_cd = self.state.family() == Family::Cd;
+        let tracks = self.toc_tracks();
+        let (Some(leadout), Some(first), Some(last)) = (self.toc_leadout(), tracks.first(), tracks.last()) else {
+            // Blank disc or nothing closed yet: no TOC.
+            return Reply::Check(sense::INVALID_FIELD_IN_CDB);
+        };
+        match format {
+            0 => {
+                let mut b = vec![0u8; 4];
+                b[2] = first.2 as u8;
+                b[3] = last.2 as u8;
+                if number != 0xAA && number > last.2 {
+                    return Reply::Check(sense::INVALID_FIELD_IN_CDB);
+                }
+                for &(_, control, track, start) in tracks.iter().filter(|t| number != 0xAA && t.2 >= number) {
+                    b.extend_from_slice(&[0, 0x10 | control, track as u8, 0]);
+                    b.extend_from_slice(&addr_bytes(start as i64, msf));
+                }
+                b.extend_from_slice(&[0, 0x10 | last.1, 0xAA, 0]);
+                b.extend_from_slice(&addr_bytes(leadout as i64, msf));
+                let len = (b.len() - 2) as u16;
+                put16(&mut b, 0, len);
+                Reply::Data(b, alloc)
+            }
+            1 => {
+                let sessions = if self.state.is_overwritable() { 1 } else { self.state.sessions.len() as u32 };
+                let (first_track, start, control) = if self.state.is_overwritable() {
+                    (1, 0, 4)
+                } else {
+                    let last_session = self.state.sessions.last().map(|s| s.number).unwrap_or(1);
+                    let t = tracks.iter().find(|t| t.0 == last_session).unwrap_or(first);
+                    (t.2, t.3, t.1)
+                };
+                let mut b = vec![0u8; 12];
+                put16(&mut b, 0, 10);
+                b[2] = 1;
+                b[3] = sessions as u8;
+                b[5] = 0x10 | control;
+                b[6] = first_track as u8;
+                b[8..12].copy_from_slice(&addr_bytes(start as i64, msf));
+                Reply::Data(b, alloc)
+            }
+            2 if is_cd => Reply::Data(self.full_toc(), alloc),
+            4 if is_cd => Reply::Data(self.atip(), alloc),
+            _ => Reply::Check(sense::INVALID_FIELD_IN_CDB),
+        }
+    }
+
+    /// Full TOC (format 2): A0/A1/A2, track points, B0 while appendable, C0 in
+    /// session 1 (MMC-5 6.26.3.4, mmc.md §2.7).
+    fn full_toc(&self) -> Vec<u8> {
+        let state = &self.state;
+        let mut b = vec![0u8; 4];
+        let sessions = &state.sessions;
+        b[2] = 1;
+        b[3] = sessions.len() as u8;
+        let disc_type = 0x00;
+        let mut entry = |session: u32, adr_control: u8, point: u8, atime: [u8; 3], zero: u8, ptime: [u8; 3]| {
+            b.extend_from_slice(&[session as u8, adr_control, 0, point]);
+            b.extend_from_slice(&atime);
+            b.push(zero);
+            b.extend_from_slice(&ptime);
+        };
+        for session in sessions {
+            let tracks: Vec<_> = state.tracks.iter().filter(|t| t.session == session.number).collect();
+            let control = tracks.first().map(|t| t.track_mode & 0x0F).unwrap_or(4);
+            let ac = 0x10 | control;
+            entry(session.number, ac, 0xA0, [0; 3], 0, [session.first_track as u8, disc_type, 0]);
+            entry(session.number, ac, 0xA1, [0; 3], 0, [session.last_track as u8, 0, 0]);
+            entry(session.number, ac, 0xA2, [0; 3], 0, lba_to_msf(session.leadout_start as i64));
+            for track in &tracks {
+                entry(session.number, 0x10 | (track.track_mode & 0x0F), track.number as u8, [0; 3], 0, lba_to_msf(track.start as i64));
+            }
+            let last = session.number as usize == sessions.len();
+            if !(last && state.finalized) {
+                // B0: next program area start, and the last possible lead-out.
+                entry(session.number, 0x50 | control, 0xB0, lba_to_msf(session.next_start as i64), 1, lba_to_msf(state.capacity as i64));
+            }
+            if session.number == 1 {
+                entry(session.number, 0x50 | control, 0xC0, [0xA0, 0, 0], 0, lba_to_msf(ATIP_LEAD_IN_LBA));
+            }
+        }
+        let len = (b.len() - 2) as u16;
+        put16(&mut b, 0, len);
+        b
+    }
+
+    /// ATIP (format 4), MMC-5 6.26.3.6.
+    fn atip(&self) -> Vec<u8> {
+        let mut b = vec![0u8; 28];
+        put16(&mut b, 0, 26);
+        b[4] = 0x80 | 0x50 | 0x01; // write power bits, reference speed
+        b[5] = 0x40; // unrestricted use
+        b[6] = 0x80 | if self.state.media == MediaType::CdRw { 0x40 } else { 0 } | 0x04;
+        let lead_in = lba_to_msf(ATIP_LEAD_IN_LBA);
+        b[8..11].copy_from_slice(&lead_in);
+        let lead_out = lba_to_msf(self.state.capacity as i64);
+        b[12..15].copy_from_slice(&lead_out);
+        b[16] = 0x1A; // A1: CLV speeds 1..10
+        b
+    }
+
+    fn features(&self) -> Vec<(u16, u8, bool, bool, Vec<u8>)> {
+        let state = &self.state;
+        let present = self.present && self.removed_left == 0;
+        let current_profile = if present { state.profile() } else { 0 };
+        let family = state.family();
+        let media = state.media;
+        let writable = present && !state.finalized;
+        let mut list = Vec::new();
+        let mut profiles = Vec::new();
+        for p in SUPPORTED_PROFILES {
+            profiles.extend_from_slice(&[(p >> 8) as u8, p as u8, u8::from(p == current_profile), 0]);
+        }
+        list.push((0x0000, 0, true, true, profiles));
+        list.push((0x0001, 2, true, true, vec![0, 0, 0, 1, 0x03, 0, 0, 0]));
+        list.push((0x0002, 1, true, true, vec![0x02, 0, 0, 0]));
+        list.push((0x0003, 0, true, true, vec![0x20 | 0x10 | 0x08 | u8::from(self.locked) << 2 | 0x01, 0, 0, 0]));
+        let blocking: u16 = match family {
+            Family::Cd => 1,
+            Family::Dvd => 16,
+            Family::Bd => 32,
+        };
+        let mut random_readable = vec![0, 0, 0x08, 0];
+        random_readable.extend_from_slice(&blocking.to_be_bytes());
+        random_readable.extend_from_slice(&[0x01, 0]);
+        list.push((0x0010, 0, false, present, random_readable));
+        list.push((0x001D, 0, false, present && family == Family::Cd, Vec::new()));
+        list.push((0x001E, 2, false, present && family == Family::Cd, vec![0, 0, 0, 0]));
+        list.push((0x001F, 0, false, present && family == Family::Dvd, Vec::new()));
+        let formatted_overwritable = present && state.is_overwritable() && state.formatted_blocks.is_some();
+        let mut random_writable = u32_of(state.formatted_blocks.unwrap_or(0).saturating_sub(1)).to_be_bytes().to_vec();
+        random_writable.extend_from_slice(&2048u32.to_be_bytes());
+        random_writable.extend_from_slice(&blocking.to_be_bytes());
+        random_writable.extend_from_slice(&[0x01, 0]);
+        list.push((0x0020, 0, false, formatted_overwritable, random_writable));
+        let incremental = writable
+            && match media {
+                MediaType::CdR | MediaType::CdRw | MediaType::DvdR => true,
+                MediaType::DvdRw => !state.restricted_overwrite && state.incremental_allowed,
+                _ => false,
+            };
+        let link = if family == Family::Cd { 7 } else { 16 };
+        list.push((0x0021, 1, false, incremental, vec![0x05, 0x00, 0x07, 1, link, 0, 0, 0]));
+        let formattable = present
+            && match media {
+                MediaType::DvdPlusRw | MediaType::BdRe | MediaType::DvdRw => true,
+                MediaType::BdR => state.tracks.is_empty() && state.formatted_blocks.is_none(),
+                _ => false,
+            };
+        list.push((0x0023, 1, false, formattable, vec![0, 0, 0, 0, 0, 0, 0, 0]));
+        list.push((0x0024, 1, false, present && media == MediaType::BdRe, vec![0x80, 0, 0, 0]));
+        let restricted = present && media == MediaType::DvdRw && state.restricted_overwrite;
+        list.push((0x0026, 0, false, restricted, Vec::new()));
+        list.push((0x002A, 0, false, present && media == MediaType::DvdPlusRw, vec![0x01, 0, 0, 0]));
+        list.push((0x002B, 0, false, present && matches!(media, MediaType::DvdPlusR | MediaType::DvdPlusRDl), vec![0x01, 0, 0, 0]));
+        list.push((0x002C, 0, false, restricted, vec![0x03, 0, 0, 0]));
+        list.push((0x002D, 2, false, writable && family == Family::Cd, vec![0x46, 0, 0x05, 0x00]));
+        let dvd_minus = writable && (media == MediaType::DvdR || (media == MediaType::DvdRw && !state.restricted_overwrite));
+        list.push((0x002F, 1, false, dvd_minus, vec![0x46, 0, 0, 0]));
+        list.push((0x0038, 0, false, false, Vec::new()));
+        list.push((0x003B, 0, false, present && media == MediaType::DvdPlusRDl, vec![0x01, 0, 0, 0]));
+        let mut bd_read = vec![0u8; 28];
+        bd_read[4..6].copy_from_slice(&[0x00, 0x0E]);
+        bd_read[12..14].copy_from_slice(&[0x00, 0x06]);
+        bd_read[20..22].copy_from_slice(&[0x00, 0x06]);
+        list.push((0x0040, 0, false, present && family == Family::Bd, bd_read));
+        let mut bd_write = vec![0u8; 20];
+        bd_write[4..6].copy_from_slice(&[0x00, 0x0E]);
+        bd_write[12..14].copy_from_slice(&[0x00, 0x06]);
+        list.push((0x0041, 1, false, writable && family == Family::Bd, bd_write));
+        list.push((0x0107, 3, false, true, vec![0x0F, 0, 0, 0]));
+        list
+    }
+
+    fn get_configuration(&self, cdb: &[u8]) -> Reply {
+        let rt = cdb[1] & 0x03;
+        let start = be16(cdb, 2);
+        let alloc = usize::from(be16(cdb, 7));
+        if rt == 0b11 {
+            return Reply::Check(sense::INVALID_FIELD_IN_CDB);
+        }
+        let present = self.present && self.removed_left == 0;
+        let mut b = vec![0u8; 8];
+        put16(&mut b, 6, if present { self.state.profile() } else { 0 });
+        for (code, version, persistent, current, data) in self.features() {
+            let wanted = match rt {
+                0b00 => code >= start,
+                0b01 => code >= start && current,
+                _ => code == start,
+            };
+            if !wanted {
+                continue;
+            }
+            b.extend_from_slice(&code.to_be_bytes());
+            b.push((version << 2) | (u8::from(persistent) << 1) | u8::from(current));
+            b.push(data.len() as u8);
+            b.extend_from_slice(&data);
+        }
+        let len = (b.len() - 4) as u32;
+        put32(&mut b, 0, len);
+        Reply::Data(b, alloc)
+    }
+
+    fn event_status(&mut self, cdb: &[u8]) -> Reply {
+        if cdb[1] & 0x01 == 0 {
+            // Asynchronous notification is not supported (mmc.md §2.3).
+            return Reply::Check(sense::INVALID_FIELD_IN_CDB);
+        }
+        let alloc = usize::from(be16(cdb, 7));
+        let supported = 0x10;
+        if cdb[4] & 0x10 == 0 {
+            return Reply::Data(vec![0, 2, 0x80, supported], alloc);
+        }
+        let present = self.present && self.removed_left == 0;
+        let event = std::mem::replace(&mut self.media_event, 0);
+        let status = (u8::from(present) << 1) | u8::from(self.tray_open);
+        Reply::Data(vec![0, 6, 0x04, supported, event, status, 0, 0], alloc)
+    }
+
+    fn page05_response(&self, pc: u8) -> Vec<u8> {
+        match pc {
+            0b01 => Self::changeable_page05().to_vec(),
+            0b10 => self.default_page05().to_vec(),
+            _ => self.page05.to_vec(),
+        }
+    }
+
+    fn page2a_response(&self, pc: u8) -> Vec<u8> {
+        let mut p = vec![0u8; usize::from(PAGE2A_LENGTH) + 2];
+        p[0] = 0x2A;
+        p[1] = PAGE2A_LENGTH;
+        if pc == 0b01 {
+            return p; // nothing changeable
+        }
+        p[2] = 0x10 | 0x08 | 0x02 | 0x01; // reads DVD-R, DVD-ROM, CD-RW, CD-R
+        p[3] = 0x10 | 0x04 | 0x02 | 0x01; // writes DVD-R, test write, CD-RW, CD-R
+        p[4] = 0x80 | 0x40 | 0x10; // BUF, multi-session, mode 2 form 1
+        p[6] = 0x20 | 0x08 | (u8::from(self.locked) << 1) | 0x01; // tray, eject, lock state, lock
+        let write_speed: u16 = match self.state.family() {
+            Family::Cd => 7_056,
+            Family::Dvd => 11_080,
+            Family::Bd => 26_970,
+        };
+        put16(&mut p, 8, write_speed);
+        put16(&mut p, 12, (BUFFER_BYTES / 1024) as u16);
+        put16(&mut p, 14, write_speed);
+        put16(&mut p, 18, write_speed);
+        put16(&mut p, 20, write_speed);
+        put16(&mut p, 28, write_speed);
+        put16(&mut p, 30, 1);
+        put16(&mut p, 34, write_speed);
+        p
+    }
+
+    fn mode_sense(&self, cdb: &[u8]) -> Reply {
+        let pc = cdb[2] >> 6;
+        let page = cdb[2] & 0x3F;
+        if pc == 0b11 {
+            return Reply::Check(Sense::new(0x5, 0x39, 0x00)); // saving parameters not supported
+        }
+        let mut pages = Vec::new();
+        match page {
+            0x05 => pages.extend(self.page05_response(pc)),
+            0x2A => pages.extend(self.page2a_response(pc)),
+            0x3F => {
+                pages.extend(self.page05_response(pc));
+                pages.extend(self.page2a_response(pc));
+            }
+            _ => return Reply::Check(sense::INVALID_FIELD_IN_CDB),
+        }
+        let mut b = vec![0u8; 8];
+        b.extend(pages);
+        let len = (b.len() - 2) as u16;
+        put16(&mut b, 0, len);
+        Reply::Data(b, usize::from(be16(cdb, 7)))
+    }
+
+    fn mode_select(&mut self, bytes: &[u8]) -> Reply {
+        if bytes.is_empty() {
+            return Reply::Good;
+        }
+        if bytes.len() < 8 {
+            return Reply::Check(sense::PARAMETER_LIST_LENGTH_ERROR);
+        }
+        let descriptors = usize::from(be16(bytes, 6));
+        let mut at = 8 + descriptors;
+        while at < bytes.len() {
+            if at + 2 > bytes.len() {
+                return Reply::Check(sense::PARAMETER_LIST_LENGTH_ERROR);
+            }
+            let code = bytes[at] & 0x3F;
+            let length = usize::from(bytes[at + 1]);
+            let Some(page) = bytes.get(at..at + 2 + length) else {
+                return Reply::Check(sense::PARAMETER_LIST_LENGTH_ERROR);
+            };
+            match code {
+                0x05 => {
+                    if length < usize::from(PAGE05_LENGTH) {
+                        return Reply::Check(sense::INVALID_FIELD_IN_PARAMETERS);
+                    }
+                    if let Err(sense) = self.select_page05(page) {
+                        return Reply::Check(sense);
+                    }
+                }
+                // Page 2Ah has nothing changeable; accepted unchanged.
+                0x2A => {}
+                _ => return Reply::Check(sense::INVALID_FIELD_IN_PARAMETERS),
+            }
+            at += 2 + length;
+        }
+        Reply::Good
+    }
+
+    fn select_page05(&mut self, page: &[u8]) -> Result<(), Sense> {
+        let mask = Self::changeable_page05();
+        let mut new = self.page05;
+        for i in 2..PAGE05_BYTES {
+            if (page[i] ^ self.page05[i]) & !mask[i] != 0 {
+                return Err(sense::INVALID_FIELD_IN_PARAMETERS);
+            }
+            new[i] = page[i];
+        }
+        let write_type = new[2] & 0x0F;
+        let multi = new[3] >> 6;
+        let track_mode = new[3] & 0x0F;
+        let block_type = new[4] & 0x0F;
+        if multi == 0b10 {
+            return Err(sense::INVALID_FIELD_IN_PARAMETERS);
+        }
+        if self.state.uses_write_page() {
+            let valid = match self.state.family() {
+                Family::Cd => {
+                    write_type <= 3
+                        && matches!(block_type, 0..=3 | 8..=13)
+                        // Data blocks need a data track mode, audio blocks an audio one.
+                        && (write_type != 1 || (block_type >= 8) == (track_mode & 0x04 != 0))
+                }
+                _ => matches!(write_type, 0 | 2) && block_type == 8,
+            };
+            if !valid {
+                return Err(sense::INVALID_FIELD_IN_PARAMETERS);
+            }
+        }
+        self.page05 = new;
+        Ok(())
+    }
+
+    fn format_capacities(&self) -> Vec<u8> {
+        let state = &self.state;
+        let mut descriptors: Vec<(u32, u8, u32)> = Vec::new();
+        let capacity = u32_of(state.capacity);
+        let (current_blocks, current_type) = match state.formatted_blocks {
+            Some(blocks) => (u32_of(blocks), 0b10),
+            None if matches!(state.media, MediaType::DvdPlusRw | MediaType::BdRe | MediaType::BdR | MediaType::DvdRw) => {
+                (capacity, 0b01)
+            }
+            None => (u32_of(state.write_capacity()), 0b10),
+        };
+        let spared = u32_of(state.default_spared_size());
+        match state.media {
+            MediaType::DvdPlusRw => descriptors.push((capacity, 0x26, 0)),
+            MediaType::BdRe => {
+                descriptors.push((spared, 0x00, 0x3000));
+                descriptors.push((spared, 0x30, 0x3000));
+                descriptors.push((capacity, 0x31, 0x800));
+            }
+            MediaType::BdR if state.tracks.is_empty() && state.formatted_blocks.is_none() => {
+                descriptors.push((spared, 0x00, 0x3000));
+                descriptors.push((spared, 0x32, 0x3000));
+            }
+            MediaType::DvdRw => {
+                descriptors.push((capacity, 0x00, 16));
+                descriptors.push((capacity, 0x10, 16));
+                descriptors.push((capacity, 0x15, 16));
+                if state.restricted_overwrite {
+                    descriptors.push((capacity, 0x13, 16));
+                }
+            }
+            _ => {}
+        }
+        let mut b = vec![0u8; 4];
+        b[3] = (8 * (1 + descriptors.len())) as u8;
+        b.extend_from_slice(&current_blocks.to_be_bytes());
+        b.push(current_type);
+        b.extend_from_slice(&[0x00, 0x08, 0x00]);
+        for (blocks, format_type, param) in descriptors {
+            b.extend_from_slice(&blocks.to_be_bytes());
+            b.push(format_type << 2);
+            b.extend_from_slice(&param.to_be_bytes()[1..4]);
+        }
+        b
+    }
+
+    fn performance(&self, cdb: &[u8]) -> Reply {
+        let max = usize::from(be16(cdb, 8));
+        let alloc = 8 + 16 * max;
+        let kbps: u32 = match self.state.family() {
+            Family::Cd => 7_056,
+            Family::Dvd => 11_080,
+            Family::Bd => 26_970,
+        };
+        let end = u32_of(self.state.write_capacity().saturating_sub(1));
+        let mut b = vec![0u8; 8];
+        match cdb[10] {
+            0x00 => {
+                b[4] = (cdb[1] >> 1) & 0x02; // Write bit echoed
+                let mut d = [0u8; 16];
+                put32(&mut d, 4, kbps);
+                put32(&mut d, 8, end);
+                put32(&mut d, 12, kbps);
+                b.extend_from_slice(&d);
+            }
+            0x03 => {
+                let mut d = [0u8; 16];
+                put32(&mut d, 4, end + 1);
+                put32(&mut d, 8, kbps);
+                put32(&mut d, 12, kbps);
+                b.extend_from_slice(&d);
+            }
+            _ => return Reply::Check(sense::INVALID_FIELD_IN_CDB),
+        }
+        let len = (b.len() - 4) as u32;
+        put32(&mut b, 0, len);
+        Reply::Data(b, alloc)
+    }
+}
+
+/// Builds the summary `discburn emu show` prints.
+pub fn summarize(path: &Path, state: &MediumState) -> MediumSummary {
+    let views = state.track_views();
+    let sessions = state
+        .sessions
+        .iter()
+        .map(|s| SessionSummary {
+            number: s.number,
+            start: s.start,
+            leadout_start: s.leadout_start,
+            tracks: views.iter().filter(|v| v.session == s.number).cloned().collect(),
+        })
+        .collect();
+    let open_session = if state.is_overwritable() || state.finalized {
+        if state.is_overwritable() {
+            views.clone()
+        } else {
+            Vec::new()
+        }
+    } else {
+        views.iter().filter(|v| v.session == state.open_session()).cloned().collect()
+    };
+    MediumSummary {
+        path: path.to_path_buf(),
+        media: state.media,
+        profile: state.profile(),
+        profile_name: profile_name(state.profile()),
+        capacity: state.capacity,
+        disc_status: state.disc_status(),
+        last_session_state: state.last_session_state(),
+        erasable: state.media.erasable(),
+        finalized: state.finalized,
+        formatted_blocks: state.formatted_blocks,
+        background_format: state.bg_format,
+        sessions,
+        open_session,
+        next_writable: if state.is_overwritable() { None } else { state.next_writable() },
+        free_blocks: state.free_blocks(),
+        recorded_blocks: state.recorded_end(),
+    }
+}
+
+impl Transport for Recorder {
+    fn execute(&mut self, cdb: &[u8], mut data: DataDirection<'_>, _timeout: Duration) -> Result<CommandOutcome, TransportError> {
+        if cdb.is_empty() {
+            return Err(TransportError::InvalidCommand("empty CDB".into()));
+        }
+        self.commands_seen += 1;
+        if matches!(cdb[0], op::WRITE_10 | op::WRITE_12) {
+            self.writes_seen += 1;
+        }
+        if let Some(delay) = self.slow {
+            std::thread::sleep(delay);
+        }
+        let buffer_len = match &data {
+            DataDirection::FromDevice(buf) => buf.len(),
+            _ => 0,
+        };
+        let reinsert_after = self.removed_left == 1;
+        let reply = self.dispatch(cdb, &mut data)?;
+        if reinsert_after && self.removed_left == 0 {
+            // The medium comes back: the next command sees a unit attention.
+            self.present = true;
+            self.pending_attention = Some(sense::MEDIUM_MAY_HAVE_CHANGED);
+            self.media_event = 2;
+        }
+        let outcome = match reply {
+            Reply::Good => CommandOutcome::good(match cdb[0] {
+                op::READ_10 | op::READ_12 => {
+                    let count = if cdb[0] == op::READ_10 { u64::from(be16(cdb, 7)) } else { u64::from(be32(cdb, 6)) };
+                    buffer_len.saturating_sub((count * BLOCK_BYTES) as usize)
+                }
+                _ => buffer_len,
+            }),
+            Reply::Data(bytes, alloc) => {
+                let n = match &mut data {
+                    DataDirection::FromDevice(buf) => {
+                        let n = bytes.len().min(alloc).min(buf.len());
+                        buf[..n].copy_from_slice(&bytes[..n]);
+                        n
+                    }
+                    _ => 0,
+                };
+                CommandOutcome::good(buffer_len - n)
+            }
+            Reply::Check(sense) => {
+                tracing::debug!("{}: CDB {:02x?} -> {sense}", self.name, cdb);
+                CommandOutcome::check_condition(sense.to_bytes(), buffer_len)
+            }
+        };
+        Ok(outcome)
+    }
+
+    fn device_name(&self) -> String {
+        self.name.clone()
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        if self.persist_on_drop && self.dirty {
+            if let Err(err) = self.files.save_state(&self.state) {
+                tracing::error!("{}: state not saved: {err}", self.name);
+            }
+        }
+    }
+}
