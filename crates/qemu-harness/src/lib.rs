@@ -1,0 +1,124 @@
+//! Real Linux in the loop: boot the packaged kernel under QEMU (TCG) with images attached
+//! as CD/DVD drives — ATAPI on IDE and `scsi-cd` on virtio-scsi — run guest shell steps,
+//! and collect their framed output on the host.
+//!
+//! ```no_run
+//! use qemu_harness::{Bus, Scenario};
+//! # fn main() -> Result<(), qemu_harness::HarnessError> {
+//! let report = Scenario::new("demo")
+//!     .drive("cd", Bus::Ide, std::path::Path::new("image.iso"))
+//!     .step("mount", "mount -t iso9660 -o ro $DEV_cd /mnt && ls /mnt")
+//!     .run()?;
+//! println!("{}", report.ok_output("mount")?);
+//! # Ok(()) }
+//! ```
+//!
+//! The pieces are reusable on their own: [`Kernel`] finds the kernel and resolves modules
+//! from `modules.dep`, [`CpioArchive`] writes a deterministic initramfs, [`listing`] lists a
+//! mounted tree in the guest and turns it into a [`testkit::Snapshot`], [`discburn_binary`]
+//! finds (building if needed) the `discburn` executable.
+#![forbid(unsafe_code)]
+
+pub mod cpio;
+pub mod error;
+pub mod kernel;
+pub mod libs;
+pub mod listing;
+pub mod scenario;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub use cpio::CpioArchive;
+pub use error::{HarnessError, Result};
+pub use kernel::{Kernel, ModuleFile};
+pub use listing::{
+    guest_listing_script, parse_guest_listing, to_snapshot, GuestEntry, LinkGrouping,
+};
+pub use scenario::{
+    parse_sections, BootReport, Bus, Drive, Scenario, Section, Step, DEFAULT_MODULES,
+};
+
+/// Whether this machine can run scenarios: `qemu-system-x86_64` on `PATH`, a kernel with
+/// modules, and busybox. Returns the reason when it cannot.
+pub fn unavailable_reason() -> Option<String> {
+    let qemu_ok = Command::new("qemu-system-x86_64")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !qemu_ok {
+        return Some("qemu-system-x86_64 not found (install qemu-system-x86)".into());
+    }
+    if let Err(e) = Kernel::locate() {
+        return Some(e.to_string());
+    }
+    if let Err(e) = scenario::find_busybox() {
+        return Some(e.to_string());
+    }
+    None
+}
+
+/// The `discburn` executable to put in the guest and to run on the host.
+///
+/// `DISCBURN_BIN` if set; else the binary of the cargo target directory this test runs
+/// from (`<target>/<profile>/discburn`), built first with `cargo build -p discburn-cli`
+/// in the same profile so that it is never stale.
+pub fn discburn_binary() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("DISCBURN_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe().map_err(|e| HarnessError::io("current_exe", e))?;
+    // <target>/<profile>/deps/<test binary>
+    let profile_dir = exe
+        .parent()
+        .filter(|p| p.ends_with("deps"))
+        .and_then(Path::parent)
+        .ok_or_else(|| HarnessError::Command {
+            command: "locate discburn".into(),
+            message: format!(
+                "{} is not in <target>/<profile>/deps; set DISCBURN_BIN",
+                exe.display()
+            ),
+        })?;
+    let target_dir = profile_dir.parent().ok_or_else(|| HarnessError::Command {
+        command: "locate discburn".into(),
+        message: format!("{} has no parent", profile_dir.display()),
+    })?;
+    let release = profile_dir.file_name().is_some_and(|n| n == "release");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "discburn-cli",
+            "--bin",
+            "discburn",
+        ])
+        .env("CARGO_TARGET_DIR", target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    if release {
+        command.arg("--release");
+    }
+    let text = format!("{command:?}");
+    let output = command.output().map_err(|e| HarnessError::Command {
+        command: text.clone(),
+        message: e.to_string(),
+    })?;
+    if !output.status.success() {
+        return Err(HarnessError::Command {
+            command: text,
+            message: String::from_utf8_lossy(&output.stderr).into_owned(),
+        });
+    }
+    let binary = profile_dir.join("discburn");
+    if !binary.is_file() {
+        return Err(HarnessError::Command {
+            command: text,
+            message: format!("{} not built", binary.display()),
+        });
+    }
+    Ok(binary)
+}
