@@ -2,6 +2,7 @@
 //! layout at any LBA, and a lazy stream of the session's sectors.
 #![forbid(unsafe_code)]
 
+pub mod read;
 pub mod source;
 
 pub use source::{FileSectorSource, SectorSource, BLOCK_SIZE};

@@ -36,7 +36,7 @@ impl<F: std::io::Read + std::io::Seek> SectorSource for FileSectorSource<F> {
     }
 
     fn read_blocks(&mut self, lba: u64, buf: &mut [u8]) -> std::io::Result<()> {
-        if buf.len() % BLOCK_SIZE != 0 {
+        if !buf.len().is_multiple_of(BLOCK_SIZE) {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
                 "read length is not a whole number of 2048-byte blocks",

@@ -38,6 +38,9 @@ pub enum SymlinkCheck {
     /// Not checked: source symlinks are removed from the expected tree and any
     /// actual entry at their paths is ignored.
     Ignore,
+    /// As empty regular files (a Joliet or plain ISO 9660 view of an image
+    /// whose writer recorded symlinks as zero-length files, like genisoimage).
+    EmptyFile,
     /// Those for which `keep(path, target)` is true as exact symlinks; the others
     /// must be absent (e.g. [`crate::sevenzip_symlink_is_kept`]).
     Filter(fn(&str, &str) -> bool),
@@ -158,6 +161,15 @@ pub fn compare(
 
     // The expected tree after the reader's allowances.
     let mut want: BTreeMap<&str, &Entry> = BTreeMap::new();
+    let empty_file = Entry {
+        kind: Kind::File,
+        size: 0,
+        mode: 0,
+        target: None,
+        sha256: Some(crate::snapshot::sha256_bytes(b"")),
+        link_group: None,
+        mtime: 0,
+    };
     let mut ignored_paths: Vec<String> = options.ignore_actual.clone();
     for (path, entry) in &expected.entries {
         if under(path, &options.ignore_expected) {
@@ -167,6 +179,10 @@ pub fn compare(
             let keep = match options.symlinks {
                 SymlinkCheck::Exact => true,
                 SymlinkCheck::Absent => false,
+                SymlinkCheck::EmptyFile => {
+                    want.insert(path.as_str(), &empty_file);
+                    false
+                }
                 SymlinkCheck::Ignore => {
                     ignored_paths.push(path.clone());
                     false

@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod compare;
+pub mod images;
 pub mod snapshot;
 pub mod tools;
 pub mod tree;
@@ -21,6 +22,9 @@ pub mod views;
 
 pub use compare::{compare, CompareOptions, Diff, ModeCheck, NameView, SymlinkCheck};
 pub use snapshot::{snapshot, Entry, Kind, Snapshot};
-pub use tools::{require_tool, run, run_ok, tool_available, CmdOutput};
+pub use tools::{
+    cmd, python_module_available, require_python_module, require_tool, run, run_ok, tool_available,
+    CmdOutput,
+};
 pub use tree::{make_tricky_tree, make_tricky_tree_with, TrickyOptions, SPARSE_SIZE};
 pub use views::{joliet_can_hold, sevenzip_symlink_is_kept};

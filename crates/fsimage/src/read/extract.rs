@@ -1,0 +1,518 @@
+//! Extraction into a destination directory, safely.
+//!
+//! Nothing is ever created or written outside the destination: every
+//! directory is entered through a file descriptor opened with
+//! `O_DIRECTORY | O_NOFOLLOW` relative to its parent's descriptor, files are
+//! created with `O_CREAT | O_EXCL | O_NOFOLLOW`, and names that are empty, `.`,
+//! `..`, or contain `/` or NUL are refused. So a symlink created earlier in the
+//! same extraction (or one already in the destination) is never followed. An
+//! existing file is replaced only with [`ExtractOptions::force`] (unlinked
+//! first, never written through).
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps, CWD};
+use rustix::io::Errno;
+
+use super::{FileKind, Node, ReadError, Result, Volume};
+use crate::source::SectorSource;
+
+/// How to extract.
+#[derive(Debug, Clone, Default)]
+pub struct ExtractOptions {
+    /// Replace existing files, symlinks and special files (never directories:
+    /// they are merged into).
+    pub force: bool,
+}
+
+/// Progress of an extraction.
+#[derive(Debug, Clone, Copy)]
+pub enum ExtractEvent<'a> {
+    /// An entry is about to be extracted (path relative to the image root).
+    Entry {
+        path: &'a str,
+        kind: FileKind,
+        size: u64,
+    },
+    /// File data written since the previous event.
+    Bytes(u64),
+}
+
+/// An entry that was not extracted, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+/// What an extraction did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtractReport {
+    pub files: u64,
+    pub dirs: u64,
+    pub symlinks: u64,
+    pub hard_links: u64,
+    pub special: u64,
+    /// File data bytes written.
+    pub bytes: u64,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Extracts `paths` (image paths; empty, or `/`, means everything) from
+/// `volume` into `dest` (created if missing). An image path `a/b` lands at
+/// `dest/a/b`. Entries that cannot be read or are refused as unsafe are listed
+/// in [`ExtractReport::skipped`]; errors writing the destination, and an
+/// existing file without `force`, stop the extraction.
+pub fn extract<S: SectorSource>(
+    volume: &mut Volume<S>,
+    paths: &[&str],
+    dest: &Path,
+    options: &ExtractOptions,
+    progress: &mut dyn FnMut(ExtractEvent<'_>),
+) -> Result<ExtractReport> {
+    std::fs::create_dir_all(dest).map_err(|source| ReadError::Extract {
+        action: "create",
+        path: dest.to_path_buf(),
+        source,
+    })?;
+    let root_fd = rustix::fs::openat(
+        CWD,
+        dest,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| ReadError::Extract {
+        action: "open",
+        path: dest.to_path_buf(),
+        source: e.into(),
+    })?;
+    let mut ctx = Ctx {
+        dest: dest.to_path_buf(),
+        root_fd,
+        options: options.clone(),
+        report: ExtractReport::default(),
+        links: HashMap::new(),
+        visited: HashSet::new(),
+        progress,
+    };
+
+    let wanted: Vec<&str> = if paths.is_empty() {
+        vec![""]
+    } else {
+        paths.to_vec()
+    };
+    for path in wanted {
+        let components: Vec<&str> = path
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .collect();
+        if components.contains(&"..") {
+            ctx.report.skipped.push(Skipped {
+                path: path.to_string(),
+                reason: "paths with .. are not extracted".into(),
+            });
+            continue;
+        }
+        let rel = components.join("/");
+        let node = match volume.lookup(&rel) {
+            Ok(node) => node,
+            Err(e @ (ReadError::NotFound { .. } | ReadError::NotADirectory { .. })) => {
+                return Err(e)
+            }
+            Err(e) => {
+                ctx.report.skipped.push(Skipped {
+                    path: rel,
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        match components.split_last() {
+            None => {
+                // The whole image: the root's contents go into dest itself.
+                let fd = ctx
+                    .root_fd
+                    .try_clone()
+                    .map_err(|source| ReadError::Extract {
+                        action: "open",
+                        path: dest.to_path_buf(),
+                        source,
+                    })?;
+                ctx.visited.clear();
+                extract_dir_contents(volume, &node, "", &fd, 0, &mut ctx)?;
+            }
+            Some((name, parents)) => {
+                let parent_fd = ctx.open_parents(parents)?;
+                ctx.visited.clear();
+                extract_entry(volume, &node, name, &rel, &parent_fd, 0, &mut ctx)?;
+            }
+        }
+    }
+    Ok(ctx.report)
+}
+
+struct Ctx<'p> {
+    dest: PathBuf,
+    root_fd: OwnedFd,
+    options: ExtractOptions,
+    report: ExtractReport,
+    /// Inode → image path of the first extracted name (for hard links).
+    links: HashMap<u64, String>,
+    /// Directory extents entered in this extraction (loop guard).
+    visited: HashSet<u64>,
+    progress: &'p mut dyn FnMut(ExtractEvent<'_>),
+}
+
+impl Ctx<'_> {
+    fn host_path(&self, rel: &str) -> PathBuf {
+        self.dest.join(rel)
+    }
+
+    fn skip(&mut self, path: &str, reason: impl Into<String>) {
+        let reason = reason.into();
+        tracing::warn!("not extracted: {path}: {reason}");
+        self.report.skipped.push(Skipped {
+            path: path.to_string(),
+            reason,
+        });
+    }
+
+    fn err(&self, action: &'static str, rel: &str, e: impl Into<std::io::Error>) -> ReadError {
+        ReadError::Extract {
+            action,
+            path: self.host_path(rel),
+            source: e.into(),
+        }
+    }
+
+    /// Opens (creating as needed) the directories `components` below the
+    /// destination, never following symlinks.
+    fn open_parents(&self, components: &[&str]) -> Result<OwnedFd> {
+        let mut fd = self
+            .root_fd
+            .try_clone()
+            .map_err(|source| ReadError::Extract {
+                action: "open",
+                path: self.dest.clone(),
+                source,
+            })?;
+        let mut rel = String::new();
+        for name in components {
+            if !rel.is_empty() {
+                rel.push('/');
+            }
+            rel.push_str(name);
+            fd = self.make_dir(&fd, name.as_bytes(), &rel)?;
+        }
+        Ok(fd)
+    }
+
+    /// Opens an existing directory chain (for hard-link sources), never following symlinks.
+    fn open_existing_dirs(&self, components: &[&str]) -> std::io::Result<OwnedFd> {
+        let mut fd = self.root_fd.try_clone()?;
+        for name in components {
+            fd = rustix::fs::openat(&fd, *name, dir_flags(), Mode::empty())?;
+        }
+        Ok(fd)
+    }
+
+    /// Creates directory `name` in `parent` (or reuses an existing real
+    /// directory) and opens it without following symlinks.
+    fn make_dir(&self, parent: &OwnedFd, name: &[u8], rel: &str) -> Result<OwnedFd> {
+        match rustix::fs::mkdirat(parent, name, Mode::from_raw_mode(0o700)) {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => return Err(self.err("create directory", rel, e)),
+        }
+        match rustix::fs::openat(parent, name, dir_flags(), Mode::empty()) {
+            Ok(fd) => Ok(fd),
+            // Something else (a symlink, a file) holds the name.
+            Err(Errno::LOOP) | Err(Errno::NOTDIR) => {
+                if self.options.force {
+                    rustix::fs::unlinkat(parent, name, AtFlags::empty())
+                        .map_err(|e| self.err("replace", rel, e))?;
+                    rustix::fs::mkdirat(parent, name, Mode::from_raw_mode(0o700))
+                        .map_err(|e| self.err("create directory", rel, e))?;
+                    rustix::fs::openat(parent, name, dir_flags(), Mode::empty())
+                        .map_err(|e| self.err("open directory", rel, e))
+                } else {
+                    Err(ReadError::Exists {
+                        path: self.host_path(rel),
+                    })
+                }
+            }
+            Err(e) => Err(self.err("open directory", rel, e)),
+        }
+    }
+
+    /// Makes room for a new non-directory `name`: with `force`, removes what
+    /// is there (a directory is never removed).
+    fn clear_for(&self, parent: &OwnedFd, name: &[u8], rel: &str) -> Result<()> {
+        match rustix::fs::statat(parent, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Err(Errno::NOENT) => Ok(()),
+            Err(e) => Err(self.err("inspect", rel, e)),
+            Ok(_) if !self.options.force => Err(ReadError::Exists {
+                path: self.host_path(rel),
+            }),
+            Ok(_) => rustix::fs::unlinkat(parent, name, AtFlags::empty())
+                .map_err(|e| self.err("replace", rel, e)),
+        }
+    }
+}
+
+fn dir_flags() -> OFlags {
+    OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC
+}
+
+fn timestamps(node: &Node) -> Option<Timestamps> {
+    let mtime = node.stat.mtime?;
+    let atime = node.stat.atime.unwrap_or(mtime);
+    let ts = |secs: i64| Timespec {
+        tv_sec: secs as _,
+        tv_nsec: 0,
+    };
+    Some(Timestamps {
+        last_access: ts(atime),
+        last_modification: ts(mtime),
+    })
+}
+
+/// Why a name must not be created, if it must not.
+fn unsafe_name(name: &[u8]) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("empty name")
+    } else if name == b"." || name == b".." {
+        Some("name is . or ..")
+    } else if name.contains(&b'/') {
+        Some("name contains /")
+    } else if name.contains(&0) {
+        Some("name contains NUL")
+    } else {
+        None
+    }
+}
+
+fn extract_dir_contents<S: SectorSource>(
+    volume: &mut Volume<S>,
+    dir: &Node,
+    rel: &str,
+    dir_fd: &OwnedFd,
+    depth: usize,
+    ctx: &mut Ctx<'_>,
+) -> Result<()> {
+    let display = if rel.is_empty() { "/" } else { rel };
+    if depth >= volume.limits().max_depth {
+        ctx.skip(
+            display,
+            format!("deeper than {} directories", volume.limits().max_depth),
+        );
+        return Ok(());
+    }
+    let lba = dir.extents.first().map_or(0, |e| e.lba);
+    if !ctx.visited.insert(lba) {
+        ctx.skip(
+            display,
+            format!("directory loop: the directory at LBA {lba} was already extracted"),
+        );
+        return Ok(());
+    }
+    let listing = match volume.read_dir(dir, display) {
+        Ok(listing) => listing,
+        Err(e) => {
+            ctx.skip(display, e.to_string());
+            return Ok(());
+        }
+    };
+    for s in &listing.skipped {
+        let path = if rel.is_empty() {
+            s.name.clone()
+        } else {
+            format!("{rel}/{}", s.name)
+        };
+        ctx.skip(&path, s.reason.clone());
+    }
+    for child in &listing.entries {
+        let name = child.name_lossy();
+        let child_rel = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        extract_entry(volume, child, &name, &child_rel, dir_fd, depth + 1, ctx)?;
+    }
+    Ok(())
+}
+
+fn extract_entry<S: SectorSource>(
+    volume: &mut Volume<S>,
+    node: &Node,
+    _name: &str,
+    rel: &str,
+    parent: &OwnedFd,
+    depth: usize,
+    ctx: &mut Ctx<'_>,
+) -> Result<()> {
+    // The raw name bytes are what gets created (Rock Ridge names need not be UTF-8).
+    let name = node.name.as_slice();
+    if let Some(reason) = unsafe_name(name) {
+        ctx.skip(rel, reason);
+        return Ok(());
+    }
+    (ctx.progress)(ExtractEvent::Entry {
+        path: rel,
+        kind: node.stat.kind,
+        size: node.stat.size,
+    });
+    let perm = Mode::from_raw_mode(node.stat.mode & 0o7777);
+    match node.stat.kind {
+        FileKind::Dir => {
+            let fd = ctx.make_dir(parent, name, rel)?;
+            ctx.report.dirs += 1;
+            extract_dir_contents(volume, node, rel, &fd, depth, ctx)?;
+            // Mode and times after the contents: a read-only directory stays writable until then.
+            rustix::fs::fchmod(&fd, perm).map_err(|e| ctx.err("set the mode of", rel, e))?;
+            if let Some(ts) = timestamps(node) {
+                rustix::fs::futimens(&fd, &ts).map_err(|e| ctx.err("set the times of", rel, e))?;
+            }
+        }
+        FileKind::File => {
+            if node.stat.nlink > 1 {
+                if let Some(first) = ctx.links.get(&node.stat.inode).cloned() {
+                    ctx.clear_for(parent, name, rel)?;
+                    let components: Vec<&str> = first.split('/').collect();
+                    if let Some((first_name, dirs)) = components.split_last() {
+                        let linked = ctx.open_existing_dirs(dirs).and_then(|src| {
+                            rustix::fs::linkat(&src, *first_name, parent, name, AtFlags::empty())
+                                .map_err(Into::into)
+                        });
+                        match linked {
+                            Ok(()) => {
+                                ctx.report.hard_links += 1;
+                                return Ok(());
+                            }
+                            Err(e) => tracing::warn!(
+                                "{rel}: cannot hard-link to {first} ({e}); writing a copy"
+                            ),
+                        }
+                    }
+                }
+            }
+            ctx.clear_for(parent, name, rel)?;
+            let fd = rustix::fs::openat(
+                parent,
+                name,
+                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o600),
+            )
+            .map_err(|e| ctx.err("create", rel, e))?;
+            let mut file = File::from(fd);
+            match copy_data(volume, node, &mut file, rel, ctx) {
+                Ok(written) => ctx.report.bytes += written,
+                Err(CopyError::Read(reason)) => {
+                    drop(file);
+                    let _ = rustix::fs::unlinkat(parent, name, AtFlags::empty());
+                    ctx.skip(rel, reason);
+                    return Ok(());
+                }
+                Err(CopyError::Write(e)) => return Err(ctx.err("write", rel, e)),
+            }
+            rustix::fs::fchmod(&file, perm).map_err(|e| ctx.err("set the mode of", rel, e))?;
+            if let Some(ts) = timestamps(node) {
+                rustix::fs::futimens(&file, &ts)
+                    .map_err(|e| ctx.err("set the times of", rel, e))?;
+            }
+            ctx.report.files += 1;
+            if node.stat.nlink > 1 {
+                ctx.links
+                    .entry(node.stat.inode)
+                    .or_insert_with(|| rel.to_string());
+            }
+        }
+        FileKind::Symlink => {
+            let target = node.stat.symlink_target.clone().unwrap_or_default();
+            if target.is_empty() || target.contains(&0) {
+                ctx.skip(rel, "symlink target is empty or contains NUL");
+                return Ok(());
+            }
+            ctx.clear_for(parent, name, rel)?;
+            rustix::fs::symlinkat(target.as_slice(), parent, name)
+                .map_err(|e| ctx.err("create symlink", rel, e))?;
+            if let Some(ts) = timestamps(node) {
+                // Symlink times cannot be set everywhere; not worth failing for.
+                let _ = rustix::fs::utimensat(parent, name, &ts, AtFlags::SYMLINK_NOFOLLOW);
+            }
+            ctx.report.symlinks += 1;
+        }
+        FileKind::Fifo | FileKind::CharDevice | FileKind::BlockDevice => {
+            let (file_type, dev) = match node.stat.kind {
+                FileKind::Fifo => (FileType::Fifo, 0),
+                FileKind::CharDevice => (
+                    FileType::CharacterDevice,
+                    node.stat.rdev.map_or(0, |(a, b)| rustix::fs::makedev(a, b)),
+                ),
+                _ => (
+                    FileType::BlockDevice,
+                    node.stat.rdev.map_or(0, |(a, b)| rustix::fs::makedev(a, b)),
+                ),
+            };
+            ctx.clear_for(parent, name, rel)?;
+            match rustix::fs::mknodat(parent, name, file_type, perm, dev) {
+                Ok(()) => ctx.report.special += 1,
+                Err(e) if e == Errno::PERM || e == Errno::ACCESS => ctx.skip(
+                    rel,
+                    format!("cannot create a {} here: {e}", node.stat.kind.as_str()),
+                ),
+                Err(e) => return Err(ctx.err("create", rel, e)),
+            }
+        }
+        FileKind::Socket => ctx.skip(rel, "sockets are not extracted"),
+    }
+    Ok(())
+}
+
+enum CopyError {
+    Read(String),
+    Write(std::io::Error),
+}
+
+/// Streams a file's data into `out`, leaving holes where whole blocks are zero.
+fn copy_data<S: SectorSource>(
+    volume: &mut Volume<S>,
+    node: &Node,
+    out: &mut File,
+    rel: &str,
+    ctx: &mut Ctx<'_>,
+) -> std::result::Result<u64, CopyError> {
+    let mut reader = volume
+        .open_file(node)
+        .map_err(|e| CopyError::Read(e.to_string()))?;
+    let mut buf = vec![0u8; 256 << 10];
+    let mut written: u64 = 0;
+    let mut hole = false;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(CopyError::Read(format!("{rel}: {e}"))),
+        };
+        let chunk = &buf[..n];
+        if chunk.iter().all(|&b| b == 0) {
+            out.seek(SeekFrom::Current(n as i64))
+                .map_err(CopyError::Write)?;
+            hole = true;
+        } else {
+            out.write_all(chunk).map_err(CopyError::Write)?;
+            hole = false;
+        }
+        written += n as u64;
+        (ctx.progress)(ExtractEvent::Bytes(n as u64));
+    }
+    if hole {
+        out.set_len(written).map_err(CopyError::Write)?;
+    }
+    Ok(written)
+}

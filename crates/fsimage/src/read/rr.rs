@@ -1,0 +1,339 @@
+//! Gathering the SUSP / Rock Ridge entries of one directory record, following
+//! its continuation areas (SUSP 5.1) with a visited set and hard caps.
+
+use std::collections::HashSet;
+
+use iso9660::rrip::{nm_flags, sl_flags, Entry, PnEntry, PxEntry, TfTime};
+use iso9660::susp::{SpEntry, SystemUseIter};
+use iso9660::VolumeDate;
+
+use super::{Limits, ReadError, Result, Volume, BLOCK};
+use crate::source::SectorSource;
+
+/// What the System Use entries of one record say.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RrInfo {
+    pub sp: Option<SpEntry>,
+    /// ER extension identifiers, in order.
+    pub er_ids: Vec<Vec<u8>>,
+    /// The NM name (all NM entries joined), if any.
+    pub name: Option<Vec<u8>>,
+    /// NM marked the name as `.` or `..` (CURRENT / PARENT flags).
+    pub name_is_dot: bool,
+    pub px: Option<PxEntry>,
+    pub pn: Option<PnEntry>,
+    /// The SL target (all SL entries joined), if any.
+    pub symlink: Option<Vec<u8>>,
+    /// TF timestamps (seconds since the epoch), indexed like `TfEntry::times`.
+    pub times: [Option<i64>; 7],
+    pub cl: Option<u32>,
+    pub pl: Option<u32>,
+    pub re: bool,
+    /// Any Rock Ridge entry seen (PX, PN, SL, NM, CL, PL, RE, TF, RR).
+    pub any_rrip: bool,
+    /// The first reason this record's entries cannot be trusted (a CE loop, an
+    /// over-long name, ...). Such a record is skipped by the caller.
+    pub problem: Option<String>,
+}
+
+impl RrInfo {
+    fn fail(&mut self, reason: String) {
+        if self.problem.is_none() {
+            self.problem = Some(reason);
+        }
+    }
+}
+
+/// Builder for an SL target over several components and entries (RRIP 4.1.3.1).
+#[derive(Default)]
+struct SymlinkBuilder {
+    target: Vec<u8>,
+    /// A component has been written (the next needs a `/` unless continued).
+    started: bool,
+    /// The previous component had the CONTINUE flag: the next one extends it.
+    continued: bool,
+}
+
+impl SymlinkBuilder {
+    fn push(&mut self, flags: u8, content: &[u8]) {
+        if flags & sl_flags::ROOT != 0 {
+            // An absolute target: a leading `/`.
+            self.target.clear();
+            self.target.push(b'/');
+            self.started = false;
+            self.continued = false;
+            return;
+        }
+        let part: &[u8] = if flags & sl_flags::CURRENT != 0 {
+            b"."
+        } else if flags & sl_flags::PARENT != 0 {
+            b".."
+        } else if flags & (sl_flags::VOLROOT | sl_flags::HOST) != 0 {
+            // No meaning on a POSIX host; Linux drops these too.
+            b""
+        } else {
+            content
+        };
+        if self.started && !self.continued {
+            self.target.push(b'/');
+        }
+        self.target.extend_from_slice(part);
+        self.started = true;
+        self.continued = flags & sl_flags::CONTINUE != 0;
+    }
+}
+
+/// Gathers the entries of `area` (a record's System Use field after LEN_SKP)
+/// and of the continuation areas it chains to.
+pub(crate) fn collect<S: SectorSource>(
+    vol: &mut Volume<S>,
+    area: &[u8],
+    path: &str,
+) -> Result<RrInfo> {
+    let mut info = RrInfo::default();
+    let mut state = State {
+        name: Vec::new(),
+        name_done: false,
+        nm_seen: false,
+        link: SymlinkBuilder::default(),
+        sl_seen: false,
+        sl_done: false,
+    };
+    let mut next_ce = process_area(&vol.limits, area, &mut info, &mut state);
+
+    let mut visited: HashSet<(u32, u32)> = HashSet::new();
+    let mut hops = 0usize;
+    let mut ce_bytes = 0usize;
+    while let Some(ce) = next_ce.take() {
+        if info.problem.is_some() {
+            break;
+        }
+        hops += 1;
+        if hops > vol.limits.max_ce_hops {
+            info.fail(format!(
+                "more than {} chained continuation areas (CE)",
+                vol.limits.max_ce_hops
+            ));
+            break;
+        }
+        if !visited.insert((ce.block, ce.offset)) {
+            info.fail(format!(
+                "continuation area (CE) loop at LBA {} offset {}",
+                ce.block, ce.offset
+            ));
+            break;
+        }
+        if ce.length == 0 {
+            break;
+        }
+        let length = ce.length as usize;
+        ce_bytes = ce_bytes.saturating_add(length);
+        if ce_bytes > vol.limits.max_ce_bytes {
+            info.fail(format!(
+                "continuation areas (CE) exceed {} bytes",
+                vol.limits.max_ce_bytes
+            ));
+            break;
+        }
+        let end = u64::from(ce.offset) + u64::from(ce.length);
+        // The area must start inside its block (SUSP 5.1: offset within the block).
+        if u64::from(ce.offset) >= BLOCK {
+            info.fail(format!(
+                "continuation area (CE) offset {} is past its block",
+                ce.offset
+            ));
+            break;
+        }
+        let buf = match vol.read_blocks_checked(u64::from(ce.block), end, "continuation area", path)
+        {
+            Ok(buf) => buf,
+            Err(ReadError::OutOfImage {
+                lba, image_blocks, ..
+            }) => {
+                info.fail(format!("continuation area (CE) at LBA {lba} lies outside the image ({image_blocks} blocks)"));
+                break;
+            }
+            Err(e) => return Err(e),
+        };
+        let Some(slice) = buf.get(ce.offset as usize..end as usize) else {
+            info.fail("continuation area (CE) does not fit its blocks".to_string());
+            break;
+        };
+        next_ce = process_area(&vol.limits, slice, &mut info, &mut state);
+    }
+
+    if state.nm_seen && info.problem.is_none() {
+        if state.name.len() > vol.limits.max_name_bytes {
+            info.fail(format!(
+                "Rock Ridge name longer than {} bytes",
+                vol.limits.max_name_bytes
+            ));
+        } else {
+            info.name = Some(std::mem::take(&mut state.name));
+        }
+    }
+    if state.sl_seen && info.problem.is_none() {
+        if state.link.target.len() > vol.limits.max_symlink_bytes {
+            info.fail(format!(
+                "symlink target longer than {} bytes",
+                vol.limits.max_symlink_bytes
+            ));
+        } else {
+            info.symlink = Some(std::mem::take(&mut state.link.target));
+        }
+    }
+    Ok(info)
+}
+
+struct State {
+    name: Vec<u8>,
+    name_done: bool,
+    nm_seen: bool,
+    link: SymlinkBuilder,
+    sl_seen: bool,
+    sl_done: bool,
+}
+
+/// Applies the entries of one area; returns the CE entry it holds, if any (the
+/// last one wins; SUSP allows one per area).
+fn process_area(
+    limits: &Limits,
+    area: &[u8],
+    info: &mut RrInfo,
+    st: &mut State,
+) -> Option<iso9660::susp::CeEntry> {
+    let mut ce = None;
+    for raw in SystemUseIter::new(area) {
+        let raw = match raw {
+            Ok(raw) => raw,
+            Err(e) => {
+                // Trailing garbage: keep what was read so far.
+                tracing::debug!("System Use area ends in a malformed entry: {e}");
+                break;
+            }
+        };
+        let entry = match Entry::parse(raw) {
+            Ok(entry) => entry,
+            Err(e) => {
+                tracing::debug!(
+                    "skipping malformed {:?} entry: {e}",
+                    String::from_utf8_lossy(&raw.signature)
+                );
+                continue;
+            }
+        };
+        match entry {
+            Entry::Sp(sp) => info.sp = Some(sp),
+            Entry::Ce(c) => ce = Some(c),
+            Entry::Er(er) => info.er_ids.push(er.identifier.to_vec()),
+            Entry::Px(px) => {
+                info.any_rrip = true;
+                info.px = Some(px);
+            }
+            Entry::Pn(pn) => {
+                info.any_rrip = true;
+                info.pn = Some(pn);
+            }
+            Entry::Nm(nm) => {
+                info.any_rrip = true;
+                if st.name_done {
+                    continue;
+                }
+                st.nm_seen = true;
+                if nm.flags & (nm_flags::CURRENT | nm_flags::PARENT) != 0 {
+                    info.name_is_dot = true;
+                }
+                // Stop gathering early past the cap; the length check reports it.
+                if st.name.len() <= limits.max_name_bytes {
+                    st.name.extend_from_slice(nm.name);
+                }
+                if nm.flags & nm_flags::CONTINUE == 0 {
+                    st.name_done = true;
+                }
+            }
+            Entry::Sl(sl) => {
+                info.any_rrip = true;
+                if st.sl_done {
+                    continue;
+                }
+                st.sl_seen = true;
+                for component in &sl.components {
+                    if st.link.target.len() <= limits.max_symlink_bytes {
+                        st.link.push(component.flags, component.content);
+                    }
+                }
+                if sl.flags & iso9660::rrip::SlEntry::CONTINUE == 0 {
+                    st.sl_done = true;
+                }
+            }
+            Entry::Tf(tf) => {
+                info.any_rrip = true;
+                for (slot, time) in info.times.iter_mut().zip(tf.times.iter()) {
+                    if let Some(t) = time.and_then(tf_time_to_unix) {
+                        *slot = Some(t);
+                    }
+                }
+            }
+            Entry::Cl(lba) => {
+                info.any_rrip = true;
+                info.cl = Some(lba);
+            }
+            Entry::Pl(lba) => {
+                info.any_rrip = true;
+                info.pl = Some(lba);
+            }
+            Entry::Re => {
+                info.any_rrip = true;
+                info.re = true;
+            }
+            Entry::Rr(_) => info.any_rrip = true,
+            Entry::St => break,
+            Entry::Es(_) | Entry::Pd | Entry::Unknown(_) => {}
+        }
+    }
+    ce
+}
+
+/// A TF timestamp as seconds since the epoch; an out-of-range GMT offset is
+/// read as 0 (UTC), as Linux isofs does.
+fn tf_time_to_unix(time: TfTime) -> Option<i64> {
+    match time {
+        TfTime::Short(d) => super::dir::date_to_unix(d),
+        TfTime::Long(d) => d
+            .to_unix()
+            .or_else(|| VolumeDate { gmt_offset: 0, ..d }.to_unix()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(components: &[(u8, &[u8])]) -> Vec<u8> {
+        let mut b = SymlinkBuilder::default();
+        for (flags, content) in components {
+            b.push(*flags, content);
+        }
+        b.target
+    }
+
+    #[test]
+    fn symlink_components() {
+        assert_eq!(build(&[(0, b"target.txt")]), b"target.txt");
+        assert_eq!(
+            build(&[(sl_flags::ROOT, b""), (0, b"etc"), (0, b"hostname")]),
+            b"/etc/hostname"
+        );
+        assert_eq!(
+            build(&[(sl_flags::PARENT, b""), (0, b"x"), (0, b"y")]),
+            b"../x/y"
+        );
+        assert_eq!(build(&[(sl_flags::CURRENT, b""), (0, b"t")]), b"./t");
+        // A component split over two SL components (CONTINUE) is joined without `/`.
+        assert_eq!(
+            build(&[(sl_flags::CONTINUE, b"long"), (0, b"name"), (0, b"z")]),
+            b"longname/z"
+        );
+        assert_eq!(build(&[(sl_flags::ROOT, b"")]), b"/");
+    }
+}
