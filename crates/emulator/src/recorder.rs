@@ -1268,7 +1268,12 @@ impl Recorder {
 
     fn page05_response(&self, pc: u8) -> Vec<u8> {
         match pc {
-            0b01 => Self::changeable_page05().to_vec(),
+            0b01 => {
+                let mut mask = Self::changeable_page05();
+                mask[0] = 0x05;
+                mask[1] = PAGE05_LENGTH;
+                mask.to_vec()
+            }
             0b10 => self.default_page05().to_vec(),
             _ => self.page05.to_vec(),
         }
