@@ -50,7 +50,7 @@ impl DriveEntry {
 pub struct CdromInfoDrive {
     pub name: String,
     pub speed: Option<u32>,
-    /// Rows whose value is 0/1, by label (`Can write CD-R`).
+    /// The 0/1 rows `Can ...` / `Reports ...`, by label (`Can write CD-R`).
     pub capabilities: BTreeMap<String, bool>,
 }
 
@@ -83,6 +83,7 @@ pub fn parse_cdrom_info(text: &str) -> Vec<CdromInfoDrive> {
             match *label {
                 "drive name" => {}
                 "drive speed" => drive.speed = value.parse().ok(),
+                label if !(label.starts_with("Can ") || label.starts_with("Reports ")) => {}
                 _ => match *value {
                     "0" => {
                         drive.capabilities.insert(label.to_string(), false);
