@@ -2,6 +2,7 @@
 //! inspect the media, write a session, report events.
 #![forbid(unsafe_code)]
 
+pub mod drive;
 pub mod target;
 
 pub use target::{open_read_source, Error, TargetKind};

@@ -49,7 +49,12 @@ pub fn open_read_source(target: &str) -> Result<Box<dyn SectorSource>, Error> {
                 .map_err(|source| Error::Open { path: path.display().to_string(), source })?;
             Ok(Box::new(source))
         }
-        TargetKind::Emulated(_) | TargetKind::Drive(_) => Err(Error::Unsupported {
+        TargetKind::Drive(path) => {
+            let source = crate::drive::open_drive_source(&path)
+                .map_err(|e| Error::Open { path: path.display().to_string(), source: e.into_io() })?;
+            Ok(Box::new(source))
+        }
+        TargetKind::Emulated(_) => Err(Error::Unsupported {
             target: target.to_string(),
             message: "reading emulated media and drives is not built yet".to_string(),
         }),

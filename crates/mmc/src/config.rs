@@ -174,6 +174,39 @@ impl Configuration {
     }
 }
 
+impl Configuration {
+    /// The profiles of the profile list that this drive can also write, judged
+    /// by the write features it reports (all features, RT=00b): 002Dh/002Eh
+    /// CD-R/RW, 002Fh DVD-R/-RW, 0026h/002Ch DVD-RW restricted overwrite,
+    /// 002Ah/003Ah DVD+RW (Write bit), 002Bh/003Bh DVD+R (Write bit), 0041h BD,
+    /// 0020h DVD-RAM.
+    pub fn writable_profiles(&self) -> Vec<Profile> {
+        let has = |code: u16| self.feature(code).is_some();
+        let write_bit = |code: u16| self.feature(code).is_some_and(|f| f.data.first().is_some_and(|b| b & 1 != 0));
+        self.profiles()
+            .into_iter()
+            .map(|p| p.profile)
+            .filter(|&profile| match profile {
+                Profile::CdR | Profile::CdRw => has(feature::CD_TRACK_AT_ONCE) || has(feature::CD_MASTERING),
+                Profile::DvdRSequential
+                | Profile::DvdRwSequential
+                | Profile::DvdRDlSequential
+                | Profile::DvdRDlLayerJump => has(feature::DVD_R_RW_WRITE),
+                Profile::DvdRwRestrictedOverwrite => {
+                    has(feature::RESTRICTED_OVERWRITE) || has(feature::RIGID_RESTRICTED_OVERWRITE)
+                }
+                Profile::DvdPlusRw => write_bit(feature::DVD_PLUS_RW),
+                Profile::DvdPlusRwDl => write_bit(feature::DVD_PLUS_RW_DL),
+                Profile::DvdPlusR => write_bit(feature::DVD_PLUS_R),
+                Profile::DvdPlusRDl => write_bit(feature::DVD_PLUS_R_DL),
+                Profile::BdRSrm | Profile::BdRRrm | Profile::BdRe => has(feature::BD_WRITE),
+                Profile::DvdRam => has(feature::RANDOM_WRITABLE),
+                _ => false,
+            })
+            .collect()
+    }
+}
+
 /// A typed feature: converts the descriptor data bytes (from descriptor byte 4).
 /// Parsing is lenient: missing bytes read as zero.
 pub trait Feature: Sized {
