@@ -21,6 +21,7 @@
 
 pub mod cpio;
 pub mod error;
+pub mod isofs;
 pub mod kernel;
 pub mod libs;
 pub mod listing;
@@ -31,9 +32,11 @@ use std::process::Command;
 
 pub use cpio::CpioArchive;
 pub use error::{HarnessError, Result};
+pub use isofs::apply_linux_isofs_allowances;
 pub use kernel::{Kernel, ModuleFile};
 pub use listing::{
-    guest_listing_script, parse_guest_listing, to_snapshot, GuestEntry, LinkGrouping,
+    guest_listing_script, guest_listing_script_limited, guest_ranges_script, host_ranges,
+    parse_guest_listing, parse_ranges, to_snapshot, GuestEntry, LinkGrouping,
 };
 pub use scenario::{
     parse_sections, BootReport, Bus, Drive, Scenario, Section, Step, DEFAULT_MODULES,
