@@ -1,10 +1,243 @@
-//! `discburn info`.
+//! `discburn info`: describe an image, medium or disc.
+//!
+//! The result is an [`InfoResult`]: today the file system of the session read
+//! (`file_system`); drive and media details are added beside it by the
+//! commands that know them.
 
+use fsimage::read::{FileKind, Namespace, Node, ReadOptions, Volume};
+use fsimage::SectorSource;
+use serde::Serialize;
+
+use super::ls::{format_rfc3339, open_volume, ReadArgs};
 use crate::output::Output;
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    pub read: ReadArgs,
 
-pub fn run(_args: Args, _out: &Output) -> anyhow::Result<()> {
-    anyhow::bail!("`discburn info` is not built yet")
+    /// Do not walk the tree to count files and directories (faster on slow media).
+    #[arg(long)]
+    pub no_count: bool,
+}
+
+/// The result of `discburn info`. New sections (drive, media, sessions) are
+/// added as further optional fields.
+#[derive(Serialize, Debug, Default)]
+pub struct InfoResult {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub command: &'static str,
+    pub target: String,
+    /// The ISO 9660 file system of the session read, if there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_system: Option<FileSystemInfo>,
+}
+
+/// What the session's descriptors and tree say.
+#[derive(Serialize, Debug, Default, Clone)]
+pub struct FileSystemInfo {
+    pub session_start: u64,
+    pub volume_id: String,
+    pub system_id: String,
+    pub volume_set_id: String,
+    pub publisher_id: String,
+    pub preparer_id: String,
+    pub application_id: String,
+    /// Volume Space Size, in blocks.
+    pub volume_space_size: u32,
+    pub block_size: u16,
+    /// Volume Space Size × block size.
+    pub size_bytes: u64,
+    pub creation_date: Option<String>,
+    pub modification_date: Option<String>,
+    /// e.g. `["ISO 9660 level 3", "Joliet level 3", "Rock Ridge 1.12"]`.
+    pub file_systems: Vec<String>,
+    /// 1, 2 or 3, judged from the identifiers and extents (absent without a count).
+    pub iso_level: Option<u8>,
+    pub joliet_level: Option<u8>,
+    pub joliet_volume_id: Option<String>,
+    pub rock_ridge: Option<RockRidgeJson>,
+    pub el_torito: Option<ElToritoJson>,
+    /// Namespace the counts below were taken in.
+    pub namespace: &'static str,
+    pub files: Option<u64>,
+    pub dirs: Option<u64>,
+    pub symlinks: Option<u64>,
+    pub file_bytes: Option<u64>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct RockRidgeJson {
+    pub version: String,
+    pub identifier: Option<String>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct ElToritoJson {
+    pub catalog_lba: u32,
+}
+
+/// ISO 9660 interchange level from the primary tree: 3 if a file has several
+/// extents, 2 if an identifier exceeds 8.3 (files) or 8 (directories)
+/// characters, else 1 (ECMA-119 10.1–10.3).
+fn iso_level(args: &ReadArgs) -> anyhow::Result<u8> {
+    let source = discburn::open_read_source(&args.target)?;
+    let options = ReadOptions {
+        session_start: args.session_start,
+        namespace: Some(Namespace::Iso9660),
+        ..ReadOptions::default()
+    };
+    let mut volume = Volume::open(source, options)?;
+    let root = volume.root().clone();
+    let mut level = 1u8;
+    let mut visit = |_: &mut Volume<Box<dyn SectorSource>>, _: &str, node: &Node| {
+        if node.extents.len() > 1 {
+            level = 3;
+        } else if level < 2 {
+            let id = iso9660::names::strip_version(&node.file_id);
+            let long = if node.is_dir() {
+                id.len() > 8
+            } else {
+                let (base, ext) = match id.iter().rposition(|&b| b == b'.') {
+                    Some(p) => (p, id.len() - p - 1),
+                    None => (id.len(), 0),
+                };
+                base > 8 || ext > 3
+            };
+            if long && !node.name.is_empty() {
+                level = 2;
+            }
+        }
+        Ok(true)
+    };
+    volume.walk(&root, "", &mut visit, &mut |_, _| {})?;
+    Ok(level)
+}
+
+pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
+    let mut volume = open_volume(&args.read)?;
+    let info = volume.info().clone();
+    let mut fs = FileSystemInfo {
+        session_start: info.session_start,
+        volume_id: info.volume_id.clone(),
+        system_id: info.system_id.clone(),
+        volume_set_id: info.volume_set_id.clone(),
+        publisher_id: info.publisher_id.clone(),
+        preparer_id: info.preparer_id.clone(),
+        application_id: info.application_id.clone(),
+        volume_space_size: info.volume_space_size,
+        block_size: info.logical_block_size,
+        size_bytes: u64::from(info.volume_space_size) * u64::from(info.logical_block_size),
+        creation_date: info.creation_date.map(format_rfc3339),
+        modification_date: info.modification_date.map(format_rfc3339),
+        joliet_level: info.joliet_level,
+        joliet_volume_id: info.joliet_volume_id.clone(),
+        rock_ridge: info.rock_ridge.as_ref().map(|r| RockRidgeJson {
+            version: r.version.clone(),
+            identifier: r.identifier.clone(),
+        }),
+        el_torito: info.el_torito.as_ref().map(|e| ElToritoJson {
+            catalog_lba: e.catalog_lba,
+        }),
+        namespace: volume.namespace().as_str(),
+        ..FileSystemInfo::default()
+    };
+    if !args.no_count {
+        fs.iso_level = Some(iso_level(&args.read)?);
+        let (mut files, mut dirs, mut symlinks, mut bytes) = (0u64, 0u64, 0u64, 0u64);
+        let root = volume.root().clone();
+        let mut visit = |_: &mut Volume<Box<dyn SectorSource>>, path: &str, node: &Node| {
+            match node.stat.kind {
+                FileKind::File => {
+                    files += 1;
+                    bytes = bytes.saturating_add(node.stat.size);
+                }
+                FileKind::Dir if !path.is_empty() => dirs += 1,
+                FileKind::Symlink => symlinks += 1,
+                _ => {}
+            }
+            Ok(true)
+        };
+        volume.walk(&root, "", &mut visit, &mut |_, _| {})?;
+        (fs.files, fs.dirs, fs.symlinks, fs.file_bytes) =
+            (Some(files), Some(dirs), Some(symlinks), Some(bytes));
+    }
+    fs.file_systems.push(match fs.iso_level {
+        Some(level) => format!("ISO 9660 level {level}"),
+        None => "ISO 9660".to_string(),
+    });
+    if let Some(level) = fs.joliet_level {
+        fs.file_systems.push(format!("Joliet level {level}"));
+    }
+    if let Some(rr) = &fs.rock_ridge {
+        fs.file_systems.push(format!("Rock Ridge {}", rr.version));
+    }
+    if fs.el_torito.is_some() {
+        fs.file_systems.push("El Torito".to_string());
+    }
+
+    let result = InfoResult {
+        kind: "result",
+        command: "info",
+        target: args.read.target.clone(),
+        file_system: Some(fs),
+    };
+    out.result(&result, || text(&result));
+    Ok(())
+}
+
+fn text(result: &InfoResult) -> String {
+    let mut t = String::new();
+    let mut line = |k: &str, v: String| t.push_str(&format!("{k:<20} {v}\n"));
+    line("Target:", result.target.clone());
+    if let Some(fs) = &result.file_system {
+        line("Volume name:", fs.volume_id.clone());
+        if let Some(j) = &fs.joliet_volume_id {
+            if j != &fs.volume_id {
+                line("Joliet volume name:", j.clone());
+            }
+        }
+        line("File systems:", fs.file_systems.join(", "));
+        line(
+            "Volume size:",
+            format!(
+                "{} blocks of {} bytes ({} bytes)",
+                fs.volume_space_size, fs.block_size, fs.size_bytes
+            ),
+        );
+        if fs.session_start != 0 {
+            line("Session start:", format!("LBA {}", fs.session_start));
+        }
+        for (k, v) in [
+            ("System id:", &fs.system_id),
+            ("Volume set id:", &fs.volume_set_id),
+            ("Publisher:", &fs.publisher_id),
+            ("Preparer:", &fs.preparer_id),
+            ("Application:", &fs.application_id),
+        ] {
+            if !v.is_empty() {
+                line(k, v.clone());
+            }
+        }
+        line(
+            "Created:",
+            fs.creation_date.clone().unwrap_or_else(|| "not set".into()),
+        );
+        line(
+            "Modified:",
+            fs.modification_date
+                .clone()
+                .unwrap_or_else(|| "not set".into()),
+        );
+        if let Some(e) = &fs.el_torito {
+            line("Boot catalog:", format!("LBA {}", e.catalog_lba));
+        }
+        if let (Some(files), Some(dirs), Some(symlinks), Some(bytes)) =
+            (fs.files, fs.dirs, fs.symlinks, fs.file_bytes)
+        {
+            line("Contents:", format!("{files} files ({bytes} bytes), {dirs} directories, {symlinks} symlinks ({} names)", fs.namespace));
+        }
+    }
+    t
 }

@@ -1,10 +1,324 @@
-//! `discburn ls`.
+//! `discburn ls`: list the files of an image, medium or disc.
+
+use anyhow::Context;
+use fsimage::read::{FileKind, Namespace, Node, ReadOptions, Volume};
+use fsimage::SectorSource;
+use serde::Serialize;
 
 use crate::output::Output;
 
-#[derive(clap::Args)]
-pub struct Args {}
+/// Options shared by the commands that read a session (`ls`, `extract`, `info`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReadArgs {
+    /// Image file, `emu:MEDIUM` or `/dev/srN` to read.
+    #[arg(long, short = 't')]
+    pub target: String,
 
-pub fn run(_args: Args, _out: &Output) -> anyhow::Result<()> {
-    anyhow::bail!("`discburn ls` is not built yet")
+    /// Read the session whose first block is LBA (its volume descriptors are at
+    /// LBA+16; like Linux's `sbsector=`). Default: the newest tree, at LBA 16.
+    #[arg(long, alias = "sbsector", value_name = "LBA", default_value_t = 0)]
+    pub session_start: u64,
+
+    /// Names to use: `rock-ridge`, `joliet` or `iso9660`. Default: Rock Ridge if
+    /// present, else Joliet, else ISO 9660.
+    #[arg(long, value_parser = parse_namespace, value_name = "NAMESPACE")]
+    pub namespace: Option<Namespace>,
+}
+
+fn parse_namespace(s: &str) -> Result<Namespace, String> {
+    match s {
+        "rock-ridge" | "rockridge" | "rr" => Ok(Namespace::RockRidge),
+        "joliet" => Ok(Namespace::Joliet),
+        "iso9660" | "iso" => Ok(Namespace::Iso9660),
+        other => Err(format!(
+            "unknown namespace {other:?} (rock-ridge, joliet, iso9660)"
+        )),
+    }
+}
+
+/// Opens the session a command reads.
+pub fn open_volume(args: &ReadArgs) -> anyhow::Result<Volume<Box<dyn SectorSource>>> {
+    let source = discburn::open_read_source(&args.target)?;
+    let options = ReadOptions {
+        session_start: args.session_start,
+        namespace: args.namespace,
+        ..ReadOptions::default()
+    };
+    Volume::open(source, options)
+        .with_context(|| format!("cannot read the file system of {}", args.target))
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    /// Long listing: mode, links, owner, group, size, date, name, `-> target`.
+    #[arg(short = 'l', long = "long")]
+    pub long: bool,
+
+    /// List subdirectories recursively (paths relative to PATH).
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+
+    /// Directory or file inside the image (default: the root).
+    #[arg(default_value = "/")]
+    pub path: String,
+}
+
+/// One listed entry (JSON form).
+#[derive(Serialize, Debug, Clone)]
+pub struct EntryJson {
+    /// Path relative to the image root.
+    pub path: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub size: u64,
+    /// Permission bits (`mode & 0o7777`), and the same as an `ls -l` string.
+    pub mode: u32,
+    pub mode_string: String,
+    pub nlink: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub inode: u64,
+    pub mtime: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rdev: Option<(u32, u32)>,
+    pub extents: usize,
+}
+
+#[derive(Serialize)]
+struct SkippedJson {
+    path: String,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct LsResult {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    command: &'static str,
+    target: String,
+    namespace: &'static str,
+    path: String,
+    entries: Vec<EntryJson>,
+    skipped: Vec<SkippedJson>,
+}
+
+/// `drwxr-xr-x`-style mode string.
+pub fn mode_string(kind: FileKind, mode: u32) -> String {
+    let type_char = match kind {
+        FileKind::File => '-',
+        FileKind::Dir => 'd',
+        FileKind::Symlink => 'l',
+        FileKind::CharDevice => 'c',
+        FileKind::BlockDevice => 'b',
+        FileKind::Fifo => 'p',
+        FileKind::Socket => 's',
+    };
+    let mut s = String::with_capacity(10);
+    s.push(type_char);
+    let bit = |mask: u32, c: char| if mode & mask != 0 { c } else { '-' };
+    let exec = |x: u32, special: u32, set: char, unset_set: char| match (
+        mode & x != 0,
+        mode & special != 0,
+    ) {
+        (true, true) => set,
+        (false, true) => unset_set,
+        (true, false) => 'x',
+        (false, false) => '-',
+    };
+    s.push(bit(0o400, 'r'));
+    s.push(bit(0o200, 'w'));
+    s.push(exec(0o100, 0o4000, 's', 'S'));
+    s.push(bit(0o040, 'r'));
+    s.push(bit(0o020, 'w'));
+    s.push(exec(0o010, 0o2000, 's', 'S'));
+    s.push(bit(0o004, 'r'));
+    s.push(bit(0o002, 'w'));
+    s.push(exec(0o001, 0o1000, 't', 'T'));
+    s
+}
+
+/// `YYYY-MM-DD HH:MM` in UTC.
+pub fn format_time(secs: Option<i64>) -> String {
+    let Some(secs) = secs else {
+        return "????-??-?? ??:??".to_string();
+    };
+    let (y, m, d) = iso9660::date::civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+/// RFC 3339 (`YYYY-MM-DDTHH:MM:SSZ`) in UTC.
+pub fn format_rfc3339(secs: i64) -> String {
+    let (y, m, d) = iso9660::date::civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn entry_json(path: &str, node: &Node) -> EntryJson {
+    EntryJson {
+        path: path.to_string(),
+        name: node.name_lossy(),
+        kind: node.stat.kind.as_str(),
+        size: node.stat.size,
+        mode: node.stat.mode & 0o7777,
+        mode_string: mode_string(node.stat.kind, node.stat.mode),
+        nlink: node.stat.nlink,
+        uid: node.stat.uid,
+        gid: node.stat.gid,
+        inode: node.stat.inode,
+        mtime: node.stat.mtime,
+        target: node
+            .stat
+            .symlink_target
+            .as_ref()
+            .map(|t| String::from_utf8_lossy(t).into_owned()),
+        rdev: node.stat.rdev,
+        extents: node.extents.len(),
+    }
+}
+
+fn long_line(e: &EntryJson, shown: &str) -> String {
+    let mut line = format!(
+        "{} {:>3} {:>5} {:>5} {:>12} {} {}",
+        e.mode_string,
+        e.nlink,
+        e.uid,
+        e.gid,
+        e.size,
+        format_time(e.mtime),
+        shown
+    );
+    if let Some(target) = &e.target {
+        line.push_str(" -> ");
+        line.push_str(target);
+    }
+    line
+}
+
+pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
+    let mut volume = open_volume(&args.read)?;
+    let start_path = args.path.trim_matches('/').to_string();
+    let start = volume.lookup(&start_path)?;
+
+    let mut entries: Vec<EntryJson> = Vec::new();
+    let mut skipped: Vec<SkippedJson> = Vec::new();
+    if !start.is_dir() {
+        entries.push(entry_json(&start_path, &start));
+    } else if args.recursive {
+        let mut visit = |_: &mut Volume<Box<dyn SectorSource>>, path: &str, node: &Node| {
+            if path != start_path {
+                entries.push(entry_json(path, node));
+            }
+            Ok(true)
+        };
+        let mut on_skip = |dir: &str, s: &fsimage::read::SkippedEntry| {
+            skipped.push(SkippedJson {
+                path: format!("{}/{}", dir.trim_end_matches('/'), s.name),
+                reason: s.reason.clone(),
+            });
+        };
+        volume.walk(&start, &start_path, &mut visit, &mut on_skip)?;
+    } else {
+        let listing = volume.read_dir(
+            &start,
+            if start_path.is_empty() {
+                "/"
+            } else {
+                &start_path
+            },
+        )?;
+        for s in listing.skipped {
+            skipped.push(SkippedJson {
+                path: join(&start_path, &s.name),
+                reason: s.reason,
+            });
+        }
+        for node in &listing.entries {
+            entries.push(entry_json(&join(&start_path, &node.name_lossy()), node));
+        }
+    }
+    for s in &skipped {
+        if !out.json {
+            eprintln!("discburn: warning: {}: skipped: {}", s.path, s.reason);
+        }
+    }
+
+    let result = LsResult {
+        kind: "result",
+        command: "ls",
+        target: args.read.target.clone(),
+        namespace: volume.namespace().as_str(),
+        path: format!("/{start_path}"),
+        entries,
+        skipped,
+    };
+    out.result(&result, || {
+        let mut text = String::new();
+        for e in &result.entries {
+            // Plain listing of one directory shows names; recursive shows paths below PATH.
+            let shown = if args.recursive {
+                e.path
+                    .strip_prefix(&start_path)
+                    .unwrap_or(&e.path)
+                    .trim_start_matches('/')
+                    .to_string()
+            } else if start.is_dir() {
+                e.name.clone()
+            } else {
+                e.path.clone()
+            };
+            if args.long {
+                text.push_str(&long_line(e, &shown));
+            } else {
+                text.push_str(&shown);
+            }
+            text.push('\n');
+        }
+        text
+    });
+    Ok(())
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mode_strings() {
+        assert_eq!(mode_string(FileKind::Dir, 0o755), "drwxr-xr-x");
+        assert_eq!(mode_string(FileKind::File, 0o4755), "-rwsr-xr-x");
+        assert_eq!(mode_string(FileKind::Dir, 0o2775), "drwxrwsr-x");
+        assert_eq!(mode_string(FileKind::Dir, 0o1777), "drwxrwxrwt");
+        assert_eq!(mode_string(FileKind::File, 0o2644), "-rw-r-Sr--");
+        assert_eq!(mode_string(FileKind::Symlink, 0o777), "lrwxrwxrwx");
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(format_time(Some(2_200_000_000)), "2039-09-18 23:06");
+        assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_time(None), "????-??-?? ??:??");
+    }
 }
