@@ -1,10 +1,138 @@
-//! `discburn emu`.
+//! `discburn emu`: create and inspect emulated media (`emu:PATH` targets).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use emulator::{MediaType, MediumSummary, Recorder, TrackView};
+use serde::Serialize;
 
 use crate::output::Output;
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    command: EmuCommand,
+}
 
-pub fn run(_args: Args, _out: &Output) -> anyhow::Result<()> {
-    anyhow::bail!("`discburn emu` is not built yet")
+#[derive(clap::Subcommand)]
+enum EmuCommand {
+    /// Create a blank medium: PATH holds its blocks (sparse), PATH.state.json its state.
+    /// Use it afterwards as the target `emu:PATH`.
+    Create {
+        /// Where to create the medium (an `emu:` prefix is accepted).
+        path: PathBuf,
+        /// Media type: cd-r, cd-rw, dvd-r, dvd-rw, dvd+r, dvd+r-dl, dvd+rw, bd-r, bd-re.
+        #[arg(long, value_parser = parse_media)]
+        media: MediaType,
+        /// Capacity in 2048-byte blocks (default: the type's usual size, e.g. CD-R 80 min 359849).
+        #[arg(long)]
+        capacity: Option<u64>,
+    },
+    /// Show a medium's state: profile, status, sessions, tracks, next writable address, free blocks.
+    Show {
+        /// The medium (an `emu:` prefix is accepted).
+        path: PathBuf,
+    },
+}
+
+fn parse_media(text: &str) -> Result<MediaType, String> {
+    text.parse()
+}
+
+fn strip_prefix(path: &Path) -> PathBuf {
+    match path.to_str().and_then(|s| s.strip_prefix("emu:")) {
+        Some(rest) => PathBuf::from(rest),
+        None => path.to_path_buf(),
+    }
+}
+
+#[derive(Serialize)]
+struct Created<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    target: String,
+    #[serde(flatten)]
+    medium: &'a MediumSummary,
+}
+
+pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
+    match args.command {
+        EmuCommand::Create { path, media, capacity } => {
+            let path = strip_prefix(&path);
+            let recorder = Recorder::create(&path, media, capacity)
+                .with_context(|| format!("cannot create the emulated medium {}", path.display()))?;
+            let summary = recorder.summary();
+            let target = format!("emu:{}", path.display());
+            out.result(&Created { kind: "result", target: target.clone(), medium: &summary }, || {
+                format!(
+                    "created a blank {} medium: {} blocks ({}); use it as the target {target}\n",
+                    media,
+                    summary.capacity,
+                    human_size(summary.capacity)
+                )
+            });
+            Ok(())
+        }
+        EmuCommand::Show { path } => {
+            let path = strip_prefix(&path);
+            let recorder =
+                Recorder::open(&path).with_context(|| format!("cannot open the emulated medium {}", path.display()))?;
+            let summary = recorder.summary();
+            let target = format!("emu:{}", path.display());
+            out.result(&Created { kind: "result", target, medium: &summary }, || describe(&summary));
+            Ok(())
+        }
+    }
+}
+
+fn human_size(blocks: u64) -> String {
+    let bytes = blocks as f64 * 2048.0;
+    if bytes >= 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.2} GiB", bytes / (1024.0 * 1024.0 * 1024.0))
+    } else {
+        format!("{:.1} MiB", bytes / (1024.0 * 1024.0))
+    }
+}
+
+fn track_line(view: &TrackView) -> String {
+    let mut line = format!("    track {}: start {}, size {}, {}", view.number, view.start, view.size, view.state);
+    if let Some(nwa) = view.nwa {
+        line.push_str(&format!(", next writable {nwa}, free {}", view.free));
+    }
+    line
+}
+
+fn describe(s: &MediumSummary) -> String {
+    let mut text = String::new();
+    text.push_str(&format!("medium:        {}\n", s.path.display()));
+    text.push_str(&format!("media:         {} (profile {:04X}h {})\n", s.media, s.profile, s.profile_name));
+    text.push_str(&format!("capacity:      {} blocks ({})\n", s.capacity, human_size(s.capacity)));
+    let status = serde_json::to_value(s.disc_status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let last = serde_json::to_value(s.last_session_state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    text.push_str(&format!("status:        {status}, last session {last}{}\n", if s.erasable { ", erasable" } else { "" }));
+    if let Some(formatted) = s.formatted_blocks {
+        text.push_str(&format!("formatted:     {formatted} blocks ({})\n", human_size(formatted)));
+    }
+    text.push_str(&format!("sessions:      {} closed\n", s.sessions.len()));
+    for session in &s.sessions {
+        text.push_str(&format!("  session {}: start {}, lead-out at {}\n", session.number, session.start, session.leadout_start));
+        for track in &session.tracks {
+            text.push_str(&track_line(track));
+            text.push('\n');
+        }
+    }
+    if !s.open_session.is_empty() {
+        text.push_str("  open:\n");
+        for track in &s.open_session {
+            text.push_str(&track_line(track));
+            text.push('\n');
+        }
+    }
+    match s.next_writable {
+        Some(nwa) => text.push_str(&format!("next writable: {nwa}\n")),
+        None if s.finalized => text.push_str("next writable: none (finalized)\n"),
+        None => {}
+    }
+    text.push_str(&format!("free:          {} blocks ({})\n", s.free_blocks, human_size(s.free_blocks)));
+    text
 }
