@@ -55,12 +55,17 @@ pub enum Fault {
 pub const FAULTS_ENV: &str = "DISCBURN_EMU_FAULTS";
 
 fn parse_number(text: &str, what: &str) -> Result<u64, String> {
-    text.trim().parse::<u64>().map_err(|_| format!("{what}: {text:?} is not a number"))
+    text.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("{what}: {text:?} is not a number"))
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let (digits, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
     let value = parse_number(digits, "duration")?;
     match unit {
         "us" => Ok(Duration::from_micros(value)),
@@ -75,24 +80,33 @@ impl Fault {
     pub fn parse(text: &str) -> Result<Fault, String> {
         let text = text.trim();
         if let Some(value) = text.strip_prefix("slow=") {
-            return Ok(Fault::Slow { per_command: parse_duration(value)? });
+            return Ok(Fault::Slow {
+                per_command: parse_duration(value)?,
+            });
         }
         if let Some(value) = text.strip_prefix("immed_polls=") {
             let polls = parse_number(value, "immed_polls")?;
-            return Ok(Fault::ImmedPolls { polls: u32::try_from(polls).map_err(|_| "immed_polls too large")? });
+            return Ok(Fault::ImmedPolls {
+                polls: u32::try_from(polls).map_err(|_| "immed_polls too large")?,
+            });
         }
-        let (name, rest) = text.split_once('@').ok_or_else(|| format!("fault {text:?}: expected NAME@TRIGGER"))?;
+        let (name, rest) = text
+            .split_once('@')
+            .ok_or_else(|| format!("fault {text:?}: expected NAME@TRIGGER"))?;
         let mut parts = rest.split(',');
         let (key, value) = parts
             .next()
             .and_then(|p| p.split_once('='))
-            .ok_or_else(|| format!("fault {text:?}: expected a trigger like write=3, cmd=10 or lba=1234"))?;
+            .ok_or_else(|| {
+                format!("fault {text:?}: expected a trigger like write=3, cmd=10 or lba=1234")
+            })?;
         let number = parse_number(value, key)?;
         let extra = |wanted: &str, default: u32| -> Result<u32, String> {
             for part in parts.clone() {
                 if let Some((k, v)) = part.split_once('=') {
                     if k.trim() == wanted {
-                        return u32::try_from(parse_number(v, wanted)?).map_err(|_| format!("{wanted} too large"));
+                        return u32::try_from(parse_number(v, wanted)?)
+                            .map_err(|_| format!("{wanted} too large"));
                     }
                 }
             }
@@ -104,22 +118,42 @@ impl Fault {
             "lba" => None,
             other => return Err(format!("fault {text:?}: unknown trigger {other:?}")),
         };
-        let need_trigger = || trigger.ok_or_else(|| format!("fault {text:?}: needs write=N or cmd=N"));
-        let need_lba = || if trigger.is_none() { Ok(number) } else { Err(format!("fault {text:?}: needs lba=N")) };
+        let need_trigger =
+            || trigger.ok_or_else(|| format!("fault {text:?}: needs write=N or cmd=N"));
+        let need_lba = || {
+            if trigger.is_none() {
+                Ok(number)
+            } else {
+                Err(format!("fault {text:?}: needs lba=N"))
+            }
+        };
         match name.trim() {
             "write_error" => Ok(Fault::WriteError { lba: need_lba()? }),
             "read_error" => Ok(Fault::ReadError { lba: need_lba()? }),
-            "power_loss" => Ok(Fault::PowerLoss { at: need_trigger()? }),
-            "reset" => Ok(Fault::Reset { at: need_trigger()? }),
-            "medium_removed" => Ok(Fault::MediumRemoved { at: need_trigger()?, commands: extra("for", 1)?.max(1) }),
-            "busy" => Ok(Fault::Busy { at: need_trigger()?, polls: extra("polls", 1)?.max(1) }),
+            "power_loss" => Ok(Fault::PowerLoss {
+                at: need_trigger()?,
+            }),
+            "reset" => Ok(Fault::Reset {
+                at: need_trigger()?,
+            }),
+            "medium_removed" => Ok(Fault::MediumRemoved {
+                at: need_trigger()?,
+                commands: extra("for", 1)?.max(1),
+            }),
+            "busy" => Ok(Fault::Busy {
+                at: need_trigger()?,
+                polls: extra("polls", 1)?.max(1),
+            }),
             other => Err(format!("unknown fault {other:?}")),
         }
     }
 
     /// Parses a `;`-separated list (the value of [`FAULTS_ENV`]).
     pub fn parse_list(text: &str) -> Result<Vec<Fault>, String> {
-        text.split(';').filter(|part| !part.trim().is_empty()).map(Fault::parse).collect()
+        text.split(';')
+            .filter(|part| !part.trim().is_empty())
+            .map(Fault::parse)
+            .collect()
     }
 }
 
@@ -137,11 +171,23 @@ mod tests {
             faults,
             vec![
                 Fault::WriteError { lba: 1234 },
-                Fault::PowerLoss { at: Trigger::Write(3) },
-                Fault::Slow { per_command: Duration::from_millis(5) },
-                Fault::Busy { at: Trigger::Write(2), polls: 3 },
-                Fault::MediumRemoved { at: Trigger::Command(10), commands: 2 },
-                Fault::Reset { at: Trigger::Command(7) },
+                Fault::PowerLoss {
+                    at: Trigger::Write(3)
+                },
+                Fault::Slow {
+                    per_command: Duration::from_millis(5)
+                },
+                Fault::Busy {
+                    at: Trigger::Write(2),
+                    polls: 3
+                },
+                Fault::MediumRemoved {
+                    at: Trigger::Command(10),
+                    commands: 2
+                },
+                Fault::Reset {
+                    at: Trigger::Command(7)
+                },
             ]
         );
     }

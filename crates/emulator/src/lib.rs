@@ -63,7 +63,10 @@ pub use store::{load_state, state_path, BLOCK_BYTES};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path} already exists; refusing to overwrite a medium")]
     Exists { path: PathBuf },
     #[error("{path}: invalid medium state: {message}")]

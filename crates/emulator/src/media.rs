@@ -121,7 +121,10 @@ impl MediaType {
 
     /// Rewritable media (disc information "erasable" bit).
     pub fn erasable(self) -> bool {
-        matches!(self, MediaType::CdRw | MediaType::DvdRw | MediaType::DvdPlusRw | MediaType::BdRe)
+        matches!(
+            self,
+            MediaType::CdRw | MediaType::DvdRw | MediaType::DvdPlusRw | MediaType::BdRe
+        )
     }
 
     /// Write unit in blocks: writes on DVD+R and BD-R must come in whole ECC
@@ -190,7 +193,10 @@ impl std::str::FromStr for MediaType {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         MediaType::from_name(s).ok_or_else(|| {
             let names: Vec<&str> = MediaType::ALL.iter().map(|m| m.name()).collect();
-            format!("unknown media type {s:?}; expected one of {}", names.join(", "))
+            format!(
+                "unknown media type {s:?}; expected one of {}",
+                names.join(", ")
+            )
         })
     }
 }

@@ -10,7 +10,9 @@ use serde::Serialize;
 use crate::fault::{Fault, Trigger, FAULTS_ENV};
 use crate::media::{profile, profile_name, Family, MediaType};
 use crate::sense::{self, Sense};
-use crate::state::{BgFormat, BlockClass, DiscStatus, MediumState, SessionState, TrackView, WriteParams};
+use crate::state::{
+    BgFormat, BlockClass, DiscStatus, MediumState, SessionState, TrackView, WriteParams,
+};
 use crate::store::{self, MediumFiles, BLOCK_BYTES};
 use crate::Error;
 
@@ -178,7 +180,11 @@ fn put16(b: &mut [u8], at: usize, value: u16) {
 fn lba_to_msf(lba: i64) -> [u8; 3] {
     let frames = if lba < -150 { lba + 450_150 } else { lba + 150 };
     let frames = frames.max(0);
-    [(frames / (75 * 60)) as u8, ((frames / 75) % 60) as u8, (frames % 75) as u8]
+    [
+        (frames / (75 * 60)) as u8,
+        ((frames / 75) % 60) as u8,
+        (frames % 75) as u8,
+    ]
 }
 
 fn addr_bytes(lba: i64, msf: bool) -> [u8; 4] {
@@ -205,7 +211,11 @@ enum Reply {
 impl Recorder {
     /// Creates a blank medium at `path` (data file) and `path.state.json`,
     /// refusing to overwrite either; `capacity` in blocks, else the type's default.
-    pub fn create(path: impl AsRef<Path>, media: MediaType, capacity: Option<u64>) -> Result<Recorder, Error> {
+    pub fn create(
+        path: impl AsRef<Path>,
+        media: MediaType,
+        capacity: Option<u64>,
+    ) -> Result<Recorder, Error> {
         let path = path.as_ref();
         let capacity = capacity.unwrap_or_else(|| media.default_capacity());
         let limit = 1u64 << 31;
@@ -228,7 +238,8 @@ impl Recorder {
     pub fn open_with_env_faults(path: impl AsRef<Path>) -> Result<Recorder, Error> {
         let mut recorder = Recorder::open(path)?;
         if let Ok(text) = std::env::var(FAULTS_ENV) {
-            let faults = Fault::parse_list(&text).map_err(|message| Error::BadFaults { message })?;
+            let faults =
+                Fault::parse_list(&text).map_err(|message| Error::BadFaults { message })?;
             for fault in faults {
                 recorder.inject(fault);
             }
@@ -282,15 +293,19 @@ impl Recorder {
             Fault::ImmedPolls { polls } => self.immed_polls = polls,
             other => {
                 let fire_at = match &other {
-                    Fault::PowerLoss { at } | Fault::Reset { at } | Fault::MediumRemoved { at, .. } | Fault::Busy { at, .. } => {
-                        Some(match *at {
-                            Trigger::Command(n) => (false, self.commands_seen + n.max(1)),
-                            Trigger::Write(n) => (true, self.writes_seen + n.max(1)),
-                        })
-                    }
+                    Fault::PowerLoss { at }
+                    | Fault::Reset { at }
+                    | Fault::MediumRemoved { at, .. }
+                    | Fault::Busy { at, .. } => Some(match *at {
+                        Trigger::Command(n) => (false, self.commands_seen + n.max(1)),
+                        Trigger::Write(n) => (true, self.writes_seen + n.max(1)),
+                    }),
                     _ => None,
                 };
-                self.faults.push(ArmedFault { fault: other, fire_at });
+                self.faults.push(ArmedFault {
+                    fault: other,
+                    fire_at,
+                });
             }
         }
     }
@@ -324,7 +339,12 @@ impl Recorder {
         page[1] = PAGE05_LENGTH;
         let sequential_dvd = self.state.uses_write_page() && self.state.family() != Family::Cd;
         // BUFE set; CD defaults to TAO, DVD-R[W] to incremental.
-        page[2] = 0x40 | if self.state.family() == Family::Cd { 1 } else { 0 };
+        page[2] = 0x40
+            | if self.state.family() == Family::Cd {
+                1
+            } else {
+                0
+            };
         page[3] = if sequential_dvd { 5 } else { 4 };
         page[4] = 8; // Mode 1
         page[14..16].copy_from_slice(&150u16.to_be_bytes());
@@ -379,7 +399,9 @@ impl Recorder {
     fn revert_to_persisted(&mut self) {
         match store::load_state(self.files.data_path()) {
             Ok(state) => self.state = state,
-            Err(err) => tracing::error!("emulated medium {}: cannot reload state: {err}", self.name),
+            Err(err) => {
+                tracing::error!("emulated medium {}: cannot reload state: {err}", self.name)
+            }
         }
         self.dirty = false;
     }
@@ -394,7 +416,11 @@ impl Recorder {
 
     fn start_busy(&mut self, sense: Sense) {
         if self.immed_polls > 0 {
-            self.busy = Some(Busy { sense, total: self.immed_polls, left: self.immed_polls });
+            self.busy = Some(Busy {
+                sense,
+                total: self.immed_polls,
+                left: self.immed_polls,
+            });
         }
     }
 
@@ -459,7 +485,11 @@ impl Recorder {
         reply
     }
 
-    fn dispatch(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Result<Reply, TransportError> {
+    fn dispatch(
+        &mut self,
+        cdb: &[u8],
+        data: &mut DataDirection<'_>,
+    ) -> Result<Reply, TransportError> {
         let opcode = cdb[0];
         let is_write = matches!(opcode, op::WRITE_10 | op::WRITE_12);
         if let Some(reply) = self.fire_faults(is_write) {
@@ -471,7 +501,10 @@ impl Recorder {
                 return Ok(Reply::Check(sense::NOT_READY_LONG_WRITE));
             }
         }
-        let exempt = matches!(opcode, op::INQUIRY | op::REQUEST_SENSE | op::GET_CONFIGURATION | op::GET_EVENT_STATUS);
+        let exempt = matches!(
+            opcode,
+            op::INQUIRY | op::REQUEST_SENSE | op::GET_CONFIGURATION | op::GET_EVENT_STATUS
+        );
         if !exempt {
             if let Some(attention) = self.pending_attention.take() {
                 return Ok(Reply::Check(attention));
@@ -499,11 +532,18 @@ impl Recorder {
                 | op::SET_CD_SPEED
         );
         if needs_medium && !self.present {
-            return Ok(Reply::Check(if self.tray_open { Sense::new(0x2, 0x3A, 0x01) } else { sense::NOT_READY_NO_MEDIUM }));
+            return Ok(Reply::Check(if self.tray_open {
+                Sense::new(0x2, 0x3A, 0x01)
+            } else {
+                sense::NOT_READY_NO_MEDIUM
+            }));
         }
         let need = |n: usize| -> Result<(), TransportError> {
             if cdb.len() < n {
-                Err(TransportError::InvalidCommand(format!("CDB {opcode:#04x} needs {n} bytes, got {}", cdb.len())))
+                Err(TransportError::InvalidCommand(format!(
+                    "CDB {opcode:#04x} needs {n} bytes, got {}",
+                    cdb.len()
+                )))
             } else {
                 Ok(())
             }
@@ -539,7 +579,11 @@ impl Recorder {
             op::READ_CAPACITY => {
                 need(10)?;
                 let mut b = vec![0u8; 8];
-                put32(&mut b, 0, u32_of(self.state.recorded_end().saturating_sub(1)));
+                put32(
+                    &mut b,
+                    0,
+                    u32_of(self.state.recorded_end().saturating_sub(1)),
+                );
                 put32(&mut b, 4, BLOCK_BYTES as u32);
                 Reply::Data(b, 8)
             }
@@ -562,7 +606,9 @@ impl Recorder {
                     (be32(cdb, 2), u64::from(be32(cdb, 6)))
                 };
                 let DataDirection::ToDevice(bytes) = data else {
-                    return Err(TransportError::InvalidCommand("WRITE without data to the device".into()));
+                    return Err(TransportError::InvalidCommand(
+                        "WRITE without data to the device".into(),
+                    ));
                 };
                 let wanted = count * BLOCK_BYTES;
                 if (bytes.len() as u64) < wanted {
@@ -618,7 +664,9 @@ impl Recorder {
                     _ => &[],
                 };
                 if bytes.len() < length {
-                    return Err(TransportError::InvalidCommand("MODE SELECT data shorter than its parameter list length".into()));
+                    return Err(TransportError::InvalidCommand(
+                        "MODE SELECT data shorter than its parameter list length".into(),
+                    ));
                 }
                 if cdb[1] & 0x01 != 0 {
                     Reply::Check(sense::INVALID_FIELD_IN_CDB)
@@ -692,7 +740,11 @@ impl Recorder {
         let load_eject = flags & 0x02 != 0;
         let start = flags & 0x01 != 0;
         if !load_eject {
-            return if self.present { Reply::Good } else { Reply::Check(sense::NOT_READY_NO_MEDIUM) };
+            return if self.present {
+                Reply::Good
+            } else {
+                Reply::Check(sense::NOT_READY_NO_MEDIUM)
+            };
         }
         if start {
             if !self.present && self.removed_left == 0 {
@@ -719,13 +771,23 @@ impl Recorder {
         Reply::Good
     }
 
-    fn read(&mut self, lba: u64, count: u64, data: &mut DataDirection<'_>) -> Result<Reply, TransportError> {
+    fn read(
+        &mut self,
+        lba: u64,
+        count: u64,
+        data: &mut DataDirection<'_>,
+    ) -> Result<Reply, TransportError> {
         let DataDirection::FromDevice(buf) = data else {
-            return Err(TransportError::InvalidCommand("READ without a data-in buffer".into()));
+            return Err(TransportError::InvalidCommand(
+                "READ without a data-in buffer".into(),
+            ));
         };
         let wanted = count * BLOCK_BYTES;
         if (buf.len() as u64) < wanted {
-            return Err(TransportError::InvalidCommand(format!("READ of {count} blocks into {} bytes", buf.len())));
+            return Err(TransportError::InvalidCommand(format!(
+                "READ of {count} blocks into {} bytes",
+                buf.len()
+            )));
         }
         for armed in &self.faults {
             if let Fault::ReadError { lba: bad } = armed.fault {
@@ -832,7 +894,8 @@ impl Recorder {
             let result = if function == 0b001 {
                 self.state.close_track(track)
             } else {
-                self.state.close_session(function, self.write_params().multi_session)
+                self.state
+                    .close_session(function, self.write_params().multi_session)
             };
             if let Err(sense) = result {
                 return Reply::Check(sense);
@@ -897,7 +960,13 @@ impl Recorder {
             if be16(params, 2) != 8 {
                 return Reply::Check(sense::INVALID_FIELD_IN_PARAMETERS);
             }
-            (params[1] & 0x02 != 0, be32(params, 4), params[8] >> 2, params[8] & 0x03, params[11] & 0x01 != 0)
+            (
+                params[1] & 0x02 != 0,
+                be32(params, 4),
+                params[8] >> 2,
+                params[8] & 0x03,
+                params[11] & 0x01 != 0,
+            )
         } else {
             // No parameter list: the medium's default format.
             let default_type = match self.state.media {
@@ -931,7 +1000,9 @@ impl Recorder {
         let mut b = vec![0u8; 34];
         put16(&mut b, 0, 32);
         let status = state.disc_status();
-        b[2] = (u8::from(state.media.erasable()) << 4) | (state.last_session_state().code() << 2) | status.code();
+        b[2] = (u8::from(state.media.erasable()) << 4)
+            | (state.last_session_state().code() << 2)
+            | status.code();
         b[3] = 1;
         let sessions = state.session_count();
         let (first, last) = state.last_session_tracks();
@@ -941,7 +1012,12 @@ impl Recorder {
         b[10] = (first >> 8) as u8;
         b[6] = last as u8;
         b[11] = (last >> 8) as u8;
-        b[7] = 0x20 | if state.media == MediaType::DvdPlusRw { state.bg_format.code() } else { 0 };
+        b[7] = 0x20
+            | if state.media == MediaType::DvdPlusRw {
+                state.bg_format.code()
+            } else {
+                0
+            };
         b[8] = 0x00;
         let open = !state.is_overwritable() && !state.finalized;
         let (lead_in, lead_out) = match (open, state.family()) {
@@ -951,11 +1027,17 @@ impl Recorder {
                     Some(nwa) if !state.tracks.is_empty() => nwa as i64 - 150 - 4_500,
                     _ => ATIP_LEAD_IN_LBA,
                 };
-                (addr_bytes(lead_in, true), addr_bytes(state.capacity as i64, true))
+                (
+                    addr_bytes(lead_in, true),
+                    addr_bytes(state.capacity as i64, true),
+                )
             }
             (true, _) => {
                 let next = state.next_writable().unwrap_or(0);
-                (u32_of(next).to_be_bytes(), u32_of(state.write_capacity()).to_be_bytes())
+                (
+                    u32_of(next).to_be_bytes(),
+                    u32_of(state.write_capacity()).to_be_bytes(),
+                )
             }
         };
         b[16..20].copy_from_slice(&lead_in);
@@ -1029,7 +1111,11 @@ impl Recorder {
             .iter()
             .filter(|t| t.session <= closed)
             .map(|t| {
-                let control = if state.family() == Family::Cd { t.track_mode & 0x0F } else { 4 };
+                let control = if state.family() == Family::Cd {
+                    t.track_mode & 0x0F
+                } else {
+                    4
+                };
                 (t.session, control, t.number, t.start)
             })
             .collect()
@@ -1049,7 +1135,9 @@ impl Recorder {
         let alloc = usize::from(be16(cdb, 7));
         let is_cd = self.state.family() == Family::Cd;
         let tracks = self.toc_tracks();
-        let (Some(leadout), Some(first), Some(last)) = (self.toc_leadout(), tracks.first(), tracks.last()) else {
+        let (Some(leadout), Some(first), Some(last)) =
+            (self.toc_leadout(), tracks.first(), tracks.last())
+        else {
             // Blank disc or nothing closed yet: no TOC.
             return Reply::Check(sense::INVALID_FIELD_IN_CDB);
         };
@@ -1061,7 +1149,9 @@ impl Recorder {
                 if number != 0xAA && number > last.2 {
                     return Reply::Check(sense::INVALID_FIELD_IN_CDB);
                 }
-                for &(_, control, track, start) in tracks.iter().filter(|t| number != 0xAA && t.2 >= number) {
+                for &(_, control, track, start) in
+                    tracks.iter().filter(|t| number != 0xAA && t.2 >= number)
+                {
                     b.extend_from_slice(&[0, 0x10 | control, track as u8, 0]);
                     b.extend_from_slice(&addr_bytes(start as i64, msf));
                 }
@@ -1072,7 +1162,11 @@ impl Recorder {
                 Reply::Data(b, alloc)
             }
             1 => {
-                let sessions = if self.state.is_overwritable() { 1 } else { self.state.sessions.len() as u32 };
+                let sessions = if self.state.is_overwritable() {
+                    1
+                } else {
+                    self.state.sessions.len() as u32
+                };
                 let (first_track, start, control) = if self.state.is_overwritable() {
                     (1, 0, 4)
                 } else {
@@ -1104,29 +1198,76 @@ impl Recorder {
         b[2] = 1;
         b[3] = sessions.len() as u8;
         let disc_type = 0x00;
-        let mut entry = |session: u32, adr_control: u8, point: u8, atime: [u8; 3], zero: u8, ptime: [u8; 3]| {
-            b.extend_from_slice(&[session as u8, adr_control, 0, point]);
-            b.extend_from_slice(&atime);
-            b.push(zero);
-            b.extend_from_slice(&ptime);
-        };
+        let mut entry =
+            |session: u32, adr_control: u8, point: u8, atime: [u8; 3], zero: u8, ptime: [u8; 3]| {
+                b.extend_from_slice(&[session as u8, adr_control, 0, point]);
+                b.extend_from_slice(&atime);
+                b.push(zero);
+                b.extend_from_slice(&ptime);
+            };
         for session in sessions {
-            let tracks: Vec<_> = state.tracks.iter().filter(|t| t.session == session.number).collect();
+            let tracks: Vec<_> = state
+                .tracks
+                .iter()
+                .filter(|t| t.session == session.number)
+                .collect();
             let control = tracks.first().map(|t| t.track_mode & 0x0F).unwrap_or(4);
             let ac = 0x10 | control;
-            entry(session.number, ac, 0xA0, [0; 3], 0, [session.first_track as u8, disc_type, 0]);
-            entry(session.number, ac, 0xA1, [0; 3], 0, [session.last_track as u8, 0, 0]);
-            entry(session.number, ac, 0xA2, [0; 3], 0, lba_to_msf(session.leadout_start as i64));
+            entry(
+                session.number,
+                ac,
+                0xA0,
+                [0; 3],
+                0,
+                [session.first_track as u8, disc_type, 0],
+            );
+            entry(
+                session.number,
+                ac,
+                0xA1,
+                [0; 3],
+                0,
+                [session.last_track as u8, 0, 0],
+            );
+            entry(
+                session.number,
+                ac,
+                0xA2,
+                [0; 3],
+                0,
+                lba_to_msf(session.leadout_start as i64),
+            );
             for track in &tracks {
-                entry(session.number, 0x10 | (track.track_mode & 0x0F), track.number as u8, [0; 3], 0, lba_to_msf(track.start as i64));
+                entry(
+                    session.number,
+                    0x10 | (track.track_mode & 0x0F),
+                    track.number as u8,
+                    [0; 3],
+                    0,
+                    lba_to_msf(track.start as i64),
+                );
             }
             let last = session.number as usize == sessions.len();
             if !(last && state.finalized) {
                 // B0: next program area start, and the last possible lead-out.
-                entry(session.number, 0x50 | control, 0xB0, lba_to_msf(session.next_start as i64), 1, lba_to_msf(state.capacity as i64));
+                entry(
+                    session.number,
+                    0x50 | control,
+                    0xB0,
+                    lba_to_msf(session.next_start as i64),
+                    1,
+                    lba_to_msf(state.capacity as i64),
+                );
             }
             if session.number == 1 {
-                entry(session.number, 0x50 | control, 0xC0, [0xA0, 0, 0], 0, lba_to_msf(ATIP_LEAD_IN_LBA));
+                entry(
+                    session.number,
+                    0x50 | control,
+                    0xC0,
+                    [0xA0, 0, 0],
+                    0,
+                    lba_to_msf(ATIP_LEAD_IN_LBA),
+                );
             }
         }
         let len = (b.len() - 2) as u16;
@@ -1140,7 +1281,12 @@ impl Recorder {
         put16(&mut b, 0, 26);
         b[4] = 0x80 | 0x50 | 0x01; // write power bits, reference speed
         b[5] = 0x40; // unrestricted use
-        b[6] = 0x80 | if self.state.media == MediaType::CdRw { 0x40 } else { 0 } | 0x04;
+        b[6] =
+            0x80 | if self.state.media == MediaType::CdRw {
+                0x40
+            } else {
+                0
+            } | 0x04;
         let lead_in = lba_to_msf(ATIP_LEAD_IN_LBA);
         b[8..11].copy_from_slice(&lead_in);
         let lead_out = lba_to_msf(self.state.capacity as i64);
@@ -1159,12 +1305,28 @@ impl Recorder {
         let mut list = Vec::new();
         let mut profiles = Vec::new();
         for p in SUPPORTED_PROFILES {
-            profiles.extend_from_slice(&[(p >> 8) as u8, p as u8, u8::from(p == current_profile), 0]);
+            profiles.extend_from_slice(&[
+                (p >> 8) as u8,
+                p as u8,
+                u8::from(p == current_profile),
+                0,
+            ]);
         }
         list.push((0x0000, 0, true, true, profiles));
         list.push((0x0001, 2, true, true, vec![0, 0, 0, 1, 0x03, 0, 0, 0]));
         list.push((0x0002, 1, true, true, vec![0x02, 0, 0, 0]));
-        list.push((0x0003, 0, true, true, vec![0x20 | 0x10 | 0x08 | u8::from(self.locked) << 2 | 0x01, 0, 0, 0]));
+        list.push((
+            0x0003,
+            0,
+            true,
+            true,
+            vec![
+                0x20 | 0x10 | 0x08 | u8::from(self.locked) << 2 | 0x01,
+                0,
+                0,
+                0,
+            ],
+        ));
         let blocking: u16 = match family {
             Family::Cd => 1,
             Family::Dvd => 16,
@@ -1174,11 +1336,32 @@ impl Recorder {
         random_readable.extend_from_slice(&blocking.to_be_bytes());
         random_readable.extend_from_slice(&[0x01, 0]);
         list.push((0x0010, 0, false, present, random_readable));
-        list.push((0x001D, 0, false, present && family == Family::Cd, Vec::new()));
-        list.push((0x001E, 2, false, present && family == Family::Cd, vec![0, 0, 0, 0]));
-        list.push((0x001F, 0, false, present && family == Family::Dvd, Vec::new()));
-        let formatted_overwritable = present && state.is_overwritable() && state.formatted_blocks.is_some();
-        let mut random_writable = u32_of(state.formatted_blocks.unwrap_or(0).saturating_sub(1)).to_be_bytes().to_vec();
+        list.push((
+            0x001D,
+            0,
+            false,
+            present && family == Family::Cd,
+            Vec::new(),
+        ));
+        list.push((
+            0x001E,
+            2,
+            false,
+            present && family == Family::Cd,
+            vec![0, 0, 0, 0],
+        ));
+        list.push((
+            0x001F,
+            0,
+            false,
+            present && family == Family::Dvd,
+            Vec::new(),
+        ));
+        let formatted_overwritable =
+            present && state.is_overwritable() && state.formatted_blocks.is_some();
+        let mut random_writable = u32_of(state.formatted_blocks.unwrap_or(0).saturating_sub(1))
+            .to_be_bytes()
+            .to_vec();
         random_writable.extend_from_slice(&2048u32.to_be_bytes());
         random_writable.extend_from_slice(&blocking.to_be_bytes());
         random_writable.extend_from_slice(&[0x01, 0]);
@@ -1190,7 +1373,13 @@ impl Recorder {
                 _ => false,
             };
         let link = if family == Family::Cd { 7 } else { 16 };
-        list.push((0x0021, 1, false, incremental, vec![0x05, 0x00, 0x07, 1, link, 0, 0, 0]));
+        list.push((
+            0x0021,
+            1,
+            false,
+            incremental,
+            vec![0x05, 0x00, 0x07, 1, link, 0, 0, 0],
+        ));
         let formattable = present
             && match media {
                 MediaType::DvdPlusRw | MediaType::BdRe | MediaType::DvdRw => true,
@@ -1198,17 +1387,49 @@ impl Recorder {
                 _ => false,
             };
         list.push((0x0023, 1, false, formattable, vec![0, 0, 0, 0, 0, 0, 0, 0]));
-        list.push((0x0024, 1, false, present && media == MediaType::BdRe, vec![0x80, 0, 0, 0]));
+        list.push((
+            0x0024,
+            1,
+            false,
+            present && media == MediaType::BdRe,
+            vec![0x80, 0, 0, 0],
+        ));
         let restricted = present && media == MediaType::DvdRw && state.restricted_overwrite;
         list.push((0x0026, 0, false, restricted, Vec::new()));
-        list.push((0x002A, 0, false, present && media == MediaType::DvdPlusRw, vec![0x01, 0, 0, 0]));
-        list.push((0x002B, 0, false, present && matches!(media, MediaType::DvdPlusR | MediaType::DvdPlusRDl), vec![0x01, 0, 0, 0]));
+        list.push((
+            0x002A,
+            0,
+            false,
+            present && media == MediaType::DvdPlusRw,
+            vec![0x01, 0, 0, 0],
+        ));
+        list.push((
+            0x002B,
+            0,
+            false,
+            present && matches!(media, MediaType::DvdPlusR | MediaType::DvdPlusRDl),
+            vec![0x01, 0, 0, 0],
+        ));
         list.push((0x002C, 0, false, restricted, vec![0x03, 0, 0, 0]));
-        list.push((0x002D, 2, false, writable && family == Family::Cd, vec![0x46, 0, 0x05, 0x00]));
-        let dvd_minus = writable && (media == MediaType::DvdR || (media == MediaType::DvdRw && !state.restricted_overwrite));
+        list.push((
+            0x002D,
+            2,
+            false,
+            writable && family == Family::Cd,
+            vec![0x46, 0, 0x05, 0x00],
+        ));
+        let dvd_minus = writable
+            && (media == MediaType::DvdR
+                || (media == MediaType::DvdRw && !state.restricted_overwrite));
         list.push((0x002F, 1, false, dvd_minus, vec![0x46, 0, 0, 0]));
         list.push((0x0038, 0, false, false, Vec::new()));
-        list.push((0x003B, 0, false, present && media == MediaType::DvdPlusRDl, vec![0x01, 0, 0, 0]));
+        list.push((
+            0x003B,
+            0,
+            false,
+            present && media == MediaType::DvdPlusRDl,
+            vec![0x01, 0, 0, 0],
+        ));
         let mut bd_read = vec![0u8; 28];
         bd_read[4..6].copy_from_slice(&[0x00, 0x0E]);
         bd_read[12..14].copy_from_slice(&[0x00, 0x06]);
@@ -1406,7 +1627,11 @@ impl Recorder {
         let capacity = u32_of(state.capacity);
         let (current_blocks, current_type) = match state.formatted_blocks {
             Some(blocks) => (u32_of(blocks), 0b10),
-            None if matches!(state.media, MediaType::DvdPlusRw | MediaType::BdRe | MediaType::BdR | MediaType::DvdRw) => {
+            None if matches!(
+                state.media,
+                MediaType::DvdPlusRw | MediaType::BdRe | MediaType::BdR | MediaType::DvdRw
+            ) =>
+            {
                 (capacity, 0b01)
             }
             None => (u32_of(state.write_capacity()), 0b10),
@@ -1490,7 +1715,11 @@ pub fn summarize(path: &Path, state: &MediumState) -> MediumSummary {
             number: s.number,
             start: s.start,
             leadout_start: s.leadout_start,
-            tracks: views.iter().filter(|v| v.session == s.number).cloned().collect(),
+            tracks: views
+                .iter()
+                .filter(|v| v.session == s.number)
+                .cloned()
+                .collect(),
         })
         .collect();
     let open_session = if state.is_overwritable() || state.finalized {
@@ -1500,7 +1729,11 @@ pub fn summarize(path: &Path, state: &MediumState) -> MediumSummary {
             Vec::new()
         }
     } else {
-        views.iter().filter(|v| v.session == state.open_session()).cloned().collect()
+        views
+            .iter()
+            .filter(|v| v.session == state.open_session())
+            .cloned()
+            .collect()
     };
     MediumSummary {
         path: path.to_path_buf(),
@@ -1516,14 +1749,23 @@ pub fn summarize(path: &Path, state: &MediumState) -> MediumSummary {
         background_format: state.bg_format,
         sessions,
         open_session,
-        next_writable: if state.is_overwritable() { None } else { state.next_writable() },
+        next_writable: if state.is_overwritable() {
+            None
+        } else {
+            state.next_writable()
+        },
         free_blocks: state.free_blocks(),
         recorded_blocks: state.recorded_end(),
     }
 }
 
 impl Transport for Recorder {
-    fn execute(&mut self, cdb: &[u8], mut data: DataDirection<'_>, _timeout: Duration) -> Result<CommandOutcome, TransportError> {
+    fn execute(
+        &mut self,
+        cdb: &[u8],
+        mut data: DataDirection<'_>,
+        _timeout: Duration,
+    ) -> Result<CommandOutcome, TransportError> {
         if cdb.is_empty() {
             return Err(TransportError::InvalidCommand("empty CDB".into()));
         }
@@ -1549,7 +1791,11 @@ impl Transport for Recorder {
         let outcome = match reply {
             Reply::Good => CommandOutcome::good(match cdb[0] {
                 op::READ_10 | op::READ_12 => {
-                    let count = if cdb[0] == op::READ_10 { u64::from(be16(cdb, 7)) } else { u64::from(be32(cdb, 6)) };
+                    let count = if cdb[0] == op::READ_10 {
+                        u64::from(be16(cdb, 7))
+                    } else {
+                        u64::from(be32(cdb, 6))
+                    };
                     buffer_len.saturating_sub((count * BLOCK_BYTES) as usize)
                 }
                 _ => buffer_len,

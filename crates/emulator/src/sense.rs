@@ -14,7 +14,12 @@ pub struct Sense {
 
 impl Sense {
     pub const fn new(key: u8, asc: u8, ascq: u8) -> Sense {
-        Sense { key, asc, ascq, progress: None }
+        Sense {
+            key,
+            asc,
+            ascq,
+            progress: None,
+        }
     }
 
     /// Fixed-format sense bytes (18 bytes, response code 70h).

@@ -259,7 +259,10 @@ impl MediumState {
     /// Checks the invariants a loaded state must hold; returns what is wrong.
     pub fn validate(&self) -> Result<(), String> {
         if self.format != STATE_FORMAT {
-            return Err(format!("not a discburn medium state (format {:?})", self.format));
+            return Err(format!(
+                "not a discburn medium state (format {:?})",
+                self.format
+            ));
         }
         if self.version != STATE_VERSION {
             return Err(format!("unsupported medium state version {}", self.version));
@@ -274,21 +277,33 @@ impl MediumState {
                 return Err(format!("track {} is out of sequence", track.number));
             }
             if track.start < previous_end || track.end(family) > self.capacity {
-                return Err(format!("track {} lies outside the medium or overlaps", track.number));
+                return Err(format!(
+                    "track {} lies outside the medium or overlaps",
+                    track.number
+                ));
             }
             if let Some(reserved) = track.reserved {
                 if track.written > reserved {
-                    return Err(format!("track {} holds more than its reservation", track.number));
+                    return Err(format!(
+                        "track {} holds more than its reservation",
+                        track.number
+                    ));
                 }
             }
             if track.session == 0 || track.session as usize > self.sessions.len() + 1 {
-                return Err(format!("track {} names a session that does not exist", track.number));
+                return Err(format!(
+                    "track {} names a session that does not exist",
+                    track.number
+                ));
             }
             previous_end = track.end(family);
         }
         if let Some(blocks) = self.formatted_blocks {
             if blocks > self.capacity {
-                return Err(format!("formatted size {blocks} exceeds capacity {}", self.capacity));
+                return Err(format!(
+                    "formatted size {blocks} exceeds capacity {}",
+                    self.capacity
+                ));
             }
         }
         Ok(())
@@ -323,13 +338,18 @@ impl MediumState {
     /// Whether mode page 05h shapes writing on this medium (CD and DVD-R[W]
     /// sequential; MMC-5 7.5 ignores it for DVD+R, BD and overwritable media).
     pub fn uses_write_page(&self) -> bool {
-        matches!(self.media, MediaType::CdR | MediaType::CdRw | MediaType::DvdR)
-            || (self.media == MediaType::DvdRw && !self.restricted_overwrite)
+        matches!(
+            self.media,
+            MediaType::CdR | MediaType::CdRw | MediaType::DvdR
+        ) || (self.media == MediaType::DvdRw && !self.restricted_overwrite)
     }
 
     /// Whether READ TRACK INFORMATION accepts track FFh (CD, DVD+R[/DL] only; mmc.md §2.6).
     pub fn allows_track_ff(&self) -> bool {
-        matches!(self.media, MediaType::CdR | MediaType::CdRw | MediaType::DvdPlusR | MediaType::DvdPlusRDl)
+        matches!(
+            self.media,
+            MediaType::CdR | MediaType::CdRw | MediaType::DvdPlusR | MediaType::DvdPlusRDl
+        )
     }
 
     /// Blocks available for writing: the formatted size of a BD-R with spares, else the capacity.
@@ -377,7 +397,11 @@ impl MediumState {
 
     pub fn disc_status(&self) -> DiscStatus {
         if self.is_overwritable() {
-            return if self.formatted_blocks.is_some() { DiscStatus::Complete } else { DiscStatus::Blank };
+            return if self.formatted_blocks.is_some() {
+                DiscStatus::Complete
+            } else {
+                DiscStatus::Blank
+            };
         }
         if self.finalized {
             DiscStatus::Complete
@@ -390,7 +414,11 @@ impl MediumState {
 
     pub fn last_session_state(&self) -> SessionState {
         if self.is_overwritable() {
-            return if self.formatted_blocks.is_some() { SessionState::Complete } else { SessionState::Empty };
+            return if self.formatted_blocks.is_some() {
+                SessionState::Complete
+            } else {
+                SessionState::Empty
+            };
         }
         if self.finalized {
             SessionState::Complete
@@ -417,7 +445,11 @@ impl MediumState {
             return (1, 1);
         }
         if self.finalized {
-            return self.sessions.last().map(|s| (s.first_track, s.last_track)).unwrap_or((1, 1));
+            return self
+                .sessions
+                .last()
+                .map(|s| (s.first_track, s.last_track))
+                .unwrap_or((1, 1));
         }
         let first_open = self.open_session_tracks().next().map(|t| t.number);
         let last = match self.invisible_track() {
@@ -432,7 +464,11 @@ impl MediumState {
         if let Some((_, start)) = self.invisible_track() {
             return Some(start);
         }
-        self.tracks.iter().rev().find(|t| t.reserved.is_none()).and_then(|t| t.nwa())
+        self.tracks
+            .iter()
+            .rev()
+            .find(|t| t.reserved.is_none())
+            .and_then(|t| t.nwa())
     }
 
     /// Free blocks from the next writable address.
@@ -440,7 +476,9 @@ impl MediumState {
         if self.is_overwritable() {
             return self.formatted_blocks.unwrap_or(0);
         }
-        self.next_writable().map(|nwa| self.write_capacity().saturating_sub(nwa)).unwrap_or(0)
+        self.next_writable()
+            .map(|nwa| self.write_capacity().saturating_sub(nwa))
+            .unwrap_or(0)
     }
 
     /// Last readable LBA + 1 as READ CAPACITY counts it (TAO run-out included, as
@@ -450,7 +488,17 @@ impl MediumState {
             return self.formatted_blocks.unwrap_or(0);
         }
         let family = self.family();
-        self.tracks.iter().map(|t| if t.is_open() { t.start + t.written } else { t.end(family) }).max().unwrap_or(0)
+        self.tracks
+            .iter()
+            .map(|t| {
+                if t.is_open() {
+                    t.start + t.written
+                } else {
+                    t.end(family)
+                }
+            })
+            .max()
+            .unwrap_or(0)
     }
 
     /// Where block `lba` can be read from, or the sense a drive reports.
@@ -483,14 +531,21 @@ impl MediumState {
 
     /// Decides where a WRITE of `count` blocks at `lba` goes, or refuses it
     /// with the sense a drive gives (mmc.md §2.9, §8).
-    pub fn check_write(&self, lba: u64, count: u64, params: &WriteParams) -> Result<WriteTarget, Sense> {
+    pub fn check_write(
+        &self,
+        lba: u64,
+        count: u64,
+        params: &WriteParams,
+    ) -> Result<WriteTarget, Sense> {
         if self.is_overwritable() {
             let blocks = self.formatted_blocks.ok_or(sense::MEDIUM_NOT_FORMATTED)?;
-            if self.media == MediaType::DvdRw && (lba % 16 != 0 || count % 16 != 0) {
+            if self.media == MediaType::DvdRw
+                && (!lba.is_multiple_of(16) || !count.is_multiple_of(16))
+            {
                 // Restricted overwrite: whole 32 KiB ECC blocks only.
                 return Err(sense::INVALID_FIELD_IN_CDB);
             }
-            if lba.checked_add(count).map_or(true, |end| end > blocks) {
+            if lba.checked_add(count).is_none_or(|end| end > blocks) {
                 return Err(sense::LBA_OUT_OF_RANGE);
             }
             return Ok(WriteTarget::Random);
@@ -521,17 +576,26 @@ impl MediumState {
                     _ => return Err(sense::ILLEGAL_MODE_FOR_TRACK),
                 },
             }
-            if params.write_type == 0 && params.fixed_packet && params.packet_size > 0 && count % u64::from(params.packet_size) != 0 {
+            if params.write_type == 0
+                && params.fixed_packet
+                && params.packet_size > 0
+                && !count.is_multiple_of(u64::from(params.packet_size))
+            {
                 return Err(sense::INVALID_FIELD_IN_CDB);
             }
         }
-        if matches!(self.media, MediaType::DvdPlusR | MediaType::DvdPlusRDl | MediaType::BdR)
-            && count % self.media.write_unit() != 0
+        if matches!(
+            self.media,
+            MediaType::DvdPlusR | MediaType::DvdPlusRDl | MediaType::BdR
+        ) && !count.is_multiple_of(self.media.write_unit())
         {
             return Err(sense::INVALID_FIELD_IN_CDB);
         }
         let open = self.open_session();
-        let existing = self.tracks.iter().position(|t| t.session == open && t.nwa() == Some(lba));
+        let existing = self
+            .tracks
+            .iter()
+            .position(|t| t.session == open && t.nwa() == Some(lba));
         let target = match existing {
             Some(index) => WriteTarget::Track(index),
             None => match self.invisible_track() {
@@ -546,7 +610,7 @@ impl MediumState {
             },
             _ => self.write_capacity(),
         };
-        if lba.checked_add(count).map_or(true, |end| end > limit) {
+        if lba.checked_add(count).is_none_or(|end| end > limit) {
             return Err(sense::END_OF_USER_AREA);
         }
         Ok(target)
@@ -562,7 +626,10 @@ impl MediumState {
             }
             WriteTarget::NewTrack { number, start } => {
                 let track = self.new_track(number, start, params);
-                self.tracks.push(Track { written: count, ..track });
+                self.tracks.push(Track {
+                    written: count,
+                    ..track
+                });
             }
             WriteTarget::Random => {}
         }
@@ -572,8 +639,15 @@ impl MediumState {
         let (track_mode, data_mode, incremental, fixed_packet, dao) = if self.uses_write_page() {
             let data_mode = if params.data_block_type == 10 { 2 } else { 1 };
             let incremental = self.family() != Family::Cd && params.write_type == 0;
-            let fixed = (incremental && params.fixed_packet && params.packet_size > 0).then_some(params.packet_size);
-            (params.track_mode & 0x0F, data_mode, incremental, fixed, self.family() != Family::Cd && params.write_type == 2)
+            let fixed = (incremental && params.fixed_packet && params.packet_size > 0)
+                .then_some(params.packet_size);
+            (
+                params.track_mode & 0x0F,
+                data_mode,
+                incremental,
+                fixed,
+                self.family() != Family::Cd && params.write_type == 2,
+            )
         } else {
             (4, 1, false, None, false)
         };
@@ -596,7 +670,9 @@ impl MediumState {
     /// (mmc.md §5.1), and completes a DVD-R[W] disc-at-once recording.
     pub fn sync_cache(&mut self) {
         let family = self.family();
-        let Some(last) = self.tracks.last() else { return };
+        let Some(last) = self.tracks.last() else {
+            return;
+        };
         if !last.is_open() || last.written == 0 {
             return;
         }
@@ -674,7 +750,9 @@ impl MediumState {
             };
         }
         let finalize = match (self.media, function) {
-            (MediaType::CdR | MediaType::CdRw | MediaType::DvdR | MediaType::DvdRw, 0b010) => multi_session != 0b11,
+            (MediaType::CdR | MediaType::CdRw | MediaType::DvdR | MediaType::DvdRw, 0b010) => {
+                multi_session != 0b11
+            }
             (MediaType::DvdPlusR | MediaType::DvdPlusRDl, 0b010) => false,
             (MediaType::DvdPlusR | MediaType::DvdPlusRDl, 0b101 | 0b110) => true,
             (MediaType::BdR, 0b010) => false,
@@ -710,9 +788,14 @@ impl MediumState {
         let family = self.family();
         let open = self.open_session();
         let tracks: Vec<&Track> = self.tracks.iter().filter(|t| t.session == open).collect();
-        let (Some(first), Some(last)) = (tracks.first(), tracks.last()) else { return };
+        let (Some(first), Some(last)) = (tracks.first(), tracks.last()) else {
+            return;
+        };
         let leadout_start = align_up(last.end(family), self.media.write_unit());
-        let next_start = align_up(leadout_start + self.media.session_gap(open), self.media.write_unit());
+        let next_start = align_up(
+            leadout_start + self.media.session_gap(open),
+            self.media.write_unit(),
+        );
         let session = Session {
             number: open,
             first_track: first.number,
@@ -754,7 +837,10 @@ impl MediumState {
             return Err(sense::INVALID_FIELD_IN_CDB);
         }
         let track = self.new_track(number, start, params);
-        self.tracks.push(Track { reserved: Some(size), ..track });
+        self.tracks.push(Track {
+            reserved: Some(size),
+            ..track
+        });
         Ok(())
     }
 
@@ -786,7 +872,13 @@ impl MediumState {
     }
 
     /// FORMAT UNIT with one format descriptor. Returns whether old data is erased.
-    pub fn format(&mut self, blocks: u32, format_type: u8, sub_type: u8, restart: bool) -> Result<bool, Sense> {
+    pub fn format(
+        &mut self,
+        blocks: u32,
+        format_type: u8,
+        sub_type: u8,
+        restart: bool,
+    ) -> Result<bool, Sense> {
         let was_formatted = self.formatted_blocks.is_some();
         match self.media {
             MediaType::DvdPlusRw => {
@@ -847,7 +939,8 @@ impl MediumState {
 
     fn invisible_view(&self, number: u32, start: u64) -> TrackView {
         let free = self.write_capacity().saturating_sub(start);
-        let incremental = self.uses_write_page() && self.family() != Family::Cd && self.incremental_allowed;
+        let incremental =
+            self.uses_write_page() && self.family() != Family::Cd && self.incremental_allowed;
         TrackView {
             number,
             session: self.open_session(),
@@ -942,7 +1035,9 @@ impl MediumState {
 
     /// The track containing `lba` (blocks of a gap belong to the track after it).
     pub fn track_view_at(&self, lba: u64) -> Option<TrackView> {
-        self.track_views().into_iter().find(|v| lba < v.start + v.size.max(1))
+        self.track_views()
+            .into_iter()
+            .find(|v| lba < v.start + v.size.max(1))
     }
 }
 

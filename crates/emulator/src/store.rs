@@ -31,7 +31,10 @@ fn temp_state_path(data_path: &Path) -> PathBuf {
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> Error {
-    Error::Io { path: path.to_path_buf(), source }
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// The two files of a medium.
@@ -48,16 +51,27 @@ impl MediumFiles {
         if state_file.exists() {
             return Err(Error::Exists { path: state_file });
         }
-        let data = OpenOptions::new().read(true).write(true).create_new(true).open(data_path).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::Exists { path: data_path.to_path_buf() }
-            } else {
-                io_error(data_path, source)
-            }
-        })?;
+        let data = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(data_path)
+            .map_err(|source| {
+                if source.kind() == std::io::ErrorKind::AlreadyExists {
+                    Error::Exists {
+                        path: data_path.to_path_buf(),
+                    }
+                } else {
+                    io_error(data_path, source)
+                }
+            })?;
         // Sparse: no block is allocated until written.
-        data.set_len(state.capacity * BLOCK_BYTES).map_err(|e| io_error(data_path, e))?;
-        let files = MediumFiles { data_path: data_path.to_path_buf(), data };
+        data.set_len(state.capacity * BLOCK_BYTES)
+            .map_err(|e| io_error(data_path, e))?;
+        let files = MediumFiles {
+            data_path: data_path.to_path_buf(),
+            data,
+        };
         if let Err(err) = files.save_state(state) {
             let _ = std::fs::remove_file(data_path);
             return Err(err);
@@ -68,13 +82,23 @@ impl MediumFiles {
     /// Opens an existing medium and loads its state.
     pub fn open(data_path: &Path) -> Result<(MediumFiles, MediumState), Error> {
         let state = load_state(data_path)?;
-        let data = OpenOptions::new().read(true).write(true).open(data_path).map_err(|e| io_error(data_path, e))?;
+        let data = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(data_path)
+            .map_err(|e| io_error(data_path, e))?;
         let wanted = state.capacity * BLOCK_BYTES;
         let len = data.metadata().map_err(|e| io_error(data_path, e))?.len();
         if len < wanted {
             data.set_len(wanted).map_err(|e| io_error(data_path, e))?;
         }
-        Ok((MediumFiles { data_path: data_path.to_path_buf(), data }, state))
+        Ok((
+            MediumFiles {
+                data_path: data_path.to_path_buf(),
+                data,
+            },
+            state,
+        ))
     }
 
     pub fn data_path(&self) -> &Path {
@@ -83,7 +107,9 @@ impl MediumFiles {
 
     /// Makes written blocks durable, then replaces the state file atomically.
     pub fn save_state(&self, state: &MediumState) -> Result<(), Error> {
-        self.data.sync_data().map_err(|e| io_error(&self.data_path, e))?;
+        self.data
+            .sync_data()
+            .map_err(|e| io_error(&self.data_path, e))?;
         let json = serde_json::to_vec_pretty(state).map_err(|e| Error::BadState {
             path: state_path(&self.data_path),
             message: e.to_string(),
@@ -108,17 +134,25 @@ impl MediumFiles {
     }
 
     pub fn read_blocks(&self, lba: u64, buf: &mut [u8]) -> Result<(), Error> {
-        self.data.read_exact_at(buf, lba * BLOCK_BYTES).map_err(|e| io_error(&self.data_path, e))
+        self.data
+            .read_exact_at(buf, lba * BLOCK_BYTES)
+            .map_err(|e| io_error(&self.data_path, e))
     }
 
     pub fn write_blocks(&self, lba: u64, buf: &[u8]) -> Result<(), Error> {
-        self.data.write_all_at(buf, lba * BLOCK_BYTES).map_err(|e| io_error(&self.data_path, e))
+        self.data
+            .write_all_at(buf, lba * BLOCK_BYTES)
+            .map_err(|e| io_error(&self.data_path, e))
     }
 
     /// Discards every block (full blank, first format): the file becomes all holes.
     pub fn erase(&self, capacity: u64) -> Result<(), Error> {
-        self.data.set_len(0).map_err(|e| io_error(&self.data_path, e))?;
-        self.data.set_len(capacity * BLOCK_BYTES).map_err(|e| io_error(&self.data_path, e))
+        self.data
+            .set_len(0)
+            .map_err(|e| io_error(&self.data_path, e))?;
+        self.data
+            .set_len(capacity * BLOCK_BYTES)
+            .map_err(|e| io_error(&self.data_path, e))
     }
 }
 
@@ -128,11 +162,18 @@ pub fn load_state(data_path: &Path) -> Result<MediumState, Error> {
     let file = File::open(&path).map_err(|e| io_error(&path, e))?;
     let len = file.metadata().map_err(|e| io_error(&path, e))?.len();
     if len > MAX_STATE_BYTES {
-        return Err(Error::BadState { path, message: format!("state file is {len} bytes, too large") });
+        return Err(Error::BadState {
+            path,
+            message: format!("state file is {len} bytes, too large"),
+        });
     }
     let bytes = std::fs::read(&path).map_err(|e| io_error(&path, e))?;
-    let state: MediumState =
-        serde_json::from_slice(&bytes).map_err(|e| Error::BadState { path: path.clone(), message: e.to_string() })?;
-    state.validate().map_err(|message| Error::BadState { path, message })?;
+    let state: MediumState = serde_json::from_slice(&bytes).map_err(|e| Error::BadState {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    state
+        .validate()
+        .map_err(|message| Error::BadState { path, message })?;
     Ok(state)
 }

@@ -17,6 +17,9 @@ fn faults_from_the_environment() {
     assert_eq!(err.sense().unwrap().code(), (3, 0x0C, 0x00));
     drop(rec);
     std::env::set_var(FAULTS_ENV, "write_error@cmd=x");
-    assert!(matches!(Recorder::open_with_env_faults(&path), Err(emulator::Error::BadFaults { .. })));
+    assert!(matches!(
+        Recorder::open_with_env_faults(&path),
+        Err(emulator::Error::BadFaults { .. })
+    ));
     std::env::remove_var(FAULTS_ENV);
 }

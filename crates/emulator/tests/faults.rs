@@ -36,13 +36,22 @@ fn medium_survives_reopen_with_same_state_and_data() {
     let (status, _, _, _) = raw(&mut rec, &[0x12, 0, 0, 0, 36, 0], 36);
     assert_eq!(status, ScsiStatus::Good);
     let (status, sense, _, _) = raw(&mut rec, &TUR, 0);
-    assert_eq!((status, sense), (ScsiStatus::CheckCondition, Some((6, 0x28, 0x00))));
+    assert_eq!(
+        (status, sense),
+        (ScsiStatus::CheckCondition, Some((6, 0x28, 0x00)))
+    );
     assert_eq!(raw(&mut rec, &TUR, 0).0, ScsiStatus::Good);
     assert_eq!(ops::read_disc_information(&mut rec).unwrap(), disc_before);
     assert_eq!(read(&mut rec, 0, 700).unwrap(), data);
     // And it can be appended to.
-    let nwa = ops::read_track_information(&mut rec, TrackAddress::INVISIBLE).unwrap().writable_address().unwrap();
-    assert_eq!(write_session(&mut rec, &pattern(nwa, 300, 8), Close::Appendable), nwa);
+    let nwa = ops::read_track_information(&mut rec, TrackAddress::INVISIBLE)
+        .unwrap()
+        .writable_address()
+        .unwrap();
+    assert_eq!(
+        write_session(&mut rec, &pattern(nwa, 300, 8), Close::Appendable),
+        nwa
+    );
 }
 
 #[test]
@@ -51,7 +60,10 @@ fn crash_forgets_unsynced_writes_but_keeps_earlier_sessions() {
     discover(&mut rec);
     let first = pattern(0, 64, 1);
     write_session(&mut rec, &first, Close::Appendable);
-    let nwa = ops::read_track_information(&mut rec, TrackAddress::INVISIBLE).unwrap().writable_address().unwrap();
+    let nwa = ops::read_track_information(&mut rec, TrackAddress::INVISIBLE)
+        .unwrap()
+        .writable_address()
+        .unwrap();
     ops::write_blocks(&mut rec, nwa, &pattern(nwa, 32, 2)).unwrap();
     ops::synchronize_cache(&mut rec, false).unwrap();
     ops::write_blocks(&mut rec, nwa + 32, &pattern(nwa + 32, 32, 3)).unwrap();
@@ -60,13 +72,27 @@ fn crash_forgets_unsynced_writes_but_keeps_earlier_sessions() {
     let mut rec = Recorder::open(&path).unwrap();
     ops::test_unit_ready(&mut rec).unwrap();
     let track = ops::read_track_information(&mut rec, TrackAddress::INVISIBLE).unwrap();
-    assert_eq!(track.state(), TrackState::Incomplete, "the synced part of the track survives");
-    assert_eq!(track.writable_address(), Some(nwa + 32), "writes after the last sync are lost");
+    assert_eq!(
+        track.state(),
+        TrackState::Incomplete,
+        "the synced part of the track survives"
+    );
+    assert_eq!(
+        track.writable_address(),
+        Some(nwa + 32),
+        "writes after the last sync are lost"
+    );
     assert_eq!(read(&mut rec, nwa, 32).unwrap(), pattern(nwa, 32, 2));
-    assert_eq!(sense_of(&read(&mut rec, nwa + 32, 1).unwrap_err()), (5, 0x21, 0x00));
+    assert_eq!(
+        sense_of(&read(&mut rec, nwa + 32, 1).unwrap_err()),
+        (5, 0x21, 0x00)
+    );
     assert_eq!(read(&mut rec, 0, 64).unwrap(), first);
     let disc = ops::read_disc_information(&mut rec).unwrap();
-    assert_eq!((disc.disc_status, disc.sessions), (DiscStatus::Appendable, 2));
+    assert_eq!(
+        (disc.disc_status, disc.sessions),
+        (DiscStatus::Appendable, 2)
+    );
 }
 
 #[test]
@@ -75,25 +101,51 @@ fn power_loss_mid_track_reports_6_29_and_reverts_to_last_sync() {
     discover(&mut rec);
     let first = pattern(0, 300, 1);
     write_session(&mut rec, &first, Close::Appendable);
-    let nwa = ops::read_track_information(&mut rec, TrackAddress::INVISIBLE).unwrap().writable_address().unwrap();
+    let nwa = ops::read_track_information(&mut rec, TrackAddress::INVISIBLE)
+        .unwrap()
+        .writable_address()
+        .unwrap();
     set_write_parameters(&mut rec, Profile::CdR, true, false);
-    rec.inject(Fault::PowerLoss { at: Trigger::Write(3) });
+    rec.inject(Fault::PowerLoss {
+        at: Trigger::Write(3),
+    });
     ops::write_blocks(&mut rec, nwa, &pattern(nwa, 16, 2)).unwrap();
     ops::write_blocks(&mut rec, nwa + 16, &pattern(nwa + 16, 16, 2)).unwrap();
-    let cdb = mmc::cdb::Write10::new(nwa + 32, 16).to_cdb().as_bytes().to_vec();
+    let cdb = mmc::cdb::Write10::new(nwa + 32, 16)
+        .to_cdb()
+        .as_bytes()
+        .to_vec();
     let data = pattern(nwa + 32, 16, 2);
-    let outcome = rec.execute(&cdb, mmc::DataDirection::ToDevice(&data), Duration::from_secs(5)).unwrap();
+    let outcome = rec
+        .execute(
+            &cdb,
+            mmc::DataDirection::ToDevice(&data),
+            Duration::from_secs(5),
+        )
+        .unwrap();
     assert_eq!(outcome.status, ScsiStatus::CheckCondition);
-    assert_eq!(mmc::Sense::parse(&outcome.sense).unwrap().code(), (6, 0x29, 0x00));
+    assert_eq!(
+        mmc::Sense::parse(&outcome.sense).unwrap().code(),
+        (6, 0x29, 0x00)
+    );
     // The open track's unsynced progress is gone: the NWA is the session start again.
     let track = ops::read_track_information(&mut rec, TrackAddress::INVISIBLE).unwrap();
     assert_eq!(track.writable_address(), Some(nwa));
     assert_eq!(track.state(), TrackState::Blank);
     // Mode page 05h reverted to the drive's default (multi-session 00b).
-    assert_eq!(u8::from(ops::write_parameters(&mut rec).unwrap().multi_session), 0);
-    assert_eq!(sense_of(&read(&mut rec, nwa, 1).unwrap_err()), (5, 0x21, 0x00));
+    assert_eq!(
+        u8::from(ops::write_parameters(&mut rec).unwrap().multi_session),
+        0
+    );
+    assert_eq!(
+        sense_of(&read(&mut rec, nwa, 1).unwrap_err()),
+        (5, 0x21, 0x00)
+    );
     assert_eq!(read(&mut rec, 0, 300).unwrap(), first);
-    assert_eq!(write_session(&mut rec, &pattern(nwa, 300, 3), Close::Appendable), nwa);
+    assert_eq!(
+        write_session(&mut rec, &pattern(nwa, 300, 3), Close::Appendable),
+        nwa
+    );
 }
 
 #[test]
@@ -102,13 +154,24 @@ fn reset_reports_6_29_and_resets_page_05_but_keeps_the_track() {
     discover(&mut rec);
     set_write_parameters(&mut rec, Profile::CdRw, true, false);
     ops::write_blocks(&mut rec, 0, &pattern(0, 32, 1)).unwrap();
-    rec.inject(Fault::Reset { at: Trigger::Command(1) });
+    rec.inject(Fault::Reset {
+        at: Trigger::Command(1),
+    });
     let (status, sense, _, _) = raw(&mut rec, &TUR, 0);
-    assert_eq!((status, sense), (ScsiStatus::CheckCondition, Some((6, 0x29, 0x00))));
+    assert_eq!(
+        (status, sense),
+        (ScsiStatus::CheckCondition, Some((6, 0x29, 0x00)))
+    );
     assert_eq!(raw(&mut rec, &TUR, 0).0, ScsiStatus::Good);
-    assert_eq!(u8::from(ops::write_parameters(&mut rec).unwrap().multi_session), 0);
+    assert_eq!(
+        u8::from(ops::write_parameters(&mut rec).unwrap().multi_session),
+        0
+    );
     let track = ops::read_track_information(&mut rec, TrackAddress::INVISIBLE).unwrap();
-    assert_eq!((track.state(), track.writable_address()), (TrackState::Incomplete, Some(32)));
+    assert_eq!(
+        (track.state(), track.writable_address()),
+        (TrackState::Incomplete, Some(32))
+    );
 }
 
 #[test]
@@ -124,7 +187,10 @@ fn write_and_read_errors_at_an_lba() {
     assert_eq!(track.writable_address(), Some(32));
     ops::write_blocks(&mut rec, 32, &pattern(32, 32, 1)).unwrap();
     rec.inject(Fault::ReadError { lba: 50 });
-    assert_eq!(sense_of(&read(&mut rec, 48, 4).unwrap_err()), (3, 0x11, 0x00));
+    assert_eq!(
+        sense_of(&read(&mut rec, 48, 4).unwrap_err()),
+        (3, 0x11, 0x00)
+    );
     assert_eq!(read(&mut rec, 0, 48).unwrap(), pattern(0, 48, 1));
 }
 
@@ -132,12 +198,21 @@ fn write_and_read_errors_at_an_lba() {
 fn long_write_busy_is_resent_until_accepted() {
     let (_dir, _path, mut rec) = medium(MediaType::BdR);
     discover(&mut rec);
-    rec.inject(Fault::Busy { at: Trigger::Write(2), polls: 3 });
+    rec.inject(Fault::Busy {
+        at: Trigger::Write(2),
+        polls: 3,
+    });
     let cdb = mmc::cdb::Write10::new(0, 32).to_cdb();
     let data = pattern(0, 32, 1);
     let mut answers = Vec::new();
     for _ in 0..5 {
-        let outcome = rec.execute(cdb.as_bytes(), mmc::DataDirection::ToDevice(&data), Duration::from_secs(5)).unwrap();
+        let outcome = rec
+            .execute(
+                cdb.as_bytes(),
+                mmc::DataDirection::ToDevice(&data),
+                Duration::from_secs(5),
+            )
+            .unwrap();
         answers.push(mmc::Sense::parse(&outcome.sense).ok().map(|s| s.code()));
         if outcome.status == ScsiStatus::Good {
             break;
@@ -148,16 +223,28 @@ fn long_write_busy_is_resent_until_accepted() {
     let data = pattern(32, 32, 1);
     let mut busy = 0;
     loop {
-        let outcome = rec.execute(cdb.as_bytes(), mmc::DataDirection::ToDevice(&data), Duration::from_secs(5)).unwrap();
+        let outcome = rec
+            .execute(
+                cdb.as_bytes(),
+                mmc::DataDirection::ToDevice(&data),
+                Duration::from_secs(5),
+            )
+            .unwrap();
         if outcome.status == ScsiStatus::Good {
             break;
         }
-        assert_eq!(mmc::Sense::parse(&outcome.sense).unwrap().code(), (2, 0x04, 0x08));
+        assert_eq!(
+            mmc::Sense::parse(&outcome.sense).unwrap().code(),
+            (2, 0x04, 0x08)
+        );
         busy += 1;
     }
     assert_eq!(busy, 3);
     // The mmc helper resends the same CDB by itself.
-    rec.inject(Fault::Busy { at: Trigger::Write(1), polls: 2 });
+    rec.inject(Fault::Busy {
+        at: Trigger::Write(1),
+        polls: 2,
+    });
     ops::write_blocks(&mut rec, 64, &pattern(64, 32, 1)).unwrap();
     assert_eq!(read(&mut rec, 0, 96).unwrap(), pattern(0, 96, 1));
 }
@@ -166,9 +253,21 @@ fn long_write_busy_is_resent_until_accepted() {
 fn removed_medium_reports_no_medium_then_medium_changed() {
     let (_dir, _path, mut rec) = medium(MediaType::CdR);
     discover(&mut rec);
-    rec.inject(Fault::MediumRemoved { at: Trigger::Command(2), commands: 2 });
+    rec.inject(Fault::MediumRemoved {
+        at: Trigger::Command(2),
+        commands: 2,
+    });
     let answers: Vec<_> = (0..5).map(|_| raw(&mut rec, &TUR, 0).1).collect();
-    assert_eq!(answers, vec![None, Some((2, 0x3A, 0x00)), Some((2, 0x3A, 0x00)), Some((6, 0x28, 0x00)), None]);
+    assert_eq!(
+        answers,
+        vec![
+            None,
+            Some((2, 0x3A, 0x00)),
+            Some((2, 0x3A, 0x00)),
+            Some((6, 0x28, 0x00)),
+            None
+        ]
+    );
     let event = ops::media_event(&mut rec).unwrap();
     assert_eq!(event.event, MediaEventCode::NewMedia);
     assert!(event.media_present);
@@ -178,7 +277,9 @@ fn removed_medium_reports_no_medium_then_medium_changed() {
 fn slow_drive_delays_every_command() {
     let (_dir, _path, mut rec) = medium(MediaType::CdR);
     discover(&mut rec);
-    rec.inject(Fault::Slow { per_command: Duration::from_millis(20) });
+    rec.inject(Fault::Slow {
+        per_command: Duration::from_millis(20),
+    });
     let start = Instant::now();
     for _ in 0..3 {
         ops::test_unit_ready(&mut rec).unwrap();
@@ -198,7 +299,10 @@ fn eject_and_load() {
     ops::start_stop_unit(&mut rec, StartStopUnit::eject()).unwrap();
     let err = ops::test_unit_ready(&mut rec).unwrap_err();
     assert!(err.sense().unwrap().is_no_medium());
-    assert_eq!(sense_of(&ops::read_disc_information(&mut rec).unwrap_err()).1, 0x3A);
+    assert_eq!(
+        sense_of(&ops::read_disc_information(&mut rec).unwrap_err()).1,
+        0x3A
+    );
     assert_eq!(ops::current_profile(&mut rec).unwrap(), Profile::None);
     let event = ops::media_event(&mut rec).unwrap();
     assert_eq!(event.event, MediaEventCode::MediaRemoval);
@@ -214,17 +318,32 @@ fn eject_and_load() {
 fn unit_attention_exemptions_and_request_sense() {
     let (_dir, _path, mut rec) = medium(MediaType::BdRe);
     // GET CONFIGURATION and GESN answer despite the pending 6/28/00.
-    let (status, _, config, _) = raw(&mut rec, mmc::cdb::GetConfiguration {
-        request_type: RequestType::All,
-        starting_feature: 0,
-        allocation_length: 8,
-    }.to_cdb().as_bytes(), 8);
+    let (status, _, config, _) = raw(
+        &mut rec,
+        mmc::cdb::GetConfiguration {
+            request_type: RequestType::All,
+            starting_feature: 0,
+            allocation_length: 8,
+        }
+        .to_cdb()
+        .as_bytes(),
+        8,
+    );
     assert_eq!(status, ScsiStatus::Good);
     assert_eq!(u16::from_be_bytes([config[6], config[7]]), 0x0043);
-    let (status, _, _, _) = raw(&mut rec, mmc::cdb::GetEventStatusNotification::media().to_cdb().as_bytes(), 8);
+    let (status, _, _, _) = raw(
+        &mut rec,
+        mmc::cdb::GetEventStatusNotification::media()
+            .to_cdb()
+            .as_bytes(),
+        8,
+    );
     assert_eq!(status, ScsiStatus::Good);
     // REQUEST SENSE hands the unit attention over and clears it.
-    assert_eq!(ops::request_sense(&mut rec).unwrap().code(), (6, 0x28, 0x00));
+    assert_eq!(
+        ops::request_sense(&mut rec).unwrap().code(),
+        (6, 0x28, 0x00)
+    );
     assert_eq!(ops::request_sense(&mut rec).unwrap().code(), (0, 0, 0));
     assert_eq!(raw(&mut rec, &TUR, 0).0, ScsiStatus::Good);
 }
@@ -234,24 +353,49 @@ fn illegal_requests_get_the_senses_real_drives_give() {
     let (_dir, _path, mut rec) = medium(MediaType::DvdR);
     discover(&mut rec);
     // Invalid opcode.
-    assert_eq!(raw(&mut rec, &[0xD7, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0).1, Some((5, 0x20, 0x00)));
+    assert_eq!(
+        raw(&mut rec, &[0xD7, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0).1,
+        Some((5, 0x20, 0x00))
+    );
     // GESN without the Polled bit.
-    assert_eq!(raw(&mut rec, &[0x4A, 0, 0, 0, 0x10, 0, 0, 0, 8, 0], 8).1, Some((5, 0x24, 0x00)));
+    assert_eq!(
+        raw(&mut rec, &[0x4A, 0, 0, 0, 0x10, 0, 0, 0, 8, 0], 8).1,
+        Some((5, 0x24, 0x00))
+    );
     // READ DISC INFORMATION with a reserved data type.
-    assert_eq!(raw(&mut rec, &[0x51, 0x07, 0, 0, 0, 0, 0, 0, 34, 0], 34).1, Some((5, 0x24, 0x00)));
+    assert_eq!(
+        raw(&mut rec, &[0x51, 0x07, 0, 0, 0, 0, 0, 0, 34, 0], 34).1,
+        Some((5, 0x24, 0x00))
+    );
     // Reads past the end.
-    assert_eq!(sense_of(&read(&mut rec, 3_000_000, 1).unwrap_err()), (5, 0x21, 0x00));
+    assert_eq!(
+        sense_of(&read(&mut rec, 3_000_000, 1).unwrap_err()),
+        (5, 0x21, 0x00)
+    );
     // GET CONFIGURATION RT=11b.
-    assert_eq!(raw(&mut rec, &[0x46, 0x03, 0, 0, 0, 0, 0, 0, 8, 0], 8).1, Some((5, 0x24, 0x00)));
+    assert_eq!(
+        raw(&mut rec, &[0x46, 0x03, 0, 0, 0, 0, 0, 0, 8, 0], 8).1,
+        Some((5, 0x24, 0x00))
+    );
     // A write off the NWA, a close with an open track, RESERVE after writing.
     set_write_parameters(&mut rec, Profile::DvdRSequential, true, false);
-    assert_eq!(sense_of(&ops::write_blocks(&mut rec, 16, &pattern(16, 16, 1)).unwrap_err()), (5, 0x21, 0x02));
+    assert_eq!(
+        sense_of(&ops::write_blocks(&mut rec, 16, &pattern(16, 16, 1)).unwrap_err()),
+        (5, 0x21, 0x02)
+    );
     ops::write_blocks(&mut rec, 0, &pattern(0, 16, 1)).unwrap();
-    let err = ops::close_track_session(&mut rec, CloseFunction::CloseSession, 0, false).unwrap_err();
+    let err =
+        ops::close_track_session(&mut rec, CloseFunction::CloseSession, 0, false).unwrap_err();
     assert_eq!(sense_of(&err), (5, 0x72, 0x03));
-    assert_eq!(sense_of(&ops::reserve_track(&mut rec, 64).unwrap_err()), (5, 0x2C, 0x00));
+    assert_eq!(
+        sense_of(&ops::reserve_track(&mut rec, 64).unwrap_err()),
+        (5, 0x2C, 0x00)
+    );
     // Fixed packets of 16: a 5-block write is refused.
-    assert_eq!(sense_of(&ops::write_blocks(&mut rec, 16, &pattern(16, 5, 1)).unwrap_err()), (5, 0x24, 0x00));
+    assert_eq!(
+        sense_of(&ops::write_blocks(&mut rec, 16, &pattern(16, 5, 1)).unwrap_err()),
+        (5, 0x24, 0x00)
+    );
 }
 
 #[test]
@@ -268,7 +412,10 @@ fn data_in_is_truncated_to_the_allocation_length_with_true_length_fields() {
     let (_, _, data, residual) = raw(&mut rec, &[0x12, 0, 0, 0, 8, 0], 36);
     assert_eq!((residual, data[8]), (28, 0));
     let inquiry = ops::inquiry(&mut rec).unwrap();
-    assert_eq!((inquiry.vendor.as_str(), inquiry.device_type), ("DISCBURN", 5));
+    assert_eq!(
+        (inquiry.vendor.as_str(), inquiry.device_type),
+        ("DISCBURN", 5)
+    );
 }
 
 #[test]
@@ -278,10 +425,16 @@ fn state_file_updates_are_atomic_and_damage_is_an_error() {
     write_session(&mut rec, &pattern(0, 16, 1), Close::Appendable);
     drop(rec);
     let state_file = emulator::state_path(&path);
-    let mut names: Vec<String> =
-        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
-    assert_eq!(names, vec!["disc.img".to_string(), "disc.img.state.json".to_string()], "no temporary file left");
+    assert_eq!(
+        names,
+        vec!["disc.img".to_string(), "disc.img.state.json".to_string()],
+        "no temporary file left"
+    );
     // A crash while writing the next state leaves a stray temporary file: ignored.
     let temp = dir.path().join("disc.img.state.json.tmp");
     std::fs::write(&temp, b"{\"format\": \"discbu").unwrap();
@@ -291,7 +444,10 @@ fn state_file_updates_are_atomic_and_damage_is_an_error() {
     assert!(!temp.exists(), "replaced by the next atomic update");
     drop(rec);
     // Creating over an existing medium is refused.
-    assert!(matches!(Recorder::create(&path, MediaType::CdR, None), Err(emulator::Error::Exists { .. })));
+    assert!(matches!(
+        Recorder::create(&path, MediaType::CdR, None),
+        Err(emulator::Error::Exists { .. })
+    ));
     // A damaged or hostile state file is an error, not a panic.
     let good = std::fs::read_to_string(&state_file).unwrap();
     for bad in [
@@ -301,6 +457,9 @@ fn state_file_updates_are_atomic_and_damage_is_an_error() {
         good.replace("\"version\": 1", "\"version\": 9"),
     ] {
         std::fs::write(&state_file, bad).unwrap();
-        assert!(matches!(Recorder::open(&path), Err(emulator::Error::BadState { .. })));
+        assert!(matches!(
+            Recorder::open(&path),
+            Err(emulator::Error::BadState { .. })
+        ));
     }
 }

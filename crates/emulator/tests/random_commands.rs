@@ -9,18 +9,29 @@ use proptest::prelude::*;
 #[derive(Debug, Clone)]
 enum Action {
     /// Any CDB with a data phase: 0 none, 1 to device, 2 from device.
-    Raw { cdb: Vec<u8>, phase: u8, len: usize },
+    Raw {
+        cdb: Vec<u8>,
+        phase: u8,
+        len: usize,
+    },
     /// WRITE(10) at the next writable address the drive reports.
-    WriteAtNwa { blocks: u16 },
-    Sync { immed: bool },
-    Close { function: u8, track: u16 },
+    WriteAtNwa {
+        blocks: u16,
+    },
+    Sync {
+        immed: bool,
+    },
+    Close {
+        function: u8,
+        track: u16,
+    },
     Reopen,
     Inject(u8, u64),
 }
 
 const OPCODES: [u8; 30] = [
-    0x00, 0x03, 0x04, 0x12, 0x1B, 0x1E, 0x23, 0x25, 0x28, 0x2A, 0x35, 0x43, 0x46, 0x4A, 0x51, 0x52, 0x53, 0x54, 0x55,
-    0x5A, 0x5B, 0x5C, 0xA1, 0xA8, 0xAA, 0xAC, 0xB6, 0xBB, 0xBE, 0xFF,
+    0x00, 0x03, 0x04, 0x12, 0x1B, 0x1E, 0x23, 0x25, 0x28, 0x2A, 0x35, 0x43, 0x46, 0x4A, 0x51, 0x52,
+    0x53, 0x54, 0x55, 0x5A, 0x5B, 0x5C, 0xA1, 0xA8, 0xAA, 0xAC, 0xB6, 0xBB, 0xBE, 0xFF,
 ];
 
 fn action() -> impl Strategy<Value = Action> {
@@ -41,11 +52,19 @@ fn action() -> impl Strategy<Value = Action> {
 fn nwa(rec: &mut Recorder) -> u32 {
     let mut buf = [0u8; 34];
     let cdb = [0x51, 0, 0, 0, 0, 0, 0, 0, 34, 0];
-    let _ = rec.execute(&cdb, DataDirection::FromDevice(&mut buf), Duration::from_secs(1));
+    let _ = rec.execute(
+        &cdb,
+        DataDirection::FromDevice(&mut buf),
+        Duration::from_secs(1),
+    );
     let track = buf[6];
     let mut info = [0u8; 48];
     let cdb = [0x52, 1, 0, 0, 0, track, 0, 0, 48, 0];
-    let _ = rec.execute(&cdb, DataDirection::FromDevice(&mut info), Duration::from_secs(1));
+    let _ = rec.execute(
+        &cdb,
+        DataDirection::FromDevice(&mut info),
+        Duration::from_secs(1),
+    );
     u32::from_be_bytes([info[12], info[13], info[14], info[15]])
 }
 

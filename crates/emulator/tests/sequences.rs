@@ -34,7 +34,11 @@ fn blank_media_report_their_profile_and_invisible_track() {
         let found = discover(t);
         assert_eq!(found.profile, profile, "{media}");
         assert_eq!(found.disc.disc_status, DiscStatus::Blank, "{media}");
-        assert_eq!(found.disc.last_session_state, SessionState::Empty, "{media}");
+        assert_eq!(
+            found.disc.last_session_state,
+            SessionState::Empty,
+            "{media}"
+        );
         assert_eq!(found.disc.sessions, 1, "{media}: the empty session counts");
         assert_eq!(found.disc.last_track_in_last_session, 1, "{media}");
         assert_eq!(found.next.state(), TrackState::Blank, "{media}");
@@ -42,10 +46,21 @@ fn blank_media_report_their_profile_and_invisible_track() {
         assert_eq!(found.next.free_blocks, capacity, "{media}");
         assert_eq!(found.disc.erasable, media.erasable(), "{media}");
         let config = ops::get_configuration(t, RequestType::All, 0).unwrap();
-        let current: Vec<Profile> = config.profiles().iter().filter(|p| p.current).map(|p| p.profile).collect();
+        let current: Vec<Profile> = config
+            .profiles()
+            .iter()
+            .filter(|p| p.current)
+            .map(|p| p.profile)
+            .collect();
         assert_eq!(current, vec![profile], "{media}");
         let incremental = config.is_current(0x0021);
-        assert_eq!(incremental, matches!(media, MediaType::CdR | MediaType::CdRw | MediaType::DvdR | MediaType::DvdRw));
+        assert_eq!(
+            incremental,
+            matches!(
+                media,
+                MediaType::CdR | MediaType::CdRw | MediaType::DvdR | MediaType::DvdRw
+            )
+        );
         // Blank media have no TOC.
         let err = ops::read_toc(t, false, 0).unwrap_err();
         assert_eq!(sense_of(&err), (5, 0x24, 0x00), "{media}");
@@ -67,7 +82,13 @@ fn cd_r_tao_multisession_with_real_gaps() {
     assert_eq!(disc.last_session_state, SessionState::Empty);
     assert_eq!(disc.sessions, 2);
     assert_eq!(disc.complete_sessions(), 1);
-    assert_eq!((disc.first_track_in_last_session, disc.last_track_in_last_session), (2, 2));
+    assert_eq!(
+        (
+            disc.first_track_in_last_session,
+            disc.last_track_in_last_session
+        ),
+        (2, 2)
+    );
     let track1 = ops::read_track_information(t, TrackAddress::Track(1)).unwrap();
     assert_eq!(track1.state(), TrackState::Complete);
     assert_eq!(track1.track_start, 0);
@@ -86,7 +107,14 @@ fn cd_r_tao_multisession_with_real_gaps() {
     assert_eq!(toc.tracks[0].address, 0);
     assert_eq!(toc.lead_out().unwrap().address, 610);
     let info = ops::read_session_info(t).unwrap();
-    assert_eq!((info.last_complete_session, info.first_track_in_last_session, info.last_session_start), (1, 1, 0));
+    assert_eq!(
+        (
+            info.last_complete_session,
+            info.first_track_in_last_session,
+            info.last_session_start
+        ),
+        (1, 1, 0)
+    );
     let full = ops::read_full_toc(t, 1).unwrap();
     let find = |p: u8| full.entries.iter().find(|e| e.point == p).copied().unwrap();
     assert_eq!(find(point::LEAD_OUT).pmsf, Msf::from_lba(610));
@@ -101,19 +129,36 @@ fn cd_r_tao_multisession_with_real_gaps() {
     let session2 = pattern(12_010, 5_888, 2);
     assert_eq!(write_session(t, &session2, Close::Appendable), 12_010);
     let invisible = ops::read_track_information(t, TrackAddress::INVISIBLE).unwrap();
-    assert_eq!(invisible.writable_address(), Some(12_010 + 5_888 + 2 + 6_900), "6 900 after later sessions");
+    assert_eq!(
+        invisible.writable_address(),
+        Some(12_010 + 5_888 + 2 + 6_900),
+        "6 900 after later sessions"
+    );
     assert_eq!(read(t, 0, 608).unwrap(), session1);
     assert_eq!(read(t, 12_010, 5_888).unwrap(), session2);
     let info = ops::read_session_info(t).unwrap();
-    assert_eq!((info.last_complete_session, info.first_track_in_last_session, info.last_session_start), (2, 2, 12_010));
+    assert_eq!(
+        (
+            info.last_complete_session,
+            info.first_track_in_last_session,
+            info.last_session_start
+        ),
+        (2, 2, 12_010)
+    );
     let toc = ops::read_toc(t, true, 0).unwrap();
     assert_eq!(toc.tracks.len(), 3, "two tracks and the lead-out");
-    assert_eq!(Msf::from_field(toc.tracks[1].address.to_be_bytes()), Msf::from_lba(12_010));
+    assert_eq!(
+        Msf::from_field(toc.tracks[1].address.to_be_bytes()),
+        Msf::from_lba(12_010)
+    );
     // Run-out and gap blocks are unreadable, past the end out of range.
     assert_eq!(sense_of(&read(t, 608, 1).unwrap_err()), (3, 0x11, 0x00));
     assert_eq!(sense_of(&read(t, 5_000, 1).unwrap_err()), (3, 0x11, 0x00));
     assert_eq!(sense_of(&read(t, 100_000, 1).unwrap_err()), (5, 0x21, 0x00));
-    assert_eq!(ops::read_capacity(t).unwrap().last_lba, 12_010 + 5_888 + 2 - 1);
+    assert_eq!(
+        ops::read_capacity(t).unwrap().last_lba,
+        12_010 + 5_888 + 2 - 1
+    );
 
     // Writing anywhere but the NWA is refused.
     let next = 12_010 + 5_888 + 2 + 6_900;
@@ -133,7 +178,12 @@ fn cd_r_tao_multisession_with_real_gaps() {
     let err = ops::write_blocks(t, after, &pattern(after, 16, 4)).unwrap_err();
     assert_eq!(sense_of(&err), (5, 0x21, 0x02), "write after finalize");
     let full = ops::read_full_toc(t, 1).unwrap();
-    let b0: Vec<u8> = full.entries.iter().filter(|e| e.point == point::NEXT_PROGRAM_AREA).map(|e| e.session).collect();
+    let b0: Vec<u8> = full
+        .entries
+        .iter()
+        .filter(|e| e.point == point::NEXT_PROGRAM_AREA)
+        .map(|e| e.session)
+        .collect();
     assert_eq!(b0, vec![1, 2], "no B0 pointer in the final session");
 }
 
@@ -149,7 +199,10 @@ fn cd_tao_short_track_is_padded_and_second_track_gets_pregap() {
     assert_eq!(track1.state(), TrackState::Complete);
     assert_eq!(track1.track_size, 302, "padded to 300 + 2 run-out");
     let next = ops::read_track_information(t, TrackAddress::INVISIBLE).unwrap();
-    assert_eq!((next.track_number, next.writable_address()), (2, Some(302 + 150)));
+    assert_eq!(
+        (next.track_number, next.writable_address()),
+        (2, Some(302 + 150))
+    );
     ops::write_blocks(t, 452, &pattern(452, 300, 2)).unwrap();
     ops::synchronize_cache(t, false).unwrap();
     // Closing the session with both tracks: one session, two tracks.
@@ -169,14 +222,20 @@ fn cd_rw_blank_minimal_and_full_with_progress() {
     let t: &mut dyn Transport = &mut rec;
     discover(t);
     write_session(t, &pattern(0, 400, 1), Close::Final);
-    assert_eq!(ops::read_disc_information(t).unwrap().disc_status, DiscStatus::Complete);
+    assert_eq!(
+        ops::read_disc_information(t).unwrap().disc_status,
+        DiscStatus::Complete
+    );
     ops::blank(t, BlankType::Minimal, 0, true).unwrap();
     // Busy with progress: TUR says 2/04/07 with SKSV.
     let (status, sense, _, _) = raw(t, &[0, 0, 0, 0, 0, 0], 0);
     assert_eq!(status, mmc::ScsiStatus::CheckCondition);
     assert_eq!(sense, Some((2, 0x04, 0x07)));
     let progress = poll(t, "blank");
-    assert!(!progress.is_empty() && progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
+    assert!(
+        !progress.is_empty() && progress.windows(2).all(|w| w[0] <= w[1]),
+        "{progress:?}"
+    );
     let disc = ops::read_disc_information(t).unwrap();
     assert_eq!((disc.disc_status, disc.sessions), (DiscStatus::Blank, 1));
     assert_eq!(sense_of(&read(t, 0, 1).unwrap_err()), (5, 0x21, 0x00));
@@ -193,23 +252,39 @@ fn dvd_r_incremental_multisession_and_refusals() {
     let t: &mut dyn Transport = &mut rec;
     discover(t);
     // Track FFh is defined only for CD and DVD+R (mmc.md §2.6).
-    assert_eq!(sense_of(&ops::read_track_information(t, TrackAddress::INVISIBLE).unwrap_err()), (5, 0x24, 0x00));
+    assert_eq!(
+        sense_of(&ops::read_track_information(t, TrackAddress::INVISIBLE).unwrap_err()),
+        (5, 0x24, 0x00)
+    );
     let first = pattern(0, 1000, 1);
     assert_eq!(write_session(t, &first, Close::Appendable), 0);
     let disc = ops::read_disc_information(t).unwrap();
-    assert_eq!((disc.disc_status, disc.sessions, disc.last_track_in_last_session), (DiscStatus::Appendable, 2, 2));
+    assert_eq!(
+        (
+            disc.disc_status,
+            disc.sessions,
+            disc.last_track_in_last_session
+        ),
+        (DiscStatus::Appendable, 2, 2)
+    );
     let track1 = ops::read_track_information(t, TrackAddress::Track(1)).unwrap();
     assert_eq!(track1.track_size, 1008, "padded to a 16-block packet");
     assert!(track1.packet && track1.fp);
     assert_eq!(track1.fixed_packet_size, 16);
     let next = ops::read_track_information(t, TrackAddress::Track(2)).unwrap();
     let nwa = next.writable_address().unwrap();
-    assert!(nwa > 1008 && nwa % 16 == 0, "non-zero aligned border gap, NWA {nwa}");
+    assert!(
+        nwa > 1008 && nwa.is_multiple_of(16),
+        "non-zero aligned border gap, NWA {nwa}"
+    );
     assert!(next.packet && next.blank);
     let second = pattern(nwa, 512, 2);
     assert_eq!(write_session(t, &second, Close::Appendable), nwa);
-    let third = ops::read_track_information(t, TrackAddress::Track(3)).unwrap().writable_address().unwrap();
-    assert!(third > nwa + 512 && third % 16 == 0);
+    let third = ops::read_track_information(t, TrackAddress::Track(3))
+        .unwrap()
+        .writable_address()
+        .unwrap();
+    assert!(third > nwa + 512 && third.is_multiple_of(16));
     assert_eq!(read(t, 0, 1000).unwrap(), first);
     assert_eq!(read(t, nwa, 512).unwrap(), second);
     // Fabricated TOC on DVD: formats 0/1 work, 2 and 4 are CD only.
@@ -217,7 +292,10 @@ fn dvd_r_incremental_multisession_and_refusals() {
     assert_eq!((toc.first_track, toc.last_track), (1, 2));
     assert_eq!(toc.tracks[0].control, 4);
     assert_eq!(ops::read_session_info(t).unwrap().last_session_start, nwa);
-    assert_eq!(sense_of(&ops::read_full_toc(t, 1).unwrap_err()), (5, 0x24, 0x00));
+    assert_eq!(
+        sense_of(&ops::read_full_toc(t, 1).unwrap_err()),
+        (5, 0x24, 0x00)
+    );
     assert_eq!(sense_of(&ops::read_atip(t).unwrap_err()), (5, 0x24, 0x00));
     // Formatting a DVD-R is impossible.
     let err = ops::format_unit(t, &FormatUnitParameters::dvd_plus_rw(false)).unwrap_err();
@@ -227,7 +305,10 @@ fn dvd_r_incremental_multisession_and_refusals() {
     let disc = ops::read_disc_information(t).unwrap();
     assert_eq!((disc.disc_status, disc.sessions), (DiscStatus::Complete, 3));
     let config = ops::get_configuration(t, RequestType::All, 0).unwrap();
-    assert!(!config.is_current(0x0021), "no incremental writing on a finalized disc");
+    assert!(
+        !config.is_current(0x0021),
+        "no incremental writing on a finalized disc"
+    );
 }
 
 #[test]
@@ -246,12 +327,17 @@ fn dvd_rw_blank_restores_incremental_and_format_gives_restricted_overwrite() {
     assert_eq!(sense_of(&err), (5, 0x64, 0x00));
     ops::blank(t, BlankType::Full, 0, true).unwrap();
     poll(t, "blank");
-    assert!(ops::get_configuration(t, RequestType::All, 0).unwrap().is_current(0x0021));
+    assert!(ops::get_configuration(t, RequestType::All, 0)
+        .unwrap()
+        .is_current(0x0021));
     write_session(t, &pattern(0, 32, 3), Close::Appendable);
 
     // Quick format to restricted overwrite (profile 0013h), then random writes.
     let formats = ops::read_format_capacities(t).unwrap();
-    assert!(formats.formattable.iter().any(|d| d.format_type == format_type::DVD_RW_QUICK));
+    assert!(formats
+        .formattable
+        .iter()
+        .any(|d| d.format_type == format_type::DVD_RW_QUICK));
     let params = FormatUnitParameters {
         fov: false,
         dcrt: false,
@@ -266,14 +352,19 @@ fn dvd_rw_blank_restores_incremental_and_format_gives_restricted_overwrite() {
     let found = discover(t);
     assert_eq!(found.profile, Profile::DvdRwRestrictedOverwrite);
     assert_eq!(found.disc.disc_status, DiscStatus::Complete);
-    assert!(ops::get_configuration(t, RequestType::All, 0).unwrap().is_current(0x0026));
+    assert!(ops::get_configuration(t, RequestType::All, 0)
+        .unwrap()
+        .is_current(0x0026));
     ops::write_blocks(t, 4096, &pattern(4096, 32, 4)).unwrap();
     ops::write_blocks(t, 16, &pattern(16, 16, 5)).unwrap();
     ops::synchronize_cache(t, false).unwrap();
     assert_eq!(read(t, 4096, 32).unwrap(), pattern(4096, 32, 4));
     assert_eq!(read(t, 16, 16).unwrap(), pattern(16, 16, 5));
     // Restricted overwrite takes whole 32 KiB blocks only.
-    assert_eq!(sense_of(&ops::write_blocks(t, 8, &pattern(8, 16, 6)).unwrap_err()), (5, 0x24, 0x00));
+    assert_eq!(
+        sense_of(&ops::write_blocks(t, 8, &pattern(8, 16, 6)).unwrap_err()),
+        (5, 0x24, 0x00)
+    );
     // BLANK returns it to sequential recording.
     ops::blank(t, BlankType::Full, 0, false).unwrap();
     assert_eq!(discover(t).profile, Profile::DvdRwSequential);
@@ -287,9 +378,14 @@ fn plus_r_sessions(media: MediaType, profile: Profile) {
     assert_eq!(write_session(t, &first, Close::Appendable), 0);
     let invisible = ops::read_track_information(t, TrackAddress::INVISIBLE).unwrap();
     let nwa = invisible.writable_address().unwrap();
-    assert!(nwa > 112 && nwa % 16 == 0, "{nwa}");
+    assert!(nwa > 112 && nwa.is_multiple_of(16), "{nwa}");
     assert_eq!(invisible.track_number, 2);
-    assert_eq!(ops::read_track_information(t, TrackAddress::Track(1)).unwrap().track_size, 112);
+    assert_eq!(
+        ops::read_track_information(t, TrackAddress::Track(1))
+            .unwrap()
+            .track_size,
+        112
+    );
 
     // The next session: write, then CLOSE SESSION with the track still open.
     ops::write_blocks(t, nwa, &pattern(nwa, 32, 2)).unwrap();
@@ -305,15 +401,24 @@ fn plus_r_sessions(media: MediaType, profile: Profile) {
     ops::close_track_session(t, CloseFunction::CloseTrack, 2, false).unwrap();
     ops::close_track_session(t, CloseFunction::CloseSession, 0, false).unwrap();
     let disc = ops::read_disc_information(t).unwrap();
-    assert_eq!((disc.disc_status, disc.sessions), (DiscStatus::Appendable, 3));
+    assert_eq!(
+        (disc.disc_status, disc.sessions),
+        (DiscStatus::Appendable, 3)
+    );
     assert_eq!(read(t, nwa, 32).unwrap(), pattern(nwa, 32, 2));
     assert_eq!(read(t, 0, 100).unwrap(), first);
 
     // Finalize (110b for DVD+R, 101b on DL as growisofs does) with a last session.
-    let last = ops::read_track_information(t, TrackAddress::INVISIBLE).unwrap().writable_address().unwrap();
+    let last = ops::read_track_information(t, TrackAddress::INVISIBLE)
+        .unwrap()
+        .writable_address()
+        .unwrap();
     write_session(t, &pattern(last, 16, 3), Close::Final);
     let disc = ops::read_disc_information(t).unwrap();
-    assert_eq!((disc.disc_status, disc.sessions, disc.last_session_state), (DiscStatus::Complete, 3, SessionState::Complete));
+    assert_eq!(
+        (disc.disc_status, disc.sessions, disc.last_session_state),
+        (DiscStatus::Complete, 3, SessionState::Complete)
+    );
     let err = ops::write_blocks(t, last + 16_000, &pattern(0, 16, 4)).unwrap_err();
     assert_eq!(sense_of(&err), (5, 0x21, 0x02));
     let toc = ops::read_toc(t, false, 0).unwrap();
@@ -342,10 +447,16 @@ fn dvd_plus_r_reserved_track() {
     let invisible = ops::read_track_information(t, TrackAddress::INVISIBLE).unwrap();
     assert_eq!((invisible.track_number, invisible.track_start), (2, 112));
     ops::write_blocks(t, 0, &pattern(0, 48, 1)).unwrap();
-    assert_eq!(sense_of(&ops::close_track_session(t, CloseFunction::CloseSession, 0, false).unwrap_err()), (5, 0x72, 0x04));
+    assert_eq!(
+        sense_of(&ops::close_track_session(t, CloseFunction::CloseSession, 0, false).unwrap_err()),
+        (5, 0x72, 0x04)
+    );
     ops::close_track_session(t, CloseFunction::CloseTrack, 1, false).unwrap();
     ops::close_track_session(t, CloseFunction::CloseSession, 0, false).unwrap();
-    assert!(read(t, 48, 64).unwrap().iter().all(|&b| b == 0), "the drive pads a short reservation");
+    assert!(
+        read(t, 48, 64).unwrap().iter().all(|&b| b == 0),
+        "the drive pads a short reservation"
+    );
 }
 
 #[test]
@@ -354,7 +465,12 @@ fn bd_r_formatted_with_spares_then_sessions_and_finalize() {
     let t: &mut dyn Transport = &mut rec;
     discover(t);
     let formats = ops::read_format_capacities(t).unwrap();
-    let spared = formats.formattable.iter().find(|d| d.format_type == format_type::BD_R_WITH_SPARES).copied().unwrap();
+    let spared = formats
+        .formattable
+        .iter()
+        .find(|d| d.format_type == format_type::BD_R_WITH_SPARES)
+        .copied()
+        .unwrap();
     let params = FormatUnitParameters {
         fov: true,
         dcrt: false,
@@ -368,18 +484,32 @@ fn bd_r_formatted_with_spares_then_sessions_and_finalize() {
     poll(t, "format");
     let found = discover(t);
     assert_eq!(found.next.free_blocks, spared.blocks);
-    assert_eq!(sense_of(&ops::read_track_information(t, TrackAddress::INVISIBLE).unwrap_err()), (5, 0x24, 0x00));
+    assert_eq!(
+        sense_of(&ops::read_track_information(t, TrackAddress::INVISIBLE).unwrap_err()),
+        (5, 0x24, 0x00)
+    );
     let first = pattern(0, 1000, 1);
     write_session(t, &first, Close::Appendable);
     let next = ops::read_track_information(t, TrackAddress::Track(2)).unwrap();
     let nwa = next.writable_address().unwrap();
-    assert!(nwa > 1024 && nwa % 32 == 0, "{nwa}");
-    assert_eq!(ops::read_track_information(t, TrackAddress::Track(1)).unwrap().track_size, 1024);
+    assert!(nwa > 1024 && nwa.is_multiple_of(32), "{nwa}");
+    assert_eq!(
+        ops::read_track_information(t, TrackAddress::Track(1))
+            .unwrap()
+            .track_size,
+        1024
+    );
     // BD-R takes 32-block clusters.
-    assert_eq!(sense_of(&ops::write_blocks(t, nwa, &pattern(nwa, 16, 2)).unwrap_err()), (5, 0x24, 0x00));
+    assert_eq!(
+        sense_of(&ops::write_blocks(t, nwa, &pattern(nwa, 16, 2)).unwrap_err()),
+        (5, 0x24, 0x00)
+    );
     // 101b is a DVD+R function.
     assert_eq!(
-        sense_of(&ops::close_track_session(t, CloseFunction::FinalizeMinimalRadius, 0, false).unwrap_err()),
+        sense_of(
+            &ops::close_track_session(t, CloseFunction::FinalizeMinimalRadius, 0, false)
+                .unwrap_err()
+        ),
         (5, 0x24, 0x00)
     );
     write_session(t, &pattern(nwa, 64, 2), Close::Final);
@@ -387,7 +517,10 @@ fn bd_r_formatted_with_spares_then_sessions_and_finalize() {
     assert_eq!((disc.disc_status, disc.sessions), (DiscStatus::Complete, 2));
     assert_eq!(read(t, 0, 1000).unwrap(), first);
     assert_eq!(read(t, nwa, 64).unwrap(), pattern(nwa, 64, 2));
-    assert_eq!(sense_of(&ops::write_blocks(t, nwa + 4096, &pattern(0, 32, 3)).unwrap_err()), (5, 0x21, 0x02));
+    assert_eq!(
+        sense_of(&ops::write_blocks(t, nwa + 4096, &pattern(0, 32, 3)).unwrap_err()),
+        (5, 0x21, 0x02)
+    );
 }
 
 #[test]
@@ -398,16 +531,27 @@ fn dvd_plus_rw_format_then_random_writes() {
     let found = discover(t);
     assert_eq!(found.profile, Profile::DvdPlusRw);
     assert_eq!(found.disc.bg_format_status, 0);
-    assert_eq!(sense_of(&ops::write_blocks(t, 0, &pattern(0, 16, 1)).unwrap_err()), (5, 0x30, 0x10));
+    assert_eq!(
+        sense_of(&ops::write_blocks(t, 0, &pattern(0, 16, 1)).unwrap_err()),
+        (5, 0x30, 0x10)
+    );
     let formats = ops::read_format_capacities(t).unwrap();
-    assert_eq!(formats.formattable[0].format_type, format_type::DVD_PLUS_RW_FULL);
+    assert_eq!(
+        formats.formattable[0].format_type,
+        format_type::DVD_PLUS_RW_FULL
+    );
     ops::format_unit(t, &FormatUnitParameters::dvd_plus_rw(false)).unwrap();
     let (_, sense, _, _) = raw(t, &[0, 0, 0, 0, 0, 0], 0);
     assert_eq!(sense, Some((2, 0x04, 0x04)), "format in progress");
     poll(t, "format");
     let disc = ops::read_disc_information(t).unwrap();
-    assert_eq!((disc.disc_status, disc.bg_format_status), (DiscStatus::Complete, 2));
-    assert!(ops::get_configuration(t, RequestType::All, 0).unwrap().is_current(0x0020));
+    assert_eq!(
+        (disc.disc_status, disc.bg_format_status),
+        (DiscStatus::Complete, 2)
+    );
+    assert!(ops::get_configuration(t, RequestType::All, 0)
+        .unwrap()
+        .is_current(0x0020));
     // Anywhere, in any order.
     ops::write_blocks(t, 2_000_000, &pattern(2_000_000, 16, 2)).unwrap();
     ops::write_blocks(t, 16, &pattern(16, 16, 3)).unwrap();
@@ -422,7 +566,10 @@ fn dvd_plus_rw_format_then_random_writes() {
     assert_eq!(ops::read_disc_information(t).unwrap().bg_format_status, 3);
     let toc = ops::read_toc(t, false, 0).unwrap();
     assert_eq!(toc.lead_out().unwrap().address, 2_295_104);
-    assert_eq!(sense_of(&ops::read_full_toc(t, 1).unwrap_err()), (5, 0x24, 0x00));
+    assert_eq!(
+        sense_of(&ops::read_full_toc(t, 1).unwrap_err()),
+        (5, 0x24, 0x00)
+    );
 }
 
 #[test]
@@ -434,7 +581,12 @@ fn bd_re_format_from_format_capacities_then_random_writes() {
     assert_eq!(found.disc.disc_status, DiscStatus::Blank);
     let formats = ops::read_format_capacities(t).unwrap();
     assert_eq!(formats.current.blocks, 12_219_392);
-    let default = formats.formattable.iter().find(|d| d.format_type == format_type::FULL).copied().unwrap();
+    let default = formats
+        .formattable
+        .iter()
+        .find(|d| d.format_type == format_type::FULL)
+        .copied()
+        .unwrap();
     assert_eq!(default.blocks, 11_826_176);
     let params = FormatUnitParameters {
         fov: true,
@@ -453,12 +605,21 @@ fn bd_re_format_from_format_capacities_then_random_writes() {
     assert_eq!(formats.current.blocks, 11_826_176);
     ops::write_blocks(t, 11_826_176 - 32, &pattern(11_826_176 - 32, 32, 1)).unwrap();
     ops::write_blocks(t, 5, &pattern(5, 3, 2)).unwrap();
-    assert_eq!(sense_of(&ops::write_blocks(t, 11_826_176, &pattern(0, 32, 3)).unwrap_err()), (5, 0x21, 0x00));
+    assert_eq!(
+        sense_of(&ops::write_blocks(t, 11_826_176, &pattern(0, 32, 3)).unwrap_err()),
+        (5, 0x21, 0x00)
+    );
     ops::synchronize_cache(t, false).unwrap();
-    assert_eq!(read(t, 11_826_176 - 32, 32).unwrap(), pattern(11_826_176 - 32, 32, 1));
+    assert_eq!(
+        read(t, 11_826_176 - 32, 32).unwrap(),
+        pattern(11_826_176 - 32, 32, 1)
+    );
     assert_eq!(read(t, 5, 3).unwrap(), pattern(5, 3, 2));
     // No blanking on BD-RE.
-    assert_eq!(sense_of(&ops::blank(t, BlankType::Full, 0, false).unwrap_err()), (5, 0x30, 0x00));
+    assert_eq!(
+        sense_of(&ops::blank(t, BlankType::Full, 0, false).unwrap_err()),
+        (5, 0x30, 0x00)
+    );
 }
 
 #[test]
@@ -468,7 +629,10 @@ fn format_a_cd_r_is_refused() {
     discover(t);
     let err = ops::format_unit(t, &FormatUnitParameters::dvd_plus_rw(false)).unwrap_err();
     assert_eq!(sense_of(&err), (5, 0x30, 0x06));
-    assert_eq!(sense_of(&ops::blank(t, BlankType::Full, 0, false).unwrap_err()), (5, 0x30, 0x00));
+    assert_eq!(
+        sense_of(&ops::blank(t, BlankType::Full, 0, false).unwrap_err()),
+        (5, 0x30, 0x00)
+    );
 }
 
 #[test]
@@ -502,14 +666,23 @@ fn mode_pages_current_changeable_default() {
     assert_eq!(changeable[2] & 0x0F, 0x0F);
     set_write_parameters(t, Profile::CdR, true, false);
     assert_eq!(u8::from(ops::write_parameters(t).unwrap().multi_session), 3);
-    let default = mmc::mode::WriteParametersPage::parse(&ops::mode_sense_page(t, 0x05, PageControl::Default).unwrap()).unwrap();
+    let default = mmc::mode::WriteParametersPage::parse(
+        &ops::mode_sense_page(t, 0x05, PageControl::Default).unwrap(),
+    )
+    .unwrap();
     assert_eq!(u8::from(default.multi_session), 0);
     // A data block type that does not fit the track mode: 5/26/00.
     let mut bad = ops::write_parameters(t).unwrap();
     bad.data_block_type = 8;
     bad.track_mode = 0;
-    assert_eq!(sense_of(&ops::mode_select_page(t, &bad.emit()).unwrap_err()), (5, 0x26, 0x00));
+    assert_eq!(
+        sense_of(&ops::mode_select_page(t, &bad.emit()).unwrap_err()),
+        (5, 0x26, 0x00)
+    );
     let caps = ops::capabilities(t).unwrap();
     let _ = caps;
-    assert_eq!(sense_of(&ops::mode_sense_page(t, 0x1D, PageControl::Current).unwrap_err()), (5, 0x24, 0x00));
+    assert_eq!(
+        sense_of(&ops::mode_sense_page(t, 0x1D, PageControl::Current).unwrap_err()),
+        (5, 0x24, 0x00)
+    );
 }

@@ -57,29 +57,47 @@ struct Created<'a> {
 
 pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     match args.command {
-        EmuCommand::Create { path, media, capacity } => {
+        EmuCommand::Create {
+            path,
+            media,
+            capacity,
+        } => {
             let path = strip_prefix(&path);
             let recorder = Recorder::create(&path, media, capacity)
                 .with_context(|| format!("cannot create the emulated medium {}", path.display()))?;
             let summary = recorder.summary();
             let target = format!("emu:{}", path.display());
-            out.result(&Created { kind: "result", target: target.clone(), medium: &summary }, || {
-                format!(
+            out.result(
+                &Created {
+                    kind: "result",
+                    target: target.clone(),
+                    medium: &summary,
+                },
+                || {
+                    format!(
                     "created a blank {} medium: {} blocks ({}); use it as the target {target}\n",
                     media,
                     summary.capacity,
                     human_size(summary.capacity)
                 )
-            });
+                },
+            );
             Ok(())
         }
         EmuCommand::Show { path } => {
             let path = strip_prefix(&path);
-            let recorder =
-                Recorder::open(&path).with_context(|| format!("cannot open the emulated medium {}", path.display()))?;
+            let recorder = Recorder::open(&path)
+                .with_context(|| format!("cannot open the emulated medium {}", path.display()))?;
             let summary = recorder.summary();
             let target = format!("emu:{}", path.display());
-            out.result(&Created { kind: "result", target, medium: &summary }, || describe(&summary));
+            out.result(
+                &Created {
+                    kind: "result",
+                    target,
+                    medium: &summary,
+                },
+                || describe(&summary),
+            );
             Ok(())
         }
     }
@@ -95,7 +113,10 @@ fn human_size(blocks: u64) -> String {
 }
 
 fn track_line(view: &TrackView) -> String {
-    let mut line = format!("    track {}: start {}, size {}, {}", view.number, view.start, view.size, view.state);
+    let mut line = format!(
+        "    track {}: start {}, size {}, {}",
+        view.number, view.start, view.size, view.state
+    );
     if let Some(nwa) = view.nwa {
         line.push_str(&format!(", next writable {nwa}, free {}", view.free));
     }
@@ -105,17 +126,39 @@ fn track_line(view: &TrackView) -> String {
 fn describe(s: &MediumSummary) -> String {
     let mut text = String::new();
     text.push_str(&format!("medium:        {}\n", s.path.display()));
-    text.push_str(&format!("media:         {} (profile {:04X}h {})\n", s.media, s.profile, s.profile_name));
-    text.push_str(&format!("capacity:      {} blocks ({})\n", s.capacity, human_size(s.capacity)));
-    let status = serde_json::to_value(s.disc_status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-    let last = serde_json::to_value(s.last_session_state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-    text.push_str(&format!("status:        {status}, last session {last}{}\n", if s.erasable { ", erasable" } else { "" }));
+    text.push_str(&format!(
+        "media:         {} (profile {:04X}h {})\n",
+        s.media, s.profile, s.profile_name
+    ));
+    text.push_str(&format!(
+        "capacity:      {} blocks ({})\n",
+        s.capacity,
+        human_size(s.capacity)
+    ));
+    let status = serde_json::to_value(s.disc_status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let last = serde_json::to_value(s.last_session_state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    text.push_str(&format!(
+        "status:        {status}, last session {last}{}\n",
+        if s.erasable { ", erasable" } else { "" }
+    ));
     if let Some(formatted) = s.formatted_blocks {
-        text.push_str(&format!("formatted:     {formatted} blocks ({})\n", human_size(formatted)));
+        text.push_str(&format!(
+            "formatted:     {formatted} blocks ({})\n",
+            human_size(formatted)
+        ));
     }
     text.push_str(&format!("sessions:      {} closed\n", s.sessions.len()));
     for session in &s.sessions {
-        text.push_str(&format!("  session {}: start {}, lead-out at {}\n", session.number, session.start, session.leadout_start));
+        text.push_str(&format!(
+            "  session {}: start {}, lead-out at {}\n",
+            session.number, session.start, session.leadout_start
+        ));
         for track in &session.tracks {
             text.push_str(&track_line(track));
             text.push('\n');
@@ -133,6 +176,10 @@ fn describe(s: &MediumSummary) -> String {
         None if s.finalized => text.push_str("next writable: none (finalized)\n"),
         None => {}
     }
-    text.push_str(&format!("free:          {} blocks ({})\n", s.free_blocks, human_size(s.free_blocks)));
+    text.push_str(&format!(
+        "free:          {} blocks ({})\n",
+        s.free_blocks,
+        human_size(s.free_blocks)
+    ));
     text
 }

@@ -16,25 +16,40 @@ pub const BLOCK: usize = 2048;
 /// Waits for an Immed operation; returns the progress fractions reported.
 pub fn poll(t: &mut dyn Transport, what: &str) -> Vec<f64> {
     let mut seen = Vec::new();
-    wait_ready(t, what, &PollOptions::immediate(Duration::from_secs(10)), &mut |p| {
-        if let Some(f) = p.fraction {
-            seen.push(f);
-        }
-    })
+    wait_ready(
+        t,
+        what,
+        &PollOptions::immediate(Duration::from_secs(10)),
+        &mut |p| {
+            if let Some(f) = p.fraction {
+                seen.push(f);
+            }
+        },
+    )
     .unwrap_or_else(|e| panic!("{what}: {e}"));
     seen
 }
 
 /// key/ASC/ASCQ of a failed command.
 pub fn sense_of(err: &MmcError) -> (u8, u8, u8) {
-    err.sense().map(|s| s.code()).unwrap_or_else(|| panic!("expected a sense error, got {err}"))
+    err.sense()
+        .map(|s| s.code())
+        .unwrap_or_else(|| panic!("expected a sense error, got {err}"))
 }
 
+/// Status, key/ASC/ASCQ, data-in bytes and residual of one command.
+pub type RawAnswer = (ScsiStatus, Option<(u8, u8, u8)>, Vec<u8>, usize);
+
 /// Sends one CDB once (no retries); data-in of `alloc` bytes.
-pub fn raw(t: &mut dyn Transport, cdb: &[u8], alloc: usize) -> (ScsiStatus, Option<(u8, u8, u8)>, Vec<u8>, usize) {
+pub fn raw(t: &mut dyn Transport, cdb: &[u8], alloc: usize) -> RawAnswer {
     let mut buf = vec![0u8; alloc];
-    let data = if alloc == 0 { DataDirection::None } else { DataDirection::FromDevice(&mut buf) };
-    let (status, sense, residual) = ops::raw(t, cdb, data, Duration::from_secs(5)).expect("transport");
+    let data = if alloc == 0 {
+        DataDirection::None
+    } else {
+        DataDirection::FromDevice(&mut buf)
+    };
+    let (status, sense, residual) =
+        ops::raw(t, cdb, data, Duration::from_secs(5)).expect("transport");
     (status, sense.map(|s| s.code()), buf, residual)
 }
 
@@ -67,9 +82,16 @@ pub fn discover(t: &mut dyn Transport) -> Discovery {
     assert_eq!(inquiry.device_type, 5);
     let config = ops::get_configuration(t, RequestType::All, 0).expect("GET CONFIGURATION");
     let disc = ops::read_disc_information(t).expect("READ DISC INFORMATION");
-    let next = ops::read_track_information(t, TrackAddress::Track(u32::from(disc.last_track_in_last_session)))
-        .expect("READ TRACK INFORMATION");
-    Discovery { profile: config.current_profile, disc, next }
+    let next = ops::read_track_information(
+        t,
+        TrackAddress::Track(u32::from(disc.last_track_in_last_session)),
+    )
+    .expect("READ TRACK INFORMATION");
+    Discovery {
+        profile: config.current_profile,
+        disc,
+        next,
+    }
 }
 
 pub fn is_cd(p: Profile) -> bool {
@@ -89,11 +111,20 @@ pub fn unit(p: Profile) -> usize {
 }
 
 /// MODE SENSE page 05h, patch, MODE SELECT (mmc.md §5.1 step 2, §5.3 step 2).
-pub fn set_write_parameters(t: &mut dyn Transport, profile: Profile, appendable: bool, test_write: bool) {
+pub fn set_write_parameters(
+    t: &mut dyn Transport,
+    profile: Profile,
+    appendable: bool,
+    test_write: bool,
+) {
     let mut page = ops::write_parameters(t).expect("MODE SENSE 05h");
     page.bufe = true;
     page.test_write = test_write;
-    page.multi_session = if appendable { MultiSession::Appendable } else { MultiSession::Final };
+    page.multi_session = if appendable {
+        MultiSession::Appendable
+    } else {
+        MultiSession::Final
+    };
     page.data_block_type = 8;
     page.session_format = 0;
     if is_cd(profile) {
@@ -129,20 +160,26 @@ pub fn write_session(t: &mut dyn Transport, data: &[u8], close: Close) -> u32 {
     if is_cd(profile) {
         ops::set_cd_speed(t, 0xFFFF, 0xFFFF).expect("SET CD SPEED");
     } else {
-        ops::set_streaming(t, &PerformanceDescriptor::speed(11_080, 0x7FFF_FFFF)).expect("SET STREAMING");
+        ops::set_streaming(t, &PerformanceDescriptor::speed(11_080, 0x7FFF_FFFF))
+            .expect("SET STREAMING");
     }
     if is_cd(profile) || is_dvd_minus(profile) {
         set_write_parameters(t, profile, close == Close::Appendable, false);
     }
     let disc = ops::read_disc_information(t).expect("disc info");
     let number = disc.last_track_in_last_session;
-    let info = ops::read_track_information(t, TrackAddress::Track(u32::from(number))).expect("track info");
+    let info =
+        ops::read_track_information(t, TrackAddress::Track(u32::from(number))).expect("track info");
     let nwa = info.writable_address().expect("NWA_V");
     let unit = unit(profile);
     let mut padded = data.to_vec();
     let blocks = padded.len().div_ceil(BLOCK).div_ceil(unit) * unit;
     padded.resize(blocks * BLOCK, 0);
-    assert!(info.free_blocks as usize >= blocks, "{} free, {blocks} needed", info.free_blocks);
+    assert!(
+        info.free_blocks as usize >= blocks,
+        "{} free, {blocks} needed",
+        info.free_blocks
+    );
     let chunk = if unit == 32 { 32 } else { 16 };
     let mut lba = nwa;
     for piece in padded.chunks(chunk * BLOCK) {
@@ -158,11 +195,14 @@ pub fn write_session(t: &mut dyn Transport, data: &[u8], close: Close) -> u32 {
     match profile {
         Profile::CdR | Profile::CdRw => close_session(t, CloseFunction::CloseSession),
         _ => {
-            ops::close_track_session(t, CloseFunction::CloseTrack, number, true).expect("CLOSE TRACK");
+            ops::close_track_session(t, CloseFunction::CloseTrack, number, true)
+                .expect("CLOSE TRACK");
             poll(t, "close track");
             let function = match (profile, close) {
                 (_, Close::Appendable) => CloseFunction::CloseSession,
-                (Profile::DvdRSequential | Profile::DvdRwSequential, Close::Final) => CloseFunction::CloseSession,
+                (Profile::DvdRSequential | Profile::DvdRwSequential, Close::Final) => {
+                    CloseFunction::CloseSession
+                }
                 (Profile::DvdPlusRDl, Close::Final) => CloseFunction::FinalizeMinimalRadius,
                 (_, Close::Final) => CloseFunction::from(0b110),
             };
