@@ -1,0 +1,447 @@
+//! Hand-made hostile and unusual images: the reader must report errors (or
+//! skip entries), never panic, hang, allocate by recorded sizes, or write
+//! outside the extraction directory.
+
+mod read_support;
+
+use std::path::Path;
+
+use fsimage::read::{extract, ExtractOptions, FileKind, ReadError};
+use iso9660::rrip::sl_flags;
+use read_support::*;
+
+fn walk_all<S: fsimage::SectorSource>(
+    volume: &mut fsimage::read::Volume<S>,
+) -> Result<Vec<String>, ReadError> {
+    let root = volume.root().clone();
+    let mut paths = Vec::new();
+    volume.walk(
+        &root,
+        "",
+        &mut |_, p, _| {
+            paths.push(p.to_string());
+            Ok(true)
+        },
+        &mut |_, _| {},
+    )?;
+    Ok(paths)
+}
+
+/// Every entry of `dir` (recursively), as relative paths.
+fn host_tree(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            out.push(e.path().strip_prefix(dir).unwrap().display().to_string());
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn plain_tree_multi_extent_and_hard_links() {
+    let mut img = Image::new(40, 2048);
+    let mut data = vec![b'A'; 2048];
+    data.extend(vec![b'B'; 2048]);
+    data.extend(b"tail");
+    img.put(30, &data[..2048]);
+    img.put(33, &data[2048..4096]);
+    img.put(36, &data[4096..]);
+    img.put(38, b"shared");
+    // "big" in three records: 2048 @30, 2048 @33, 4 @36 (ECMA-119 9.1.6 multi-extent).
+    img.dir(
+        ROOT,
+        ROOT,
+        &[
+            rec(b"BIG.;1", 30, 2048, MULTI, file_su(b"big", 10)),
+            rec(b"BIG.;1", 33, 2048, MULTI, file_su(b"big", 10)),
+            rec(b"BIG.;1", 36, 4, 0, file_su(b"big", 10)),
+            rec(b"H1.;1", 38, 6, 0, {
+                let mut s = px(0o100600, 2, 20);
+                s.extend(nm(b"h1"));
+                s
+            }),
+            rec(b"H2.;1", 38, 6, 0, {
+                let mut s = px(0o100600, 2, 20);
+                s.extend(nm(b"h2"));
+                s
+            }),
+        ],
+    );
+    let mut volume = open(img.data).unwrap();
+    let big = volume.lookup("big").unwrap();
+    assert_eq!(big.extents.len(), 3);
+    assert_eq!(big.stat.size, 4100);
+    assert_eq!(volume.read_file("big").unwrap(), data);
+    let (h1, h2) = (volume.stat("h1").unwrap(), volume.stat("h2").unwrap());
+    assert_eq!((h1.inode, h1.nlink, h1.mode & 0o7777), (20, 2, 0o600));
+    assert_eq!(h1.inode, h2.inode);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let report = extract(
+        &mut volume,
+        &[],
+        tmp.path(),
+        &ExtractOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(
+        (report.files, report.hard_links, report.bytes),
+        (2, 1, 4106)
+    );
+    assert_eq!(std::fs::read(tmp.path().join("big")).unwrap(), data);
+    use std::os::unix::fs::MetadataExt;
+    let (m1, m2) = (
+        std::fs::metadata(tmp.path().join("h1")).unwrap(),
+        std::fs::metadata(tmp.path().join("h2")).unwrap(),
+    );
+    assert_eq!(m1.ino(), m2.ino());
+    assert_eq!(m1.mode() & 0o7777, 0o600);
+    // Extracting again refuses to overwrite, and --force replaces.
+    assert!(matches!(
+        extract(
+            &mut volume,
+            &[],
+            tmp.path(),
+            &ExtractOptions::default(),
+            &mut |_| {}
+        ),
+        Err(ReadError::Exists { .. })
+    ));
+    extract(
+        &mut volume,
+        &[],
+        tmp.path(),
+        &ExtractOptions { force: true },
+        &mut |_| {},
+    )
+    .unwrap();
+}
+
+#[test]
+fn directory_pointing_at_itself_or_an_ancestor_is_a_loop() {
+    let mut img = Image::new(30, 2048);
+    img.dir(
+        ROOT,
+        ROOT,
+        &[
+            rec(b"A", 20, 2048, DIR, dir_su(b"a", 2)),
+            rec(b"SELF", ROOT, 2048, DIR, dir_su(b"self", 3)),
+        ],
+    );
+    img.dir(20, ROOT, &[rec(b"UP", ROOT, 2048, DIR, dir_su(b"up", 4))]);
+    let mut volume = open(img.data).unwrap();
+    let err = walk_all(&mut volume).unwrap_err();
+    assert!(matches!(err, ReadError::Loop { lba: 18, .. }), "{err}");
+    // Lookups are bounded by the path given.
+    assert!(volume.lookup("a/up/a/up/self/a").unwrap().is_dir());
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("out");
+    let report = extract(
+        &mut volume,
+        &[],
+        &dest,
+        &ExtractOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(
+        report.skipped.iter().any(|s| s.reason.contains("loop")),
+        "{:?}",
+        report.skipped
+    );
+    assert_eq!(
+        host_tree(tmp.path())
+            .iter()
+            .filter(|p| !p.starts_with("out"))
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn continuation_area_loop_and_out_of_image_are_skipped_entries() {
+    let mut img = Image::new(30, 2048);
+    // Block 25: a CE entry pointing at itself.
+    img.put(25, &ce(25, 0, 28));
+    let mut looped = px(0o100644, 1, 5);
+    looped.extend(ce(25, 0, 28));
+    let mut outside = px(0o100644, 1, 6);
+    outside.extend(ce(999_999, 0, 100));
+    let mut huge = px(0o100644, 1, 7);
+    huge.extend(ce(26, 0, 0xFFFF_FFFF));
+    img.dir(
+        ROOT,
+        ROOT,
+        &[
+            rec(b"LOOP.;1", 0, 0, 0, looped),
+            rec(b"OUT.;1", 0, 0, 0, outside),
+            rec(b"HUGE.;1", 0, 0, 0, huge),
+            rec(b"OK.;1", 0, 0, 0, file_su(b"ok", 8)),
+        ],
+    );
+    let mut volume = open(img.data).unwrap();
+    let root = volume.root().clone();
+    let listing = volume.read_dir(&root, "/").unwrap();
+    let names: Vec<String> = listing.entries.iter().map(|n| n.name_lossy()).collect();
+    assert_eq!(names, ["ok"]);
+    let reasons: Vec<&str> = listing.skipped.iter().map(|s| s.reason.as_str()).collect();
+    assert!(reasons[0].contains("loop"), "{reasons:?}");
+    assert!(reasons[1].contains("outside the image"), "{reasons:?}");
+    assert!(reasons[2].contains("exceed"), "{reasons:?}");
+}
+
+#[test]
+fn huge_and_out_of_image_extents_are_errors() {
+    let mut img = Image::new(30, 2048);
+    img.dir(
+        ROOT,
+        ROOT,
+        &[
+            rec(b"BIG.;1", 20, 0xFFFF_FFFF, 0, file_su(b"big", 2)),
+            rec(b"FAR.;1", 0xFFFF_FFF0, 10, 0, file_su(b"far", 3)),
+            rec(b"D", 21, 0xFFFF_F800, DIR, dir_su(b"hugedir", 4)),
+            rec(b"E", 0xFFFF_FF00, 2048, DIR, dir_su(b"fardir", 5)),
+        ],
+    );
+    let mut volume = open(img.data).unwrap();
+    for path in ["big", "far"] {
+        let node = volume.lookup(path).unwrap();
+        let err = volume.open_file(&node).map(|_| ()).unwrap_err();
+        assert!(matches!(err, ReadError::OutOfImage { .. }), "{path}: {err}");
+    }
+    let err = volume.lookup("hugedir/x").unwrap_err();
+    assert!(
+        matches!(err, ReadError::Limit { .. } | ReadError::OutOfImage { .. }),
+        "{err}"
+    );
+    let err = volume.lookup("fardir/x").unwrap_err();
+    assert!(matches!(err, ReadError::OutOfImage { .. }), "{err}");
+    // The root record itself claiming a huge directory.
+    let mut img = Image::new(30, 0x7FFF_F800);
+    img.dir(ROOT, ROOT, &[]);
+    let err = open(img.data).map(|_| ()).unwrap_err();
+    assert!(matches!(err, ReadError::Limit { .. }), "{err}");
+}
+
+#[test]
+fn unsafe_names_are_refused() {
+    let mut img = Image::new(30, 2048);
+    img.put(20, b"evil");
+    img.dir(
+        ROOT,
+        ROOT,
+        &[
+            rec(b"A.;1", 20, 4, 0, file_su(b"..", 2)),
+            rec(b"B.;1", 20, 4, 0, file_su(b".", 3)),
+            rec(b"C.;1", 20, 4, 0, file_su(b"../../escape", 4)),
+            rec(b"D.;1", 20, 4, 0, file_su(b"/abs", 5)),
+            rec(b"E.;1", 20, 4, 0, file_su(b"nul\0byte", 6)),
+            rec(b"F.;1", 20, 4, 0, {
+                let mut s = px(0o100644, 1, 7);
+                s.extend(nm_flags(iso9660::rrip::nm_flags::PARENT, b""));
+                s
+            }),
+            rec(b"G.;1", 20, 4, 0, file_su(b"fine", 8)),
+        ],
+    );
+    let mut volume = open(img.data).unwrap();
+    let root = volume.root().clone();
+    let listing = volume.read_dir(&root, "/").unwrap();
+    assert_eq!(listing.entries.len(), 1, "{:?}", listing.entries);
+    assert_eq!(listing.skipped.len(), 6, "{:?}", listing.skipped);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("out");
+    let report = extract(
+        &mut volume,
+        &[],
+        &dest,
+        &ExtractOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.files, 1);
+    assert_eq!(host_tree(tmp.path()), ["out", "out/fine"]);
+    // An image path with .. is refused, not resolved outside.
+    let report = extract(
+        &mut volume,
+        &["../x"],
+        &dest,
+        &ExtractOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.skipped.len(), 1);
+}
+
+#[test]
+fn symlink_then_entry_through_it_writes_nothing_outside() {
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().to_str().unwrap().as_bytes().to_vec();
+    let mut components: Vec<(u8, &[u8])> = vec![(sl_flags::ROOT, b"")];
+    for part in target.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
+        components.push((0, part));
+    }
+    let mut link = px(0o120777, 1, 2);
+    link.extend(nm(b"x"));
+    link.extend(sl(&components));
+    let mut img = Image::new(40, 2048);
+    img.put(30, b"evil");
+    // `x` is a symlink to the outside directory; then a directory also named
+    // `x` holding `evil`; and a directory `y` holding a symlink `z` -> `..`
+    // followed by a directory `z` with a file.
+    img.dir(
+        ROOT,
+        ROOT,
+        &[
+            rec(b"X.;1", 0, 0, 0, link),
+            rec(b"XD", 20, 2048, DIR, dir_su(b"x", 3)),
+            rec(b"Y", 22, 2048, DIR, dir_su(b"y", 4)),
+        ],
+    );
+    img.dir(20, ROOT, &[rec(b"EVIL.;1", 30, 4, 0, file_su(b"evil", 5))]);
+    let mut up = px(0o120777, 1, 6);
+    up.extend(nm(b"z"));
+    up.extend(sl(&[(sl_flags::PARENT, b"")]));
+    img.dir(
+        22,
+        ROOT,
+        &[
+            rec(b"Z.;1", 0, 0, 0, up),
+            rec(b"ZD", 24, 2048, DIR, dir_su(b"z", 7)),
+        ],
+    );
+    img.dir(24, 22, &[rec(b"EVIL.;1", 30, 4, 0, file_su(b"evil", 8))]);
+
+    let mut volume = open(img.data).unwrap();
+    assert_eq!(volume.stat("x").unwrap().kind, FileKind::Symlink);
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("out");
+    let report = extract(
+        &mut volume,
+        &[],
+        &dest,
+        &ExtractOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.symlinks, 2);
+    assert!(
+        report
+            .skipped
+            .iter()
+            .any(|s| s.reason.contains("duplicate")),
+        "{:?}",
+        report.skipped
+    );
+    // The symlinks exist as symlinks; nothing went through them.
+    assert!(std::fs::symlink_metadata(dest.join("x"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_dir(outside.path()).unwrap().count(),
+        0,
+        "something was written outside"
+    );
+    assert_eq!(host_tree(tmp.path()), ["out", "out/x", "out/y", "out/y/z"]);
+    // Asking for x/evil explicitly fails: x is not a directory in the image.
+    assert!(extract(
+        &mut volume,
+        &["x/evil"],
+        &dest,
+        &ExtractOptions::default(),
+        &mut |_| {}
+    )
+    .is_err());
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+
+    // A destination already holding a symlink where the image has a directory:
+    // it is not followed (an error without --force, replaced with it).
+    let dest2 = tmp.path().join("out2");
+    std::fs::create_dir(&dest2).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dest2.join("y")).unwrap();
+    let err = extract(
+        &mut volume,
+        &["y"],
+        &dest2,
+        &ExtractOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(err, ReadError::Exists { .. }), "{err}");
+    extract(
+        &mut volume,
+        &["y"],
+        &dest2,
+        &ExtractOptions { force: true },
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(std::fs::symlink_metadata(dest2.join("y")).unwrap().is_dir());
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn relocated_directories_and_cl_cycles() {
+    let mut img = Image::new(40, 2048);
+    // Root: `deep` is a CL placeholder for the directory at 22; `rr_moved` holds
+    // its real record (RE, hidden). `cyc` is a CL pointing back at the root.
+    let mut placeholder = px(0o040700, 2, 3);
+    placeholder.extend(nm(b"deep"));
+    placeholder.extend(cl(22));
+    let mut cyc = px(0o040755, 2, 9);
+    cyc.extend(nm(b"cyc"));
+    cyc.extend(cl(ROOT));
+    img.dir(
+        ROOT,
+        ROOT,
+        &[
+            rec(b"DEEP.;1", 0, 0, 0, placeholder),
+            rec(b"RR_MOVED", 20, 2048, DIR, dir_su(b"rr_moved", 4)),
+        ],
+    );
+    let mut real = dir_su(b"deep", 3);
+    real.extend(re());
+    img.dir(20, ROOT, &[rec(b"DEEP", 22, 2048, DIR, real)]);
+    img.put(30, b"in deep");
+    img.dir(22, 20, &[rec(b"F.;1", 30, 7, 0, file_su(b"f", 5))]);
+    let mut volume = open(img.data.clone()).unwrap();
+    assert_eq!(
+        walk_all(&mut volume).unwrap(),
+        ["", "deep", "deep/f", "rr_moved"]
+    );
+    assert_eq!(volume.read_file("deep/f").unwrap(), b"in deep");
+    assert_eq!(volume.stat("deep").unwrap().kind, FileKind::Dir);
+
+    // Now add the cycle: walking reaches the root again.
+    img.dir(ROOT, ROOT, &[rec(b"CYC.;1", 0, 0, 0, cyc)]);
+    let mut volume = open(img.data).unwrap();
+    assert!(matches!(walk_all(&mut volume), Err(ReadError::Loop { .. })));
+}
+
+#[test]
+fn not_an_iso_and_truncated_images() {
+    assert!(matches!(
+        open(vec![0u8; 2048 * 20]),
+        Err(ReadError::NotIso { .. })
+    ));
+    assert!(matches!(
+        open(vec![0u8; 100]),
+        Err(ReadError::NotIso { .. })
+    ));
+    let mut img = Image::new(30, 2048);
+    img.dir(ROOT, ROOT, &[]);
+    let mut data = img.data;
+    data.truncate(18 * 2048); // root directory cut off
+    assert!(matches!(open(data), Err(ReadError::OutOfImage { .. })));
+}

@@ -1,0 +1,177 @@
+//! Property test: a valid image with bytes changed in its descriptors,
+//! directories and System Use areas never makes the reader panic, hang, or
+//! write outside the extraction directory.
+
+mod read_support;
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use fsimage::read::{extract, ExtractOptions};
+use proptest::prelude::*;
+
+/// Blocks worth mutating in [`read_support::sample_image`]: descriptors (16,
+/// 17), directories (18–25) and the continuation area (45).
+const HOT_BLOCKS: [usize; 11] = [16, 17, 18, 20, 22, 23, 24, 25, 45, 41, 42];
+
+/// Runs the whole reader on `data`: open, walk, read every file, extract.
+/// Returns an error message if something escaped the destination.
+fn exercise(data: Vec<u8>) -> Result<(), String> {
+    let Ok(mut volume) = read_support::open(data) else {
+        return Ok(());
+    };
+    let root = volume.root().clone();
+    let mut files = Vec::new();
+    let _ = volume.walk(
+        &root,
+        "",
+        &mut |_, _, node| {
+            if node.stat.kind == fsimage::read::FileKind::File {
+                files.push(node.clone());
+            }
+            Ok(true)
+        },
+        &mut |_, _| {},
+    );
+    for node in files {
+        if let Ok(mut reader) = volume.open_file(&node) {
+            // Bounded: the image is small, extents are checked against it.
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        }
+    }
+    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let dest = tmp.path().join("out");
+    let _ = extract(
+        &mut volume,
+        &[],
+        &dest,
+        &ExtractOptions::default(),
+        &mut |_| {},
+    );
+    let outside: Vec<_> = std::fs::read_dir(tmp.path())
+        .map_err(|e| e.to_string())?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    if outside.iter().any(|n| n != "out") {
+        return Err(format!(
+            "extraction created {outside:?} beside the destination"
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `exercise` in a thread and fails if it takes more than 10 s.
+fn exercise_bounded(data: Vec<u8>) -> Result<(), String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(exercise(data));
+    });
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(result) => result,
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            Err("the reader did not finish within 10 s (hang?)".into())
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err("the reader panicked".into()),
+    }
+}
+
+#[test]
+fn sample_image_is_read_whole() {
+    let mut volume = read_support::open(read_support::sample_image()).unwrap();
+    assert_eq!(volume.read_file("big").unwrap().len(), 2048 + 13);
+    assert_eq!(volume.read_file("moved/deep.txt").unwrap(), b"deep file");
+    assert_eq!(volume.lookup(&"n".repeat(200)).unwrap().stat.size, 12);
+    assert_eq!(
+        volume.stat("sub/up").unwrap().symlink_target.as_deref(),
+        Some(b"../hello.txt".as_slice())
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let report = extract(
+        &mut volume,
+        &[],
+        tmp.path(),
+        &ExtractOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    assert_eq!(
+        (
+            report.files,
+            report.hard_links,
+            report.symlinks,
+            report.dirs
+        ),
+        (5, 1, 2, 3)
+    );
+    exercise_bounded(read_support::sample_image()).unwrap();
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    /// Set one byte.
+    Byte {
+        block: usize,
+        offset: usize,
+        value: u8,
+    },
+    /// Set a 4-byte little-endian field (both halves of a both-endian field
+    /// are not kept in sync: readers use the LE half).
+    Word {
+        block: usize,
+        offset: usize,
+        value: u32,
+    },
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let block = proptest::sample::select(HOT_BLOCKS.to_vec());
+    let word = prop_oneof![
+        Just(0u32),
+        Just(1),
+        Just(0xFFFF_FFFF),
+        Just(0x7FFF_FFFF),
+        Just(18),
+        Just(45),
+        Just(2048),
+        any::<u32>()
+    ];
+    prop_oneof![
+        (
+            block.clone(),
+            prop_oneof![0usize..400, 0usize..2048],
+            any::<u8>()
+        )
+            .prop_map(|(block, offset, value)| Mutation::Byte {
+                block,
+                offset,
+                value
+            }),
+        (block, prop_oneof![0usize..400, 0usize..2044], word).prop_map(|(block, offset, value)| {
+            Mutation::Word {
+                block,
+                offset,
+                value,
+            }
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_images_never_panic_hang_or_escape(mutations in proptest::collection::vec(mutation(), 1..12)) {
+        let mut data = read_support::sample_image();
+        for m in &mutations {
+            match *m {
+                Mutation::Byte { block, offset, value } => data[block * 2048 + offset] = value,
+                Mutation::Word { block, offset, value } => {
+                    data[block * 2048 + offset..block * 2048 + offset + 4].copy_from_slice(&value.to_le_bytes());
+                }
+            }
+        }
+        prop_assert_eq!(exercise_bounded(data), Ok(()));
+    }
+}

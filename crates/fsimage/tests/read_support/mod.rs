@@ -1,0 +1,281 @@
+//! Hand-built ISO 9660 / Rock Ridge images for reader tests (hostile ones
+//! included), made with the `iso9660` crate's emitters.
+#![allow(dead_code)]
+
+use iso9660::dirrec::DirectoryRecord;
+use iso9660::rrip::{Entry, NmEntry, PxEntry, SlComponent, SlEntry};
+use iso9660::susp::{CeEntry, ErEntry, SpEntry};
+use iso9660::volume::{emit_terminator, DescriptorType, VolumeDescriptor};
+use iso9660::{DirDate, FileFlags};
+
+pub const ROOT: u32 = 18;
+pub const DIR: u8 = FileFlags::DIRECTORY;
+pub const MULTI: u8 = FileFlags::MULTI_EXTENT;
+
+/// One directory record to write.
+pub struct Rec {
+    pub id: Vec<u8>,
+    pub lba: u32,
+    pub len: u32,
+    pub flags: u8,
+    pub su: Vec<u8>,
+}
+
+pub fn rec(id: &[u8], lba: u32, len: u32, flags: u8, su: Vec<u8>) -> Rec {
+    Rec {
+        id: id.to_vec(),
+        lba,
+        len,
+        flags,
+        su,
+    }
+}
+
+fn entry(e: Entry<'_>) -> Vec<u8> {
+    let mut buf = vec![0u8; e.buffer_len()];
+    e.emit(&mut buf);
+    buf
+}
+
+pub fn sp() -> Vec<u8> {
+    entry(Entry::Sp(SpEntry { len_skp: 0 }))
+}
+pub fn er() -> Vec<u8> {
+    entry(Entry::Er(ErEntry {
+        ext_version: 1,
+        identifier: b"IEEE_P1282",
+        descriptor: b"D",
+        source: b"S",
+    }))
+}
+pub fn px(mode: u32, links: u32, serial: u32) -> Vec<u8> {
+    entry(Entry::Px(PxEntry {
+        mode,
+        links,
+        uid: 0,
+        gid: 0,
+        serial: Some(serial),
+    }))
+}
+pub fn nm(name: &[u8]) -> Vec<u8> {
+    entry(Entry::Nm(NmEntry { flags: 0, name }))
+}
+pub fn nm_flags(flags: u8, name: &[u8]) -> Vec<u8> {
+    entry(Entry::Nm(NmEntry { flags, name }))
+}
+/// SL for a target given as `(flags, content)` components.
+pub fn sl(components: &[(u8, &[u8])]) -> Vec<u8> {
+    let components = components
+        .iter()
+        .map(|(flags, content)| SlComponent {
+            flags: *flags,
+            content,
+        })
+        .collect();
+    entry(Entry::Sl(SlEntry {
+        flags: 0,
+        components,
+    }))
+}
+pub fn ce(block: u32, offset: u32, length: u32) -> Vec<u8> {
+    entry(Entry::Ce(CeEntry {
+        block,
+        offset,
+        length,
+    }))
+}
+pub fn cl(lba: u32) -> Vec<u8> {
+    entry(Entry::Cl(lba))
+}
+pub fn re() -> Vec<u8> {
+    entry(Entry::Re)
+}
+
+/// A directory extent: `.` (with `dot_su`), `..`, then `records`, packed into
+/// blocks without crossing block boundaries.
+pub fn dir_bytes(
+    self_lba: u32,
+    self_len: u32,
+    parent_lba: u32,
+    dot_su: &[u8],
+    records: &[Rec],
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    let push = |out: &mut Vec<u8>, id: &[u8], lba: u32, len: u32, flags: u8, su: &[u8]| {
+        let r = DirectoryRecord {
+            ext_attr_len: 0,
+            extent: lba,
+            data_len: len,
+            date: DirDate::from_unix(1_000_000_000),
+            flags: FileFlags(flags),
+            file_unit_size: 0,
+            interleave_gap: 0,
+            volume_sequence: 1,
+            file_id: id,
+            system_use: su,
+        };
+        let n = r.buffer_len();
+        let used = out.len() % 2048;
+        if used + n > 2048 {
+            out.resize(out.len() + (2048 - used), 0);
+        }
+        let at = out.len();
+        out.resize(at + n, 0);
+        r.emit(&mut out[at..]);
+    };
+    push(&mut out, &[0], self_lba, self_len, DIR, dot_su);
+    push(&mut out, &[1], parent_lba, 2048, DIR, &[]);
+    for r in records {
+        push(&mut out, &r.id, r.lba, r.len, r.flags, &r.su);
+    }
+    let blocks = out.len().div_ceil(2048).max(1);
+    out.resize(blocks * 2048, 0);
+    out
+}
+
+/// An image of `blocks` blocks with a PVD at 16 (root at [`ROOT`], `root_len`
+/// bytes) and a terminator at 17.
+pub struct Image {
+    pub data: Vec<u8>,
+}
+
+impl Image {
+    pub fn new(blocks: usize, root_len: u32) -> Image {
+        let mut data = vec![0u8; blocks * 2048];
+        let mut vd = VolumeDescriptor::blank(false);
+        vd.descriptor_type = DescriptorType::Primary;
+        vd.volume_space_size = blocks as u32;
+        vd.root_extent = ROOT;
+        vd.root_data_len = root_len;
+        vd.emit(&mut data[16 * 2048..17 * 2048]);
+        emit_terminator(&mut data[17 * 2048..18 * 2048]);
+        Image { data }
+    }
+
+    /// Writes `bytes` at block `lba` (growing the image if needed).
+    pub fn put(&mut self, lba: u32, bytes: &[u8]) {
+        let at = lba as usize * 2048;
+        if self.data.len() < at + bytes.len() {
+            self.data
+                .resize((at + bytes.len()).div_ceil(2048) * 2048, 0);
+        }
+        self.data[at..at + bytes.len()].copy_from_slice(bytes);
+    }
+
+    /// Writes a directory whose `.` carries SP + PX + ER when it is the root.
+    pub fn dir(&mut self, lba: u32, parent: u32, records: &[Rec]) -> u32 {
+        let probe = dir_bytes(lba, 2048, parent, &root_dot_su(), records);
+        let len = probe.len() as u32;
+        let dot = if lba == ROOT {
+            root_dot_su()
+        } else {
+            px(0o040755, 2, lba)
+        };
+        let bytes = dir_bytes(lba, len, parent, &dot, records);
+        self.put(lba, &bytes);
+        len
+    }
+}
+
+pub fn root_dot_su() -> Vec<u8> {
+    let mut su = sp();
+    su.extend(px(0o040755, 2, 1));
+    su.extend(er());
+    su
+}
+
+/// Rock Ridge System Use for a regular file.
+pub fn file_su(name: &[u8], serial: u32) -> Vec<u8> {
+    let mut su = px(0o100644, 1, serial);
+    su.extend(nm(name));
+    su
+}
+
+/// Rock Ridge System Use for a directory.
+pub fn dir_su(name: &[u8], serial: u32) -> Vec<u8> {
+    let mut su = px(0o040755, 2, serial);
+    su.extend(nm(name));
+    su
+}
+
+/// Opens an in-memory image with default options.
+pub fn open(
+    data: Vec<u8>,
+) -> Result<
+    fsimage::read::Volume<fsimage::FileSectorSource<std::io::Cursor<Vec<u8>>>>,
+    fsimage::read::ReadError,
+> {
+    let source =
+        fsimage::FileSectorSource::new(std::io::Cursor::new(data)).expect("in-memory source");
+    fsimage::read::Volume::open(source, fsimage::read::ReadOptions::default())
+}
+
+/// A small valid image using most features: Rock Ridge names, modes, a CE
+/// continuation area, a multi-extent file, symlinks (relative, absolute,
+/// `..`), a hard link pair, nested and relocated directories.
+pub fn sample_image() -> Vec<u8> {
+    use iso9660::rrip::sl_flags;
+    let mut img = Image::new(48, 2048);
+    // Data blocks.
+    img.put(40, b"hello world\n");
+    img.put(41, &[b'x'; 2048]);
+    img.put(42, b"second extent");
+    img.put(43, b"linked");
+    img.put(44, b"deep file");
+    // CE area at block 45 holding the long NM of `long...`.
+    let long_name = [b'n'; 200];
+    let ce_area = nm(&long_name);
+    img.put(45, &ce_area);
+    let mut long_su = px(0o100644, 1, 11);
+    long_su.extend(ce(45, 0, ce_area.len() as u32));
+
+    let mut abs = px(0o120777, 1, 12);
+    abs.extend(nm(b"abs"));
+    abs.extend(sl(&[(sl_flags::ROOT, b""), (0, b"etc"), (0, b"passwd")]));
+    let mut rel = px(0o120777, 1, 13);
+    rel.extend(nm(b"up"));
+    rel.extend(sl(&[(sl_flags::PARENT, b""), (0, b"hello.txt")]));
+    let mut placeholder = px(0o040755, 2, 14);
+    placeholder.extend(nm(b"moved"));
+    placeholder.extend(cl(24));
+    img.dir(
+        ROOT,
+        ROOT,
+        &[
+            rec(b"BIG.;1", 41, 2048, MULTI, file_su(b"big", 15)),
+            rec(b"BIG.;1", 42, 13, 0, file_su(b"big", 15)),
+            rec(b"HELLO.TXT;1", 40, 12, 0, file_su(b"hello.txt", 16)),
+            rec(b"L1.;1", 43, 6, 0, {
+                let mut s = px(0o100600, 2, 17);
+                s.extend(nm(b"l1"));
+                s
+            }),
+            rec(b"LONG.;1", 40, 12, 0, long_su),
+            rec(b"MOVED.;1", 0, 0, 0, placeholder),
+            rec(b"RR_MOVED", 22, 2048, DIR, dir_su(b"rr_moved", 18)),
+            rec(b"SUB", 20, 2048, DIR, dir_su(b"sub", 19)),
+        ],
+    );
+    img.dir(
+        20,
+        ROOT,
+        &[
+            rec(b"ABS.;1", 0, 0, 0, abs),
+            rec(b"L2.;1", 43, 6, 0, {
+                let mut s = px(0o100600, 2, 17);
+                s.extend(nm(b"l2"));
+                s
+            }),
+            rec(b"UP.;1", 0, 0, 0, rel),
+        ],
+    );
+    let mut real = dir_su(b"moved", 14);
+    real.extend(re());
+    img.dir(22, ROOT, &[rec(b"MOVED", 24, 2048, DIR, real)]);
+    img.dir(
+        24,
+        22,
+        &[rec(b"DEEP.;1", 44, 9, 0, file_su(b"deep.txt", 20))],
+    );
+    img.data
+}
