@@ -4,7 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use mmc::{CommandOutcome, DataDirection, Transport, TransportError};
+use mmc::config::{Configuration, FeatureDescriptor};
+use mmc::disc::{DiscInformation, TrackInformation};
+use mmc::format::{CapacityDescriptorType, CurrentCapacity, FormatCapacities, FormattableCapacity};
+use mmc::inquiry::{BufferCapacity, CapacityData, InquiryData, MediaEventCode, MediaEventStatus};
+use mmc::toc::{Atip, FullToc, FullTocEntry, Msf, SessionInfo, Toc, TocTrack};
+use mmc::{CommandOutcome, DataDirection, Profile, Transport, TransportError};
 use serde::Serialize;
 
 use crate::fault::{Fault, Trigger, FAULTS_ENV};
@@ -62,9 +67,9 @@ pub const DEFAULT_IMMED_POLLS: u32 = 2;
 const BUFFER_BYTES: u32 = 4 << 20;
 
 /// Vendor, product and revision of INQUIRY (SPC-3 6.4.2: 8, 16, 4 ASCII bytes).
-const VENDOR: &[u8; 8] = b"DISCBURN";
-const PRODUCT: &[u8; 16] = b"EMULATED RECORD ";
-const REVISION: &[u8; 4] = b"0.1 ";
+const VENDOR: &str = "DISCBURN";
+const PRODUCT: &str = "EMU RECORDER";
+const REVISION: &str = "0.1";
 
 /// ATIP lead-in start reported for CD media (97:27:00, a common value).
 const ATIP_LEAD_IN_LBA: i64 = -11_625;
@@ -177,22 +182,16 @@ fn put16(b: &mut [u8], at: usize, value: u16) {
 }
 
 /// LBA to CD minutes/seconds/frames (MSF = LBA + 150; lead-in LBAs + 450 150).
-fn lba_to_msf(lba: i64) -> [u8; 3] {
-    let frames = if lba < -150 { lba + 450_150 } else { lba + 150 };
-    let frames = frames.max(0);
-    [
-        (frames / (75 * 60)) as u8,
-        ((frames / 75) % 60) as u8,
-        (frames % 75) as u8,
-    ]
+fn msf(lba: i64) -> Msf {
+    Msf::from_lba(lba.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
 }
 
-fn addr_bytes(lba: i64, msf: bool) -> [u8; 4] {
-    if msf {
-        let [m, s, f] = lba_to_msf(lba);
-        [0, m, s, f]
+/// A 4-byte address field: an LBA, or `00 M S F`.
+fn address(lba: i64, as_msf: bool) -> u32 {
+    if as_msf {
+        msf(lba).to_field()
     } else {
-        (lba as i32).to_be_bytes()
+        lba as i32 as u32
     }
 }
 
@@ -578,14 +577,11 @@ impl Recorder {
             }
             op::READ_CAPACITY => {
                 need(10)?;
-                let mut b = vec![0u8; 8];
-                put32(
-                    &mut b,
-                    0,
-                    u32_of(self.state.recorded_end().saturating_sub(1)),
-                );
-                put32(&mut b, 4, BLOCK_BYTES as u32);
-                Reply::Data(b, 8)
+                let capacity = CapacityData {
+                    last_lba: u32_of(self.state.recorded_end().saturating_sub(1)),
+                    block_length: BLOCK_BYTES as u32,
+                };
+                Reply::Data(capacity.emit().to_vec(), 8)
             }
             op::READ_10 | op::READ_12 => {
                 let (lba, count) = if opcode == op::READ_10 {
@@ -680,11 +676,11 @@ impl Recorder {
             }
             op::READ_BUFFER_CAPACITY => {
                 need(10)?;
-                let mut b = vec![0u8; 12];
-                put16(&mut b, 0, 10);
-                put32(&mut b, 4, BUFFER_BYTES);
-                put32(&mut b, 8, BUFFER_BYTES);
-                Reply::Data(b, usize::from(be16(cdb, 7)))
+                let buffer = BufferCapacity {
+                    buffer_length: BUFFER_BYTES,
+                    available: BUFFER_BYTES,
+                };
+                Reply::Data(buffer.emit().to_vec(), usize::from(be16(cdb, 7)))
             }
             op::BLANK => {
                 need(12)?;
@@ -724,16 +720,8 @@ impl Recorder {
         if cdb[1] & 0x01 != 0 || cdb[2] != 0 {
             return Reply::Check(sense::INVALID_FIELD_IN_CDB);
         }
-        let mut b = vec![0u8; 36];
-        b[0] = 0x05; // CD/DVD device
-        b[1] = 0x80; // removable
-        b[2] = 0x05; // SPC-3
-        b[3] = 0x02; // response data format
-        b[4] = 31;
-        b[8..16].copy_from_slice(VENDOR);
-        b[16..32].copy_from_slice(PRODUCT);
-        b[32..36].copy_from_slice(REVISION);
-        Reply::Data(b, usize::from(be16(cdb, 3)))
+        let data = InquiryData::mmc_device(VENDOR, PRODUCT, REVISION);
+        Reply::Data(data.emit().to_vec(), usize::from(be16(cdb, 3)))
     }
 
     fn start_stop(&mut self, flags: u8) -> Reply {
@@ -997,52 +985,35 @@ impl Recorder {
 
     fn disc_information(&self) -> Vec<u8> {
         let state = &self.state;
-        let mut b = vec![0u8; 34];
-        put16(&mut b, 0, 32);
-        let status = state.disc_status();
-        b[2] = (u8::from(state.media.erasable()) << 4)
-            | (state.last_session_state().code() << 2)
-            | status.code();
-        b[3] = 1;
-        let sessions = state.session_count();
+        let mut info = DiscInformation::new(
+            mmc::disc::DiscStatus::from(state.disc_status().code()),
+            mmc::disc::SessionState::from(state.last_session_state().code()),
+            state.media.erasable(),
+        );
         let (first, last) = state.last_session_tracks();
-        b[4] = sessions as u8;
-        b[9] = (sessions >> 8) as u8;
-        b[5] = first as u8;
-        b[10] = (first >> 8) as u8;
-        b[6] = last as u8;
-        b[11] = (last >> 8) as u8;
-        b[7] = 0x20
-            | if state.media == MediaType::DvdPlusRw {
-                state.bg_format.code()
-            } else {
-                0
-            };
-        b[8] = 0x00;
-        let open = !state.is_overwritable() && !state.finalized;
-        let (lead_in, lead_out) = match (open, state.family()) {
-            (false, _) => ([0xFF; 4], [0xFF; 4]),
-            (true, Family::Cd) => {
+        info.sessions = state.session_count() as u16;
+        info.first_track_in_last_session = first as u16;
+        info.last_track_in_last_session = last as u16;
+        info.uru = true;
+        if state.media == MediaType::DvdPlusRw {
+            info.bg_format_status = state.bg_format.code();
+        }
+        // Last session lead-in and last possible lead-out: CD as 00 M S F,
+        // else LBAs; FFFFFFFFh on complete media (MMC-5 6.22.3.1.10-11).
+        if !state.is_overwritable() && !state.finalized {
+            if state.family() == Family::Cd {
                 let lead_in = match state.next_writable() {
                     Some(nwa) if !state.tracks.is_empty() => nwa as i64 - 150 - 4_500,
                     _ => ATIP_LEAD_IN_LBA,
                 };
-                (
-                    addr_bytes(lead_in, true),
-                    addr_bytes(state.capacity as i64, true),
-                )
+                info.last_session_lead_in_start = address(lead_in, true);
+                info.last_possible_lead_out_start = address(state.capacity as i64, true);
+            } else {
+                info.last_session_lead_in_start = u32_of(state.next_writable().unwrap_or(0));
+                info.last_possible_lead_out_start = u32_of(state.write_capacity());
             }
-            (true, _) => {
-                let next = state.next_writable().unwrap_or(0);
-                (
-                    u32_of(next).to_be_bytes(),
-                    u32_of(state.write_capacity()).to_be_bytes(),
-                )
-            }
-        };
-        b[16..20].copy_from_slice(&lead_in);
-        b[20..24].copy_from_slice(&lead_out);
-        b
+        }
+        info.emit()
     }
 
     fn track_information(&self, cdb: &[u8]) -> Reply {
@@ -1074,26 +1045,26 @@ impl Recorder {
         let Some(view) = view else {
             return Reply::Check(sense::INVALID_FIELD_IN_CDB);
         };
-        let mut b = vec![0u8; 48];
-        put16(&mut b, 0, 46);
-        b[2] = view.number as u8;
-        b[32] = (view.number >> 8) as u8;
-        b[3] = view.session as u8;
-        b[33] = (view.session >> 8) as u8;
-        b[5] = view.track_mode & 0x0F;
-        b[6] = (u8::from(view.reserved && view.nwa.is_some()) << 7)
-            | (u8::from(view.blank) << 6)
-            | (u8::from(view.incremental) << 5)
-            | (u8::from(view.fixed_packet.is_some()) << 4)
-            | (view.data_mode & 0x0F);
-        b[7] = (u8::from(view.last_recorded.is_some()) << 1) | u8::from(view.nwa.is_some());
-        put32(&mut b, 8, u32_of(view.start));
-        put32(&mut b, 12, u32_of(view.nwa.unwrap_or(0)));
-        put32(&mut b, 16, u32_of(view.free));
-        put32(&mut b, 20, view.fixed_packet.unwrap_or(0));
-        put32(&mut b, 24, u32_of(view.size));
-        put32(&mut b, 28, u32_of(view.last_recorded.unwrap_or(0)));
-        Reply::Data(b, usize::from(be16(cdb, 7)))
+        let info = TrackInformation {
+            track_number: view.number as u16,
+            session_number: view.session as u16,
+            track_mode: view.track_mode & 0x0F,
+            rt: view.reserved && view.nwa.is_some(),
+            blank: view.blank,
+            packet: view.incremental,
+            fp: view.fixed_packet.is_some(),
+            data_mode: view.data_mode & 0x0F,
+            lra_valid: view.last_recorded.is_some(),
+            nwa_valid: view.nwa.is_some(),
+            track_start: u32_of(view.start),
+            next_writable_address: u32_of(view.nwa.unwrap_or(0)),
+            free_blocks: u32_of(view.free),
+            fixed_packet_size: view.fixed_packet.unwrap_or(0),
+            track_size: u32_of(view.size),
+            last_recorded_address: u32_of(view.last_recorded.unwrap_or(0)),
+            ..TrackInformation::default()
+        };
+        Reply::Data(info.emit().to_vec(), usize::from(be16(cdb, 7)))
     }
 
     /// TOC entries of complete sessions: (session, control, track number, start).
@@ -1129,7 +1100,7 @@ impl Recorder {
     }
 
     fn read_toc(&self, cdb: &[u8]) -> Reply {
-        let msf = cdb[1] & 0x02 != 0;
+        let as_msf = cdb[1] & 0x02 != 0;
         let format = cdb[2] & 0x0F;
         let number = u32::from(cdb[6]);
         let alloc = usize::from(be16(cdb, 7));
@@ -1143,45 +1114,45 @@ impl Recorder {
         };
         match format {
             0 => {
-                let mut b = vec![0u8; 4];
-                b[2] = first.2 as u8;
-                b[3] = last.2 as u8;
-                if number != 0xAA && number > last.2 {
+                if number != u32::from(mmc::toc::LEAD_OUT_TRACK) && number > last.2 {
                     return Reply::Check(sense::INVALID_FIELD_IN_CDB);
                 }
-                for &(_, control, track, start) in
-                    tracks.iter().filter(|t| number != 0xAA && t.2 >= number)
-                {
-                    b.extend_from_slice(&[0, 0x10 | control, track as u8, 0]);
-                    b.extend_from_slice(&addr_bytes(start as i64, msf));
-                }
-                b.extend_from_slice(&[0, 0x10 | last.1, 0xAA, 0]);
-                b.extend_from_slice(&addr_bytes(leadout as i64, msf));
-                let len = (b.len() - 2) as u16;
-                put16(&mut b, 0, len);
-                Reply::Data(b, alloc)
+                let mut entries: Vec<TocTrack> = tracks
+                    .iter()
+                    .filter(|t| number != u32::from(mmc::toc::LEAD_OUT_TRACK) && t.2 >= number)
+                    .map(|&(_, control, track, start)| TocTrack {
+                        adr: 1,
+                        control,
+                        track_number: track as u8,
+                        address: address(start as i64, as_msf),
+                    })
+                    .collect();
+                entries.push(TocTrack {
+                    adr: 1,
+                    control: last.1,
+                    track_number: mmc::toc::LEAD_OUT_TRACK,
+                    address: address(leadout as i64, as_msf),
+                });
+                let toc = Toc {
+                    first_track: first.2 as u8,
+                    last_track: last.2 as u8,
+                    tracks: entries,
+                };
+                Reply::Data(toc.emit(), alloc)
             }
             1 => {
-                let sessions = if self.state.is_overwritable() {
-                    1
-                } else {
-                    self.state.sessions.len() as u32
+                // The first track of the last complete session (mmc.md §2.7).
+                let last_session = tracks.last().map(|t| t.0).unwrap_or(1);
+                let track = tracks.iter().find(|t| t.0 == last_session).unwrap_or(first);
+                let info = SessionInfo {
+                    first_complete_session: 1,
+                    last_complete_session: last_session as u8,
+                    adr: 1,
+                    control: track.1,
+                    first_track_in_last_session: track.2 as u8,
+                    last_session_start: address(track.3 as i64, as_msf),
                 };
-                let (first_track, start, control) = if self.state.is_overwritable() {
-                    (1, 0, 4)
-                } else {
-                    let last_session = self.state.sessions.last().map(|s| s.number).unwrap_or(1);
-                    let t = tracks.iter().find(|t| t.0 == last_session).unwrap_or(first);
-                    (t.2, t.3, t.1)
-                };
-                let mut b = vec![0u8; 12];
-                put16(&mut b, 0, 10);
-                b[2] = 1;
-                b[3] = sessions as u8;
-                b[5] = 0x10 | control;
-                b[6] = first_track as u8;
-                b[8..12].copy_from_slice(&addr_bytes(start as i64, msf));
-                Reply::Data(b, alloc)
+                Reply::Data(info.emit(), alloc)
             }
             2 if is_cd => Reply::Data(self.full_toc(), alloc),
             4 if is_cd => Reply::Data(self.atip(), alloc),
@@ -1193,17 +1164,22 @@ impl Recorder {
     /// session 1 (MMC-5 6.26.3.4, mmc.md §2.7).
     fn full_toc(&self) -> Vec<u8> {
         let state = &self.state;
-        let mut b = vec![0u8; 4];
         let sessions = &state.sessions;
-        b[2] = 1;
-        b[3] = sessions.len() as u8;
         let disc_type = 0x00;
+        let zero = Msf::new(0, 0, 0);
+        let mut entries = Vec::new();
         let mut entry =
-            |session: u32, adr_control: u8, point: u8, atime: [u8; 3], zero: u8, ptime: [u8; 3]| {
-                b.extend_from_slice(&[session as u8, adr_control, 0, point]);
-                b.extend_from_slice(&atime);
-                b.push(zero);
-                b.extend_from_slice(&ptime);
+            |session: u32, adr: u8, control: u8, point: u8, at: Msf, zero_byte: u8, p: Msf| {
+                entries.push(FullTocEntry {
+                    session: session as u8,
+                    adr,
+                    control,
+                    tno: 0,
+                    point,
+                    msf: at,
+                    zero: zero_byte,
+                    pmsf: p,
+                });
             };
         for session in sessions {
             let tracks: Vec<_> = state
@@ -1212,87 +1188,97 @@ impl Recorder {
                 .filter(|t| t.session == session.number)
                 .collect();
             let control = tracks.first().map(|t| t.track_mode & 0x0F).unwrap_or(4);
-            let ac = 0x10 | control;
+            let n = session.number;
             entry(
-                session.number,
-                ac,
+                n,
+                1,
+                control,
                 0xA0,
-                [0; 3],
+                zero,
                 0,
-                [session.first_track as u8, disc_type, 0],
+                Msf::new(session.first_track as u8, disc_type, 0),
             );
             entry(
-                session.number,
-                ac,
+                n,
+                1,
+                control,
                 0xA1,
-                [0; 3],
+                zero,
                 0,
-                [session.last_track as u8, 0, 0],
+                Msf::new(session.last_track as u8, 0, 0),
             );
             entry(
-                session.number,
-                ac,
+                n,
+                1,
+                control,
                 0xA2,
-                [0; 3],
+                zero,
                 0,
-                lba_to_msf(session.leadout_start as i64),
+                msf(session.leadout_start as i64),
             );
             for track in &tracks {
                 entry(
-                    session.number,
-                    0x10 | (track.track_mode & 0x0F),
+                    n,
+                    1,
+                    track.track_mode & 0x0F,
                     track.number as u8,
-                    [0; 3],
+                    zero,
                     0,
-                    lba_to_msf(track.start as i64),
+                    msf(track.start as i64),
                 );
             }
             let last = session.number as usize == sessions.len();
             if !(last && state.finalized) {
                 // B0: next program area start, and the last possible lead-out.
                 entry(
-                    session.number,
-                    0x50 | control,
+                    n,
+                    5,
+                    control,
                     0xB0,
-                    lba_to_msf(session.next_start as i64),
+                    msf(session.next_start as i64),
                     1,
-                    lba_to_msf(state.capacity as i64),
+                    msf(state.capacity as i64),
                 );
             }
             if session.number == 1 {
                 entry(
-                    session.number,
-                    0x50 | control,
+                    n,
+                    5,
+                    control,
                     0xC0,
-                    [0xA0, 0, 0],
+                    Msf::new(0xA0, 0, 0),
                     0,
-                    lba_to_msf(ATIP_LEAD_IN_LBA),
+                    msf(ATIP_LEAD_IN_LBA),
                 );
             }
         }
-        let len = (b.len() - 2) as u16;
-        put16(&mut b, 0, len);
-        b
+        let toc = FullToc {
+            first_complete_session: 1,
+            last_complete_session: sessions.len() as u8,
+            entries,
+        };
+        toc.emit()
     }
 
     /// ATIP (format 4), MMC-5 6.26.3.6.
     fn atip(&self) -> Vec<u8> {
-        let mut b = vec![0u8; 28];
-        put16(&mut b, 0, 26);
-        b[4] = 0x80 | 0x50 | 0x01; // write power bits, reference speed
-        b[5] = 0x40; // unrestricted use
-        b[6] =
-            0x80 | if self.state.media == MediaType::CdRw {
-                0x40
-            } else {
-                0
-            } | 0x04;
-        let lead_in = lba_to_msf(ATIP_LEAD_IN_LBA);
-        b[8..11].copy_from_slice(&lead_in);
-        let lead_out = lba_to_msf(self.state.capacity as i64);
-        b[12..15].copy_from_slice(&lead_out);
-        b[16] = 0x1A; // A1: CLV speeds 1..10
-        b
+        let atip = Atip {
+            indicative_target_writing_power: 5,
+            reference_speed: 1,
+            uru: true,
+            disc_type_rw: self.state.media == MediaType::CdRw,
+            disc_sub_type: 0,
+            a1_valid: true,
+            a2_valid: false,
+            a3_valid: false,
+            lead_in_start: msf(ATIP_LEAD_IN_LBA),
+            last_possible_lead_out_start: msf(self.state.capacity as i64),
+            // A1: lowest and highest CLV recording speed codes.
+            a1: [0x1A, 0, 0],
+            a2: [0; 3],
+            a3: [0; 3],
+        };
+        atip.emit()
     }
 
     fn features(&self) -> Vec<(u16, u8, bool, bool, Vec<u8>)> {
@@ -1451,25 +1437,29 @@ impl Recorder {
             return Reply::Check(sense::INVALID_FIELD_IN_CDB);
         }
         let present = self.present && self.removed_left == 0;
-        let mut b = vec![0u8; 8];
-        put16(&mut b, 6, if present { self.state.profile() } else { 0 });
-        for (code, version, persistent, current, data) in self.features() {
-            let wanted = match rt {
+        let profile = if present { self.state.profile() } else { 0 };
+        let features = self
+            .features()
+            .into_iter()
+            .filter(|&(code, _, _, current, _)| match rt {
                 0b00 => code >= start,
                 0b01 => code >= start && current,
                 _ => code == start,
-            };
-            if !wanted {
-                continue;
-            }
-            b.extend_from_slice(&code.to_be_bytes());
-            b.push((version << 2) | (u8::from(persistent) << 1) | u8::from(current));
-            b.push(data.len() as u8);
-            b.extend_from_slice(&data);
-        }
-        let len = (b.len() - 4) as u32;
-        put32(&mut b, 0, len);
-        Reply::Data(b, alloc)
+            })
+            .map(
+                |(code, version, persistent, current, data)| FeatureDescriptor {
+                    code,
+                    version,
+                    persistent,
+                    current,
+                    data,
+                },
+            )
+            .collect();
+        Reply::Data(
+            Configuration::new(Profile::from(profile), features).emit(),
+            alloc,
+        )
     }
 
     fn event_status(&mut self, cdb: &[u8]) -> Reply {
@@ -1478,14 +1468,21 @@ impl Recorder {
             return Reply::Check(sense::INVALID_FIELD_IN_CDB);
         }
         let alloc = usize::from(be16(cdb, 7));
-        let supported = 0x10;
-        if cdb[4] & 0x10 == 0 {
-            return Reply::Data(vec![0, 2, 0x80, supported], alloc);
-        }
-        let present = self.present && self.removed_left == 0;
-        let event = std::mem::replace(&mut self.media_event, 0);
-        let status = (u8::from(present) << 1) | u8::from(self.tray_open);
-        Reply::Data(vec![0, 6, 0x04, supported, event, status, 0, 0], alloc)
+        let media_class = cdb[4] & 0x10 != 0;
+        let event = if media_class {
+            std::mem::replace(&mut self.media_event, 0)
+        } else {
+            0
+        };
+        let status = MediaEventStatus {
+            nea: !media_class,
+            notification_class: if media_class { 4 } else { 0 },
+            supported_classes: 0x10,
+            event: MediaEventCode::from(event),
+            media_present: self.present && self.removed_left == 0,
+            tray_open: self.tray_open,
+        };
+        Reply::Data(status.emit(), alloc)
     }
 
     fn page05_response(&self, pc: u8) -> Vec<u8> {
@@ -1658,17 +1655,24 @@ impl Recorder {
             }
             _ => {}
         }
-        let mut b = vec![0u8; 4];
-        b[3] = (8 * (1 + descriptors.len())) as u8;
-        b.extend_from_slice(&current_blocks.to_be_bytes());
-        b.push(current_type);
-        b.extend_from_slice(&[0x00, 0x08, 0x00]);
-        for (blocks, format_type, param) in descriptors {
-            b.extend_from_slice(&blocks.to_be_bytes());
-            b.push(format_type << 2);
-            b.extend_from_slice(&param.to_be_bytes()[1..4]);
-        }
-        b
+        let answer = FormatCapacities {
+            current: CurrentCapacity {
+                blocks: current_blocks,
+                descriptor_type: CapacityDescriptorType::from(current_type),
+                block_length: BLOCK_BYTES as u32,
+            },
+            formattable: descriptors
+                .into_iter()
+                .map(
+                    |(blocks, format_type, type_parameter)| FormattableCapacity {
+                        blocks,
+                        format_type,
+                        type_parameter,
+                    },
+                )
+                .collect(),
+        };
+        answer.emit()
     }
 
     fn performance(&self, cdb: &[u8]) -> Reply {

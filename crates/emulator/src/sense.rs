@@ -22,19 +22,19 @@ impl Sense {
         }
     }
 
-    /// Fixed-format sense bytes (18 bytes, response code 70h).
-    pub fn to_bytes(self) -> Vec<u8> {
-        let mut b = vec![0u8; 18];
-        b[0] = 0x70;
-        b[2] = self.key & 0x0F;
-        b[7] = 10; // additional sense length: bytes 8..18
-        b[12] = self.asc;
-        b[13] = self.ascq;
-        if let Some(progress) = self.progress {
-            b[15] = 0x80; // SKSV
-            b[16..18].copy_from_slice(&progress.to_be_bytes());
+    /// The `mmc` crate's sense value for this triple.
+    pub fn to_mmc(self) -> mmc::Sense {
+        let sense = mmc::Sense::new(mmc::SenseKey::from(self.key & 0x0F), self.asc, self.ascq);
+        match self.progress {
+            Some(progress) => sense.with_progress(progress),
+            None => sense,
         }
-        b
+    }
+
+    /// Fixed-format sense bytes (18 bytes, response code 70h; SKSV and
+    /// progress in bytes 15-17 when set), built by `mmc`.
+    pub fn to_bytes(self) -> Vec<u8> {
+        self.to_mmc().to_fixed().to_vec()
     }
 
     pub fn with_progress(mut self, progress: u16) -> Sense {
