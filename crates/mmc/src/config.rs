@@ -182,12 +182,17 @@ impl Configuration {
     /// 0020h DVD-RAM.
     pub fn writable_profiles(&self) -> Vec<Profile> {
         let has = |code: u16| self.feature(code).is_some();
-        let write_bit = |code: u16| self.feature(code).is_some_and(|f| f.data.first().is_some_and(|b| b & 1 != 0));
+        let write_bit = |code: u16| {
+            self.feature(code)
+                .is_some_and(|f| f.data.first().is_some_and(|b| b & 1 != 0))
+        };
         self.profiles()
             .into_iter()
             .map(|p| p.profile)
             .filter(|&profile| match profile {
-                Profile::CdR | Profile::CdRw => has(feature::CD_TRACK_AT_ONCE) || has(feature::CD_MASTERING),
+                Profile::CdR | Profile::CdRw => {
+                    has(feature::CD_TRACK_AT_ONCE) || has(feature::CD_MASTERING)
+                }
                 Profile::DvdRSequential
                 | Profile::DvdRwSequential
                 | Profile::DvdRDlSequential

@@ -141,10 +141,27 @@ pub fn read_toc(t: &mut dyn Transport, msf: bool, first_track: u8) -> Result<Toc
 }
 
 /// READ TOC format 1: first track and start of the last complete session.
+///
+/// SFF-8020 drives read the format from byte 9 b7..b6 and ignore byte 2:
+/// QEMU's ATAPI drive answers a byte-2 format 1 with a format-0 TOC (length
+/// field 12h, not 0Ah). Such an answer is retried with the format in byte 9 too.
 pub fn read_session_info(t: &mut dyn Transport) -> Result<SessionInfo, MmcError> {
-    let cdb = ReadToc::new(TocFormat::SessionInfo, false, 0, SessionInfo::LEN as u16).to_cdb();
-    let data = execute_in(t, &cdb, SessionInfo::LEN, timeouts::NORMAL)?;
-    parse_with(t, cdb.opcode(), &data, SessionInfo::parse)
+    let mut request = ReadToc::new(TocFormat::SessionInfo, false, 0, SessionInfo::LEN as u16);
+    let data = execute_in(t, &request.to_cdb(), SessionInfo::LEN, timeouts::NORMAL)?;
+    if toc::total_length(&data) == Some(SessionInfo::LEN) {
+        return parse_with(t, opcode::READ_TOC_PMA_ATIP, &data, SessionInfo::parse);
+    }
+    request.control = 0x40;
+    let data = execute_in(t, &request.to_cdb(), SessionInfo::LEN, timeouts::NORMAL)?;
+    parse_with(t, opcode::READ_TOC_PMA_ATIP, &data, |b| {
+        if toc::total_length(b) != Some(SessionInfo::LEN) {
+            return Err(crate::ParseError::Invalid {
+                what: "TOC session information",
+                why: "the drive answered format 1 with another format",
+            });
+        }
+        SessionInfo::parse(b)
+    })
 }
 
 /// READ TOC format 2 (full TOC, CD only; other media give 5/24/00).

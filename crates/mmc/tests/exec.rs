@@ -397,3 +397,54 @@ fn polling_uses_request_sense_when_tur_has_no_progress() {
     let _ = wait_ready(&mut t, "blank", &options, &mut |p| seen = p.fraction);
     assert_eq!(seen, Some(0.75));
 }
+
+/// QEMU's ATAPI drive reads the TOC format from CDB byte 9 b7..b6 (SFF-8020)
+/// and answers a byte-2 format 1 with the format-0 TOC (QEMU-DRIVE.md rows 5-7).
+#[test]
+fn session_info_falls_back_to_the_old_format_field() {
+    let format0 = [
+        0x00, 0x12, 0x01, 0x01, 0x00, 0x14, 0x01, 0x00, 0, 0, 0, 0, 0x00, 0x16, 0xAA, 0x00, 0, 0,
+        0x05, 0x5D,
+    ];
+    let old_session_info = [0x00, 0x0A, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0, 0, 0, 0];
+    let mut t = Fake::new(move |cdb, data| {
+        if cdb[9] >> 6 == 1 {
+            answer(data, &old_session_info)
+        } else {
+            answer(data, &format0)
+        }
+    });
+    let si = ops::read_session_info(&mut t).unwrap();
+    assert_eq!(
+        (
+            si.first_complete_session,
+            si.last_complete_session,
+            si.last_session_start
+        ),
+        (1, 1, 0)
+    );
+    assert_eq!(t.log.len(), 2);
+    assert_eq!((t.log[1][2], t.log[1][9]), (0x01, 0x40));
+
+    // A drive that never answers format 1 is an error, not a wrong answer.
+    let mut t = Fake::new(move |_, data| answer(data, &format0));
+    assert!(matches!(
+        ops::read_session_info(&mut t),
+        Err(MmcError::Parse { .. })
+    ));
+
+    // An MMC drive answers at once.
+    let mut t = Fake::new(|_, data| {
+        answer(
+            data,
+            &[
+                0x00, 0x0A, 0x01, 0x02, 0x00, 0x14, 0x02, 0x00, 0, 0, 0x6B, 0x6C,
+            ],
+        )
+    });
+    assert_eq!(
+        ops::read_session_info(&mut t).unwrap().last_session_start,
+        27_500
+    );
+    assert_eq!(t.log.len(), 1);
+}

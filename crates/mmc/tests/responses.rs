@@ -691,25 +691,57 @@ fn performance_data() {
 #[test]
 fn writable_profiles_follow_write_features() {
     let list = |profiles: &[Profile]| {
-        ProfileList { profiles: profiles.iter().map(|&profile| ProfileDescriptor { profile, current: false }).collect() }
-            .to_descriptor(true)
+        ProfileList {
+            profiles: profiles
+                .iter()
+                .map(|&profile| ProfileDescriptor {
+                    profile,
+                    current: false,
+                })
+                .collect(),
+        }
+        .to_descriptor(true)
     };
     // A DVD-ROM drive lists CD-R and CD-RW as readable, with no write feature.
-    let rom = Configuration::new(Profile::DvdRom, vec![list(&[Profile::CdRom, Profile::CdR, Profile::CdRw, Profile::DvdRom])]);
+    let rom = Configuration::new(
+        Profile::DvdRom,
+        vec![list(&[
+            Profile::CdRom,
+            Profile::CdR,
+            Profile::CdRw,
+            Profile::DvdRom,
+        ])],
+    );
     assert!(rom.writable_profiles().is_empty());
     // A burner: CD TAO, DVD-R write, DVD+R with the Write bit, DVD+RW without it.
     let burner = Configuration::new(
         Profile::None,
         vec![
-            list(&[Profile::CdRom, Profile::CdR, Profile::CdRw, Profile::DvdRSequential, Profile::DvdPlusR, Profile::DvdPlusRw]),
+            list(&[
+                Profile::CdRom,
+                Profile::CdR,
+                Profile::CdRw,
+                Profile::DvdRSequential,
+                Profile::DvdPlusR,
+                Profile::DvdPlusRw,
+            ]),
             CdTrackAtOnce::default().to_descriptor(false),
             DvdRWrite::default().to_descriptor(false),
             DvdPlusR { write: true }.to_descriptor(false),
-            DvdPlusRw { write: false, ..Default::default() }.to_descriptor(false),
+            DvdPlusRw {
+                write: false,
+                ..Default::default()
+            }
+            .to_descriptor(false),
         ],
     );
     assert_eq!(
         burner.writable_profiles(),
-        vec![Profile::CdR, Profile::CdRw, Profile::DvdRSequential, Profile::DvdPlusR]
+        vec![
+            Profile::CdR,
+            Profile::CdRw,
+            Profile::DvdRSequential,
+            Profile::DvdPlusR
+        ]
     );
 }
