@@ -49,6 +49,37 @@ pub fn sevenzip_symlink_is_kept(path: &str, target: &str) -> bool {
     true
 }
 
+/// True when `iso-info` (libcdio 2.1) prints every name of a Joliet `path`
+/// as recorded. libcdio converts a UCS-2 name into a UTF-8 buffer as long as
+/// the UCS-2 bytes, so names whose UTF-8 form is longer (CJK, `€`...) come out
+/// cut or garbled; those can only be counted.
+pub fn iso_info_prints_exactly(path: &str) -> bool {
+    path.split('/')
+        .all(|name| name.len() <= name.encode_utf16().count() * 2)
+}
+
+/// Where a path of the source shows up for a reader that does not follow
+/// Rock Ridge relocation (CL), such as `isoinfo -R`: a directory that would lie
+/// deeper than ISO 9660's 8 levels (RRIP 4.1.5) is moved to `rr_moved/NAME` at
+/// level 3, and its contents follow it. `dir_paths` tells which paths are directories.
+pub fn relocated_path(path: &str, is_dir: impl Fn(&str) -> bool) -> String {
+    let components: Vec<&str> = path.split('/').collect();
+    let mut out: Vec<&str> = Vec::new();
+    let mut level = 1; // the root
+    for (i, component) in components.iter().enumerate() {
+        let prefix = components[..=i].join("/");
+        if is_dir(&prefix) {
+            level += 1;
+            if level > 8 {
+                out = vec!["rr_moved"];
+                level = 3;
+            }
+        }
+        out.push(component);
+    }
+    out.join("/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +93,25 @@ mod tests {
         assert!(!joliet_can_hold("semi;colon"));
         assert!(joliet_path_can_hold("a/b/c"));
         assert!(!joliet_path_can_hold("a/\u{1f600}/c"));
+    }
+
+    #[test]
+    fn iso_info_and_relocation_views() {
+        assert!(!iso_info_prints_exactly("a/\u{65e5}\u{672c}\u{8a9e}.txt"));
+        assert!(iso_info_prints_exactly("caf\u{e9}.txt"));
+        let dirs = |p: &str| !p.ends_with(".txt");
+        assert_eq!(
+            relocated_path("a/b/c/d/e/f/g/x.txt", dirs),
+            "a/b/c/d/e/f/g/x.txt"
+        );
+        assert_eq!(
+            relocated_path("a/b/c/d/e/f/g/h/x.txt", dirs),
+            "rr_moved/h/x.txt"
+        );
+        assert_eq!(
+            relocated_path("a/b/c/d/e/f/g/h/i/j/k/l/m/n/x.txt", dirs),
+            "rr_moved/n/x.txt"
+        );
     }
 
     #[test]

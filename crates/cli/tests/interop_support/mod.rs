@@ -1,0 +1,153 @@
+//! Shared pieces of the interoperability suite: making discburn images of the
+//! tricky tree (once per test binary), and turning what each reader printed
+//! or extracted into a `testkit::Snapshot`.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use testkit::{cmd, run, Snapshot};
+
+/// Path of the `discburn` binary under test.
+pub fn discburn() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_discburn"))
+}
+
+/// Writes `src` as a new image `out` with `discburn burn`. While the `burn`
+/// command is not built, the same library it will use (fsimage's writer) makes
+/// the image, so the reader side of the suite can run meanwhile.
+pub fn burn(src: &Path, out: &Path) {
+    let result = run(discburn().arg("burn").arg("--target").arg(out).arg(src));
+    if result.success() {
+        return;
+    }
+    if !result.stderr.contains("not built yet") {
+        panic!("discburn burn failed: {result}");
+    }
+    eprintln!("note: `discburn burn` is not built yet; writing the image with fsimage directly");
+    let mut tree = fsimage::Tree::new();
+    tree.add_directory_contents(src)
+        .expect("scan the source tree");
+    let mut image = fsimage::ImageStream::new(tree, fsimage::ImageOptions::default())
+        .expect("lay out the image");
+    let mut file = std::fs::File::create(out).expect("create the image");
+    image
+        .write_to(&mut file, 1 << 20, |_| {})
+        .expect("write the image");
+}
+
+/// A source tree and its discburn image, made once and shared by the tests of
+/// one binary.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub src: PathBuf,
+    pub image: PathBuf,
+    pub expected: Snapshot,
+}
+
+impl Fixture {
+    pub fn new(options: testkit::TrickyOptions) -> Fixture {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let src = dir.path().join("src");
+        std::fs::create_dir(&src).expect("src dir");
+        testkit::make_tricky_tree_with(&src, &options).expect("tricky tree");
+        let expected = testkit::snapshot(&src).expect("snapshot of the source");
+        let image = dir.path().join("image.iso");
+        burn(&src, &image);
+        // For debugging a failure: DISCBURN_KEEP_IMAGE=/some/file.iso keeps a copy.
+        if let Some(keep) = std::env::var_os("DISCBURN_KEEP_IMAGE") {
+            let _ = std::fs::copy(&image, keep);
+        }
+        Fixture {
+            dir,
+            src,
+            image,
+            expected,
+        }
+    }
+
+    /// A fresh, empty directory for one reader's output.
+    pub fn out_dir(&self, name: &str) -> PathBuf {
+        let out = self.dir.path().join(name);
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir(&out).expect("out dir");
+        out
+    }
+}
+
+/// The set of paths of a snapshot (relative, `/`-separated).
+pub fn paths(snap: &Snapshot) -> BTreeSet<String> {
+    snap.entries.keys().cloned().collect()
+}
+
+/// Compares two path sets, listing what is missing and what is extra.
+pub fn assert_same_paths(expected: &BTreeSet<String>, actual: &BTreeSet<String>, what: &str) {
+    let missing: Vec<_> = expected.difference(actual).collect();
+    let extra: Vec<_> = actual.difference(expected).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{what}: {} missing {missing:#?}, {} unexpected {extra:#?}",
+        missing.len(),
+        extra.len()
+    );
+}
+
+/// Python: walks the Rock Ridge tree with pycdlib, reads every file, prints a
+/// JSON manifest {path: {kind, size, mode, target, sha256}}.
+pub const PYCDLIB_MANIFEST: &str = r#"
+import hashlib, json, sys, pycdlib
+iso = pycdlib.PyCdlib()
+iso.open(sys.argv[1])
+out = {}
+class Hasher:
+    def __init__(self): self.h = hashlib.sha256(); self.n = 0
+    def write(self, b): self.h.update(b); self.n += len(b)
+for root, dirs, files in iso.walk(rr_path='/'):
+    for name in dirs + files:
+        path = (root.rstrip('/') + '/' + name).lstrip('/')
+        rec = iso.get_record(rr_path='/' + path)
+        rr = rec.rock_ridge
+        mode = rr.get_file_mode() & 0o7777 if rr is not None else 0
+        if name in dirs:
+            out[path] = {'kind': 'dir', 'size': 0, 'mode': mode}
+        elif rr is not None and rr.is_symlink():
+            target = rr.symlink_path()
+            out[path] = {'kind': 'symlink', 'size': 0, 'mode': mode, 'target': target.decode('utf-8', 'replace') if isinstance(target, bytes) else target}
+        else:
+            h = Hasher()
+            iso.get_file_from_iso_fp(h, rr_path='/' + path)
+            out[path] = {'kind': 'file', 'size': h.n, 'mode': mode, 'sha256': h.h.hexdigest()}
+iso.close()
+json.dump(out, sys.stdout)
+"#;
+
+/// Runs the pycdlib manifest script on `image` and returns it as a snapshot.
+pub fn pycdlib_snapshot(image: &Path) -> Snapshot {
+    let mut c = cmd("python3", ["-c", PYCDLIB_MANIFEST]);
+    c.arg(image);
+    let result = run(&mut c);
+    assert!(result.success(), "pycdlib: {result}");
+    let manifest: serde_json::Value = serde_json::from_str(&result.stdout).expect("pycdlib JSON");
+    let mut snap = Snapshot::default();
+    for (path, e) in manifest.as_object().expect("object") {
+        let kind = match e["kind"].as_str() {
+            Some("dir") => testkit::Kind::Dir,
+            Some("symlink") => testkit::Kind::Symlink,
+            _ => testkit::Kind::File,
+        };
+        snap.entries.insert(
+            path.clone(),
+            testkit::Entry {
+                kind,
+                size: e["size"].as_u64().unwrap_or(0),
+                mode: e["mode"].as_u64().unwrap_or(0) as u32,
+                target: e["target"].as_str().map(str::to_string),
+                sha256: e["sha256"].as_str().map(str::to_string),
+                link_group: None,
+                mtime: 0,
+            },
+        );
+    }
+    snap
+}
