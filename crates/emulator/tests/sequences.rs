@@ -686,3 +686,66 @@ fn mode_pages_current_changeable_default() {
         (5, 0x24, 0x00)
     );
 }
+
+#[test]
+fn dvd_r_disc_at_once_after_reservation() {
+    let (_dir, mut rec) = new_medium(MediaType::DvdR);
+    let t: &mut dyn Transport = &mut rec;
+    discover(t);
+    // mmc.md §5.3 DAO variant: page 05h write type 2, RESERVE TRACK, write, SYNC.
+    let mut page = ops::write_parameters(t).unwrap();
+    page.write_type = mmc::mode::WriteType::SessionAtOnce;
+    page.ls_v = false;
+    page.fp = false;
+    page.packet_size = 0;
+    page.multi_session = mmc::mode::MultiSession::Final;
+    ops::mode_select_page(t, &page.emit()).unwrap();
+    ops::reserve_track(t, 320).unwrap();
+    let data = pattern(0, 320, 9);
+    for (i, piece) in data.chunks(16 * BLOCK).enumerate() {
+        ops::write_blocks(t, (i * 16) as u32, piece).unwrap();
+    }
+    ops::synchronize_cache(t, false).unwrap();
+    let disc = ops::read_disc_information(t).unwrap();
+    assert_eq!(
+        (disc.disc_status, disc.sessions),
+        (DiscStatus::Complete, 1),
+        "DAO is single-session"
+    );
+    assert_eq!(read(t, 0, 320).unwrap(), data);
+}
+
+#[test]
+fn track_information_by_lba_and_session_and_drive_speeds() {
+    let (_dir, mut rec) = new_medium(MediaType::CdR);
+    let t: &mut dyn Transport = &mut rec;
+    discover(t);
+    write_session(t, &pattern(0, 400, 1), Close::Appendable);
+    let by_lba = |t: &mut dyn Transport, lba: u32| {
+        ops::read_track_information(t, TrackAddress::Lba(lba)).unwrap()
+    };
+    assert_eq!(by_lba(t, 399).track_number, 1);
+    // Lead-out/lead-in/pre-gap blocks belong to the track after them.
+    assert_eq!(by_lba(t, 5_000).track_number, 2);
+    assert_eq!(by_lba(t, 200_000).track_number, 2);
+    assert_eq!(
+        ops::read_track_information(t, TrackAddress::Session(2))
+            .unwrap()
+            .track_start,
+        402 + 11_400
+    );
+    assert_eq!(
+        sense_of(&ops::read_track_information(t, TrackAddress::Lba(400_000)).unwrap_err()),
+        (5, 0x21, 0x00)
+    );
+    assert_eq!(
+        sense_of(&ops::read_track_information(t, TrackAddress::Track(7)).unwrap_err()),
+        (5, 0x24, 0x00)
+    );
+    let speeds = ops::write_speeds(t).unwrap();
+    assert!(!speeds.speeds.is_empty());
+    let buffer = ops::read_buffer_capacity(t).unwrap();
+    assert!(buffer.buffer_length >= buffer.available && buffer.buffer_length > 0);
+    let caps = ops::capabilities(t).unwrap();
+    assert!(caps.write_speeds.len() == 1);
+}
