@@ -124,14 +124,48 @@ pub fn read_track_information(
     parse_with(t, cdb.opcode(), &data, TrackInformation::parse)
 }
 
+/// Sends READ TOC with the data-in rule and checks that the answer has the
+/// shape of the asked format ([`toc::has_format_shape`]).
+///
+/// SFF-8020 drives read the format from CDB byte 9 b7..b6 and ignore byte 2:
+/// QEMU's ATAPI drive answers every byte-2 format with the format-0 TOC
+/// (QEMU-DRIVE.md rows 5-9). For formats 1 and 2 such an answer is retried
+/// with the format in byte 9 as well; other formats have no such field.
 fn read_toc_raw(
     t: &mut dyn Transport,
     format: TocFormat,
     msf: bool,
     number: u8,
 ) -> Result<Vec<u8>, MmcError> {
-    let build = |allocation_length| ReadToc::new(format, msf, number, allocation_length).to_cdb();
-    query(t, build, 4, toc::total_length, timeouts::NORMAL)
+    let ask = |t: &mut dyn Transport, control: u8| {
+        let build = |allocation_length| {
+            ReadToc {
+                control,
+                ..ReadToc::new(format, msf, number, allocation_length)
+            }
+            .to_cdb()
+        };
+        query(t, build, 4, toc::total_length, timeouts::NORMAL)
+    };
+    let data = ask(t, 0)?;
+    if toc::has_format_shape(&data, format) {
+        return Ok(data);
+    }
+    let code = u8::from(format);
+    if (1..=2).contains(&code) {
+        let data = ask(t, code << 6)?;
+        if toc::has_format_shape(&data, format) {
+            return Ok(data);
+        }
+    }
+    Err(MmcError::Parse {
+        device: t.device_name(),
+        command: opcode_name(opcode::READ_TOC_PMA_ATIP),
+        source: crate::ParseError::Invalid {
+            what: "READ TOC",
+            why: "the drive answered with a different format than the one asked",
+        },
+    })
 }
 
 /// READ TOC format 0 from track `first_track` (LBA addresses unless `msf`).
@@ -141,27 +175,9 @@ pub fn read_toc(t: &mut dyn Transport, msf: bool, first_track: u8) -> Result<Toc
 }
 
 /// READ TOC format 1: first track and start of the last complete session.
-///
-/// SFF-8020 drives read the format from byte 9 b7..b6 and ignore byte 2:
-/// QEMU's ATAPI drive answers a byte-2 format 1 with a format-0 TOC (length
-/// field 12h, not 0Ah). Such an answer is retried with the format in byte 9 too.
 pub fn read_session_info(t: &mut dyn Transport) -> Result<SessionInfo, MmcError> {
-    let mut request = ReadToc::new(TocFormat::SessionInfo, false, 0, SessionInfo::LEN as u16);
-    let data = execute_in(t, &request.to_cdb(), SessionInfo::LEN, timeouts::NORMAL)?;
-    if toc::total_length(&data) == Some(SessionInfo::LEN) {
-        return parse_with(t, opcode::READ_TOC_PMA_ATIP, &data, SessionInfo::parse);
-    }
-    request.control = 0x40;
-    let data = execute_in(t, &request.to_cdb(), SessionInfo::LEN, timeouts::NORMAL)?;
-    parse_with(t, opcode::READ_TOC_PMA_ATIP, &data, |b| {
-        if toc::total_length(b) != Some(SessionInfo::LEN) {
-            return Err(crate::ParseError::Invalid {
-                what: "TOC session information",
-                why: "the drive answered format 1 with another format",
-            });
-        }
-        SessionInfo::parse(b)
-    })
+    let data = read_toc_raw(t, TocFormat::SessionInfo, false, 0)?;
+    parse_with(t, opcode::READ_TOC_PMA_ATIP, &data, SessionInfo::parse)
 }
 
 /// READ TOC format 2 (full TOC, CD only; other media give 5/24/00).

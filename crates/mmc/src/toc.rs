@@ -99,6 +99,29 @@ pub fn total_length(header: &[u8]) -> Option<usize> {
     (header.len() >= 2).then(|| be16(header, 0) as usize + 2)
 }
 
+/// Whether an answer's length field and fixed bits fit the asked format:
+/// format 0 holds 8-byte descriptors, format 1 exactly one (length 0Ah),
+/// format 2 11-byte descriptors, format 4 a 24-byte ATIP descriptor whose
+/// bytes 4 and 6 have b7 set. Catches drives that answer another format than
+/// the one asked (QEMU's ATAPI drive, see `ops::read_toc`). Other formats are
+/// not checked.
+pub fn has_format_shape(answer: &[u8], format: crate::cdb::TocFormat) -> bool {
+    use crate::cdb::TocFormat;
+    let Some(total) = total_length(answer) else {
+        return false;
+    };
+    let body = total.saturating_sub(4);
+    match format {
+        TocFormat::Toc => total >= 4 && body % 8 == 0,
+        TocFormat::SessionInfo => total == SessionInfo::LEN,
+        TocFormat::FullToc => total >= 4 && body % 11 == 0,
+        TocFormat::Atip => {
+            total >= 4 + 12 && answer.len() > 6 && answer[4] & 0x80 != 0 && answer[6] & 0x80 != 0
+        }
+        _ => true,
+    }
+}
+
 fn entries(b: &[u8], size: usize) -> impl Iterator<Item = &[u8]> {
     let end = (be16(b, 0) as usize + 2).min(b.len());
     b[4.min(end)..end].chunks_exact(size)

@@ -423,8 +423,34 @@ fn session_info_falls_back_to_the_old_format_field() {
         ),
         (1, 1, 0)
     );
-    assert_eq!(t.log.len(), 2);
-    assert_eq!((t.log[1][2], t.log[1][9]), (0x01, 0x40));
+    let last = t.log.last().unwrap();
+    assert_eq!((last[2], last[9]), (0x01, 0x40));
+    assert!(
+        t.log.iter().any(|c| c[9] == 0),
+        "the MMC form was tried first"
+    );
+
+    // Full TOC: the old field holds format 2 as 80h; ATIP has no old field.
+    let full = [
+        0x00, 0x0D, 0x01, 0x01, 0x01, 0x14, 0x00, 0xA0, 0, 0, 0, 0, 0x01, 0x00, 0x00,
+    ];
+    let mut t = Fake::new(move |cdb, data| {
+        if cdb[9] >> 6 == 2 {
+            answer(data, &full)
+        } else {
+            answer(data, &format0)
+        }
+    });
+    assert_eq!(ops::read_full_toc(&mut t, 1).unwrap().entries.len(), 1);
+    let mut t = Fake::new(move |_, data| answer(data, &format0));
+    assert!(matches!(
+        ops::read_atip(&mut t),
+        Err(MmcError::Parse { .. })
+    ));
+    assert!(matches!(
+        ops::read_full_toc(&mut t, 1),
+        Err(MmcError::Parse { .. })
+    ));
 
     // A drive that never answers format 1 is an error, not a wrong answer.
     let mut t = Fake::new(move |_, data| answer(data, &format0));
@@ -446,5 +472,5 @@ fn session_info_falls_back_to_the_old_format_field() {
         ops::read_session_info(&mut t).unwrap().last_session_start,
         27_500
     );
-    assert_eq!(t.log.len(), 1);
+    assert!(t.log.iter().all(|c| c[9] == 0), "no fallback needed");
 }
