@@ -94,3 +94,75 @@ fn capacity_option_and_missing_medium() {
         .assert()
         .failure();
 }
+
+/// Writes `image` as one closed session on a new emulated medium.
+fn burn_image_to_medium(image: &[u8], path: &std::path::Path, media: emulator::MediaType) {
+    let mut rec = emulator::Recorder::create(path, media, None).unwrap();
+    rec.set_immed_polls(0);
+    ops::test_unit_ready(&mut rec).unwrap();
+    let mut data = image.to_vec();
+    data.resize(data.len().div_ceil(32 * 2048) * 32 * 2048, 0);
+    if media == emulator::MediaType::CdR {
+        let mut page = ops::write_parameters(&mut rec).unwrap();
+        page.multi_session = mmc::mode::MultiSession::Appendable;
+        ops::mode_select_page(&mut rec, &page.emit()).unwrap();
+    }
+    for (i, chunk) in data.chunks(32 * 2048).enumerate() {
+        ops::write_blocks(&mut rec, (i * 32) as u32, chunk).unwrap();
+    }
+    ops::synchronize_cache(&mut rec, false).unwrap();
+    if media != emulator::MediaType::CdR {
+        ops::close_track_session(&mut rec, CloseFunction::CloseTrack, 1, false).unwrap();
+    }
+    ops::close_track_session(&mut rec, CloseFunction::CloseSession, 0, false).unwrap();
+}
+
+#[test]
+fn emu_targets_read_like_the_image_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(tree.join("sub")).unwrap();
+    std::fs::write(tree.join("a.txt"), b"hello").unwrap();
+    std::fs::write(tree.join("sub/b.bin"), vec![7u8; 100_000]).unwrap();
+    let image = dir.path().join("img.iso");
+    let status = std::process::Command::new("genisoimage")
+        .args(["-quiet", "-R", "-J", "-o"])
+        .arg(&image)
+        .arg(&tree)
+        .status();
+    let Ok(status) = status else {
+        eprintln!("genisoimage not installed; skipping");
+        return;
+    };
+    assert!(status.success());
+    let bytes = std::fs::read(&image).unwrap();
+    let listing = |target: &str| {
+        let out = discburn()
+            .args(["--json", "ls", "--target", target])
+            .assert()
+            .success();
+        let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        json["entries"].clone()
+    };
+    let expected = listing(image.to_str().unwrap());
+    assert_eq!(expected[0]["name"], "a.txt", "{expected}");
+    for (name, media) in [
+        ("dvd", emulator::MediaType::DvdPlusR),
+        ("cd", emulator::MediaType::CdR),
+    ] {
+        let medium = dir.path().join(name);
+        burn_image_to_medium(&bytes, &medium, media);
+        assert_eq!(
+            listing(&format!("emu:{}", medium.display())),
+            expected,
+            "{media}"
+        );
+    }
+    // A blank medium has nothing to read.
+    let blank = dir.path().join("blank");
+    emulator::Recorder::create(&blank, emulator::MediaType::BdR, None).unwrap();
+    discburn()
+        .args(["ls", "--target", &format!("emu:{}", blank.display())])
+        .assert()
+        .failure();
+}

@@ -54,9 +54,18 @@ pub fn open_read_source(target: &str) -> Result<Box<dyn SectorSource>, Error> {
                 .map_err(|e| Error::Open { path: path.display().to_string(), source: e.into_io() })?;
             Ok(Box::new(source))
         }
-        TargetKind::Emulated(_) => Err(Error::Unsupported {
-            target: target.to_string(),
-            message: "reading emulated media and drives is not built yet".to_string(),
-        }),
+        TargetKind::Emulated(path) => {
+            // The emulated drive, with faults from DISCBURN_EMU_FAULTS armed.
+            let recorder = emulator::Recorder::open_with_env_faults(&path).map_err(|e| {
+                let kind = match &e {
+                    emulator::Error::Io { source, .. } => source.kind(),
+                    _ => std::io::ErrorKind::InvalidData,
+                };
+                Error::Open { path: path.display().to_string(), source: std::io::Error::new(kind, e.to_string()) }
+            })?;
+            let source = crate::drive::TransportSectorSource::new(recorder)
+                .map_err(|e| Error::Open { path: path.display().to_string(), source: e.into_io() })?;
+            Ok(Box::new(source))
+        }
     }
 }
