@@ -47,6 +47,7 @@ mod op {
     pub const READ_BUFFER_CAPACITY: u8 = 0x5C;
     pub const BLANK: u8 = 0xA1;
     pub const READ_12: u8 = 0xA8;
+    pub const READ_CD: u8 = 0xBE;
     pub const WRITE_12: u8 = 0xAA;
     pub const GET_PERFORMANCE: u8 = 0xAC;
     pub const SET_STREAMING: u8 = 0xB6;
@@ -204,6 +205,8 @@ enum Reply {
     Good,
     /// Data-in bytes (full length; truncated to the allocation length on delivery).
     Data(Vec<u8>, usize),
+    /// This many bytes were placed in the data-in buffer directly (READ).
+    Direct(usize),
     Check(Sense),
 }
 
@@ -593,6 +596,20 @@ impl Recorder {
                 };
                 return self.read(u64::from(lba), count, data);
             }
+            op::READ_CD => {
+                need(12)?;
+                // User data of Mode 1 / Mode 2 Form 1 sectors only (byte 9 = 10h,
+                // no sub-channel): this medium stores 2048-byte blocks.
+                let sector_type = (cdb[1] >> 2) & 0x07;
+                if self.state.family() != Family::Cd {
+                    return Ok(Reply::Check(sense::ILLEGAL_MODE_FOR_TRACK));
+                }
+                if !matches!(sector_type, 0 | 2 | 4) || cdb[9] != 0x10 || cdb[10] & 0x07 != 0 {
+                    return Ok(Reply::Check(sense::INVALID_FIELD_IN_CDB));
+                }
+                let count = u64::from(u32::from_be_bytes([0, cdb[6], cdb[7], cdb[8]]));
+                return self.read(u64::from(be32(cdb, 2)), count, data);
+            }
             op::WRITE_10 | op::WRITE_12 => {
                 let (lba, count) = if opcode == op::WRITE_10 {
                     need(10)?;
@@ -810,7 +827,7 @@ impl Recorder {
             index += run;
         }
         // The data went straight into the caller's buffer.
-        Ok(Reply::Good)
+        Ok(Reply::Direct(wanted as usize))
     }
 
     fn write(&mut self, lba: u32, count: u64, bytes: &[u8]) -> Reply {
@@ -1793,17 +1810,8 @@ impl Transport for Recorder {
             self.media_event = 2;
         }
         let outcome = match reply {
-            Reply::Good => CommandOutcome::good(match cdb[0] {
-                op::READ_10 | op::READ_12 => {
-                    let count = if cdb[0] == op::READ_10 {
-                        u64::from(be16(cdb, 7))
-                    } else {
-                        u64::from(be32(cdb, 6))
-                    };
-                    buffer_len.saturating_sub((count * BLOCK_BYTES) as usize)
-                }
-                _ => buffer_len,
-            }),
+            Reply::Good => CommandOutcome::good(buffer_len),
+            Reply::Direct(n) => CommandOutcome::good(buffer_len.saturating_sub(n)),
             Reply::Data(bytes, alloc) => {
                 let n = match &mut data {
                     DataDirection::FromDevice(buf) => {

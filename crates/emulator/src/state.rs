@@ -329,6 +329,11 @@ impl MediumState {
         }
     }
 
+    /// The current profile as the `mmc` crate names it.
+    pub fn mmc_profile(&self) -> mmc::Profile {
+        mmc::Profile::from(self.profile())
+    }
+
     /// Random-writable media without sessions (DVD+RW, BD-RE, DVD-RW RO).
     pub fn is_overwritable(&self) -> bool {
         matches!(self.media, MediaType::DvdPlusRw | MediaType::BdRe)

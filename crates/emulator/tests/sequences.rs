@@ -749,3 +749,57 @@ fn track_information_by_lba_and_session_and_drive_speeds() {
     let caps = ops::capabilities(t).unwrap();
     assert!(caps.write_speeds.len() == 1);
 }
+
+#[test]
+fn read_cd_user_data_and_write_12_streaming() {
+    let (_dir, mut rec) = new_medium(MediaType::CdR);
+    let t: &mut dyn Transport = &mut rec;
+    discover(t);
+    let data = pattern(0, 300, 5);
+    write_session(t, &data, Close::Appendable);
+    // READ CD, Mode 1, user data only (byte 9 = 10h), 3 blocks at LBA 7.
+    let cdb = [0xBE, 2 << 2, 0, 0, 0, 7, 0, 0, 3, 0x10, 0, 0];
+    let (status, _, bytes, residual) = raw(t, &cdb, 3 * BLOCK);
+    assert_eq!((status, residual), (mmc::ScsiStatus::Good, 0));
+    assert_eq!(bytes, data[7 * BLOCK..10 * BLOCK]);
+    // Raw 2352-byte sectors are not stored.
+    let raw_cdb = [0xBE, 0, 0, 0, 0, 7, 0, 0, 1, 0xF8, 0, 0];
+    assert_eq!(raw(t, &raw_cdb, 2352).1, Some((5, 0x24, 0x00)));
+
+    let (_dir, mut rec) = new_medium(MediaType::BdRe);
+    let t: &mut dyn Transport = &mut rec;
+    discover(t);
+    let params = FormatUnitParameters {
+        fov: false,
+        dcrt: false,
+        immed: false,
+        blocks: 0,
+        format_type: format_type::BD_RE_NO_SPARES,
+        format_sub_type: 0,
+        type_parameter: 0x800,
+    };
+    ops::format_unit(t, &params).unwrap();
+    assert_eq!(ops::read_capacity(t).unwrap().last_lba, 12_219_391);
+    let cdb = mmc::cdb::Write12::new(64, 32, true).to_cdb();
+    let data = pattern(64, 32, 6);
+    let (status, sense, _) = ops::raw(
+        t,
+        cdb.as_bytes(),
+        mmc::DataDirection::ToDevice(&data),
+        std::time::Duration::from_secs(1),
+    )
+    .unwrap();
+    assert_eq!((status, sense), (mmc::ScsiStatus::Good, None));
+    assert_eq!(read(t, 64, 32).unwrap(), data);
+    // READ CD is for CD media.
+    assert_eq!(
+        raw(t, &[0xBE, 0, 0, 0, 0, 64, 0, 0, 1, 0x10, 0, 0], BLOCK).1,
+        Some((5, 0x64, 0x00))
+    );
+}
+
+#[test]
+fn recorder_can_move_to_another_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Recorder>();
+}
