@@ -608,12 +608,17 @@ impl MediumState {
                 _ => return Err(sense::INVALID_WRITE_ADDRESS),
             },
         };
+        // A CD track must leave room for its 2 run-out blocks.
+        let end_of_area = match self.family() {
+            Family::Cd => self.write_capacity().saturating_sub(CD_RUN_OUT_BLOCKS),
+            _ => self.write_capacity(),
+        };
         let limit = match target {
             WriteTarget::Track(index) => match self.tracks[index].reserved {
                 Some(size) => self.tracks[index].start + size,
-                None => self.write_capacity(),
+                None => end_of_area,
             },
-            _ => self.write_capacity(),
+            _ => end_of_area,
         };
         if lba.checked_add(count).is_none_or(|end| end > limit) {
             return Err(sense::END_OF_USER_AREA);
@@ -694,13 +699,19 @@ impl MediumState {
     fn close_track_at(&mut self, index: usize) {
         let family = self.family();
         let unit = self.media.write_unit();
+        let capacity = self.write_capacity();
         if let Some(track) = self.tracks.get_mut(index) {
+            // Padding never runs past the end of the medium (run-out included on CD).
+            let room = match family {
+                Family::Cd => capacity.saturating_sub(track.start + CD_RUN_OUT_BLOCKS),
+                _ => capacity.saturating_sub(track.start),
+            };
             let size = match (track.reserved, family) {
                 (Some(reserved), _) => reserved,
                 (None, Family::Cd) => track.written.max(CD_MIN_TRACK_BLOCKS),
                 (None, _) => align_up(track.written, unit),
             };
-            track.closed_size = Some(size);
+            track.closed_size = Some(size.min(room).max(track.written));
         }
     }
 
@@ -1083,6 +1094,36 @@ mod tests {
         state.close_session(0b010, 3).unwrap();
         // 17898 + 2 + 6900 = 24800 (same report).
         assert_eq!(state.next_writable(), Some(24_800));
+    }
+
+    #[test]
+    fn tracks_ending_at_the_end_of_the_medium_stay_valid() {
+        let params = tao();
+        for (media, capacity, write) in [
+            (MediaType::CdR, 1_100, 1_098),
+            (MediaType::CdR, 1_100, 900),
+            (MediaType::DvdR, 1_100, 1_099),
+        ] {
+            let mut state = MediumState::new(media, capacity);
+            let params = WriteParams {
+                write_type: if media == MediaType::CdR { 1 } else { 0 },
+                ..params
+            };
+            if media == MediaType::CdR {
+                // Writing past the area (the CD run-out included) is refused.
+                assert_eq!(
+                    state.check_write(0, capacity - 1, &params),
+                    Err(sense::END_OF_USER_AREA)
+                );
+            }
+            let target = state.check_write(0, write, &params).unwrap();
+            state.apply_write(target, write, &params);
+            state.sync_cache();
+            state.close_track(1).unwrap();
+            state.close_session(0b010, 3).unwrap();
+            assert_eq!(state.validate(), Ok(()), "{media} {write}");
+            assert!(state.finalized, "no room for another session");
+        }
     }
 
     #[test]

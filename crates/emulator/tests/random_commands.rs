@@ -72,11 +72,11 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
-    fn random_commands_never_panic(media in prop::sample::select(MediaType::ALL.to_vec()),
+    fn random_commands_never_panic(media in prop::sample::select(MediaType::ALL.to_vec()), capacity in 1024u64..6000,
                                    actions in prop::collection::vec(action(), 1..40)) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m");
-        let mut rec = Recorder::create(&path, media, Some(40_000)).unwrap();
+        let mut rec = Recorder::create(&path, media, Some(capacity)).unwrap();
         rec.set_immed_polls(1);
         for action in actions {
             match action {
