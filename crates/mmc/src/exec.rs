@@ -138,6 +138,18 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// No retries at all: every answer is reported as the device gave it
+    /// (for tests that check a device's own behaviour).
+    pub fn none() -> Self {
+        RetryPolicy {
+            busy_retries: 0,
+            busy_delay: Duration::ZERO,
+            unit_attention_retries: 0,
+            aborted_retries: 0,
+            long_write_wait: Duration::ZERO,
+        }
+    }
+
     /// No sleeping at all (for tests and emulated drives).
     pub fn immediate() -> Self {
         RetryPolicy {
@@ -444,6 +456,7 @@ pub fn wait_ready(
     }
     .to_cdb();
     let mut plain_not_ready_since: Option<Instant> = None;
+    let mut unit_attentions = 0u32;
     std::thread::sleep(options.initial_delay);
     loop {
         if start.elapsed() > options.deadline {
@@ -472,7 +485,15 @@ pub fn wait_ready(
                     sense,
                 })))
             }
-            PollAnswer::Busy(sense) if sense.is_retryable_unit_attention() => continue,
+            PollAnswer::Busy(sense) if sense.is_retryable_unit_attention() => {
+                // Repeat at once the first time; a drive that keeps reporting
+                // unit attentions is polled at the normal pace, not spun on.
+                unit_attentions += 1;
+                if unit_attentions > 1 {
+                    std::thread::sleep(options.interval);
+                }
+                continue;
+            }
             PollAnswer::Busy(sense) => {
                 if sense.code() == (2, 0x04, 0x00) {
                     let since = *plain_not_ready_since.get_or_insert_with(Instant::now);

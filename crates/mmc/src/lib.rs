@@ -7,6 +7,30 @@
 //! `parse` (bytes → struct) and `emit` (struct → bytes); CDBs have `to_cdb` and
 //! `parse`. The byte layouts are those of `shared/reference/mmc.md`, cited by
 //! section in each type's documentation.
+//!
+//! # Map
+//!
+//! | module | what |
+//! |---|---|
+//! | [`cdb`] | one struct per command (`Read10`, `CloseTrackSession`, ...) with `to_cdb`/`parse`; [`Command`] parses any CDB (what a device does) |
+//! | [`sense`] | [`Sense`]: fixed/descriptor parse and build, key/ASC/ASCQ text, classes (`is_in_progress`, `is_unsupported`, ...) |
+//! | [`profile`] | [`Profile`] numbers and names ("DVD+R DL") |
+//! | [`config`] | GET CONFIGURATION answer: [`config::Configuration`], generic [`config::FeatureDescriptor`], typed features ([`config::Feature`]) |
+//! | [`disc`] | READ DISC INFORMATION / READ TRACK INFORMATION answers |
+//! | [`toc`] | READ TOC formats 0, 1, 2, 4; [`toc::Msf`] |
+//! | [`mode`] | MODE SENSE/SELECT(10) header, page 05h, page 2Ah |
+//! | [`format`] | READ FORMAT CAPACITIES answer, FORMAT UNIT parameter list |
+//! | [`inquiry`] | INQUIRY, READ CAPACITY, GESN media event, READ BUFFER CAPACITY answers |
+//! | [`speed`] | SET STREAMING descriptor, GET PERFORMANCE write speeds |
+//! | [`transport`] | the [`Transport`] trait |
+//! | [`exec`] | running commands: data-in rule, retries ([`exec::RetryPolicy`]), polling ([`exec::wait_ready`]), [`MmcError`] |
+//! | [`ops`] | one function per command over any transport (`ops::read_disc_information(t)`, ...) |
+//! | [`sgio`] | Linux SG_IO transport ([`sgio::SgDevice`]) |
+//! | [`enumerate`] | drives from sysfs and `/proc/sys/dev/cdrom/info` |
+//!
+//! A device (the emulator) decodes with `Command::parse`, answers with the
+//! `emit` of the answer structures, and reports errors with
+//! `Sense::new(key, asc, ascq).to_fixed()`.
 #![deny(unsafe_code)]
 
 /// Declares a fieldless enum over a numeric code with an `Other` catch-all and

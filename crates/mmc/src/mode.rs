@@ -68,6 +68,23 @@ pub fn first_page(data: &[u8]) -> Result<&[u8], ParseError> {
     Ok(&data[start..page_end])
 }
 
+/// The first page in MODE SENSE(10) data with everything after it up to the
+/// end of the mode data (for page 2Ah, whose descriptors may run past the
+/// stated page length).
+pub fn first_page_with_tail(data: &[u8]) -> Result<&[u8], ParseError> {
+    let header = ModeHeader::parse(data)?;
+    let start = HEADER_LEN + header.block_descriptor_length as usize;
+    let end = (header.mode_data_length as usize + 2).min(data.len());
+    if start + 2 > end {
+        return Err(ParseError::Short {
+            what: "mode page",
+            len: end.saturating_sub(start),
+            need: 2,
+        });
+    }
+    Ok(&data[start..end])
+}
+
 /// Mode parameter data holding one page: header then page. For MODE SELECT
 /// (`for_select`) the mode data length is zero and the PS bit cleared.
 pub fn emit_mode_data(page: &[u8], for_select: bool) -> Vec<u8> {
@@ -360,12 +377,14 @@ impl CapabilitiesPage {
                 why: "page code is not 2Ah",
             });
         }
-        let end = (2 + p[1] as usize).min(p.len());
+        // Descriptors are read up to the data given, not only up to the page
+        // length: drives state 1Ch + 4n, which stops 2 bytes short of them.
+        let end = p.len();
         let mut full = vec![0u8; end.max(32)];
-        full[..end].copy_from_slice(&p[..end]);
+        full[..end].copy_from_slice(p);
         let count = be16(&full, 30) as usize;
         let write_speeds = full
-            .get(32..end.max(32))
+            .get(32..)
             .unwrap_or(&[])
             .chunks_exact(4)
             .take(count)
@@ -401,11 +420,12 @@ impl CapabilitiesPage {
         })
     }
 
-    /// Builds the page; page length = 1Ch + 4 × descriptors unless set larger.
+    /// Builds the page. The page length field is at least 1Ch + 4n (mmc.md
+    /// §2.8) and the bytes always reach the end of the n descriptors (32 + 4n).
     pub fn emit(&self) -> Vec<u8> {
-        let needed = 0x1C + 4 * self.write_speeds.len();
-        let page_length = (self.page_length as usize).max(needed).min(255);
-        let mut p = vec![0u8; page_length + 2];
+        let n = self.write_speeds.len().min(55);
+        let page_length = (self.page_length as usize).max(0x1C + 4 * n).min(255);
+        let mut p = vec![0u8; (page_length + 2).max(32 + 4 * n)];
         p[0] = page::CAPABILITIES;
         p[1] = page_length as u8;
         p[2] = flag(self.read_dvd_ram, 5)
@@ -428,7 +448,7 @@ impl CapabilitiesPage {
         put16(&mut p, 14, self.current_read_speed);
         put16(&mut p, 18, self.max_write_speed);
         put16(&mut p, 28, self.current_write_speed);
-        let count = self.write_speeds.len().min((page_length + 2 - 32) / 4);
+        let count = n;
         put16(&mut p, 30, count as u16);
         for (i, d) in self.write_speeds.iter().take(count).enumerate() {
             p[32 + 4 * i + 1] = d.rotation_control & 7;

@@ -227,8 +227,24 @@ pub fn write_parameters(t: &mut dyn Transport) -> Result<WriteParametersPage, Mm
 
 /// Page 2Ah.
 pub fn capabilities(t: &mut dyn Transport) -> Result<CapabilitiesPage, MmcError> {
-    let page = mode_sense_page(t, mode::page::CAPABILITIES, PageControl::Current)?;
-    parse_with(t, opcode::MODE_SENSE_10, &page, CapabilitiesPage::parse)
+    let build = |allocation_length| {
+        ModeSense10::new(
+            mode::page::CAPABILITIES,
+            PageControl::Current,
+            allocation_length,
+        )
+        .to_cdb()
+    };
+    let data = query(
+        t,
+        build,
+        mode::HEADER_LEN,
+        mode::total_length,
+        timeouts::NORMAL,
+    )?;
+    parse_with(t, opcode::MODE_SENSE_10, &data, |b| {
+        mode::first_page_with_tail(b).and_then(CapabilitiesPage::parse)
+    })
 }
 
 /// READ FORMAT CAPACITIES.

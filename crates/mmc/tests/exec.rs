@@ -474,3 +474,33 @@ fn session_info_falls_back_to_the_old_format_field() {
     );
     assert!(t.log.iter().all(|c| c[9] == 0), "no fallback needed");
 }
+
+#[test]
+fn no_retry_policy_reports_the_first_answer() {
+    let mut t = Fake::new(|_, _| sense(SenseKey::UnitAttention, 0x28, 0x00));
+    let err = execute_none_with(
+        &mut t,
+        &TestUnitReady.to_cdb(),
+        Duration::from_secs(1),
+        &RetryPolicy::none(),
+    )
+    .unwrap_err();
+    assert_eq!(err.sense().map(Sense::code), Some((6, 0x28, 0)));
+    assert_eq!(t.log.len(), 1);
+}
+
+#[test]
+fn polling_a_drive_stuck_in_unit_attention_ends_at_the_deadline() {
+    let mut t = Fake::new(|_, _| sense(SenseKey::UnitAttention, 0x29, 0x00));
+    let options = PollOptions {
+        interval: Duration::from_millis(5),
+        ..PollOptions::immediate(Duration::from_millis(60))
+    };
+    let err = wait_ready(&mut t, "load", &options, &mut |_| {}).unwrap_err();
+    assert!(matches!(err, MmcError::Timeout { .. }), "{err}");
+    assert!(
+        t.log.len() < 40,
+        "polled at the interval, not spun: {} polls",
+        t.log.len()
+    );
+}

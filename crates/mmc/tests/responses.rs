@@ -745,3 +745,50 @@ fn writable_profiles_follow_write_features() {
         ]
     );
 }
+
+#[test]
+fn capabilities_page_of_an_mmc2_drive_and_short_lengths() {
+    // QEMU's ATAPI drive (QEMU-DRIVE.md row 24): page length 14h, no write bits.
+    let data = [
+        0x00, 0x1c, 0x70, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a, 0x14, 0x3b, 0x00, 0x71, 0x60, 0x29,
+        0x00, 0x02, 0xc0, 0x00, 0x02, 0x02, 0x00, 0x02, 0xc0, 0, 0, 0, 0, 0, 0,
+    ];
+    let page = mode::first_page_with_tail(&data).unwrap();
+    let caps = CapabilitiesPage::parse(page).unwrap();
+    assert!(caps.read_dvd_rom && caps.read_cd_r && !caps.write_cd_r && !caps.write_dvd_r);
+    assert_eq!(
+        (
+            caps.max_read_speed,
+            caps.buffer_size_kib,
+            caps.current_read_speed
+        ),
+        (704, 512, 704)
+    );
+    assert!(caps.write_speeds.is_empty());
+    // Emitting a short page never panics and parses back to the same fields.
+    let emitted = caps.emit();
+    assert!(emitted.len() >= 32);
+    let again = CapabilitiesPage::parse(&emitted).unwrap();
+    assert_eq!(
+        CapabilitiesPage {
+            page_length: caps.page_length,
+            ..again
+        },
+        caps
+    );
+    // Descriptors past a page length of 1Ch + 4n are still read.
+    let with_speeds = CapabilitiesPage {
+        write_speeds: vec![WriteSpeedDescriptor {
+            rotation_control: 0,
+            write_speed: 7056,
+        }],
+        ..CapabilitiesPage::default()
+    };
+    let bytes = with_speeds.emit();
+    assert_eq!(bytes[1], 0x1C + 4);
+    assert_eq!(bytes.len(), 36);
+    assert_eq!(
+        CapabilitiesPage::parse(&bytes).unwrap().write_speeds,
+        with_speeds.write_speeds
+    );
+}
