@@ -27,6 +27,12 @@ enum Action {
     },
     Reopen,
     Inject(u8, u64),
+    /// FORMAT UNIT without parameter list (the medium's default format).
+    Format,
+    /// BLANK full or minimal.
+    Blank {
+        minimal: bool,
+    },
 }
 
 const OPCODES: [u8; 30] = [
@@ -46,6 +52,8 @@ fn action() -> impl Strategy<Value = Action> {
         1 => (0u8..8, 0u16..5).prop_map(|(function, track)| Action::Close { function, track }),
         1 => Just(Action::Reopen),
         1 => (0u8..6, 1u64..4).prop_map(|(kind, n)| Action::Inject(kind, n)),
+        1 => Just(Action::Format),
+        1 => any::<bool>().prop_map(|minimal| Action::Blank { minimal }),
     ]
 }
 
@@ -91,6 +99,13 @@ proptest! {
                 }
                 Action::WriteAtNwa { blocks } => {
                     let lba = nwa(&mut rec);
+                    // Whole ECC blocks / clusters where the medium demands them.
+                    let unit = match media {
+                        MediaType::DvdPlusR | MediaType::DvdPlusRDl => 16,
+                        MediaType::BdR => 32,
+                        _ => 1,
+                    };
+                    let blocks = blocks.div_ceil(unit) * unit;
                     let data = vec![7u8; usize::from(blocks) * 2048];
                     let mut cdb = [0x2A, 0, 0, 0, 0, 0, 0, 0, 0, 0];
                     cdb[2..6].copy_from_slice(&lba.to_be_bytes());
@@ -105,9 +120,19 @@ proptest! {
                     let _ = rec.execute(&[0x5B, 0, function, 0, t[0], t[1], 0, 0, 0, 0], DataDirection::None, Duration::from_secs(1));
                 }
                 Action::Reopen => {
+                    let before = rec.state().clone();
                     drop(rec);
                     rec = Recorder::open(&path).unwrap();
                     rec.set_immed_polls(1);
+                    // Dropping saves what the drive held: nothing is lost or invented.
+                    prop_assert_eq!(rec.state(), &before);
+                }
+                Action::Format => {
+                    let _ = rec.execute(&[0x04, 0, 0, 0, 0, 0], DataDirection::None, Duration::from_secs(1));
+                }
+                Action::Blank { minimal } => {
+                    let cdb = [0xA1, u8::from(minimal), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+                    let _ = rec.execute(&cdb, DataDirection::None, Duration::from_secs(1));
                 }
                 Action::Inject(kind, n) => rec.inject(match kind {
                     0 => Fault::PowerLoss { at: Trigger::Write(n) },
