@@ -189,7 +189,7 @@ impl DiscInformation {
     }
 
     /// Number of complete sessions: `sessions` minus the trailing empty or
-    /// incomplete one ([LB] `mmc_read_disc_info_al`).
+    /// incomplete one (libburn `mmc_read_disc_info_al`).
     pub fn complete_sessions(&self) -> u16 {
         if self.last_session_state == SessionState::Complete {
             self.sessions
@@ -374,9 +374,9 @@ impl TrackInformation {
     }
 
     /// The next writable address when valid, clamped to the track start (some
-    /// drives report -150 on blank CD, [LB] `mmc_get_nwa`).
+    /// drives report -150 on blank CD, libburn `mmc_get_nwa`).
     pub fn writable_address(&self) -> Option<u32> {
-        // Damage with NWA_V=0 is unwritable; with NWA_V=1 continuable ([LB] `mmc_get_nwa`).
+        // Damage with NWA_V=0 is unwritable; with NWA_V=1 continuable (libburn `mmc_get_nwa`).
         if !self.nwa_valid {
             return None;
         }

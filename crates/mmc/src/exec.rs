@@ -11,7 +11,7 @@ use crate::sense::{Sense, SenseKey};
 use crate::transport::{CommandOutcome, DataDirection, ScsiStatus, Transport, TransportError};
 use crate::ParseError;
 
-/// Command timeouts in use (mmc.md §1.6, [LB] `spc.h`).
+/// Command timeouts in use (mmc.md §1.6, libburn `spc.h`).
 pub mod timeouts {
     use std::time::Duration;
     /// Most commands.
@@ -363,7 +363,7 @@ pub struct PollOptions {
     pub interval: Duration,
     /// Give up after this long.
     pub deadline: Duration,
-    /// Unchanged 2/04/00 for this long counts as finished ([LB]: dumb adapters).
+    /// Unchanged 2/04/00 for this long counts as finished (libburn: dumb adapters).
     pub not_ready_grace: Duration,
     /// After TUR says GOOD, check with READ DISC INFORMATION that the drive is
     /// really done (some answer GOOD to TUR while still closing).
@@ -518,7 +518,7 @@ pub fn wait_ready(
     }
 }
 
-/// REQUEST SENSE as a progress fallback ([GI] `wait_for_unit`).
+/// REQUEST SENSE as a progress fallback (growisofs `wait_for_unit`).
 fn request_sense_progress(t: &mut dyn Transport) -> Option<f64> {
     let cdb = RequestSense::default().to_cdb();
     let mut buf = [0u8; 18];

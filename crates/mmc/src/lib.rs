@@ -19,7 +19,7 @@
 //! | [`disc`] | READ DISC INFORMATION / READ TRACK INFORMATION answers |
 //! | [`toc`] | READ TOC formats 0, 1, 2, 4; [`toc::Msf`] |
 //! | [`mode`] | MODE SENSE/SELECT(10) header, page 05h, page 2Ah |
-//! | [`format`] | READ FORMAT CAPACITIES answer, FORMAT UNIT parameter list |
+//! | [`format`](mod@format) | READ FORMAT CAPACITIES answer, FORMAT UNIT parameter list |
 //! | [`inquiry`] | INQUIRY, READ CAPACITY, GESN media event, READ BUFFER CAPACITY answers |
 //! | [`speed`] | SET STREAMING descriptor, GET PERFORMANCE write speeds |
 //! | [`transport`] | the [`Transport`] trait |

@@ -50,7 +50,7 @@ pub fn total_length(header: &[u8]) -> Option<usize> {
     (header.len() >= 2).then(|| be16(header, 0) as usize + 2)
 }
 
-/// The first page in MODE SENSE(10) data, block descriptors skipped (as [LB]
+/// The first page in MODE SENSE(10) data, block descriptors skipped (as libburn
 /// `spc_sense_caps_al` does for qemu). Returns the page bytes from its code
 /// byte, cut at its stated length or the data end.
 pub fn first_page(data: &[u8]) -> Result<&[u8], ParseError> {
@@ -295,7 +295,7 @@ impl WriteParametersPage {
         }
     }
 
-    /// The page of a DVD-R[W] incremental burn (mmc.md §5.3 step 2).
+    /// The page of a DVD-R/-RW incremental burn (mmc.md §5.3 step 2).
     pub fn dvd_r_incremental(test_write: bool, keep_appendable: bool) -> Self {
         WriteParametersPage {
             bufe: true,

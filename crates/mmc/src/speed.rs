@@ -24,7 +24,7 @@ pub struct PerformanceDescriptor {
 impl PerformanceDescriptor {
     pub const LEN: usize = 28;
 
-    /// Read and write `kb_per_s` kB/s over LBAs `0..=end_lba` ([LB] `mmc_set_streaming`).
+    /// Read and write `kb_per_s` kB/s over LBAs `0..=end_lba` (libburn `mmc_set_streaming`).
     pub fn speed(kb_per_s: u32, end_lba: u32) -> Self {
         PerformanceDescriptor {
             end_lba,
