@@ -514,6 +514,12 @@ impl Recorder {
         }
         if self.removed_left > 0 && !exempt {
             self.removed_left -= 1;
+            if self.removed_left == 0 {
+                // The medium comes back: the next command sees a unit attention.
+                self.present = true;
+                self.pending_attention = Some(sense::MEDIUM_MAY_HAVE_CHANGED);
+                self.media_event = 2;
+            }
             return Ok(Reply::Check(sense::NOT_READY_NO_MEDIUM));
         }
         if self.busy.is_some() && !exempt {
@@ -1801,14 +1807,7 @@ impl Transport for Recorder {
             DataDirection::FromDevice(buf) => buf.len(),
             _ => 0,
         };
-        let reinsert_after = self.removed_left == 1;
         let reply = self.dispatch(cdb, &mut data)?;
-        if reinsert_after && self.removed_left == 0 {
-            // The medium comes back: the next command sees a unit attention.
-            self.present = true;
-            self.pending_attention = Some(sense::MEDIUM_MAY_HAVE_CHANGED);
-            self.media_event = 2;
-        }
         let outcome = match reply {
             Reply::Good => CommandOutcome::good(buffer_len),
             Reply::Direct(n) => CommandOutcome::good(buffer_len.saturating_sub(n)),

@@ -271,6 +271,16 @@ fn removed_medium_reports_no_medium_then_medium_changed() {
     let event = ops::media_event(&mut rec).unwrap();
     assert_eq!(event.event, MediaEventCode::NewMedia);
     assert!(event.media_present);
+    // Out for a single command (the default of `medium_removed@cmd=N`).
+    rec.inject(Fault::MediumRemoved {
+        at: Trigger::Command(1),
+        commands: 1,
+    });
+    let answers: Vec<_> = (0..3).map(|_| raw(&mut rec, &TUR, 0).1).collect();
+    assert_eq!(
+        answers,
+        vec![Some((2, 0x3A, 0x00)), Some((6, 0x28, 0x00)), None]
+    );
 }
 
 #[test]
