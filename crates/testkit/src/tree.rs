@@ -36,6 +36,18 @@ pub struct TrickyOptions {
     pub fifo: bool,
 }
 
+/// Writes a sparse file of [`SPARSE_SIZE`] bytes with 7 bytes of data at each
+/// of [`SPARSE_DATA_OFFSETS`] (`truncate` semantics: the rest are holes).
+pub fn write_sparse_file(path: &Path) -> io::Result<()> {
+    let mut f = OpenOptions::new().write(true).create_new(true).open(path)?;
+    f.set_len(SPARSE_SIZE)?;
+    for (i, offset) in SPARSE_DATA_OFFSETS.iter().enumerate() {
+        f.seek(SeekFrom::Start(*offset))?;
+        f.write_all(&content(&format!("sparse{i}"), 7))?;
+    }
+    f.sync_all()
+}
+
 /// Builds the default tricky tree (no sparse file, no FIFO) inside `dir`,
 /// which must exist and should be empty.
 pub fn make_tricky_tree(dir: &Path) -> io::Result<()> {
@@ -288,16 +300,7 @@ pub fn make_tricky_tree_with(dir: &Path, options: &TrickyOptions) -> io::Result<
 
     if options.sparse_over_4gib {
         fs::create_dir(d("big"))?;
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(d("big/sparse_4g.bin"))?;
-        f.set_len(SPARSE_SIZE)?;
-        for (i, offset) in SPARSE_DATA_OFFSETS.iter().enumerate() {
-            f.seek(SeekFrom::Start(*offset))?;
-            f.write_all(&content(&format!("sparse{i}"), 7))?;
-        }
-        f.sync_all()?;
+        write_sparse_file(&d("big/sparse_4g.bin"))?;
         text(&d("big/small_after.txt"), "after the big one\n")?;
     }
 

@@ -79,8 +79,7 @@ pub struct ElToritoJson {
 }
 
 /// ISO 9660 interchange level from the primary tree: 3 if a file has several
-/// extents, 2 if an identifier exceeds 8.3 (files) or 8 (directories)
-/// characters, else 1 (ECMA-119 10.1–10.3).
+/// extents, 2 if an identifier exceeds 8.3 characters, else 1 (ECMA-119 10.1–10.3).
 fn iso_level(args: &ReadArgs) -> anyhow::Result<u8> {
     let source = discburn::open_read_source(&args.target)?;
     let options = ReadOptions {
@@ -96,15 +95,13 @@ fn iso_level(args: &ReadArgs) -> anyhow::Result<u8> {
             level = 3;
         } else if level < 2 {
             let id = iso9660::names::strip_version(&node.file_id);
-            let long = if node.is_dir() {
-                id.len() > 8
-            } else {
-                let (base, ext) = match id.iter().rposition(|&b| b == b'.') {
-                    Some(p) => (p, id.len() - p - 1),
-                    None => (id.len(), 0),
-                };
-                base > 8 || ext > 3
+            // 8.3 for files; directories are held to the same (genisoimage
+            // writes `DIR_WITH.DOT` at level 1).
+            let (base, ext) = match id.iter().rposition(|&b| b == b'.') {
+                Some(p) => (p, id.len() - p - 1),
+                None => (id.len(), 0),
             };
+            let long = base > 8 || ext > 3;
             if long && !node.name.is_empty() {
                 level = 2;
             }

@@ -48,10 +48,15 @@ pub struct Fixture {
 
 impl Fixture {
     pub fn new(options: testkit::TrickyOptions) -> Fixture {
+        Fixture::with_tree(|src| testkit::make_tricky_tree_with(src, &options))
+    }
+
+    /// A fixture whose source tree `make` builds.
+    pub fn with_tree(make: impl FnOnce(&Path) -> std::io::Result<()>) -> Fixture {
         let dir = tempfile::tempdir().expect("temp dir");
         let src = dir.path().join("src");
         std::fs::create_dir(&src).expect("src dir");
-        testkit::make_tricky_tree_with(&src, &options).expect("tricky tree");
+        make(&src).expect("source tree");
         let expected = testkit::snapshot(&src).expect("snapshot of the source");
         let image = dir.path().join("image.iso");
         burn(&src, &image);

@@ -1,0 +1,136 @@
+//! Interoperability of a file over 4 GiB (multi-extent, ECMA-119 9.1.6): a
+//! sparse source file with data before and after the 4 GiB boundary, burned
+//! once by discburn and read back by every reader that handles multi-extent
+//! files. Slow in debug builds; `cargo test --release` runs it in a minute or two.
+
+mod interop_support;
+
+use std::path::Path;
+
+use interop_support::{discburn, pycdlib_snapshot, Fixture};
+use testkit::snapshot::sha256_reader;
+use testkit::{cmd, require_python_module, require_tool, run, Kind, SPARSE_SIZE};
+
+const BIG: &str = "big/sparse_4g.bin";
+
+/// A tree holding only the big sparse file and a small file after it.
+fn big_fixture() -> Fixture {
+    Fixture::with_tree(|src| {
+        std::fs::create_dir(src.join("big"))?;
+        testkit::tree::write_sparse_file(&src.join(BIG))?;
+        std::fs::write(src.join("big/small_after.txt"), b"after the big one\n")
+    })
+}
+
+fn expected_sha(f: &Fixture) -> String {
+    f.expected.entries[BIG].sha256.clone().unwrap_or_default()
+}
+
+/// Checks an extracted copy, then deletes it (4 GiB each).
+fn check_and_remove(f: &Fixture, out: &Path, what: &str) {
+    let file = out.join(BIG);
+    let (sha, len) = sha256_reader(
+        std::fs::File::open(&file).unwrap_or_else(|e| panic!("{what}: {}: {e}", file.display())),
+    )
+    .unwrap();
+    assert_eq!(len, SPARSE_SIZE, "{what}: size");
+    assert_eq!(sha, expected_sha(f), "{what}: content");
+    assert_eq!(
+        std::fs::read(out.join("big/small_after.txt")).unwrap(),
+        b"after the big one\n",
+        "{what}"
+    );
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn file_over_4_gib_reads_back_in_every_reader() {
+    let f = big_fixture();
+    assert_eq!(f.expected.entries[BIG].kind, Kind::File);
+
+    // discburn itself: ls shows one file of the full size in several extents.
+    let ls = run(discburn()
+        .args(["--json", "ls", "--target"])
+        .arg(&f.image)
+        .arg("big"));
+    assert!(ls.success(), "{ls}");
+    let json: serde_json::Value = serde_json::from_str(&ls.stdout).unwrap();
+    let entry = json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "sparse_4g.bin")
+        .cloned()
+        .unwrap();
+    assert_eq!(entry["size"].as_u64(), Some(SPARSE_SIZE));
+    assert!(entry["extents"].as_u64().unwrap() >= 2, "{entry}");
+    let out = f.out_dir("discburn");
+    let result = run(discburn()
+        .args(["extract", "--target"])
+        .arg(&f.image)
+        .arg("--output")
+        .arg(&out));
+    assert!(result.success(), "{result}");
+    check_and_remove(&f, &out, "discburn extract");
+
+    if require_tool("xorriso") {
+        let out = f.out_dir("xorriso");
+        let result = run(cmd("xorriso", ["-osirrox", "on", "-indev"])
+            .arg(&f.image)
+            .args(["-extract", "/"])
+            .arg(&out));
+        assert!(result.success(), "{result}");
+        check_and_remove(&f, &out, "xorriso");
+    }
+    if require_tool("bsdtar") {
+        let out = f.out_dir("bsdtar");
+        let result = run(cmd("bsdtar", ["-xpf"]).arg(&f.image).arg("-C").arg(&out));
+        assert!(result.success(), "{result}");
+        check_and_remove(&f, &out, "bsdtar");
+    }
+    if require_tool("7zz") {
+        let out = f.out_dir("7zz");
+        let result = run(cmd("7zz", ["x", "-y"])
+            .arg(format!("-o{}", out.display()))
+            .arg(&f.image));
+        assert!(result.success(), "{result}");
+        check_and_remove(&f, &out, "7zz");
+    }
+    if require_tool("isoinfo") {
+        // isoinfo lists one line per extent; the sizes add up to the file.
+        let result = run(cmd("isoinfo", ["-R", "-l", "-i"]).arg(&f.image));
+        assert!(result.success(), "{result}");
+        let total: u64 = result
+            .stdout
+            .lines()
+            .filter(|l| l.trim_end().ends_with("sparse_4g.bin"))
+            .filter_map(|l| {
+                l.split_whitespace()
+                    .nth(4)
+                    .and_then(|s| s.parse::<u64>().ok())
+            })
+            .sum();
+        assert_eq!(
+            total, SPARSE_SIZE,
+            "isoinfo -R -l extents of {BIG}:\n{}",
+            result.stdout
+        );
+    }
+    if require_python_module("pycdlib") {
+        let snap = pycdlib_snapshot(&f.image);
+        let e = &snap.entries[BIG];
+        assert_eq!(
+            (e.size, e.sha256.clone().unwrap_or_default()),
+            (SPARSE_SIZE, expected_sha(&f)),
+            "pycdlib"
+        );
+    }
+    if require_tool("isovfy") {
+        let result = run(&mut cmd("isovfy", [&f.image]));
+        assert_eq!(
+            result.stdout.lines().last(),
+            Some("No errors found"),
+            "{result}"
+        );
+    }
+}

@@ -1,0 +1,258 @@
+//! `discburn ls`, `extract` and `info` on images other writers made:
+//! genisoimage (Rock Ridge + Joliet, Joliet only like Windows, plain ISO 9660),
+//! xorriso and pycdlib. Reader interoperability in the other direction.
+
+mod interop_support;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use interop_support::discburn;
+use testkit::images::{genisoimage, pycdlib_image, xorriso_mkisofs};
+use testkit::{
+    compare, make_tricky_tree_with, require_python_module, require_tool, run, snapshot,
+    CompareOptions, Kind, ModeCheck, NameView, Snapshot, SymlinkCheck, TrickyOptions,
+};
+
+struct Case {
+    _dir: tempfile::TempDir,
+    src: PathBuf,
+    image: PathBuf,
+    out: PathBuf,
+    expected: Snapshot,
+}
+
+fn case(options: TrickyOptions) -> Case {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    make_tricky_tree_with(&src, &options).unwrap();
+    let expected = snapshot(&src).unwrap();
+    Case {
+        image: dir.path().join("image.iso"),
+        out: dir.path().join("out"),
+        src,
+        expected,
+        _dir: dir,
+    }
+}
+
+fn extract(image: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
+    let result = run(discburn()
+        .args(["--json", "extract", "--target"])
+        .arg(image)
+        .arg("--output")
+        .arg(out)
+        .args(extra));
+    assert!(result.success(), "{result}");
+    serde_json::from_str(result.stdout.lines().last().unwrap_or("")).unwrap()
+}
+
+fn info(image: &Path) -> serde_json::Value {
+    let result = run(discburn().args(["--json", "info", "--target"]).arg(image));
+    assert!(result.success(), "{result}");
+    serde_json::from_str(&result.stdout).unwrap()
+}
+
+fn ls_paths(image: &Path) -> BTreeSet<String> {
+    let result = run(discburn()
+        .args(["--json", "ls", "-R", "--target"])
+        .arg(image));
+    assert!(result.success(), "{result}");
+    let json: serde_json::Value = serde_json::from_str(&result.stdout).unwrap();
+    json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[track_caller]
+fn assert_tree(c: &Case, options: &CompareOptions, what: &str) {
+    if let Err(diff) = compare(&c.expected, &snapshot(&c.out).unwrap(), options) {
+        panic!("{what}: {diff}");
+    }
+}
+
+/// Multiset of (size, sha256) of non-empty files.
+fn contents(snap: &Snapshot) -> Vec<(u64, String)> {
+    let mut v: Vec<_> = snap
+        .entries
+        .values()
+        .filter(|e| e.kind == Kind::File && e.size > 0)
+        .map(|e| (e.size, e.sha256.clone().unwrap_or_default()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn genisoimage_rock_ridge_joliet_image() {
+    if !require_tool("genisoimage") {
+        return;
+    }
+    let c = case(TrickyOptions {
+        bmp_only: true,
+        ..TrickyOptions::default()
+    });
+    genisoimage(&c.src, &c.image, &["-R", "-J", "-joliet-long"]);
+    let json = info(&c.image);
+    assert_eq!(
+        json["file_system"]["file_systems"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3,
+        "{json}"
+    );
+    assert_eq!(json["file_system"]["rock_ridge"]["version"], "1.10");
+    let report = extract(&c.image, &c.out, &[]);
+    assert_eq!(report["namespace"], "rock_ridge");
+    assert_tree(
+        &c,
+        &CompareOptions {
+            ignore_actual: vec!["rr_moved".into()],
+            ..CompareOptions::strict()
+        },
+        "genisoimage -R -J",
+    );
+    let mut listed = ls_paths(&c.image);
+    listed.retain(|p| p != "rr_moved" && !p.starts_with("rr_moved/"));
+    assert_eq!(
+        listed,
+        c.expected.entries.keys().cloned().collect::<BTreeSet<_>>()
+    );
+    // `ls -l` of one directory shows symlinks with their targets.
+    let ls = run(discburn()
+        .args(["ls", "-l", "--target"])
+        .arg(&c.image)
+        .arg("/links"));
+    assert!(
+        ls.stdout
+            .lines()
+            .any(|l| l.starts_with("lrwxrwxrwx") && l.ends_with("rel -> target.txt")),
+        "{ls}"
+    );
+}
+
+#[test]
+fn genisoimage_joliet_only_image_like_windows() {
+    if !require_tool("genisoimage") {
+        return;
+    }
+    let c = case(TrickyOptions {
+        bmp_only: true,
+        ..TrickyOptions::default()
+    });
+    genisoimage(&c.src, &c.image, &["-J", "-joliet-long", "-D"]);
+    assert_eq!(info(&c.image)["file_system"]["namespace"], "joliet");
+    extract(&c.image, &c.out, &[]);
+    let options = CompareOptions {
+        names: NameView::Joliet,
+        symlinks: SymlinkCheck::Absent,
+        ..CompareOptions::content_only()
+    };
+    assert_tree(&c, &options, "genisoimage -J");
+}
+
+#[test]
+fn genisoimage_plain_iso9660_image() {
+    if !require_tool("genisoimage") {
+        return;
+    }
+    let c = case(TrickyOptions {
+        bmp_only: true,
+        ..TrickyOptions::default()
+    });
+    genisoimage(&c.src, &c.image, &["-D"]);
+    let json = info(&c.image);
+    assert_eq!(json["file_system"]["namespace"], "iso9660");
+    assert_eq!(
+        json["file_system"]["file_systems"],
+        serde_json::json!(["ISO 9660 level 1"])
+    );
+    extract(&c.image, &c.out, &[]);
+    assert_eq!(contents(&snapshot(&c.out).unwrap()), contents(&c.expected));
+}
+
+#[test]
+fn xorriso_image_in_every_namespace() {
+    if !require_tool("xorriso") {
+        return;
+    }
+    let c = case(TrickyOptions::default());
+    xorriso_mkisofs(&c.src, &c.image, &["-R", "-J", "-joliet-long"]);
+    extract(&c.image, &c.out, &[]);
+    assert_tree(&c, &CompareOptions::strict(), "xorriso -as mkisofs -R -J");
+    let joliet = c.out.with_file_name("joliet");
+    extract(&c.image, &joliet, &["--namespace", "joliet"]);
+    let options = CompareOptions {
+        names: NameView::Joliet,
+        symlinks: SymlinkCheck::Absent,
+        ..CompareOptions::content_only()
+    };
+    if let Err(diff) = compare(&c.expected, &snapshot(&joliet).unwrap(), &options) {
+        panic!("xorriso, Joliet names: {diff}");
+    }
+    // Selected paths only, into an existing directory: refused without --force.
+    let some = c.out.with_file_name("some");
+    let report = extract(&c.image, &some, &["links", "sizes/size_2049"]);
+    assert_eq!(report["files"].as_u64(), Some(3), "{report}");
+    assert!(some.join("sizes/size_2049").is_file() && !some.join("plain.txt").exists());
+    let again = run(discburn()
+        .args(["extract", "--target"])
+        .arg(&c.image)
+        .arg("--output")
+        .arg(&some)
+        .arg("sizes/size_2049"));
+    assert!(
+        !again.success() && again.stderr.contains("already exists"),
+        "{again}"
+    );
+    let forced = run(discburn()
+        .args(["extract", "--force", "--target"])
+        .arg(&c.image)
+        .arg("--output")
+        .arg(&some)
+        .arg("sizes/size_2049"));
+    assert!(forced.success(), "{forced}");
+}
+
+#[test]
+fn pycdlib_rock_ridge_image() {
+    if !require_python_module("pycdlib") {
+        return;
+    }
+    let c = case(TrickyOptions {
+        bmp_only: true,
+        ..TrickyOptions::default()
+    });
+    pycdlib_image(&c.src, &c.image);
+    extract(&c.image, &c.out, &[]);
+    let options = CompareOptions {
+        file_modes: ModeCheck::Ignore,
+        dir_modes: ModeCheck::Ignore,
+        hard_links: false,
+        file_mtimes: false,
+        ..CompareOptions::strict()
+    };
+    assert_tree(&c, &options, "pycdlib");
+}
+
+#[test]
+fn errors_name_the_target_and_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let bogus = dir.path().join("not-an-image.iso");
+    std::fs::write(&bogus, vec![0u8; 40 * 2048]).unwrap();
+    let result = run(discburn().args(["ls", "--target"]).arg(&bogus));
+    assert!(!result.success());
+    assert!(
+        result.stderr.contains("not-an-image.iso") && result.stderr.contains("no ISO 9660 volume"),
+        "{result}"
+    );
+    let result = run(discburn().args(["--json", "info", "--target"]).arg(&bogus));
+    assert!(!result.success());
+    let json: serde_json::Value = serde_json::from_str(result.stdout.trim()).unwrap();
+    assert_eq!(json["type"], "error");
+}
