@@ -106,8 +106,7 @@ fn make_image(src: &Path, out: &Path, volume: &str, foreign: bool) -> Result<(),
             Command::new(discburn)
                 .args(["burn", "--volume-name", volume, "--target"])
                 .arg(out)
-                .arg(src)
-                .env("SOURCE_DATE_EPOCH", "1700000000"),
+                .arg(src),
         )?;
     }
     Ok(())
