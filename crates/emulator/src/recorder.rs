@@ -1304,151 +1304,234 @@ impl Recorder {
         atip.emit()
     }
 
+    /// Features for GET CONFIGURATION (MMC-5 5.3; mmc.md §2.2):
+    /// (code, version, persistent, current, data).
     fn features(&self) -> Vec<(u16, u8, bool, bool, Vec<u8>)> {
+        use mmc::config::{
+            BdWrite, CdTrackAtOnce, Core, DvdPlusR, DvdPlusRDl, DvdPlusRw, DvdRWrite, Feature,
+            Formattable, IncrementalStreamingWritable, Morphing, ProfileDescriptor, ProfileList,
+            RandomReadable, RandomWritable, RemovableMedium,
+        };
         let state = &self.state;
         let present = self.present && self.removed_left == 0;
         let current_profile = if present { state.profile() } else { 0 };
         let family = state.family();
         let media = state.media;
         let writable = present && !state.finalized;
-        let mut list = Vec::new();
-        let mut profiles = Vec::new();
-        for p in SUPPORTED_PROFILES {
-            profiles.extend_from_slice(&[
-                (p >> 8) as u8,
-                p as u8,
-                u8::from(p == current_profile),
-                0,
-            ]);
-        }
-        list.push((0x0000, 0, true, true, profiles));
-        list.push((0x0001, 2, true, true, vec![0, 0, 0, 1, 0x03, 0, 0, 0]));
-        list.push((0x0002, 1, true, true, vec![0x02, 0, 0, 0]));
-        list.push((
-            0x0003,
-            0,
-            true,
-            true,
-            vec![
-                0x20 | 0x10 | 0x08 | u8::from(self.locked) << 2 | 0x01,
-                0,
-                0,
-                0,
-            ],
-        ));
         let blocking: u16 = match family {
             Family::Cd => 1,
             Family::Dvd => 16,
             Family::Bd => 32,
         };
-        let mut random_readable = vec![0, 0, 0x08, 0];
-        random_readable.extend_from_slice(&blocking.to_be_bytes());
-        random_readable.extend_from_slice(&[0x01, 0]);
-        list.push((0x0010, 0, false, present, random_readable));
-        list.push((
+        let mut list = Vec::new();
+        let mut add = |code: u16, version: u8, persistent: bool, current: bool, data: Vec<u8>| {
+            list.push((code, version, persistent, current, data));
+        };
+        let profiles = ProfileList {
+            profiles: SUPPORTED_PROFILES
+                .iter()
+                .map(|&p| ProfileDescriptor {
+                    profile: Profile::from(p),
+                    current: p == current_profile,
+                })
+                .collect(),
+        };
+        add(ProfileList::CODE, 0, true, true, profiles.to_data());
+        add(
+            Core::CODE,
+            2,
+            true,
+            true,
+            Core {
+                physical_interface: 1,
+                inq2: true,
+                dbe: true,
+            }
+            .to_data(),
+        );
+        add(
+            Morphing::CODE,
+            1,
+            true,
+            true,
+            Morphing {
+                oc_event: true,
+                asynchronous: false,
+            }
+            .to_data(),
+        );
+        let removable = RemovableMedium {
+            loading_mechanism: 1,
+            load: true,
+            eject: true,
+            prevent_jumper: false,
+            lock: true,
+        };
+        add(RemovableMedium::CODE, 0, true, true, removable.to_data());
+        let readable = RandomReadable {
+            block_size: BLOCK_BYTES as u32,
+            blocking,
+            page_present: true,
+        };
+        add(RandomReadable::CODE, 0, false, present, readable.to_data());
+        add(
             0x001D,
             0,
             false,
             present && family == Family::Cd,
             Vec::new(),
-        ));
-        list.push((
+        ); // Multi-Read
+        add(
             0x001E,
             2,
             false,
             present && family == Family::Cd,
             vec![0, 0, 0, 0],
-        ));
-        list.push((
+        ); // CD Read
+        add(
             0x001F,
             0,
             false,
             present && family == Family::Dvd,
             Vec::new(),
-        ));
+        ); // DVD Read
         let formatted_overwritable =
             present && state.is_overwritable() && state.formatted_blocks.is_some();
-        let mut random_writable = u32_of(state.formatted_blocks.unwrap_or(0).saturating_sub(1))
-            .to_be_bytes()
-            .to_vec();
-        random_writable.extend_from_slice(&2048u32.to_be_bytes());
-        random_writable.extend_from_slice(&blocking.to_be_bytes());
-        random_writable.extend_from_slice(&[0x01, 0]);
-        list.push((0x0020, 0, false, formatted_overwritable, random_writable));
+        let random_writable = RandomWritable {
+            last_lba: u32_of(state.formatted_blocks.unwrap_or(0).saturating_sub(1)),
+            block_size: BLOCK_BYTES as u32,
+            blocking,
+            page_present: true,
+        };
+        add(
+            RandomWritable::CODE,
+            0,
+            false,
+            formatted_overwritable,
+            random_writable.to_data(),
+        );
         let incremental = writable
             && match media {
                 MediaType::CdR | MediaType::CdRw | MediaType::DvdR => true,
                 MediaType::DvdRw => !state.restricted_overwrite && state.incremental_allowed,
                 _ => false,
             };
-        let link = if family == Family::Cd { 7 } else { 16 };
-        list.push((
-            0x0021,
+        let streaming = IncrementalStreamingWritable {
+            // Data block types 8 (Mode 1) and 10 (Mode 2 Form 1).
+            data_block_types: (1 << 8) | (1 << 10),
+            trio: true,
+            arsv: true,
+            buf: true,
+            link_sizes: vec![if family == Family::Cd { 7 } else { 16 }],
+        };
+        add(
+            IncrementalStreamingWritable::CODE,
             1,
             false,
             incremental,
-            vec![0x05, 0x00, 0x07, 1, link, 0, 0, 0],
-        ));
+            streaming.to_data(),
+        );
         let formattable = present
             && match media {
                 MediaType::DvdPlusRw | MediaType::BdRe | MediaType::DvdRw => true,
                 MediaType::BdR => state.tracks.is_empty() && state.formatted_blocks.is_none(),
                 _ => false,
             };
-        list.push((0x0023, 1, false, formattable, vec![0, 0, 0, 0, 0, 0, 0, 0]));
-        list.push((
+        let format_flags = Formattable {
+            renosa: false,
+            expand: false,
+            qcert: false,
+            cert: false,
+            rrm: false,
+        };
+        add(
+            Formattable::CODE,
+            1,
+            false,
+            formattable,
+            format_flags.to_data(),
+        );
+        add(
             0x0024,
             1,
             false,
             present && media == MediaType::BdRe,
             vec![0x80, 0, 0, 0],
-        ));
+        ); // defect management, SSA
         let restricted = present && media == MediaType::DvdRw && state.restricted_overwrite;
-        list.push((0x0026, 0, false, restricted, Vec::new()));
-        list.push((
-            0x002A,
+        add(0x0026, 0, false, restricted, Vec::new()); // Restricted Overwrite
+        let plus_rw = DvdPlusRw {
+            write: true,
+            quick_start: false,
+            close_only: false,
+        };
+        add(
+            DvdPlusRw::CODE,
             0,
             false,
             present && media == MediaType::DvdPlusRw,
-            vec![0x01, 0, 0, 0],
-        ));
-        list.push((
-            0x002B,
+            plus_rw.to_data(),
+        );
+        let plus_r = present && matches!(media, MediaType::DvdPlusR | MediaType::DvdPlusRDl);
+        add(
+            DvdPlusR::CODE,
             0,
             false,
-            present && matches!(media, MediaType::DvdPlusR | MediaType::DvdPlusRDl),
-            vec![0x01, 0, 0, 0],
-        ));
-        list.push((0x002C, 0, false, restricted, vec![0x03, 0, 0, 0]));
-        list.push((
-            0x002D,
+            plus_r,
+            DvdPlusR { write: true }.to_data(),
+        );
+        add(0x002C, 0, false, restricted, vec![0x03, 0, 0, 0]); // Rigid RO: intermediate, blank
+        let tao = CdTrackAtOnce {
+            buf: true,
+            test_write: true,
+            cd_rw: true,
+            data_types_supported: (1 << 8) | (1 << 10),
+            ..CdTrackAtOnce::default()
+        };
+        add(
+            CdTrackAtOnce::CODE,
             2,
             false,
             writable && family == Family::Cd,
-            vec![0x46, 0, 0x05, 0x00],
-        ));
+            tao.to_data(),
+        );
         let dvd_minus = writable
             && (media == MediaType::DvdR
                 || (media == MediaType::DvdRw && !state.restricted_overwrite));
-        list.push((0x002F, 1, false, dvd_minus, vec![0x46, 0, 0, 0]));
-        list.push((0x0038, 0, false, false, Vec::new()));
-        list.push((
-            0x003B,
+        let dvd_r_write = DvdRWrite {
+            buf: true,
+            rdl: false,
+            test_write: true,
+            dvd_rw: true,
+        };
+        add(DvdRWrite::CODE, 1, false, dvd_minus, dvd_r_write.to_data());
+        add(0x0038, 0, false, false, Vec::new()); // BD-R POW: never
+        let plus_r_dl = present && media == MediaType::DvdPlusRDl;
+        add(
+            DvdPlusRDl::CODE,
             0,
             false,
-            present && media == MediaType::DvdPlusRDl,
-            vec![0x01, 0, 0, 0],
-        ));
+            plus_r_dl,
+            DvdPlusRDl { write: true }.to_data(),
+        );
         let mut bd_read = vec![0u8; 28];
         bd_read[4..6].copy_from_slice(&[0x00, 0x0E]);
         bd_read[12..14].copy_from_slice(&[0x00, 0x06]);
         bd_read[20..22].copy_from_slice(&[0x00, 0x06]);
-        list.push((0x0040, 0, false, present && family == Family::Bd, bd_read));
-        let mut bd_write = vec![0u8; 20];
-        bd_write[4..6].copy_from_slice(&[0x00, 0x0E]);
-        bd_write[12..14].copy_from_slice(&[0x00, 0x06]);
-        list.push((0x0041, 1, false, writable && family == Family::Bd, bd_write));
-        list.push((0x0107, 3, false, true, vec![0x0F, 0, 0, 0]));
+        add(0x0040, 0, false, present && family == Family::Bd, bd_read); // BD Read
+        let bd_write = BdWrite {
+            svnr: false,
+            bd_re_class_versions: [0x000E, 0, 0, 0],
+            bd_r_class_versions: [0x0006, 0, 0, 0],
+        };
+        add(
+            BdWrite::CODE,
+            1,
+            false,
+            writable && family == Family::Bd,
+            bd_write.to_data(),
+        );
+        add(0x0107, 3, false, true, vec![0x0F, 0, 0, 0]); // Real Time Streaming: SCS, MP2A, WSPD, SW
         list
     }
 

@@ -6,6 +6,9 @@ mod common;
 use common::*;
 use emulator::{MediaType, Recorder};
 use mmc::cdb::{BlankType, CloseFunction, PageControl, RequestType, TrackAddress};
+use mmc::config::{
+    CdTrackAtOnce, IncrementalStreamingWritable, RandomReadable, RandomWritable, RemovableMedium,
+};
 use mmc::disc::{DiscStatus, SessionState, TrackState};
 use mmc::format::{format_type, FormatUnitParameters};
 use mmc::toc::{point, Msf};
@@ -54,13 +57,44 @@ fn blank_media_report_their_profile_and_invisible_track() {
             .collect();
         assert_eq!(current, vec![profile], "{media}");
         let incremental = config.is_current(0x0021);
-        assert_eq!(
-            incremental,
-            matches!(
-                media,
-                MediaType::CdR | MediaType::CdRw | MediaType::DvdR | MediaType::DvdRw
-            )
+        let sequential_minus_or_cd = matches!(
+            media,
+            MediaType::CdR | MediaType::CdRw | MediaType::DvdR | MediaType::DvdRw
         );
+        assert_eq!(incremental, sequential_minus_or_cd, "{media}");
+        let streaming = config.get::<IncrementalStreamingWritable>().unwrap();
+        let link = if matches!(media, MediaType::CdR | MediaType::CdRw) {
+            7
+        } else {
+            16
+        };
+        assert_eq!(streaming.link_sizes, vec![link], "{media}");
+        assert!(config.get::<RemovableMedium>().unwrap().eject);
+        assert_eq!(config.get::<RandomReadable>().unwrap().block_size, 2048);
+        let writes_cd = matches!(media, MediaType::CdR | MediaType::CdRw);
+        assert_eq!(config.is_current(0x002D), writes_cd, "{media}: CD TAO");
+        assert!(config.get::<CdTrackAtOnce>().unwrap().test_write);
+        assert_eq!(
+            config.is_current(0x002B),
+            matches!(media, MediaType::DvdPlusR | MediaType::DvdPlusRDl)
+        );
+        assert_eq!(config.is_current(0x0041), media == MediaType::BdR);
+        assert_eq!(
+            config.is_current(0x0023),
+            matches!(media, MediaType::DvdRw | MediaType::BdR)
+        );
+        // Every profile the emulator can hold is reported as writable.
+        let writable = config.writable_profiles();
+        for p in [
+            Profile::CdR,
+            Profile::DvdRSequential,
+            Profile::DvdPlusRDl,
+            Profile::DvdPlusRw,
+            Profile::BdRSrm,
+            Profile::BdRe,
+        ] {
+            assert!(writable.contains(&p), "{p:?} in {writable:?}");
+        }
         // Blank media have no TOC.
         let err = ops::read_toc(t, false, 0).unwrap_err();
         assert_eq!(sense_of(&err), (5, 0x24, 0x00), "{media}");
@@ -601,6 +635,12 @@ fn bd_re_format_from_format_capacities_then_random_writes() {
     poll(t, "format");
     ops::synchronize_cache(t, false).unwrap();
     assert_eq!(ops::read_capacity(t).unwrap().last_lba, 11_826_175);
+    let config = ops::get_configuration(t, RequestType::Current, 0).unwrap();
+    assert_eq!(config.get::<RandomWritable>().unwrap().last_lba, 11_826_175);
+    assert!(
+        config.features.iter().all(|f| f.current),
+        "RT=01b: current features only"
+    );
     let formats = ops::read_format_capacities(t).unwrap();
     assert_eq!(formats.current.blocks, 11_826_176);
     ops::write_blocks(t, 11_826_176 - 32, &pattern(11_826_176 - 32, 32, 1)).unwrap();
