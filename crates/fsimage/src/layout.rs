@@ -15,6 +15,9 @@
 //! | next | file data, depth-first order of the tree |
 //! | last | one zero block that empty files, links and devices point at |
 //!
+//! The Joliet tree holds directories and regular files only (symbolic links
+//! and device nodes exist only in the Rock Ridge view).
+//!
 //! Directories deeper than 8 levels (6.8.2.1) are relocated in the ISO tree to
 //! `/rr_moved` (RRIP 1.12 4.1.5): a placeholder file record with CL in the
 //! original parent, an RE entry on the relocated record, PL in its `..`. The
@@ -617,9 +620,17 @@ impl Layout {
         let mut i = 0usize;
         while i < dirs.len() {
             let node = dirs[i].node.unwrap_or(root);
+            // Joliet cannot represent symbolic links and device nodes; like
+            // libisofs, leave them out rather than show empty files.
             let items: Vec<(&[u8], NodeId, bool)> = self
                 .tree
                 .children(node)
+                .filter(|(_, c)| {
+                    matches!(
+                        self.tree.node(*c).kind,
+                        NodeKind::Directory(_) | NodeKind::File { .. }
+                    )
+                })
                 .map(|(n, c)| (n, c, self.tree.node(c).kind.is_dir()))
                 .collect();
             let naming: Vec<(&[u8], bool)> = items.iter().map(|(n, _, d)| (*n, *d)).collect();

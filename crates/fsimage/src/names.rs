@@ -143,10 +143,11 @@ pub fn joliet_names(entries: &[(&[u8], bool)]) -> Vec<SplitName<u16>> {
         .iter()
         .map(|&(host, is_dir)| {
             let chars = joliet_chars(host);
-            let (stem, ext) = if is_dir {
-                (&chars[..], &[][..])
-            } else {
-                split_ext(&chars, dot)
+            let (stem, ext) = match split_ext(&chars, dot) {
+                // A trailing dot stays part of the name (`name.` is not `name`).
+                (_, []) => (&chars[..], &[][..]),
+                _ if is_dir => (&chars[..], &[][..]),
+                split => split,
             };
             let mut name = if ext.is_empty() {
                 SplitName {
@@ -191,15 +192,14 @@ pub fn joliet_names(entries: &[(&[u8], bool)]) -> Vec<SplitName<u16>> {
     make_unique(mapped, dot, u16::from(b'~'), u16::from)
 }
 
-/// The recorded Joliet identifier in UCS-2 BE: `stem[.ext]` plus `;1` for files.
-pub fn joliet_identifier(name: &SplitName<u16>, is_dir: bool) -> Vec<u8> {
+/// The recorded Joliet identifier in UCS-2 BE: `stem[.ext]`. Like
+/// genisoimage, no `;1` version is appended (readers would show it, or strip
+/// it together with a name's own trailing characters).
+pub fn joliet_identifier(name: &SplitName<u16>, _is_dir: bool) -> Vec<u8> {
     let mut units: Vec<u16> = name.stem.clone();
     if !name.ext.is_empty() {
         units.push(u16::from(b'.'));
         units.extend_from_slice(&name.ext);
-    }
-    if !is_dir {
-        units.extend_from_slice(&[u16::from(b';'), u16::from(b'1')]);
     }
     units.iter().flat_map(|u| u.to_be_bytes()).collect()
 }
@@ -269,25 +269,29 @@ mod tests {
     fn joliet_mapping() {
         assert_eq!(
             joliet(&[("Straße é.txt", false), ("dir", true)]),
-            vec!["Straße é.txt;1", "dir"]
+            vec!["Straße é.txt", "dir"]
         );
         assert_eq!(
             joliet(&[("a😀", false), ("a😁", false), ("q?", false)]),
-            vec!["a_;1", "a_~1;1", "q_;1"]
+            vec!["a_", "a_~1", "q_"]
         );
         let long = "x".repeat(120) + ".txt";
         let out = joliet(&[
             (long.as_str(), false),
             (format!("{}.txt", "x".repeat(110)).as_str(), false),
         ]);
-        assert_eq!(out[0], format!("{}.txt;1", "x".repeat(99)));
-        assert_eq!(out[1], format!("{}~1.txt;1", "x".repeat(97)));
+        assert_eq!(out[0], format!("{}.txt", "x".repeat(99)));
+        assert_eq!(out[1], format!("{}~1.txt", "x".repeat(97)));
         let exact = "y".repeat(103);
         assert_eq!(joliet(&[(exact.as_str(), true)])[0], exact);
         // case differences stay distinct
         assert_eq!(
+            joliet(&[("trailing.", false), ("trailing", false)]),
+            vec!["trailing.", "trailing"]
+        );
+        assert_eq!(
             joliet(&[("Abc", false), ("abc", false)]),
-            vec!["Abc;1", "abc;1"]
+            vec!["Abc", "abc"]
         );
     }
 }
