@@ -34,6 +34,30 @@
 //! the in-memory state, as a drive's buffer does, so a power loss (or a
 //! [`Recorder::crash`]) forgets writes made after the last sync.
 //!
+//! # Use
+//!
+//! ```
+//! use emulator::{MediaType, Recorder};
+//! use mmc::cdb::{CloseFunction, TrackAddress};
+//! use mmc::ops;
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let mut drive = Recorder::create(dir.path().join("disc"), MediaType::DvdPlusR, None).unwrap();
+//! ops::test_unit_ready(&mut drive).unwrap(); // 6/28/00 first, retried by `mmc`
+//! let nwa = ops::read_track_information(&mut drive, TrackAddress::INVISIBLE)
+//!     .unwrap()
+//!     .writable_address()
+//!     .unwrap();
+//! ops::write_blocks(&mut drive, nwa, &vec![0u8; 16 * 2048]).unwrap();
+//! ops::synchronize_cache(&mut drive, false).unwrap();
+//! ops::close_track_session(&mut drive, CloseFunction::CloseTrack, 1, false).unwrap();
+//! ops::close_track_session(&mut drive, CloseFunction::CloseSession, 0, false).unwrap();
+//! assert_eq!(drive.summary().sessions.len(), 1);
+//! ```
+//!
+//! Responses and sense data are built with the `mmc` crate's emitters, so the
+//! emulator and the parsers a burner uses agree on every byte layout.
+//!
 //! The drive itself (mode page 05h, locks, unit attentions, busy state) is
 //! not stored: each [`Recorder::open`] is a fresh drive with the medium just
 //! loaded (unit attention 6/28/00 pending).

@@ -340,7 +340,7 @@ impl Recorder {
         page[0] = 0x05;
         page[1] = PAGE05_LENGTH;
         let sequential_dvd = self.state.uses_write_page() && self.state.family() != Family::Cd;
-        // BUFE set; CD defaults to TAO, DVD-R[W] to incremental.
+        // BUFE set; CD defaults to TAO, DVD-R(W) to incremental.
         page[2] = 0x40
             | if self.state.family() == Family::Cd {
                 1

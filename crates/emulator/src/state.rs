@@ -63,7 +63,7 @@ pub struct Track {
     pub incremental: bool,
     /// Fixed packet size, if the track uses fixed packets.
     pub fixed_packet: Option<u32>,
-    /// Written in DVD-R[W] disc-at-once mode.
+    /// Written in DVD-R(W) disc-at-once mode.
     #[serde(default)]
     pub dao: bool,
 }
@@ -340,7 +340,7 @@ impl MediumState {
             || (self.media == MediaType::DvdRw && self.restricted_overwrite)
     }
 
-    /// Whether mode page 05h shapes writing on this medium (CD and DVD-R[W]
+    /// Whether mode page 05h shapes writing on this medium (CD and DVD-R(W)
     /// sequential; MMC-5 7.5 ignores it for DVD+R, BD and overwritable media).
     pub fn uses_write_page(&self) -> bool {
         matches!(
@@ -349,7 +349,7 @@ impl MediumState {
         ) || (self.media == MediaType::DvdRw && !self.restricted_overwrite)
     }
 
-    /// Whether READ TRACK INFORMATION accepts track FFh (CD, DVD+R[/DL] only; mmc.md §2.6).
+    /// Whether READ TRACK INFORMATION accepts track FFh (CD, DVD+R(/DL) only; mmc.md §2.6).
     pub fn allows_track_ff(&self) -> bool {
         matches!(
             self.media,
@@ -677,7 +677,7 @@ impl MediumState {
     }
 
     /// What SYNCHRONIZE CACHE does to the medium: it ends a CD TAO track
-    /// (mmc.md §5.1), and completes a DVD-R[W] disc-at-once recording.
+    /// (mmc.md §5.1), and completes a DVD-R(W) disc-at-once recording.
     pub fn sync_cache(&mut self) {
         let family = self.family();
         let Some(last) = self.tracks.last() else {
