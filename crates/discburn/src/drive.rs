@@ -900,4 +900,95 @@ mod tests {
         assert_eq!(drives[0].vendor.as_deref(), Some("QEMU"));
         assert_eq!(drives[0].error, None);
     }
+    /// Writes one session on an emulated sequential medium (mmc.md §5.1, §5.2,
+    /// §5.4) with the mmc helpers; returns its start LBA.
+    fn burn_session(t: &mut dyn Transport, blocks: usize, tag: u8) -> u32 {
+        use mmc::cdb::CloseFunction;
+        use mmc::mode::WriteParametersPage;
+        let profile = ops::current_profile(t).unwrap();
+        if profile.is_cd() {
+            let page = WriteParametersPage::cd_tao_data(false, true);
+            ops::mode_select_page(t, &page.emit()).unwrap();
+        }
+        let disc = ops::read_disc_information(t).unwrap();
+        let track = disc.last_track_in_last_session;
+        let ti = ops::read_track_information(t, TrackAddress::Track(u32::from(track))).unwrap();
+        let nwa = ti.writable_address().unwrap();
+        let data = vec![tag; blocks * BLOCK];
+        let unit = if profile.is_bd() { 32 } else { 16 };
+        for (i, piece) in data.chunks(unit * BLOCK).enumerate() {
+            ops::write_blocks(t, nwa + (i * unit) as u32, piece).unwrap();
+        }
+        let options = PollOptions::immediate(Duration::from_secs(30));
+        ops::synchronize_cache(t, true).unwrap();
+        wait_ready(t, "sync", &options, &mut |_| {}).unwrap();
+        if !profile.is_cd() {
+            ops::close_track_session(t, CloseFunction::CloseTrack, track, true).unwrap();
+            wait_ready(t, "close track", &options, &mut |_| {}).unwrap();
+        }
+        ops::close_track_session(t, CloseFunction::CloseSession, 0, true).unwrap();
+        wait_ready(t, "close session", &options, &mut |_| {}).unwrap();
+        nwa
+    }
+
+    #[test]
+    fn inspects_emulated_media_after_two_sessions() {
+        use emulator::media::MediaType;
+        let dir = std::env::temp_dir().join(format!("discburn-drive-emu-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (media, name, blocks) in [
+            (MediaType::CdR, "CD-R", 320usize),
+            (MediaType::DvdPlusR, "DVD+R", 64),
+            (MediaType::BdR, "BD-R SRM", 64),
+        ] {
+            let path = dir.join(format!("{name}.medium"));
+            let mut rec = emulator::Recorder::create(&path, media, None).unwrap();
+            let blank = inspect_media(&mut rec).unwrap();
+            assert_eq!(blank.profile.as_deref(), Some(name));
+            assert_eq!(blank.disc_status.as_deref(), Some("blank"), "{name}");
+            assert_eq!(blank.sessions, Some(0), "{name}");
+            assert!(blank.tracks.is_empty(), "{name}");
+            assert_eq!(blank.next_writable_address, Some(0), "{name}");
+
+            let first = burn_session(&mut rec, blocks, 0xA1);
+            let second = burn_session(&mut rec, blocks, 0xB2);
+            assert!(
+                second > first + blocks as u32,
+                "{name}: sessions separated by a gap"
+            );
+            let info = inspect_media(&mut rec).unwrap();
+            assert_eq!(
+                info.disc_status.as_deref(),
+                Some("appendable"),
+                "{name}: {info:?}"
+            );
+            assert_eq!(info.sessions, Some(2), "{name}");
+            assert_eq!(info.tracks.len(), 2, "{name}: {:?}", info.tracks);
+            assert_eq!(info.tracks[1].start, second, "{name}");
+            assert_eq!(info.tracks[1].session, 2, "{name}");
+            assert!(info.tracks[1].size >= blocks as u32, "{name}");
+            let nwa = info.next_writable_address.unwrap();
+            assert!(
+                nwa > second + blocks as u32,
+                "{name}: NWA {nwa} after session 2"
+            );
+            assert!(info.free_blocks.unwrap() > 0, "{name}");
+            if media == MediaType::CdR {
+                assert_eq!(
+                    info.last_session_start,
+                    Some(second),
+                    "{name}: TOC format 1"
+                );
+            }
+
+            // The sectors read back through the sector source.
+            let mut source = TransportSectorSource::new(rec).unwrap();
+            let mut buf = vec![0u8; blocks * BLOCK];
+            source.read_blocks(u64::from(second), &mut buf).unwrap();
+            assert!(buf.iter().all(|&b| b == 0xB2), "{name}");
+            source.read_blocks(u64::from(first), &mut buf).unwrap();
+            assert!(buf.iter().all(|&b| b == 0xA1), "{name}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
