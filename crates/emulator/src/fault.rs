@@ -15,6 +15,8 @@
 //! | `busy@write=N[,polls=K]` (or `@cmd=N`) | the Nth WRITE (or command) and the next K-1 attempts get 2/04/08 "long write in progress"; resending succeeds after |
 //! | `slow=DURATION` | every command takes that long (`5ms`, `1s`, `250us`) |
 //! | `immed_polls=K` | Immed SYNC CACHE/CLOSE/BLANK/FORMAT stay busy for K polls (default 2) |
+//! | `busy_every=K` | every Kth WRITE first gets 2/04/08 (drive buffer full); resending succeeds |
+//! | `tur_good_while_busy` | TEST UNIT READY answers GOOD while an Immed operation still runs, as some Pioneer drives do; other commands still see the busy sense (mmc.md §7 barrier) |
 //!
 //! Counts start at 1 and are counted from the moment the fault is armed (the
 //! medium's opening, for the environment variable).
@@ -49,6 +51,10 @@ pub enum Fault {
     Slow { per_command: Duration },
     /// Polls an Immed operation stays busy for.
     ImmedPolls { polls: u32 },
+    /// Every `writes`th WRITE is first refused with 2/04/08.
+    BusyEvery { writes: u64 },
+    /// TEST UNIT READY says GOOD during Immed operations (Pioneer quirk).
+    TurGoodWhileBusy,
 }
 
 /// The environment variable the CLI reads faults from.
@@ -83,6 +89,16 @@ impl Fault {
             return Ok(Fault::Slow {
                 per_command: parse_duration(value)?,
             });
+        }
+        if text == "tur_good_while_busy" {
+            return Ok(Fault::TurGoodWhileBusy);
+        }
+        if let Some(value) = text.strip_prefix("busy_every=") {
+            let writes = parse_number(value, "busy_every")?;
+            if writes == 0 {
+                return Err("busy_every must be at least 1".to_string());
+            }
+            return Ok(Fault::BusyEvery { writes });
         }
         if let Some(value) = text.strip_prefix("immed_polls=") {
             let polls = parse_number(value, "immed_polls")?;
@@ -164,7 +180,7 @@ mod tests {
     #[test]
     fn parses_the_documented_examples() {
         let faults = Fault::parse_list(
-            "write_error@lba=1234;power_loss@write=3;slow=5ms;busy@write=2,polls=3;medium_removed@cmd=10,for=2;reset@cmd=7",
+            "write_error@lba=1234;power_loss@write=3;slow=5ms;busy@write=2,polls=3;medium_removed@cmd=10,for=2;reset@cmd=7;busy_every=4;tur_good_while_busy",
         )
         .unwrap();
         assert_eq!(
@@ -188,6 +204,8 @@ mod tests {
                 Fault::Reset {
                     at: Trigger::Command(7)
                 },
+                Fault::BusyEvery { writes: 4 },
+                Fault::TurGoodWhileBusy,
             ]
         );
     }

@@ -153,6 +153,11 @@ pub struct Recorder {
     writes_seen: u64,
     slow: Option<Duration>,
     busy_fault: Option<(u32, bool)>,
+    /// Every Nth WRITE is refused once with 2/04/08.
+    busy_every: Option<u64>,
+    /// The WRITE count last refused by `busy_every` (its resend passes).
+    busy_every_refused: u64,
+    tur_good_while_busy: bool,
     removed_left: u32,
     /// Test Write in progress: start and blocks of the simulated track.
     test_track: Option<(u64, u64)>,
@@ -269,6 +274,9 @@ impl Recorder {
             writes_seen: 0,
             slow: None,
             busy_fault: None,
+            busy_every: None,
+            busy_every_refused: 0,
+            tur_good_while_busy: false,
             removed_left: 0,
             test_track: None,
             dirty: false,
@@ -293,6 +301,8 @@ impl Recorder {
         match fault {
             Fault::Slow { per_command } => self.slow = Some(per_command),
             Fault::ImmedPolls { polls } => self.immed_polls = polls,
+            Fault::BusyEvery { writes } => self.busy_every = Some(writes.max(1)),
+            Fault::TurGoodWhileBusy => self.tur_good_while_busy = true,
             other => {
                 let fire_at = match &other {
                     Fault::PowerLoss { at }
@@ -521,6 +531,20 @@ impl Recorder {
                 self.media_event = 2;
             }
             return Ok(Reply::Check(sense::NOT_READY_NO_MEDIUM));
+        }
+        if let Some(every) = self.busy_every {
+            if is_write
+                && self.writes_seen.is_multiple_of(every)
+                && self.busy_every_refused != self.writes_seen
+            {
+                // Count the resend as the same WRITE: it goes through.
+                self.busy_every_refused = self.writes_seen + 1;
+                return Ok(Reply::Check(sense::NOT_READY_LONG_WRITE));
+            }
+        }
+        if self.busy.is_some() && opcode == op::TEST_UNIT_READY && self.tur_good_while_busy {
+            // Some drives claim ready too early; only a barrier command tells (mmc.md §7).
+            return Ok(Reply::Good);
         }
         if self.busy.is_some() && !exempt {
             if let Some(busy) = self.poll_busy() {

@@ -473,3 +473,51 @@ fn state_file_updates_are_atomic_and_damage_is_an_error() {
         ));
     }
 }
+
+#[test]
+fn buffer_full_every_kth_write_is_resent_by_the_burner() {
+    let (_dir, _path, mut rec) = medium(MediaType::DvdPlusR);
+    discover(&mut rec);
+    rec.inject(Fault::BusyEvery { writes: 3 });
+    let cdb = |lba: u32| mmc::cdb::Write10::new(lba, 16).to_cdb();
+    let data = pattern(0, 16, 1);
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        let outcome = rec
+            .execute(
+                cdb(0).as_bytes(),
+                mmc::DataDirection::ToDevice(&data),
+                Duration::from_secs(1),
+            )
+            .unwrap();
+        answers.push(outcome.status == ScsiStatus::Good);
+        if outcome.status == ScsiStatus::Good {
+            break;
+        }
+    }
+    assert_eq!(answers, vec![true]);
+    // The whole track through the mmc helper, which resends refused WRITEs.
+    let all = pattern(16, 160, 2);
+    for (i, chunk) in all.chunks(16 * BLOCK).enumerate() {
+        ops::write_blocks(&mut rec, 16 + 16 * i as u32, chunk).unwrap();
+    }
+    assert_eq!(read(&mut rec, 16, 160).unwrap(), all);
+}
+
+#[test]
+fn drive_claiming_ready_too_early_is_caught_by_the_barrier() {
+    let (_dir, _path, mut rec) = medium(MediaType::DvdPlusR);
+    discover(&mut rec);
+    rec.inject(Fault::TurGoodWhileBusy);
+    rec.set_immed_polls(3);
+    ops::write_blocks(&mut rec, 0, &pattern(0, 16, 1)).unwrap();
+    ops::synchronize_cache(&mut rec, false).unwrap();
+    ops::close_track_session(&mut rec, CloseFunction::CloseTrack, 1, true).unwrap();
+    assert_eq!(raw(&mut rec, &TUR, 0).0, ScsiStatus::Good);
+    let rdi = [0x51, 0, 0, 0, 0, 0, 0, 0, 34, 0];
+    assert_eq!(raw(&mut rec, &rdi, 34).1, Some((2, 0x04, 0x07)));
+    poll(&mut rec, "close track");
+    assert_eq!(raw(&mut rec, &rdi, 34).0, ScsiStatus::Good);
+    let track = ops::read_track_information(&mut rec, TrackAddress::Track(1)).unwrap();
+    assert_eq!(track.state(), TrackState::Complete);
+}
