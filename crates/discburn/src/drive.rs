@@ -31,6 +31,8 @@ pub enum DriveError {
     NoMedium { device: String },
     #[error("cannot list drives: {0}")]
     Enumerate(io::Error),
+    #[error("cannot open {path}: {message}")]
+    Open { path: String, message: String },
 }
 
 impl DriveError {
@@ -40,6 +42,7 @@ impl DriveError {
             DriveError::NoMedium { .. } => io::ErrorKind::NotFound,
             DriveError::Mmc(e) => mmc_error_kind(e),
             DriveError::Enumerate(e) => e.kind(),
+            DriveError::Open { .. } => io::ErrorKind::Other,
         };
         io::Error::new(kind, self.to_string())
     }
@@ -532,6 +535,104 @@ pub fn inspect_drive(path: &Path) -> Result<MediaInfo, DriveError> {
     inspect_media(&mut device)
 }
 
+/// Inspects the medium a target string names: a drive (`/dev/srN`) or an
+/// emulated recorder (`emu:PATH`, faults from `DISCBURN_EMU_FAULTS` armed).
+/// `None` for image files, which have no drive to ask.
+pub fn inspect_target(target: &str) -> Result<Option<MediaInfo>, DriveError> {
+    match crate::TargetKind::parse(target) {
+        crate::TargetKind::ImageFile(_) => Ok(None),
+        crate::TargetKind::Drive(path) => inspect_drive(&path).map(Some),
+        crate::TargetKind::Emulated(path) => {
+            let mut recorder =
+                emulator::Recorder::open_with_env_faults(&path).map_err(|e| DriveError::Open {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+            inspect_media(&mut recorder).map(Some)
+        }
+    }
+}
+
+impl MediaInfo {
+    /// A text block for `discburn info` (one `Label: value` line per fact).
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let mut line = |label: &str, value: String| {
+            let _ = writeln!(out, "{:<21}{value}", format!("{label}:"));
+        };
+        let drive: Vec<&str> = [&self.vendor, &self.model, &self.revision]
+            .iter()
+            .filter_map(|v| v.as_deref())
+            .collect();
+        line(
+            "Drive",
+            format!("{} {}", self.device, drive.join(" "))
+                .trim_end()
+                .to_string(),
+        );
+        if !self.medium_present {
+            line("Medium", "none (no disc in the drive)".to_string());
+            return out;
+        }
+        line(
+            "Medium",
+            self.profile
+                .clone()
+                .unwrap_or_else(|| "unknown".to_string()),
+        );
+        if let Some(status) = &self.disc_status {
+            let session = self.last_session_state.as_deref().unwrap_or("unknown");
+            line("Disc status", format!("{status} (last session {session})"));
+        }
+        if let Some(erasable) = self.erasable {
+            line("Erasable", if erasable { "yes" } else { "no" }.to_string());
+        }
+        if let Some(sessions) = self.sessions {
+            line("Sessions", sessions.to_string());
+        }
+        for track in &self.tracks {
+            line(
+                &format!("Track {}", track.number),
+                format!(
+                    "session {}, LBA {}, {} blocks, {}",
+                    track.session,
+                    track.start,
+                    track.size,
+                    match track.state {
+                        TrackState::Reserved => "reserved",
+                        TrackState::Blank => "blank",
+                        TrackState::Incomplete => "open",
+                        TrackState::Complete => "closed",
+                    }
+                ),
+            );
+        }
+        if let Some(start) = self.last_session_start {
+            line("Last session start", format!("LBA {start}"));
+        }
+        if let Some(nwa) = self.next_writable_address {
+            line("Next writable", format!("LBA {nwa}"));
+        }
+        if let Some(free) = self.free_blocks {
+            line(
+                "Free",
+                format!("{free} blocks ({} bytes)", u64::from(free) * BLOCK as u64),
+            );
+        }
+        if let Some(capacity) = self.capacity_blocks {
+            line(
+                "Readable",
+                format!("{capacity} blocks ({} bytes)", capacity * BLOCK as u64),
+            );
+        }
+        for note in &self.notes {
+            line("Note", note.clone());
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -852,6 +953,36 @@ mod tests {
     }
 
     #[test]
+    fn media_info_as_text() {
+        let mut drive = pressed_dvd();
+        let text = inspect_media(&mut drive).unwrap().to_text();
+        assert!(
+            text.starts_with("Drive:               /dev/fake FAKE Fake DVD-ROM 1.0\n"),
+            "{text}"
+        );
+        assert!(text.contains("Medium:              DVD-ROM\n"), "{text}");
+        assert!(
+            text.contains("Disc status:         complete (last session complete)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Track 1:             session 1, LBA 0, 40 blocks, closed\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Readable:            40 blocks (81920 bytes)\n"),
+            "{text}"
+        );
+        drive.medium = false;
+        let text = inspect_media(&mut drive).unwrap().to_text();
+        assert!(
+            text.contains("Medium:              none (no disc in the drive)"),
+            "{text}"
+        );
+        assert_eq!(inspect_target("some/image.iso").unwrap(), None);
+    }
+
+    #[test]
     fn inspects_an_empty_drive() {
         let mut drive = pressed_dvd();
         drive.medium = false;
@@ -936,6 +1067,15 @@ mod tests {
         use emulator::media::MediaType;
         let dir = std::env::temp_dir().join(format!("discburn-drive-emu-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
+        let via_target = dir.join("target.medium");
+        drop(emulator::Recorder::create(&via_target, MediaType::DvdPlusR, None).unwrap());
+        let info = inspect_target(&format!("emu:{}", via_target.display()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (info.profile.as_deref(), info.disc_status.as_deref()),
+            (Some("DVD+R"), Some("blank"))
+        );
         for (media, name, blocks) in [
             (MediaType::CdR, "CD-R", 320usize),
             (MediaType::DvdPlusR, "DVD+R", 64),

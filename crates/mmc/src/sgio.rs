@@ -239,7 +239,10 @@ impl Transport for SgDevice {
                 cdb.len()
             )));
         }
+        // An empty data phase is no data phase.
+        let empty = data.is_empty();
         let (direction, dxferp, dxfer_len): (i32, *mut libc::c_void, usize) = match &mut data {
+            _ if empty => (SG_DXFER_NONE, std::ptr::null_mut(), 0),
             DataDirection::None => (SG_DXFER_NONE, std::ptr::null_mut(), 0),
             // The kernel only reads a TO_DEV buffer; the pointer is mutable in
             // the C struct only.
