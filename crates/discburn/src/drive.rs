@@ -983,6 +983,21 @@ mod tests {
     }
 
     #[test]
+    fn opening_a_missing_drive_names_it() {
+        let err = crate::open_read_source("/dev/discburn-no-such-sr9")
+            .err()
+            .unwrap();
+        let text = err.to_string();
+        assert!(text.contains("/dev/discburn-no-such-sr9"), "{text}");
+        assert!(text.contains("No such file"), "{text}");
+        let err = inspect_target("/dev/discburn-no-such-sr9").unwrap_err();
+        assert!(
+            err.to_string().contains("/dev/discburn-no-such-sr9"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn inspects_an_empty_drive() {
         let mut drive = pressed_dvd();
         drive.medium = false;
