@@ -55,6 +55,108 @@ struct Fixture {
     foreign: bool,
     /// Seconds spent making images and host expectations, and in the boot.
     prepare_seconds: f64,
+    /// What `discburn` says about each image file on the host.
+    host: BTreeMap<&'static str, HostView>,
+}
+
+/// The results of running discburn on an image file on the host.
+struct HostView {
+    /// `discburn ls -R`.
+    ls: String,
+    /// `discburn ls -l -R` (TZ=UTC, as in the guest).
+    ls_long: String,
+    /// The `file_system` object of `discburn info --json`.
+    info_file_system: serde_json::Value,
+    /// Snapshot of `discburn extract` (of `EXTRACT_PATHS` for the big image).
+    extracted: Snapshot,
+}
+
+/// What is extracted from the big image: everything but the 4 GiB file (the guest's
+/// memory holds the rest), including the file after it (read past the 4 GiB offset).
+const BIG_EXTRACT_PATHS: [&str; 4] = ["plain.txt", "big/small_after.txt", "deep", "links"];
+
+fn extract_paths(image: Image) -> &'static [&'static str] {
+    match image {
+        Image::Tricky => &[],
+        Image::Big => &BIG_EXTRACT_PATHS,
+    }
+}
+
+/// The result object (last JSON line with `"type":"result"`) of a `--json` run.
+fn json_result(output: &str) -> Result<serde_json::Value, String> {
+    output
+        .lines()
+        .rev()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|v| v.get("type").and_then(|t| t.as_str()) == Some("result"))
+        .ok_or_else(|| format!("no JSON result object in:\n{output}"))
+}
+
+/// Runs discburn on an image file the way the guest runs it on a drive.
+fn host_view(
+    discburn: &Path,
+    iso: &Path,
+    image: Image,
+    scratch: &Path,
+) -> Result<HostView, String> {
+    let run = |args: &[&str]| -> Result<String, String> {
+        run_checked(
+            Command::new(discburn)
+                .args(args)
+                .arg("--target")
+                .arg(iso)
+                .env("TZ", "UTC"),
+        )
+    };
+    let ls = run(&["ls", "-R"])?;
+    let ls_long = run(&["ls", "-l", "-R"])?;
+    let info = json_result(&run(&["info", "--json"])?)?;
+    let info_file_system = info.get("file_system").cloned().unwrap_or_default();
+    let out = scratch.join(format!("extract-{}", image_name(image)));
+    run_checked(
+        Command::new(discburn)
+            .args(["extract", "--target"])
+            .arg(iso)
+            .arg("--output")
+            .arg(&out)
+            .args(extract_paths(image)),
+    )?;
+    let extracted =
+        testkit::snapshot(&out).map_err(|e| format!("snapshot of {}: {e}", out.display()))?;
+    std::fs::remove_dir_all(&out).map_err(|e| e.to_string())?;
+    Ok(HostView {
+        ls,
+        ls_long,
+        info_file_system,
+        extracted,
+    })
+}
+
+/// The guest steps that run discburn on drive `label`.
+fn discburn_steps(mut scenario: Scenario, label: &str, image: Image) -> Scenario {
+    let target = format!("--target $DEV_{label}");
+    scenario = scenario
+        .step(
+            &format!("db_info_{label}"),
+            &format!("timeout 300 discburn info --json {target}\n"),
+        )
+        .step(
+            &format!("db_ls_{label}"),
+            &format!("timeout 300 discburn ls -R {target}\n"),
+        )
+        .step(
+            &format!("db_lsl_{label}"),
+            &format!("timeout 300 discburn ls -l -R {target}\n"),
+        );
+    let out = format!("/tmp/x_{label}");
+    let paths = extract_paths(image).join(" ");
+    scenario.step(
+        &format!("db_extract_{label}"),
+        &format!(
+            "timeout 300 discburn extract {target} --output {out} {paths} >/tmp/extract.log 2>&1 || {{ cat /tmp/extract.log; exit 1; }}\n{}cd /\nrm -rf {out}\n",
+            guest_listing_script(&out)
+        ),
+    )
 }
 
 static FIXTURE: OnceLock<Result<Fixture, String>> = OnceLock::new();
@@ -179,11 +281,22 @@ fn prepare_and_boot() -> Result<Fixture, String> {
         make_image(&src, &iso, &name.to_uppercase(), foreign)?;
         images.insert(name, (src, iso));
     }
+    let discburn = qemu_harness::discburn_binary().map_err(|e| e.to_string())?;
+    let mut host = BTreeMap::new();
+    for image in [Image::Tricky, Image::Big] {
+        let name = image_name(image);
+        host.insert(
+            name,
+            host_view(&discburn, &images[name].1, image, work.path())?,
+        );
+    }
     let ranges = big_file_ranges();
     let big_ranges =
         host_ranges(&images["big"].0.join(BIG_FILE), &ranges).map_err(|e| e.to_string())?;
 
-    let mut scenario = Scenario::new("linux_in_the_loop").timeout(Duration::from_secs(600));
+    let mut scenario = Scenario::new("linux_in_the_loop")
+        .timeout(Duration::from_secs(600))
+        .binary("discburn", &discburn);
     for (label, bus, image) in DRIVES {
         scenario = scenario.drive(label, bus, &images[image_name(image)].1);
     }
@@ -209,6 +322,21 @@ fn prepare_and_boot() -> Result<Fixture, String> {
             );
         }
     }
+    scenario = scenario.step(
+        "sysfs_ids",
+        &DRIVES
+            .iter()
+            .map(|(label, _, _)| {
+                format!(
+                    "d=/sys/block/${{DEV_{label}#/dev/}}/device; echo \"{label}|$DEV_{label}|$(cat $d/vendor)|$(cat $d/model)|$(cat $d/rev)\"\n"
+                )
+            })
+            .collect::<String>(),
+    );
+    scenario = scenario.step("db_drives", "timeout 300 discburn drives --json\n");
+    for (label, _, image) in DRIVES {
+        scenario = discburn_steps(scenario, label, image);
+    }
     let report = scenario.run().map_err(|e| e.to_string())?;
     eprintln!("{}", report.timing_summary());
     drop(images);
@@ -220,6 +348,7 @@ fn prepare_and_boot() -> Result<Fixture, String> {
         big_ranges,
         foreign,
         prepare_seconds: started.elapsed().as_secs_f64(),
+        host,
     })
 }
 
@@ -319,4 +448,144 @@ fn kernel_reads_image_with_4gib_file_on_ide() {
 fn kernel_reads_image_with_4gib_file_on_virtio_scsi() {
     check_kernel_listing("vs_big", Image::Big);
     check_big_file_ranges("vs_big");
+}
+
+/// `sysfs_ids`: label → (device, vendor, model, revision) as the kernel recorded INQUIRY.
+fn sysfs_ids() -> BTreeMap<String, (String, String, String, String)> {
+    let output = fixture()
+        .report
+        .ok_output("sysfs_ids")
+        .unwrap_or_else(|e| panic!("{e}"));
+    output
+        .lines()
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split('|').collect();
+            let [label, dev, vendor, model, rev] = f[..] else {
+                return None;
+            };
+            Some((
+                label.to_string(),
+                (
+                    dev.to_string(),
+                    vendor.trim().to_string(),
+                    model.trim().to_string(),
+                    rev.trim().to_string(),
+                ),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn discburn_lists_every_qemu_drive_as_the_kernel_saw_it() {
+    let fixture = fixture();
+    let output = fixture
+        .report
+        .ok_output("db_drives")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let result = json_result(output).unwrap_or_else(|e| panic!("{e}"));
+    let drives = result["drives"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no drives array: {result}"));
+    let ids = sysfs_ids();
+    assert_eq!(ids.len(), DRIVES.len(), "sysfs_ids: {ids:?}");
+    for (label, bus, image) in DRIVES {
+        let (dev, vendor, model, rev) = &ids[label];
+        let drive = drives
+            .iter()
+            .find(|d| d["path"].as_str() == Some(dev.as_str()))
+            .unwrap_or_else(|| panic!("{label}: {dev} missing from `discburn drives`: {result}"));
+        let field = |name: &str| drive[name].as_str().unwrap_or("").trim().to_string();
+        // As the drive answered INQUIRY (QEMU's ide-cd and scsi-cd differ in model).
+        assert_eq!(field("vendor"), *vendor, "{label}: {drive}");
+        assert_eq!(field("model"), *model, "{label}: {drive}");
+        assert_eq!(field("revision"), *rev, "{label}: {drive}");
+        let want_model = if bus == Bus::Ide {
+            "QEMU DVD-ROM"
+        } else {
+            "QEMU CD-ROM"
+        };
+        assert_eq!(
+            (vendor.as_str(), model.as_str()),
+            ("QEMU", want_model),
+            "{label}"
+        );
+        // QEMU's drives read only: mode page 2Ah and the profile list admit no writing.
+        assert_eq!(
+            drive["writable_profiles"],
+            serde_json::json!([]),
+            "{label}: {drive}"
+        );
+        // An image over 737 280 000 bytes is a DVD-ROM to QEMU, a smaller one a CD-ROM.
+        let want_profile = if image == Image::Big {
+            "DVD-ROM"
+        } else {
+            "CD-ROM"
+        };
+        let current = field("current_profile");
+        assert!(
+            current.contains(want_profile),
+            "{label}: current profile {current:?}, want {want_profile}: {drive}"
+        );
+    }
+}
+
+#[test]
+fn discburn_info_on_each_drive_matches_the_image_file() {
+    let fixture = fixture();
+    for (label, _, image) in DRIVES {
+        let output = fixture
+            .report
+            .ok_output(&format!("db_info_{label}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let guest = json_result(output).unwrap_or_else(|e| panic!("{label}: {e}"));
+        let host = &fixture.host[image_name(image)];
+        assert_eq!(
+            guest.get("file_system"),
+            Some(&host.info_file_system),
+            "{label}: `discburn info` on the drive and on the image file disagree:\n{guest}"
+        );
+    }
+}
+
+#[test]
+fn discburn_ls_on_each_drive_matches_the_image_file() {
+    let fixture = fixture();
+    for (label, _, image) in DRIVES {
+        let host = &fixture.host[image_name(image)];
+        for (step, want) in [("db_ls", &host.ls), ("db_lsl", &host.ls_long)] {
+            let output = fixture
+                .report
+                .ok_output(&format!("{step}_{label}"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                output,
+                want.as_str(),
+                "{label}: {step} differs between the drive and the image file"
+            );
+        }
+    }
+}
+
+#[test]
+fn discburn_extract_on_each_drive_matches_the_image_file() {
+    let fixture = fixture();
+    for (label, _, image) in DRIVES {
+        let output = fixture
+            .report
+            .ok_output(&format!("db_extract_{label}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let entries =
+            parse_guest_listing(output).unwrap_or_else(|e| panic!("{label}: {e}\n{output}"));
+        // tmpfs has real inode numbers: hard links show as shared inodes.
+        let actual = to_snapshot(&entries, LinkGrouping::Inode);
+        let expected = &fixture.host[image_name(image)].extracted;
+        assert!(
+            expected.entries.len() > 10,
+            "{label}: the host extracted too little: {expected:?}"
+        );
+        if let Err(diff) = compare(expected, &actual, &CompareOptions::strict()) {
+            panic!("{label}: `discburn extract` from the drive differs from extracting the image file:\n{diff}");
+        }
+    }
 }
