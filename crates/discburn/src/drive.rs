@@ -467,6 +467,18 @@ pub fn list_drives(root: &Path) -> Result<Vec<DriveInfo>, DriveError> {
             current_profile: None,
             error: None,
         };
+        // The kernel's table knows CD-R/RW, DVD-R and DVD-RAM writing only; it
+        // stands in until GET CONFIGURATION answers (mmc.md §1.5).
+        for (row, profile) in [
+            ("Can write CD-R", Profile::CdR),
+            ("Can write CD-RW", Profile::CdRw),
+            ("Can write DVD-R", Profile::DvdRSequential),
+            ("Can write DVD-RAM", Profile::DvdRam),
+        ] {
+            if entry.capabilities.get(row) == Some(&true) {
+                info.writable_profiles.push(profile.to_string());
+            }
+        }
         // Only query real device nodes of a live system.
         if root == Path::new("/") {
             match open_drive(&entry.path, mmc::sgio::OpenMode::ReadOnly) {
@@ -1039,12 +1051,25 @@ mod tests {
         std::fs::write(dev.join("vendor"), "QEMU    \n").unwrap();
         std::fs::write(dev.join("model"), "QEMU DVD-ROM\n").unwrap();
         std::fs::write(dev.join("type"), "5\n").unwrap();
+        let proc_dir = root.join("proc/sys/dev/cdrom");
+        std::fs::create_dir_all(&proc_dir).unwrap();
+        std::fs::write(
+            proc_dir.join("info"),
+            "CD-ROM information, Id: cdrom.c 3.20 2003/12/17\n\ndrive name:\t\tsr0\n\
+             Can write CD-R:\t\t1\nCan write CD-RW:\t1\nCan write DVD-R:\t0\nCan write DVD-RAM:\t0\n",
+        )
+        .unwrap();
         let drives = list_drives(&root).unwrap();
         std::fs::remove_dir_all(&root).unwrap();
         assert_eq!(drives.len(), 1);
         assert_eq!(drives[0].path, "/dev/sr0");
         assert_eq!(drives[0].vendor.as_deref(), Some("QEMU"));
         assert_eq!(drives[0].error, None);
+        assert_eq!(
+            drives[0].writable_profiles,
+            vec!["CD-R", "CD-RW"],
+            "from the kernel's table"
+        );
     }
     /// Writes one session on an emulated sequential medium (mmc.md §5.1, §5.2,
     /// §5.4) with the mmc helpers; returns its start LBA.
