@@ -533,12 +533,20 @@ pub fn open_drive(
     mmc::sgio::SgDevice::open(path, mode).map_err(|e| DriveError::Mmc(MmcError::Transport(e)))
 }
 
-/// Opens `/dev/srN` read-only and returns a sector source over it.
+/// Opens `/dev/srN` read-only and returns a sector source over it; transfers
+/// are also kept within the kernel's limit for the device (`queue/max_sectors_kb`).
 pub fn open_drive_source(
     path: &Path,
 ) -> Result<TransportSectorSource<mmc::sgio::SgDevice>, DriveError> {
     let device = open_drive(path, mmc::sgio::OpenMode::ReadOnly)?;
-    TransportSectorSource::new(device)
+    let mut source = TransportSectorSource::new(device)?;
+    let name = std::fs::canonicalize(path)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+    if let Some(limit) = name.and_then(|n| mmc::enumerate::max_transfer_bytes(Path::new("/"), &n)) {
+        source.transfer_blocks = source.transfer_blocks.min((limit / BLOCK).max(1));
+    }
+    Ok(source)
 }
 
 /// Opens `/dev/srN` and inspects its medium (for `discburn info --target /dev/srN`).

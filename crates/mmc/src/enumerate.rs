@@ -181,3 +181,17 @@ pub fn enumerate(root: &Path) -> io::Result<Vec<DriveEntry>> {
     drives.sort_by_key(|d| name_key(&d.name));
     Ok(drives)
 }
+
+/// The largest single transfer the kernel allows for block device `name`
+/// (`sys/class/block/NAME/queue/max_sectors_kb`, capped by
+/// `max_hw_sectors_kb`; mmc.md §1.7), in bytes.
+pub fn max_transfer_bytes(root: &Path, name: &str) -> Option<usize> {
+    let queue = root.join("sys/class/block").join(name).join("queue");
+    let read_kb =
+        |file: &str| read_trimmed(&queue.join(file)).and_then(|v| v.parse::<usize>().ok());
+    let kb = match (read_kb("max_sectors_kb"), read_kb("max_hw_sectors_kb")) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b)?,
+    };
+    (kb > 0).then(|| kb.saturating_mul(1024))
+}

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::Path;
 
-use mmc::enumerate::{enumerate, parse_cdrom_info};
+use mmc::enumerate::{enumerate, max_transfer_bytes, parse_cdrom_info};
 
 /// As `drivers/cdrom/cdrom.c: cdrom_sysctl_info` prints it: tabs, newest drive first.
 const CDROM_INFO: &str = "CD-ROM information, Id: cdrom.c 3.20 2003/12/17\n\
@@ -126,4 +126,16 @@ fn proc_only_and_empty_systems() {
 fn live_system_does_not_fail() {
     // Whatever this machine has, enumeration must not error.
     enumerate(Path::new("/")).unwrap();
+}
+
+#[test]
+fn transfer_limit_from_the_queue() {
+    let root = tempfile::tempdir().unwrap();
+    let queue = root.path().join("sys/class/block/sr0/queue");
+    write(&queue.join("max_sectors_kb"), "1280\n");
+    write(&queue.join("max_hw_sectors_kb"), "128\n");
+    assert_eq!(max_transfer_bytes(root.path(), "sr0"), Some(128 * 1024));
+    write(&queue.join("max_hw_sectors_kb"), "32767\n");
+    assert_eq!(max_transfer_bytes(root.path(), "sr0"), Some(1280 * 1024));
+    assert_eq!(max_transfer_bytes(root.path(), "sr1"), None);
 }
