@@ -58,6 +58,10 @@
 //! Responses and sense data are built with the `mmc` crate's emitters, so the
 //! emulator and the parsers a burner uses agree on every byte layout.
 //!
+//! A medium whose data file can only be opened for reading (permissions, a
+//! read-only file system), or one opened with [`Recorder::open_read_only`], is
+//! write-protected: WRITE, CLOSE, RESERVE, BLANK and FORMAT get 7/27/00.
+//!
 //! The drive itself (mode page 05h, locks, unit attentions, busy state) is
 //! not stored: each [`Recorder::open`] is a fresh drive with the medium just
 //! loaded (unit attention 6/28/00 pending).

@@ -234,10 +234,23 @@ impl Recorder {
         Ok(Recorder::with(files, state))
     }
 
-    /// Opens an existing medium.
+    /// Opens an existing medium. If its data file cannot be opened for
+    /// writing, the medium is write-protected: commands that would change it
+    /// get 7/27/00.
     pub fn open(path: impl AsRef<Path>) -> Result<Recorder, Error> {
-        let (files, state) = MediumFiles::open(path.as_ref())?;
+        let (files, state) = MediumFiles::open(path.as_ref(), false)?;
         Ok(Recorder::with(files, state))
+    }
+
+    /// Opens an existing medium write-protected (for reading only).
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Recorder, Error> {
+        let (files, state) = MediumFiles::open(path.as_ref(), true)?;
+        Ok(Recorder::with(files, state))
+    }
+
+    /// Whether the medium is write-protected.
+    pub fn write_protected(&self) -> bool {
+        !self.files.writable()
     }
 
     /// Opens an existing medium and arms the faults named in `DISCBURN_EMU_FAULTS`
@@ -570,6 +583,18 @@ impl Recorder {
                 sense::NOT_READY_NO_MEDIUM
             }));
         }
+        let changes_medium = matches!(
+            opcode,
+            op::WRITE_10
+                | op::WRITE_12
+                | op::CLOSE_TRACK_SESSION
+                | op::RESERVE_TRACK
+                | op::BLANK
+                | op::FORMAT_UNIT
+        );
+        if changes_medium && self.write_protected() {
+            return Ok(Reply::Check(sense::WRITE_PROTECTED));
+        }
         let need = |n: usize| -> Result<(), TransportError> {
             if cdb.len() < n {
                 Err(TransportError::InvalidCommand(format!(
@@ -795,8 +820,10 @@ impl Recorder {
             return Reply::Check(sense::REMOVAL_PREVENTED);
         }
         if self.present {
-            if let Err(sense) = self.persist() {
-                return Reply::Check(sense);
+            if self.dirty {
+                if let Err(sense) = self.persist() {
+                    return Reply::Check(sense);
+                }
             }
             self.test_track = None;
             self.present = false;
@@ -906,7 +933,7 @@ impl Recorder {
     fn sync_cache(&mut self, immed: bool) -> Reply {
         if self.test_write_active() {
             self.test_track = None;
-        } else {
+        } else if !self.write_protected() {
             self.state.sync_cache();
             if let Err(sense) = self.persist() {
                 return Reply::Check(sense);
@@ -1341,7 +1368,7 @@ impl Recorder {
         let current_profile = if present { state.profile() } else { 0 };
         let family = state.family();
         let media = state.media;
-        let writable = present && !state.finalized;
+        let writable = present && !state.finalized && !self.write_protected();
         let blocking: u16 = match family {
             Family::Cd => 1,
             Family::Dvd => 16,

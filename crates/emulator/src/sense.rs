@@ -75,4 +75,5 @@ pub const INCOMPLETE_TRACK_IN_SESSION: Sense = Sense::new(0x5, 0x72, 0x03);
 pub const NO_MORE_RESERVATIONS: Sense = Sense::new(0x5, 0x72, 0x05);
 pub const MEDIUM_MAY_HAVE_CHANGED: Sense = Sense::new(0x6, 0x28, 0x00);
 pub const POWER_ON_RESET: Sense = Sense::new(0x6, 0x29, 0x00);
+pub const WRITE_PROTECTED: Sense = Sense::new(0x7, 0x27, 0x00);
 pub const HARDWARE_ERROR: Sense = Sense::new(0x4, 0x44, 0x00);

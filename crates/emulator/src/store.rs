@@ -42,6 +42,9 @@ fn io_error(path: &Path, source: std::io::Error) -> Error {
 pub struct MediumFiles {
     data_path: PathBuf,
     data: File,
+    /// False when the data file could only be opened for reading: the medium
+    /// is write-protected.
+    writable: bool,
 }
 
 impl MediumFiles {
@@ -71,6 +74,7 @@ impl MediumFiles {
         let files = MediumFiles {
             data_path: data_path.to_path_buf(),
             data,
+            writable: true,
         };
         if let Err(err) = files.save_state(state) {
             let _ = std::fs::remove_file(data_path);
@@ -80,22 +84,43 @@ impl MediumFiles {
     }
 
     /// Opens an existing medium and loads its state.
-    pub fn open(data_path: &Path) -> Result<(MediumFiles, MediumState), Error> {
+    /// Opens an existing medium and loads its state. A data file that cannot be
+    /// opened for writing (permissions, read-only file system), or `read_only`,
+    /// gives a write-protected medium.
+    pub fn open(data_path: &Path, read_only: bool) -> Result<(MediumFiles, MediumState), Error> {
         let state = load_state(data_path)?;
-        let data = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(data_path)
-            .map_err(|e| io_error(data_path, e))?;
+        let read_write = if read_only {
+            None
+        } else {
+            match OpenOptions::new().read(true).write(true).open(data_path) {
+                Ok(file) => Some(file),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::PermissionDenied
+                            | std::io::ErrorKind::ReadOnlyFilesystem
+                    ) =>
+                {
+                    None
+                }
+                Err(e) => return Err(io_error(data_path, e)),
+            }
+        };
+        let writable = read_write.is_some();
+        let data = match read_write {
+            Some(file) => file,
+            None => File::open(data_path).map_err(|e| io_error(data_path, e))?,
+        };
         let wanted = state.capacity * BLOCK_BYTES;
         let len = data.metadata().map_err(|e| io_error(data_path, e))?.len();
-        if len < wanted {
+        if len < wanted && writable {
             data.set_len(wanted).map_err(|e| io_error(data_path, e))?;
         }
         Ok((
             MediumFiles {
                 data_path: data_path.to_path_buf(),
                 data,
+                writable,
             },
             state,
         ))
@@ -105,8 +130,22 @@ impl MediumFiles {
         &self.data_path
     }
 
+    /// Whether the medium may be changed (else it is write-protected).
+    pub fn writable(&self) -> bool {
+        self.writable
+    }
+
     /// Makes written blocks durable, then replaces the state file atomically.
     pub fn save_state(&self, state: &MediumState) -> Result<(), Error> {
+        if !self.writable {
+            return Err(io_error(
+                &self.data_path,
+                std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    "the medium is write-protected",
+                ),
+            ));
+        }
         self.data
             .sync_data()
             .map_err(|e| io_error(&self.data_path, e))?;

@@ -521,3 +521,34 @@ fn drive_claiming_ready_too_early_is_caught_by_the_barrier() {
     let track = ops::read_track_information(&mut rec, TrackAddress::Track(1)).unwrap();
     assert_eq!(track.state(), TrackState::Complete);
 }
+
+#[test]
+fn read_only_medium_is_write_protected() {
+    let (_dir, path, mut rec) = medium(MediaType::DvdPlusR);
+    discover(&mut rec);
+    write_session(&mut rec, &pattern(0, 32, 1), Close::Appendable);
+    let before = serde_json::to_string(rec.state()).unwrap();
+    drop(rec);
+    let mut rec = Recorder::open_read_only(&path).unwrap();
+    assert!(rec.write_protected());
+    ops::test_unit_ready(&mut rec).unwrap();
+    assert_eq!(read(&mut rec, 0, 32).unwrap(), pattern(0, 32, 1));
+    let nwa = ops::read_track_information(&mut rec, TrackAddress::INVISIBLE)
+        .unwrap()
+        .writable_address()
+        .unwrap();
+    assert_eq!(
+        sense_of(&ops::write_blocks(&mut rec, nwa, &pattern(nwa, 16, 2)).unwrap_err()),
+        (7, 0x27, 0x00)
+    );
+    let err =
+        ops::close_track_session(&mut rec, CloseFunction::CloseSession, 0, false).unwrap_err();
+    assert_eq!(sense_of(&err), (7, 0x27, 0x00));
+    ops::synchronize_cache(&mut rec, false).unwrap();
+    ops::start_stop_unit(&mut rec, StartStopUnit::eject()).unwrap();
+    drop(rec);
+    assert_eq!(
+        serde_json::to_string(Recorder::open(&path).unwrap().state()).unwrap(),
+        before
+    );
+}
