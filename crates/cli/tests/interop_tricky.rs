@@ -35,13 +35,22 @@ fn rr_paths() -> BTreeSet<String> {
 /// Expected Joliet paths: only those Joliet can name exactly, and the number of
 /// other entries (which appear under mapped names).
 fn joliet_paths(with_symlinks: bool) -> (BTreeSet<String>, usize) {
+    joliet_paths_shown(with_symlinks, |_| true)
+}
+
+/// Like [`joliet_paths`], for a reader that prints only the names `shown`
+/// accepts as recorded (the others are counted).
+fn joliet_paths_shown(
+    with_symlinks: bool,
+    shown: impl Fn(&str) -> bool,
+) -> (BTreeSet<String>, usize) {
     let mut exact = BTreeSet::new();
     let mut mapped = 0;
     for (path, e) in &fixture().expected.entries {
         if e.kind == Kind::Symlink && !with_symlinks {
             continue;
         }
-        if testkit::views::joliet_path_can_hold(path) {
+        if testkit::views::joliet_path_can_hold(path) && shown(path) {
             exact.insert(path.clone());
         } else {
             mapped += 1;
@@ -52,8 +61,13 @@ fn joliet_paths(with_symlinks: bool) -> (BTreeSet<String>, usize) {
 
 /// Checks a Joliet listing: exact names for what Joliet can hold, and as many
 /// other names as there are entries it cannot.
-fn assert_joliet_listing(listed: &BTreeSet<String>, with_symlinks: bool, what: &str) {
-    let (exact, mapped) = joliet_paths(with_symlinks);
+fn assert_joliet_listing(
+    listed: &BTreeSet<String>,
+    with_symlinks: bool,
+    shown: impl Fn(&str) -> bool,
+    what: &str,
+) {
+    let (exact, mapped) = joliet_paths_shown(with_symlinks, shown);
     let missing: Vec<_> = exact.difference(listed).collect();
     assert!(
         missing.is_empty(),
@@ -203,7 +217,9 @@ fn isoinfo_lists_and_extracts_rock_ridge_and_lists_joliet() {
         .map(|l| l.trim_start_matches('/').to_string())
         .filter(|l| !l.is_empty())
         .collect();
-    assert_joliet_listing(&listed, false, "isoinfo -J -f");
+    // isoinfo converts Joliet names to a single-byte charset (it has no UTF-8):
+    // names outside ASCII are only counted.
+    assert_joliet_listing(&listed, false, |p| p.is_ascii(), "isoinfo -J -f");
 }
 
 #[test]
@@ -246,9 +262,11 @@ fn sevenzip_extracts_the_joliet_names() {
     } else {
         SymlinkCheck::Absent
     };
+    // 7-Zip drops trailing dots of names (Windows rules), for every writer.
     let options = CompareOptions {
         names: NameView::Joliet,
         symlinks,
+        rename_expected: Some(testkit::views::sevenzip_name),
         ..CompareOptions::content_only()
     };
     assert_tree(&options, &actual, "7zz x");

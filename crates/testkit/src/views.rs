@@ -49,6 +49,22 @@ pub fn sevenzip_symlink_is_kept(path: &str, target: &str) -> bool {
     true
 }
 
+/// A path as 7-Zip extracts it: trailing dots of each name dropped (it applies
+/// Windows naming rules on every host).
+pub fn sevenzip_name(path: &str) -> String {
+    path.split('/')
+        .map(|name| {
+            let trimmed = name.trim_end_matches('.');
+            if trimmed.is_empty() {
+                name
+            } else {
+                trimmed
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// True when `iso-info` (libcdio 2.1) prints every name of a Joliet `path`
 /// as recorded. libcdio converts a UCS-2 name into a UTF-8 buffer as long as
 /// the UCS-2 bytes, so names whose UTF-8 form is longer (CJK, `€`...) come out
@@ -112,6 +128,12 @@ mod tests {
             relocated_path("a/b/c/d/e/f/g/h/i/j/k/l/m/n/x.txt", dirs),
             "rr_moved/n/x.txt"
         );
+    }
+
+    #[test]
+    fn sevenzip_names() {
+        assert_eq!(sevenzip_name("collide/trailing."), "collide/trailing");
+        assert_eq!(sevenzip_name("a.b/c"), "a.b/c");
     }
 
     #[test]
