@@ -1,5 +1,6 @@
 //! Sends the discovery commands of mmc.md §4 to a drive over SG_IO and prints
-//! what each returned, for checking a real or QEMU drive by hand:
+//! what each returned, for checking a real or QEMU drive by hand. Read-only:
+//! it opens the node O_RDONLY and sends no write-class command.
 //!
 //! ```sh
 //! cargo run -p mmc --example mmc_probe -- /dev/sr0
@@ -17,7 +18,7 @@ fn main() {
         eprintln!("usage: mmc_probe /dev/srN");
         std::process::exit(2);
     };
-    let mut dev = match SgDevice::open(Path::new(&path), OpenMode::ReadPreferWrite) {
+    let mut dev = match SgDevice::open(Path::new(&path), OpenMode::ReadOnly) {
         Ok(dev) => dev,
         Err(e) => {
             eprintln!("{e}");
@@ -121,12 +122,6 @@ fn main() {
         ),
         Err(e) => println!("READ(10): {e}"),
     }
-    println!(
-        "WRITE(10) at 0: {:?}",
-        ops::write_blocks(&mut dev, 0, &[0u8; 2048]).map_err(|e| e.to_string())
-    );
-    println!(
-        "SYNC CACHE: {:?}",
-        ops::synchronize_cache(&mut dev, false).map_err(|e| e.to_string())
-    );
+    println!(ops::write_blocks(&mut dev, 0, &[0u8; 2048]).map_err(|e| e.to_string()));
+    println!(ops::synchronize_cache(&mut dev, false).map_err(|e| e.to_string()));
 }
