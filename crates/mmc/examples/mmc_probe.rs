@@ -122,6 +122,4 @@ fn main() {
         ),
         Err(e) => println!("READ(10): {e}"),
     }
-    println!(ops::write_blocks(&mut dev, 0, &[0u8; 2048]).map_err(|e| e.to_string()));
-    println!(ops::synchronize_cache(&mut dev, false).map_err(|e| e.to_string()));
 }
