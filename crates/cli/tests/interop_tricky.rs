@@ -17,7 +17,7 @@ use testkit::{
 
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    FIXTURE.get_or_init(|| Fixture::new(TrickyOptions::default()))
+    FIXTURE.get_or_init(|| Fixture::in_target_tmp("interop-tricky", TrickyOptions::default()))
 }
 
 #[track_caller]

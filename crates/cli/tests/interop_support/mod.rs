@@ -40,7 +40,9 @@ pub fn burn(src: &Path, out: &Path) {
 /// A source tree and its discburn image, made once and shared by the tests of
 /// one binary.
 pub struct Fixture {
-    pub dir: tempfile::TempDir,
+    /// Removed on drop, unless the fixture lives in a fixed directory.
+    pub temp: Option<tempfile::TempDir>,
+    pub root: PathBuf,
     pub src: PathBuf,
     pub image: PathBuf,
     pub expected: Snapshot,
@@ -53,12 +55,32 @@ impl Fixture {
 
     /// A fixture whose source tree `make` builds.
     pub fn with_tree(make: impl FnOnce(&Path) -> std::io::Result<()>) -> Fixture {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let src = dir.path().join("src");
+        let temp = tempfile::tempdir().expect("temp dir");
+        let root = temp.path().to_path_buf();
+        Fixture::build(Some(temp), root, make)
+    }
+
+    /// A fixture in `CARGO_TARGET_TMPDIR/NAME`, emptied first: for fixtures
+    /// held in a `static` (never dropped), so that runs do not pile up copies.
+    pub fn in_target_tmp(name: &str, options: testkit::TrickyOptions) -> Fixture {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).expect("fixture dir");
+        Fixture::build(None, root, |src| {
+            testkit::make_tricky_tree_with(src, &options)
+        })
+    }
+
+    fn build(
+        temp: Option<tempfile::TempDir>,
+        root: PathBuf,
+        make: impl FnOnce(&Path) -> std::io::Result<()>,
+    ) -> Fixture {
+        let src = root.join("src");
         std::fs::create_dir(&src).expect("src dir");
         make(&src).expect("source tree");
         let expected = testkit::snapshot(&src).expect("snapshot of the source");
-        let image = dir.path().join("image.iso");
+        let image = root.join("image.iso");
         burn(&src, &image);
         // For debugging a failure: DISCBURN_KEEP_IMAGE=/some/file.iso keeps a copy.
         if let Some(keep) = std::env::var_os("DISCBURN_KEEP_IMAGE") {
@@ -74,7 +96,7 @@ impl Fixture {
 
     /// A fresh, empty directory for one reader's output.
     pub fn out_dir(&self, name: &str) -> PathBuf {
-        let out = self.dir.path().join(name);
+        let out = self.root.join(name);
         let _ = std::fs::remove_dir_all(&out);
         std::fs::create_dir(&out).expect("out dir");
         out
