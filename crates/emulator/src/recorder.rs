@@ -1175,7 +1175,12 @@ impl Recorder {
 
     fn read_toc(&self, cdb: &[u8]) -> Reply {
         let as_msf = cdb[1] & 0x02 != 0;
-        let format = cdb[2] & 0x0F;
+        // MMC format in byte 2; SFF-8020 drives use byte 9 b7..b6 instead, and
+        // MMC drives honour it when byte 2 says 0 (mmc.md §2.7).
+        let format = match (cdb[2] & 0x0F, cdb[9] >> 6) {
+            (0, legacy) => legacy,
+            (format, _) => format,
+        };
         let number = u32::from(cdb[6]);
         let alloc = usize::from(be16(cdb, 7));
         let is_cd = self.state.family() == Family::Cd;

@@ -843,3 +843,22 @@ fn recorder_can_move_to_another_thread() {
     fn assert_send<T: Send>() {}
     assert_send::<Recorder>();
 }
+
+#[test]
+fn read_toc_format_in_the_sff_8020_field() {
+    let (_dir, mut rec) = new_medium(MediaType::CdR);
+    let t: &mut dyn Transport = &mut rec;
+    discover(t);
+    write_session(t, &pattern(0, 300, 1), Close::Appendable);
+    let start = 302 + 11_400;
+    write_session(t, &pattern(start, 300, 2), Close::Appendable);
+    // Format 1 asked in byte 9 b7..b6 (byte 2 = 0): session information.
+    let (status, _, data, _) = raw(t, &[0x43, 0, 0, 0, 0, 0, 0, 0, 12, 0x40], 12);
+    assert_eq!(status, mmc::ScsiStatus::Good);
+    let info = mmc::toc::SessionInfo::parse(&data).unwrap();
+    assert_eq!(
+        (info.last_complete_session, info.last_session_start),
+        (2, start)
+    );
+    assert_eq!(ops::read_session_info(t).unwrap(), info);
+}
