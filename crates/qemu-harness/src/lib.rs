@@ -65,8 +65,10 @@ pub fn unavailable_reason() -> Option<String> {
 /// The `discburn` executable to put in the guest and to run on the host.
 ///
 /// `DISCBURN_BIN` if set; else the binary of the cargo target directory this test runs
-/// from (`<target>/<profile>/discburn`), built first with `cargo build -p discburn-cli`
-/// in the same profile so that it is never stale.
+/// from (`<target>/<profile>/discburn`). When that binary is missing or older than a
+/// source file of the workspace (`crates/*/src`, manifests, `Cargo.lock`), it is built
+/// first with `cargo build -p discburn-cli` in the same profile. (A `cargo test
+/// --workspace` has just built it for the cli's own tests, so CI does not build twice.)
 pub fn discburn_binary() -> Result<PathBuf> {
     if let Some(path) = std::env::var_os("DISCBURN_BIN") {
         return Ok(PathBuf::from(path));
@@ -88,6 +90,14 @@ pub fn discburn_binary() -> Result<PathBuf> {
         command: "locate discburn".into(),
         message: format!("{} has no parent", profile_dir.display()),
     })?;
+    let binary = profile_dir.join("discburn");
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let built = std::fs::metadata(&binary).and_then(|m| m.modified()).ok();
+    if let (Some(built), Some(newest)) = (built, newest_source(&workspace)) {
+        if built >= newest {
+            return Ok(binary);
+        }
+    }
     let release = profile_dir.file_name().is_some_and(|n| n == "release");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
@@ -101,7 +111,7 @@ pub fn discburn_binary() -> Result<PathBuf> {
             "discburn",
         ])
         .env("CARGO_TARGET_DIR", target_dir)
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
+        .current_dir(&workspace);
     if release {
         command.arg("--release");
     }
@@ -116,7 +126,6 @@ pub fn discburn_binary() -> Result<PathBuf> {
             message: String::from_utf8_lossy(&output.stderr).into_owned(),
         });
     }
-    let binary = profile_dir.join("discburn");
     if !binary.is_file() {
         return Err(HarnessError::Command {
             command: text,
@@ -124,4 +133,47 @@ pub fn discburn_binary() -> Result<PathBuf> {
         });
     }
     Ok(binary)
+}
+
+/// The newest modification time among the workspace's manifests, lock file and the
+/// sources of the crates the binary is built from (all but this harness and testkit).
+fn newest_source(workspace: &Path) -> Option<std::time::SystemTime> {
+    fn walk(dir: &Path, newest: &mut Option<std::time::SystemTime>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                walk(&path, newest);
+            } else if let Ok(modified) = meta.modified() {
+                if newest.is_none_or(|n| modified > n) {
+                    *newest = Some(modified);
+                }
+            }
+        }
+    }
+    let mut newest = None;
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        walk_file(&workspace.join(file), &mut newest);
+    }
+    let crates = std::fs::read_dir(workspace.join("crates")).ok()?;
+    for krate in crates.flatten() {
+        let name = krate.file_name();
+        if name == "qemu-harness" || name == "testkit" {
+            continue;
+        }
+        walk_file(&krate.path().join("Cargo.toml"), &mut newest);
+        walk(&krate.path().join("src"), &mut newest);
+    }
+    newest
+}
+
+fn walk_file(path: &Path, newest: &mut Option<std::time::SystemTime>) {
+    if let Ok(modified) = std::fs::metadata(path).and_then(|m| m.modified()) {
+        if newest.is_none_or(|n| modified > n) {
+            *newest = Some(modified);
+        }
+    }
 }

@@ -69,6 +69,8 @@ struct HostView {
     info_file_system: serde_json::Value,
     /// Snapshot of `discburn extract` (of `EXTRACT_PATHS` for the big image).
     extracted: Snapshot,
+    /// Size of the image file in 2048-byte blocks (what QEMU's drive holds).
+    blocks: u64,
 }
 
 /// What is extracted from the big image: everything but the 4 GiB file (the guest's
@@ -124,7 +126,9 @@ fn host_view(
     let extracted =
         testkit::snapshot(&out).map_err(|e| format!("snapshot of {}: {e}", out.display()))?;
     std::fs::remove_dir_all(&out).map_err(|e| e.to_string())?;
+    let bytes = std::fs::metadata(iso).map_err(|e| e.to_string())?.len();
     Ok(HostView {
+        blocks: bytes.div_ceil(2048),
         ls,
         ls_long,
         info_file_system,
@@ -281,6 +285,10 @@ fn prepare_and_boot() -> Result<Fixture, String> {
         make_image(&src, &iso, &name.to_uppercase(), foreign)?;
         images.insert(name, (src, iso));
     }
+    eprintln!(
+        "trees, snapshots and images: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let discburn = qemu_harness::discburn_binary().map_err(|e| e.to_string())?;
     let mut host = BTreeMap::new();
     for image in [Image::Tricky, Image::Big] {
@@ -293,6 +301,10 @@ fn prepare_and_boot() -> Result<Fixture, String> {
     let ranges = big_file_ranges();
     let big_ranges =
         host_ranges(&images["big"].0.join(BIG_FILE), &ranges).map_err(|e| e.to_string())?;
+    eprintln!(
+        "host-side discburn runs done at {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let mut scenario = Scenario::new("linux_in_the_loop")
         .timeout(Duration::from_secs(600))
@@ -545,6 +557,56 @@ fn discburn_info_on_each_drive_matches_the_image_file() {
             Some(&host.info_file_system),
             "{label}: `discburn info` on the drive and on the image file disagree:\n{guest}"
         );
+    }
+}
+
+/// The media object of `discburn info --json` on a drive: the object (at any depth) that
+/// has a `disc_status` and a `profile`.
+fn find_media(value: &serde_json::Value) -> Option<&serde_json::Value> {
+    match value {
+        serde_json::Value::Object(map) => {
+            if map.contains_key("disc_status") && map.contains_key("profile") {
+                return Some(value);
+            }
+            map.values().find_map(find_media)
+        }
+        serde_json::Value::Array(items) => items.iter().find_map(find_media),
+        _ => None,
+    }
+}
+
+#[test]
+fn discburn_info_on_each_drive_reports_media_type_status_and_session() {
+    let fixture = fixture();
+    for (label, _, image) in DRIVES {
+        let output = fixture
+            .report
+            .ok_output(&format!("db_info_{label}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let result = json_result(output).unwrap_or_else(|e| panic!("{label}: {e}"));
+        let media = find_media(&result).unwrap_or_else(|| {
+            panic!("{label}: `discburn info --json` on a drive has no media object: {result}")
+        });
+        // QEMU: a pressed disc (CD-ROM up to 737 280 000 bytes, else DVD-ROM), finalized,
+        // one complete session whose one track starts at 0 and spans the image.
+        let want_profile = if image == Image::Big {
+            "DVD-ROM"
+        } else {
+            "CD-ROM"
+        };
+        assert_eq!(media["profile"], want_profile, "{label}: {media}");
+        assert_eq!(media["disc_status"], "complete", "{label}: {media}");
+        assert_eq!(media["last_session_state"], "complete", "{label}: {media}");
+        assert_eq!(media["sessions"], 1, "{label}: {media}");
+        let blocks = serde_json::json!(fixture.host[image_name(image)].blocks);
+        assert_eq!(media["capacity_blocks"], blocks, "{label}: {media}");
+        let tracks = media["tracks"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{label}: no tracks: {media}"));
+        assert_eq!(tracks.len(), 1, "{label}: {media}");
+        assert_eq!(tracks[0]["start"], 0, "{label}: {media}");
+        assert_eq!(tracks[0]["size"], blocks, "{label}: {media}");
+        assert_eq!(tracks[0]["session"], 1, "{label}: {media}");
     }
 }
 
