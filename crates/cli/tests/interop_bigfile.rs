@@ -7,7 +7,7 @@ mod interop_support;
 
 use std::path::Path;
 
-use interop_support::{discburn, pycdlib_snapshot, Fixture};
+use interop_support::{discburn, Fixture};
 use testkit::snapshot::sha256_reader;
 use testkit::{cmd, require_python_module, require_tool, run, Kind, SPARSE_SIZE};
 
@@ -117,12 +117,16 @@ fn file_over_4_gib_reads_back_in_every_reader() {
         );
     }
     if require_python_module("pycdlib") {
-        let snap = pycdlib_snapshot(&f.image);
-        let e = &snap.entries[BIG];
+        // pycdlib knows the whole length of a multi-extent file, but
+        // get_file_from_iso_fp reads only its last extent (seen with
+        // genisoimage's images too), so only the length is checked here.
+        let script = "import sys, pycdlib\niso = pycdlib.PyCdlib()\niso.open(sys.argv[1])\nprint(iso.get_record(rr_path='/' + sys.argv[2]).get_data_length())";
+        let result = run(cmd("python3", ["-c", script]).arg(&f.image).arg(BIG));
+        assert!(result.success(), "{result}");
         assert_eq!(
-            (e.size, e.sha256.clone().unwrap_or_default()),
-            (SPARSE_SIZE, expected_sha(&f)),
-            "pycdlib"
+            result.stdout.trim(),
+            SPARSE_SIZE.to_string(),
+            "pycdlib length of {BIG}"
         );
     }
     if require_tool("isovfy") {

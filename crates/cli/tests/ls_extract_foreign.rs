@@ -256,3 +256,61 @@ fn errors_name_the_target_and_path() {
     let json: serde_json::Value = serde_json::from_str(result.stdout.trim()).unwrap();
     assert_eq!(json["type"], "error");
 }
+
+#[test]
+fn session_start_reads_an_older_session_of_a_grown_image() {
+    if !require_tool("xorriso") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (s1, s2) = (dir.path().join("s1"), dir.path().join("s2"));
+    std::fs::create_dir(&s1).unwrap();
+    std::fs::create_dir(&s2).unwrap();
+    std::fs::write(s1.join("first.txt"), b"one\n").unwrap();
+    std::fs::write(s2.join("second.txt"), b"two\n").unwrap();
+    let image = dir.path().join("grown.iso");
+    // xorriso grows an image file: session 1 at LBA 32, session 2 at 64, the
+    // newest descriptors copied to LBA 16 (multisession.md §2).
+    for (src, at) in [(&s1, "/"), (&s2, "/more")] {
+        let result = run(testkit::cmd("xorriso", ["-dev"])
+            .arg(&image)
+            .args(["-joliet", "on", "-map"])
+            .arg(src)
+            .args([at, "-commit"]));
+        assert!(result.success(), "{result}");
+    }
+    let toc = run(testkit::cmd("xorriso", ["-indev"]).arg(&image).arg("-toc"));
+    let first_session: u64 = toc
+        .stdout
+        .lines()
+        .chain(toc.stderr.lines())
+        .find(|l| l.starts_with("ISO session  :   1"))
+        .and_then(|l| l.split(',').nth(1))
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no session 1 in {toc}"));
+
+    let newest = run(discburn().args(["ls", "-R", "--target"]).arg(&image));
+    assert_eq!(
+        newest.stdout.lines().collect::<Vec<_>>(),
+        ["first.txt", "more", "more/second.txt"],
+        "{newest}"
+    );
+    let old = run(discburn()
+        .args(["ls", "-R", "--target"])
+        .arg(&image)
+        .args(["--session-start", &first_session.to_string()]));
+    assert_eq!(
+        old.stdout.lines().collect::<Vec<_>>(),
+        ["first.txt"],
+        "{old}"
+    );
+    let out = dir.path().join("out");
+    let result = run(discburn()
+        .args(["extract", "--target"])
+        .arg(&image)
+        .args(["--sbsector", &first_session.to_string(), "--output"])
+        .arg(&out));
+    assert!(result.success(), "{result}");
+    assert_eq!(std::fs::read(out.join("first.txt")).unwrap(), b"one\n");
+    assert!(!out.join("more").exists());
+}

@@ -87,7 +87,8 @@ impl Fixture {
             let _ = std::fs::copy(&image, keep);
         }
         Fixture {
-            dir,
+            temp,
+            root,
             src,
             image,
             expected,
