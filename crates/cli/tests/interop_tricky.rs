@@ -104,6 +104,31 @@ fn discburn_extract_reads_everything_back() {
         "discburn extract",
     );
 
+    // The Joliet tree on its own, as a Windows reader would see it.
+    let joliet = f.out_dir("discburn-joliet");
+    let result = run(discburn()
+        .args(["extract", "--namespace", "joliet", "--target"])
+        .arg(&f.image)
+        .arg("--output")
+        .arg(&joliet));
+    assert!(result.success(), "{result}");
+    let actual = snapshot(&joliet).unwrap();
+    let symlinks = if actual
+        .entries
+        .get("links/rel")
+        .is_some_and(|e| e.kind == Kind::File)
+    {
+        SymlinkCheck::EmptyFile
+    } else {
+        SymlinkCheck::Absent
+    };
+    let options = CompareOptions {
+        names: NameView::Joliet,
+        symlinks,
+        ..CompareOptions::content_only()
+    };
+    assert_tree(&options, &actual, "discburn extract --namespace joliet");
+
     // ls -R lists the same paths, info sees all three file systems.
     let ls = run(discburn()
         .args(["--json", "ls", "-R", "--target"])

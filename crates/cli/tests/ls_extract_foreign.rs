@@ -314,3 +314,42 @@ fn session_start_reads_an_older_session_of_a_grown_image() {
     assert_eq!(std::fs::read(out.join("first.txt")).unwrap(), b"one\n");
     assert!(!out.join("more").exists());
 }
+
+#[test]
+fn info_reports_el_torito() {
+    if !require_tool("xorriso") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(src.join("boot.img"), vec![0xEBu8; 2048]).unwrap();
+    let image = dir.path().join("boot.iso");
+    xorriso_mkisofs(
+        &src,
+        &image,
+        &["-R", "-b", "boot.img", "-no-emul-boot", "-V", "BOOTME"],
+    );
+    let json = info(&image);
+    let fs = &json["file_system"];
+    assert_eq!(fs["volume_id"], "BOOTME");
+    assert!(
+        fs["el_torito"]["catalog_lba"]
+            .as_u64()
+            .is_some_and(|lba| lba > 16),
+        "{json}"
+    );
+    assert!(
+        fs["file_systems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "El Torito"),
+        "{json}"
+    );
+    let text = run(discburn().args(["info", "--target"]).arg(&image));
+    assert!(
+        text.stdout.contains("BOOTME") && text.stdout.contains("El Torito"),
+        "{text}"
+    );
+}
