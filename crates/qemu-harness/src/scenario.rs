@@ -384,7 +384,9 @@ run_step() {
         for step in &self.steps {
             let _ = writeln!(s, "run_step {}", step.name);
         }
-        s.push_str("say \"@@DONE uptime=$(uptime_s)@@\"\nsync\npoweroff -f\n");
+        // Closing the last descriptor of ttyS1 waits until the UART has sent everything
+        // (the serial core's closing_wait); `poweroff -f` does not wait for buffered output.
+        s.push_str("say \"@@DONE uptime=$(uptime_s)@@\"\nexec 3>&-\nsync\npoweroff -f\n");
         s
     }
 
