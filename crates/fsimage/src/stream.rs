@@ -326,6 +326,42 @@ impl ImageStream {
     }
 }
 
+impl ImageStream {
+    /// Like [`ImageStream::write_to`], for an image file positioned where the
+    /// session goes: all-zero chunks are skipped with a seek instead of
+    /// written, so holes of sparse sources (and the system area) stay holes,
+    /// and the file's length is set to the session's end.
+    pub fn write_to_file(
+        &mut self,
+        out: &mut File,
+        buffer_size: usize,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64, WriteError> {
+        use std::io::{Seek, SeekFrom, Write};
+        let base = out.stream_position().map_err(WriteError::Output)? - self.position;
+        let mut buf = vec![0u8; buffer_size.max(BLOCK_SIZE)];
+        loop {
+            let n = self.next_chunk(&mut buf).map_err(WriteError::Source)?;
+            if n == 0 {
+                break;
+            }
+            let chunk = &buf[..n];
+            if is_all_zero(chunk) {
+                out.seek(SeekFrom::Current(n as i64))
+                    .map_err(WriteError::Output)?;
+            } else {
+                out.write_all(chunk).map_err(WriteError::Output)?;
+            }
+            progress(self.position);
+        }
+        let end = base + self.position;
+        if out.metadata().map_err(WriteError::Output)?.len() < end {
+            out.set_len(end).map_err(WriteError::Output)?;
+        }
+        Ok(self.position)
+    }
+}
+
 /// Why [`ImageStream::write_to`] stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -335,6 +371,19 @@ pub enum WriteError {
     /// Writing to the destination failed.
     #[error("writing the image failed: {0}")]
     Output(std::io::Error),
+}
+
+/// True when every byte is zero; folds 16 bytes at a time (vectorizes) and
+/// stops at the first non-zero 4 KiB block.
+fn is_all_zero(buf: &[u8]) -> bool {
+    buf.chunks(4096).all(|block| {
+        let words = block.chunks_exact(16);
+        let tail_zero = words.remainder().iter().all(|&b| b == 0);
+        let folded = words.fold(0u128, |acc, w| {
+            acc | u128::from_ne_bytes(w.try_into().unwrap_or([0xFF; 16]))
+        });
+        tail_zero && folded == 0
+    })
 }
 
 fn read_retrying(file: &mut File, buf: &mut [u8], path: &Path) -> Result<usize, Error> {
@@ -368,5 +417,22 @@ fn grew(path: &Path, file: &File, expected: u64) -> Error {
 impl Read for ImageStream {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.next_chunk(buf).map_err(std::io::Error::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_all_zero;
+
+    #[test]
+    fn zero_detection() {
+        let mut buf = vec![0u8; 10_000];
+        assert!(is_all_zero(&buf));
+        for at in [0, 15, 16, 4095, 4096, 9_999] {
+            buf[at] = 1;
+            assert!(!is_all_zero(&buf), "non-zero byte at {at} missed");
+            buf[at] = 0;
+        }
+        assert!(is_all_zero(&[]));
     }
 }

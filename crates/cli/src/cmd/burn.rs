@@ -197,7 +197,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     let bar = out.progress_bar(total, "burning");
     let mut last_event = Instant::now();
     let written = image
-        .write_to(&mut writer, STREAM_BUFFER, |position| {
+        .write_to_file(&mut writer, STREAM_BUFFER, |position| {
             bar.set_position(position);
             if out.json && (last_event.elapsed().as_millis() >= 500 || position == total) {
                 last_event = Instant::now();
