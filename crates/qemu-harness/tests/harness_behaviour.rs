@@ -11,7 +11,7 @@ fn a_hanging_guest_is_killed_at_the_limit_with_its_output() {
     if !qemu_harness::require_qemu() {
         return;
     }
-    let limit = Duration::from_secs(20);
+    let limit = Duration::from_secs(12);
     let started = Instant::now();
     let result = Scenario::new("hang")
         .timeout(limit)
@@ -27,7 +27,7 @@ fn a_hanging_guest_is_killed_at_the_limit_with_its_output() {
             results,
         }) => {
             assert_eq!(scenario, "hang");
-            assert_eq!(seconds, 20);
+            assert_eq!(seconds, 12);
             assert!(!console.is_empty(), "the console was not captured");
             // On a slow machine the guest may not have reached the steps in time; when it
             // did, their output is in the error.
