@@ -16,6 +16,8 @@
 //! | `slow=DURATION` | every command takes that long (`5ms`, `1s`, `250us`) |
 //! | `immed_polls=K` | Immed SYNC CACHE/CLOSE/BLANK/FORMAT stay busy for K polls (default 2) |
 //! | `busy_every=K` | every Kth WRITE first gets 2/04/08 (drive buffer full); resending succeeds |
+//! | `drive=NAME` | the medium is in another drive: `recorder`, `qemu-ide` or `qemu-scsi` (see [`crate::personality`]) |
+//! | `max_transfer=N` | a command whose data buffer exceeds N blocks fails in the transport as the kernel's EIO (QEMU IDE: 64) |
 //! | `tur_good_while_busy` | TEST UNIT READY answers GOOD while an Immed operation still runs, as some Pioneer drives do; other commands still see the busy sense (mmc.md §7 barrier) |
 //!
 //! Counts start at 1 and are counted from the moment the fault is armed (the
@@ -55,6 +57,10 @@ pub enum Fault {
     BusyEvery { writes: u64 },
     /// TEST UNIT READY says GOOD during Immed operations (Pioneer quirk).
     TurGoodWhileBusy,
+    /// Another drive personality.
+    Drive(crate::personality::Personality),
+    /// Largest data buffer of one command, in blocks.
+    MaxTransfer { blocks: u64 },
 }
 
 /// The environment variable the CLI reads faults from.
@@ -89,6 +95,16 @@ impl Fault {
             return Ok(Fault::Slow {
                 per_command: parse_duration(value)?,
             });
+        }
+        if let Some(value) = text.strip_prefix("drive=") {
+            return value.trim().parse().map(Fault::Drive);
+        }
+        if let Some(value) = text.strip_prefix("max_transfer=") {
+            let blocks = parse_number(value, "max_transfer")?;
+            if blocks == 0 {
+                return Err("max_transfer must be at least 1 block".to_string());
+            }
+            return Ok(Fault::MaxTransfer { blocks });
         }
         if text == "tur_good_while_busy" {
             return Ok(Fault::TurGoodWhileBusy);

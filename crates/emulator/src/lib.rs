@@ -74,6 +74,7 @@
 
 pub mod fault;
 pub mod media;
+pub mod personality;
 mod recorder;
 pub mod sense;
 pub mod state;
@@ -83,6 +84,7 @@ use std::path::PathBuf;
 
 pub use fault::{Fault, Trigger, FAULTS_ENV};
 pub use media::{profile_name, MediaType};
+pub use personality::Personality;
 pub use recorder::{summarize, MediumSummary, Recorder, SessionSummary, DEFAULT_IMMED_POLLS};
 pub use state::{DiscStatus, MediumState, SessionState, TrackView};
 pub use store::{load_state, state_path, BLOCK_BYTES};
@@ -101,6 +103,10 @@ pub enum Error {
     BadState { path: PathBuf, message: String },
     #[error("capacity of {capacity} blocks is out of range (1024 to 2^31 blocks)")]
     BadCapacity { capacity: u64 },
+    #[error("{path}: {message}")]
+    BadImage { path: PathBuf, message: String },
+    #[error("{media} is pressed media: make it from an image (discburn emu create --from IMAGE)")]
+    NeedsImage { media: MediaType },
     #[error("invalid {}: {message}", fault::FAULTS_ENV)]
     BadFaults { message: String },
 }

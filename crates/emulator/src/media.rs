@@ -20,6 +20,9 @@ pub mod profile {
     pub const BD_RE: u16 = 0x0043;
 }
 
+/// Largest image QEMU reports as a CD-ROM, in 2048-byte blocks (`CD_MAX_SECTORS`).
+pub const QEMU_CD_MAX_BLOCKS: u64 = 360_000;
+
 /// A physical medium the emulated recorder can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -44,6 +47,15 @@ pub enum MediaType {
     BdR,
     #[serde(rename = "bd-re")]
     BdRe,
+    /// A pressed (read-only) CD: one complete data track, made from an image.
+    #[serde(rename = "cd-rom")]
+    CdRom,
+    /// A pressed (read-only) DVD, made from an image.
+    #[serde(rename = "dvd-rom")]
+    DvdRom,
+    /// A pressed (read-only) BD, made from an image.
+    #[serde(rename = "bd-rom")]
+    BdRom,
 }
 
 /// Block granularity of the medium family.
@@ -55,7 +67,8 @@ pub enum Family {
 }
 
 impl MediaType {
-    /// Every media type, in the order `discburn emu create --help` lists them.
+    /// Every recordable media type (those `discburn emu create` makes blank),
+    /// in the order `--help` lists them.
     pub const ALL: [MediaType; 9] = [
         MediaType::CdR,
         MediaType::CdRw,
@@ -67,6 +80,29 @@ impl MediaType {
         MediaType::BdR,
         MediaType::BdRe,
     ];
+
+    /// The read-only (pressed) types, made from an image with
+    /// [`crate::Recorder::create_from_image`].
+    pub const ROM: [MediaType; 3] = [MediaType::CdRom, MediaType::DvdRom, MediaType::BdRom];
+
+    /// The pressed type QEMU reports for an image of `blocks` blocks: CD-ROM
+    /// up to 360 000 blocks (737 280 000 bytes), DVD-ROM above
+    /// (hw/ide/atapi.c `media_is_cd`; QEMU-DRIVE.md rows 1-2).
+    pub fn rom_for_blocks(blocks: u64) -> MediaType {
+        if blocks <= QEMU_CD_MAX_BLOCKS {
+            MediaType::CdRom
+        } else {
+            MediaType::DvdRom
+        }
+    }
+
+    /// Pressed media: nothing can be written.
+    pub fn is_rom(self) -> bool {
+        matches!(
+            self,
+            MediaType::CdRom | MediaType::DvdRom | MediaType::BdRom
+        )
+    }
 
     /// The name used on the command line and in the medium file (`cd-r`, `dvd+r-dl`, ...).
     pub fn name(self) -> &'static str {
@@ -80,24 +116,31 @@ impl MediaType {
             MediaType::DvdPlusRw => "dvd+rw",
             MediaType::BdR => "bd-r",
             MediaType::BdRe => "bd-re",
+            MediaType::CdRom => "cd-rom",
+            MediaType::DvdRom => "dvd-rom",
+            MediaType::BdRom => "bd-rom",
         }
     }
 
     /// Parses a name as [`MediaType::name`] prints it (case-insensitive).
     pub fn from_name(name: &str) -> Option<MediaType> {
         let lower = name.to_ascii_lowercase();
-        MediaType::ALL.into_iter().find(|m| m.name() == lower)
+        MediaType::ALL
+            .into_iter()
+            .chain(MediaType::ROM)
+            .find(|m| m.name() == lower)
     }
 
     pub fn family(self) -> Family {
         match self {
-            MediaType::CdR | MediaType::CdRw => Family::Cd,
+            MediaType::CdR | MediaType::CdRw | MediaType::CdRom => Family::Cd,
             MediaType::DvdR
             | MediaType::DvdRw
             | MediaType::DvdPlusR
             | MediaType::DvdPlusRDl
-            | MediaType::DvdPlusRw => Family::Dvd,
-            MediaType::BdR | MediaType::BdRe => Family::Bd,
+            | MediaType::DvdPlusRw
+            | MediaType::DvdRom => Family::Dvd,
+            MediaType::BdR | MediaType::BdRe | MediaType::BdRom => Family::Bd,
         }
     }
 
@@ -110,12 +153,12 @@ impl MediaType {
     /// 12 219 392 (mmc.md §3; BD-RE formats to 11 826 176 with default spares).
     pub fn default_capacity(self) -> u64 {
         match self {
-            MediaType::CdR | MediaType::CdRw => 359_849,
-            MediaType::DvdR => 2_298_496,
+            MediaType::CdR | MediaType::CdRw | MediaType::CdRom => 359_849,
+            MediaType::DvdR | MediaType::DvdRom => 2_298_496,
             MediaType::DvdRw => 2_297_888,
             MediaType::DvdPlusR | MediaType::DvdPlusRw => 2_295_104,
             MediaType::DvdPlusRDl => 4_173_824,
-            MediaType::BdR | MediaType::BdRe => 12_219_392,
+            MediaType::BdR | MediaType::BdRe | MediaType::BdRom => 12_219_392,
         }
     }
 
@@ -167,6 +210,7 @@ impl MediaType {
             MediaType::DvdPlusR | MediaType::DvdPlusRDl => 6_144,
             MediaType::BdR => 4_096,
             MediaType::DvdPlusRw | MediaType::BdRe => 0,
+            MediaType::CdRom | MediaType::DvdRom | MediaType::BdRom => 0,
         }
     }
 
@@ -177,6 +221,7 @@ impl MediaType {
             MediaType::CdR | MediaType::CdRw => 99,
             MediaType::DvdPlusR => 153,
             MediaType::DvdPlusRDl => 127,
+            MediaType::CdRom | MediaType::DvdRom | MediaType::BdRom => 1,
             _ => 7_927,
         }
     }
@@ -192,7 +237,11 @@ impl std::str::FromStr for MediaType {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         MediaType::from_name(s).ok_or_else(|| {
-            let names: Vec<&str> = MediaType::ALL.iter().map(|m| m.name()).collect();
+            let names: Vec<&str> = MediaType::ALL
+                .iter()
+                .chain(MediaType::ROM.iter())
+                .map(|m| m.name())
+                .collect();
             format!(
                 "unknown media type {s:?}; expected one of {}",
                 names.join(", ")

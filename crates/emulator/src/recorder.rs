@@ -14,12 +14,15 @@ use serde::Serialize;
 
 use crate::fault::{Fault, Trigger, FAULTS_ENV};
 use crate::media::{profile, profile_name, Family, MediaType};
+use crate::personality::Personality;
 use crate::sense::{self, Sense};
 use crate::state::{
     BgFormat, BlockClass, DiscStatus, MediumState, SessionState, TrackView, WriteParams,
 };
 use crate::store::{self, MediumFiles, BLOCK_BYTES};
 use crate::Error;
+
+mod qemu;
 
 /// Operation codes this drive answers (MMC-5 / SPC-3).
 mod op {
@@ -124,6 +127,8 @@ pub struct MediumSummary {
     pub next_writable: Option<u64>,
     pub free_blocks: u64,
     pub recorded_blocks: u64,
+    /// The drive the medium opens in (see [`crate::personality`]).
+    pub drive: Personality,
 }
 
 /// One closed session in a [`MediumSummary`].
@@ -163,6 +168,13 @@ pub struct Recorder {
     test_track: Option<(u64, u64)>,
     dirty: bool,
     persist_on_drop: bool,
+    /// Which drive answers (see [`crate::personality`]).
+    personality: Personality,
+    /// Largest data buffer of one command in blocks (`max_transfer` knob);
+    /// else the personality's.
+    max_transfer: Option<u64>,
+    /// The sense of the last CHECK CONDITION (QEMU IDE's REQUEST SENSE).
+    last_sense: Sense,
 }
 
 fn be16(b: &[u8], at: usize) -> u16 {
@@ -224,6 +236,9 @@ impl Recorder {
         capacity: Option<u64>,
     ) -> Result<Recorder, Error> {
         let path = path.as_ref();
+        if media.is_rom() {
+            return Err(Error::NeedsImage { media });
+        }
         let capacity = capacity.unwrap_or_else(|| media.default_capacity());
         let limit = 1u64 << 31;
         if capacity < 1024 || capacity > limit {
@@ -248,9 +263,114 @@ impl Recorder {
         Ok(Recorder::with(files, state))
     }
 
-    /// Whether the medium is write-protected.
+    /// Creates a pressed medium at `path` holding the ISO image `image`:
+    /// `media` is [`MediaType::CdRom`], [`MediaType::DvdRom`] or
+    /// [`MediaType::BdRom`], or `None` to choose as QEMU does by size
+    /// ([`MediaType::rom_for_blocks`]). The image is copied, its last block
+    /// padded with zeros; `drive` is the personality the medium opens in.
+    pub fn create_from_image(
+        path: impl AsRef<Path>,
+        media: Option<MediaType>,
+        image: impl AsRef<Path>,
+        drive: Personality,
+    ) -> Result<Recorder, Error> {
+        use std::io::Read;
+        let (path, image) = (path.as_ref(), image.as_ref());
+        let image_error = |message: String| Error::BadImage {
+            path: image.to_path_buf(),
+            message,
+        };
+        let io_error = |source| Error::Io {
+            path: image.to_path_buf(),
+            source,
+        };
+        let mut file = std::fs::File::open(image).map_err(io_error)?;
+        let bytes = file.metadata().map_err(io_error)?.len();
+        let capacity = bytes.div_ceil(BLOCK_BYTES);
+        // System area and a volume descriptor set at least (ECMA-119 6.2).
+        if capacity < 18 {
+            return Err(image_error(format!(
+                "{bytes} bytes is too small for an ISO 9660 image"
+            )));
+        }
+        if capacity > 1 << 31 {
+            return Err(Error::BadCapacity { capacity });
+        }
+        let media = media.unwrap_or_else(|| MediaType::rom_for_blocks(capacity));
+        if !media.is_rom() {
+            return Err(image_error(format!(
+                "{media} is a recordable type; media made from an image are cd-rom, dvd-rom or bd-rom"
+            )));
+        }
+        let mut state = MediumState::new_rom(media, capacity);
+        state.drive = drive;
+        let files = MediumFiles::create(path, &state)?;
+        let mut chunk = vec![0u8; 1 << 20];
+        let mut lba = 0u64;
+        loop {
+            let mut filled = 0;
+            while filled < chunk.len() {
+                match file.read(&mut chunk[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(io_error(e)),
+                }
+            }
+            if filled == 0 {
+                break;
+            }
+            let whole = filled.div_ceil(BLOCK_BYTES as usize) * BLOCK_BYTES as usize;
+            chunk[filled..whole].fill(0);
+            files.write_blocks(lba, &chunk[..whole])?;
+            lba += (whole as u64) / BLOCK_BYTES;
+            if filled < chunk.len() {
+                break;
+            }
+        }
+        if lba != capacity {
+            return Err(image_error(format!(
+                "the image changed size while it was copied ({lba} of {capacity} blocks)"
+            )));
+        }
+        files.save_state(&state)?;
+        Ok(Recorder::with(files, state))
+    }
+
+    /// Whether the medium is write-protected (pressed media always are).
     pub fn write_protected(&self) -> bool {
-        !self.files.writable()
+        !self.files.writable() || self.state.media.is_rom()
+    }
+
+    /// Makes `drive` the personality the medium opens in from now on (saved
+    /// in the state file) and puts the medium in it.
+    pub fn set_default_drive(&mut self, drive: Personality) -> Result<(), Error> {
+        self.state.drive = drive;
+        self.files.save_state(&self.state)?;
+        self.set_personality(drive);
+        Ok(())
+    }
+
+    /// The drive answering commands.
+    pub fn personality(&self) -> Personality {
+        self.personality
+    }
+
+    /// Puts the medium in another drive (not saved; the state file's `drive`
+    /// is what the next [`Recorder::open`] uses). The QEMU drives have no
+    /// unit attention pending.
+    pub fn set_personality(&mut self, personality: Personality) {
+        self.personality = personality;
+        if !personality.is_recorder() {
+            self.pending_attention = None;
+        }
+    }
+
+    /// Largest data buffer of one command (blocks) before the transport
+    /// fails as the kernel's SG_IO does, if limited.
+    pub fn transfer_limit(&self) -> Option<u64> {
+        self.max_transfer
+            .or_else(|| self.personality.max_transfer_blocks())
     }
 
     /// Opens an existing medium and arms the faults named in `DISCBURN_EMU_FAULTS`
@@ -294,8 +414,13 @@ impl Recorder {
             test_track: None,
             dirty: false,
             persist_on_drop: true,
+            personality: Personality::Recorder,
+            max_transfer: None,
+            last_sense: sense::NO_SENSE,
         };
         recorder.page05 = recorder.default_page05();
+        let drive = recorder.state.drive;
+        recorder.set_personality(drive);
         recorder
     }
 
@@ -316,6 +441,8 @@ impl Recorder {
             Fault::ImmedPolls { polls } => self.immed_polls = polls,
             Fault::BusyEvery { writes } => self.busy_every = Some(writes.max(1)),
             Fault::TurGoodWhileBusy => self.tur_good_while_busy = true,
+            Fault::Drive(personality) => self.set_personality(personality),
+            Fault::MaxTransfer { blocks } => self.max_transfer = Some(blocks.max(1)),
             other => {
                 let fire_at = match &other {
                     Fault::PowerLoss { at }
@@ -1234,7 +1361,8 @@ impl Recorder {
                 Reply::Data(info.emit(), alloc)
             }
             2 if is_cd => Reply::Data(self.full_toc(), alloc),
-            4 if is_cd => Reply::Data(self.atip(), alloc),
+            // Pressed CDs have no ATIP.
+            4 if is_cd && !self.state.media.is_rom() => Reply::Data(self.atip(), alloc),
             _ => Reply::Check(sense::INVALID_FIELD_IN_CDB),
         }
     }
@@ -1922,6 +2050,7 @@ pub fn summarize(path: &Path, state: &MediumState) -> MediumSummary {
         },
         free_blocks: state.free_blocks(),
         recorded_blocks: state.recorded_end(),
+        drive: state.drive,
     }
 }
 
@@ -1936,6 +2065,21 @@ impl Transport for Recorder {
             return Err(TransportError::InvalidCommand("empty CDB".into()));
         }
         self.commands_seen += 1;
+        if !self.personality.is_recorder() {
+            if let Some(delay) = self.slow {
+                std::thread::sleep(delay);
+            }
+            return self.execute_qemu(cdb, data);
+        }
+        if let Some(limit) = self.max_transfer {
+            if data.len() as u64 > limit * BLOCK_BYTES {
+                // As the kernel refuses a buffer beyond queue/max_hw_sectors_kb.
+                return Err(TransportError::Os {
+                    device: self.name.clone(),
+                    source: std::io::Error::from_raw_os_error(5),
+                });
+            }
+        }
         if matches!(cdb[0], op::WRITE_10 | op::WRITE_12) {
             self.writes_seen += 1;
         }

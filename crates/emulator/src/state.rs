@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::media::{profile, Family, MediaType};
+use crate::personality::Personality;
 use crate::sense::{self, Sense};
 
 /// The `format` value of every medium state file.
@@ -228,6 +229,10 @@ pub struct MediumState {
     /// Formatted size of DVD+RW, BD-RE, DVD-RW RO, or BD-R formatted with spares.
     pub formatted_blocks: Option<u64>,
     pub bg_format: BgFormat,
+    /// The drive the medium is loaded in when opened (absent: the recorder);
+    /// see [`crate::personality`].
+    #[serde(default, skip_serializing_if = "Personality::is_recorder")]
+    pub drive: Personality,
 }
 
 fn align_up(value: u64, unit: u64) -> u64 {
@@ -253,7 +258,47 @@ impl MediumState {
             restricted_overwrite: false,
             formatted_blocks: None,
             bg_format: BgFormat::None,
+            drive: Personality::Recorder,
         }
+    }
+
+    /// A pressed medium of `capacity` blocks: one complete data track from
+    /// LBA 0 to the end in one closed session, the disc complete.
+    ///
+    /// A CD track's reported size includes 2 run-out blocks after its data
+    /// area ([`Track::size`]); a pressed CD has none, so its closed data area
+    /// is stated 2 blocks short and the track still ends at `capacity`, with
+    /// every block recorded data.
+    pub fn new_rom(media: MediaType, capacity: u64) -> MediumState {
+        let run_out = if media.family() == Family::Cd {
+            CD_RUN_OUT_BLOCKS
+        } else {
+            0
+        };
+        let mut state = MediumState::new(media, capacity);
+        state.tracks.push(Track {
+            number: 1,
+            session: 1,
+            start: 0,
+            written: capacity,
+            reserved: None,
+            closed_size: Some(capacity.saturating_sub(run_out)),
+            track_mode: 4,
+            data_mode: 1,
+            incremental: false,
+            fixed_packet: None,
+            dao: true,
+        });
+        state.sessions.push(Session {
+            number: 1,
+            first_track: 1,
+            last_track: 1,
+            start: 0,
+            leadout_start: capacity,
+            next_start: capacity,
+        });
+        state.finalized = true;
+        state
     }
 
     /// Checks the invariants a loaded state must hold; returns what is wrong.
@@ -326,6 +371,9 @@ impl MediumState {
             MediaType::DvdPlusRw => profile::DVD_PLUS_RW,
             MediaType::BdR => profile::BD_R_SRM,
             MediaType::BdRe => profile::BD_RE,
+            MediaType::CdRom => profile::CD_ROM,
+            MediaType::DvdRom => profile::DVD_ROM,
+            MediaType::BdRom => profile::BD_ROM,
         }
     }
 

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use emulator::{MediaType, MediumSummary, Recorder, TrackView};
+use emulator::{MediaType, MediumSummary, Personality, Recorder, TrackView};
 use serde::Serialize;
 
 use crate::output::Output;
@@ -16,17 +16,27 @@ pub struct Args {
 
 #[derive(clap::Subcommand)]
 enum EmuCommand {
-    /// Create a blank medium: PATH holds its blocks (sparse), PATH.state.json its state.
-    /// Use it afterwards as the target `emu:PATH`.
+    /// Create a blank medium, or a pressed one from an ISO image (--from): PATH holds
+    /// its blocks (sparse), PATH.state.json its state. Use it afterwards as the target `emu:PATH`.
     Create {
         /// Where to create the medium (an `emu:` prefix is accepted).
         path: PathBuf,
-        /// Media type: cd-r, cd-rw, dvd-r, dvd-rw, dvd+r, dvd+r-dl, dvd+rw, bd-r, bd-re.
-        #[arg(long, value_parser = parse_media)]
-        media: MediaType,
-        /// Capacity in 2048-byte blocks (default: the type's usual size, e.g. CD-R 80 min 359849).
-        #[arg(long)]
+        /// Media type: cd-r, cd-rw, dvd-r, dvd-rw, dvd+r, dvd+r-dl, dvd+rw, bd-r, bd-re; with
+        /// --from: cd-rom, dvd-rom, bd-rom, or rom (CD-ROM up to 360000 blocks, else
+        /// DVD-ROM, as QEMU decides; the default with --from).
+        #[arg(long, value_parser = parse_media_choice)]
+        media: Option<MediaChoice>,
+        /// Capacity in 2048-byte blocks of a blank medium (default: the type's usual size,
+        /// e.g. CD-R 80 min 359849).
+        #[arg(long, conflicts_with = "from")]
         capacity: Option<u64>,
+        /// Make a pressed (read-only) disc holding this ISO image.
+        #[arg(long, value_name = "IMAGE")]
+        from: Option<PathBuf>,
+        /// The drive the medium is in: recorder (default), qemu-ide or qemu-scsi (QEMU's
+        /// ATAPI and virtio-scsi CD/DVD-ROM drives, as a Linux guest sees them).
+        #[arg(long, value_parser = parse_drive, default_value = "recorder")]
+        drive: Personality,
     },
     /// Show a medium's state: profile, status, sessions, tracks, next writable address, free blocks.
     Show {
@@ -35,8 +45,52 @@ enum EmuCommand {
     },
 }
 
-fn parse_media(text: &str) -> Result<MediaType, String> {
+/// `--media`: a media type, or `rom` (pressed, type chosen by size).
+#[derive(Debug, Clone, Copy)]
+enum MediaChoice {
+    Type(MediaType),
+    RomBySize,
+}
+
+fn parse_media_choice(text: &str) -> Result<MediaChoice, String> {
+    if text.eq_ignore_ascii_case("rom") {
+        return Ok(MediaChoice::RomBySize);
+    }
+    text.parse().map(MediaChoice::Type)
+}
+
+fn parse_drive(text: &str) -> Result<Personality, String> {
     text.parse()
+}
+
+/// Creates the medium `emu create` asks for.
+fn create(
+    path: &Path,
+    media: Option<MediaChoice>,
+    capacity: Option<u64>,
+    from: Option<&Path>,
+    drive: Personality,
+) -> anyhow::Result<Recorder> {
+    let context = || format!("cannot create the emulated medium {}", path.display());
+    match (from, media) {
+        (Some(image), Some(MediaChoice::Type(media))) => {
+            Recorder::create_from_image(path, Some(media), image, drive).with_context(context)
+        }
+        (Some(image), _) => {
+            Recorder::create_from_image(path, None, image, drive).with_context(context)
+        }
+        (None, Some(MediaChoice::Type(media))) => {
+            let mut recorder = Recorder::create(path, media, capacity).with_context(context)?;
+            if !drive.is_recorder() {
+                recorder.set_default_drive(drive).with_context(context)?;
+            }
+            Ok(recorder)
+        }
+        (None, Some(MediaChoice::RomBySize)) => {
+            anyhow::bail!("--media rom needs --from IMAGE (a pressed disc holds an image)")
+        }
+        (None, None) => anyhow::bail!("--media TYPE is required for a blank medium"),
+    }
 }
 
 fn strip_prefix(path: &Path) -> PathBuf {
@@ -61,11 +115,14 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
             path,
             media,
             capacity,
+            from,
+            drive,
         } => {
             let path = strip_prefix(&path);
-            let recorder = Recorder::create(&path, media, capacity)
-                .with_context(|| format!("cannot create the emulated medium {}", path.display()))?;
+            let recorder = create(&path, media, capacity, from.as_deref(), drive)?;
             let summary = recorder.summary();
+            let media = summary.media;
+            let state = if media.is_rom() { "pressed" } else { "blank" };
             let target = format!("emu:{}", path.display());
             out.result(
                 &Created {
@@ -75,10 +132,15 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
                 },
                 || {
                     format!(
-                    "created a blank {} medium: {} blocks ({}); use it as the target {target}\n",
+                    "created a {state} {} medium: {} blocks ({}){}; use it as the target {target}\n",
                     media,
                     summary.capacity,
-                    human_size(summary.capacity)
+                    human_size(summary.capacity),
+                    if summary.drive.is_recorder() {
+                        String::new()
+                    } else {
+                        format!(" in a {} drive", summary.drive)
+                    }
                 )
                 },
             );
@@ -130,6 +192,9 @@ fn describe(s: &MediumSummary) -> String {
         "media:         {} (profile {:04X}h {})\n",
         s.media, s.profile, s.profile_name
     ));
+    if !s.drive.is_recorder() {
+        text.push_str(&format!("drive:         {}\n", s.drive));
+    }
     text.push_str(&format!(
         "capacity:      {} blocks ({})\n",
         s.capacity,
