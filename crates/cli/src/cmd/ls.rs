@@ -251,6 +251,8 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
             entries.push(entry_json(&join(&start_path, &node.name_lossy()), node));
         }
     }
+    // Directory records are sorted by ISO 9660 identifier; show presented names in order.
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
     for s in &skipped {
         if !out.json {
             eprintln!("discburn: warning: {}: skipped: {}", s.path, s.reason);

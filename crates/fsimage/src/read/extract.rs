@@ -97,6 +97,7 @@ pub fn extract<S: SectorSource>(
         report: ExtractReport::default(),
         links: HashMap::new(),
         visited: HashSet::new(),
+        copy_buf: Vec::new(),
         progress,
     };
 
@@ -164,6 +165,8 @@ struct Ctx<'p> {
     links: HashMap<u64, String>,
     /// Directory extents entered in this extraction (loop guard).
     visited: HashSet<u64>,
+    /// Buffer reused for every file's data.
+    copy_buf: Vec<u8>,
     progress: &'p mut dyn FnMut(ExtractEvent<'_>),
 }
 
@@ -489,11 +492,24 @@ fn copy_data<S: SectorSource>(
     let mut reader = volume
         .open_file(node)
         .map_err(|e| CopyError::Read(e.to_string()))?;
-    let mut buf = vec![0u8; 256 << 10];
+    let mut buf = std::mem::take(&mut ctx.copy_buf);
+    buf.resize(512 << 10, 0);
+    let result = copy_loop(&mut reader, &mut buf, out, rel, ctx);
+    ctx.copy_buf = buf;
+    result
+}
+
+fn copy_loop<R: Read>(
+    reader: &mut R,
+    buf: &mut [u8],
+    out: &mut File,
+    rel: &str,
+    ctx: &mut Ctx<'_>,
+) -> std::result::Result<u64, CopyError> {
     let mut written: u64 = 0;
     let mut hole = false;
     loop {
-        let n = match reader.read(&mut buf) {
+        let n = match reader.read(buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,

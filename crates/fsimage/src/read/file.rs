@@ -120,13 +120,51 @@ impl<S: SectorSource> FileReader<'_, S> {
     }
 }
 
+impl<S: SectorSource> FileReader<'_, S> {
+    /// Reads whole blocks of the current extent directly into `out` (at most
+    /// 256 blocks) when `out` holds at least one block; `None` when the bounce
+    /// buffer must be used (a partial last block, or a small `out`).
+    fn read_direct(&mut self, out: &mut [u8]) -> io::Result<Option<usize>> {
+        const MAX_DIRECT_BLOCKS: u64 = 256;
+        let Some(extent) = self.extents.get(self.index).copied() else {
+            return Ok(None);
+        };
+        let remaining = extent.len - self.done_in_extent;
+        let blocks = (remaining / BLOCK)
+            .min(out.len() as u64 / BLOCK)
+            .min(MAX_DIRECT_BLOCKS);
+        if blocks == 0 {
+            return Ok(None);
+        }
+        let lba = extent.lba + self.done_in_extent / BLOCK;
+        let n = (blocks * BLOCK) as usize;
+        self.volume
+            .source
+            .read_blocks(lba, &mut out[..n])
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("{}: cannot read data at LBA {lba}: {e}", self.path),
+                )
+            })?;
+        self.done_in_extent += blocks * BLOCK;
+        Ok(Some(n))
+    }
+}
+
 impl<S: SectorSource> io::Read for FileReader<'_, S> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if out.is_empty() {
             return Ok(0);
         }
-        if self.buf_pos >= self.buf_len && !self.refill()? {
-            return Ok(0);
+        if self.buf_pos >= self.buf_len {
+            // Whole blocks go straight into the caller's buffer when it can take them.
+            if let Some(n) = self.read_direct(out)? {
+                return Ok(n);
+            }
+            if !self.refill()? {
+                return Ok(0);
+            }
         }
         let n = out.len().min(self.buf_len - self.buf_pos);
         out[..n].copy_from_slice(&self.buf[self.buf_pos..self.buf_pos + n]);
