@@ -970,14 +970,6 @@ impl Layout {
         self.ce_areas = areas;
     }
 
-    /// Size of a file entry's data, for its number of extents.
-    pub(crate) fn target_size(&self, target: Target) -> u64 {
-        match target {
-            Target::File { content, .. } => self.tree.content(content).data.size(),
-            _ => 0,
-        }
-    }
-
     /// Lengths of a directory's records, in order, `.` and `..` first.
     fn record_lengths<'a>(
         &'a self,
@@ -992,10 +984,7 @@ impl Layout {
         [rec_len(1, dir.dot_su), rec_len(1, dir.dotdot_su)]
             .into_iter()
             .chain(dir.entries.iter().flat_map(move |e| {
-                std::iter::repeat_n(
-                    rec_len(e.ident.len(), e.su),
-                    extent_count(self.target_size(e.target)),
-                )
+                std::iter::repeat_n(rec_len(e.ident.len(), e.su), self.record_count(e.target))
             }))
     }
 
@@ -1074,6 +1063,7 @@ impl Layout {
                                 order.push(*content);
                             }
                             DataSource::Extent { lba: at, .. } => self.content_lba[c] = *at,
+                            DataSource::Extents(_) => {}
                             DataSource::Empty => {}
                         }
                         if lba > u64::from(u32::MAX) {
@@ -1103,19 +1093,36 @@ impl Layout {
         Ok(())
     }
 
-    /// LBA and size of a record's target (directories: their extent).
-    fn record_extent(&self, ns: &Namespace, target: Target) -> (u32, u64) {
+    /// Number of directory records of an entry (files over 4 GiB take several).
+    fn record_count(&self, target: Target) -> usize {
+        match target {
+            Target::File { content, .. } => match &self.tree.content(content).data {
+                DataSource::Extents(pieces) => pieces.len().max(1),
+                data => extent_count(data.size()),
+            },
+            _ => 1,
+        }
+    }
+
+    /// The extents (LBA, length) of a record's target, one per directory record.
+    fn record_extents(&self, ns: &Namespace, target: Target) -> Vec<(u32, u32)> {
         match target {
             Target::Dir(d) => {
                 let dir = &ns.dirs[d as usize];
-                (dir.lba, u64::from(dir.blocks) * BLOCK_SIZE as u64)
+                vec![(dir.lba, dir.blocks * BLOCK_SIZE as u32)]
             }
-            Target::File { content, .. } => {
-                let lba = self.content_lba[content.index()];
-                let lba = if lba == NONE { self.lbas.zero } else { lba };
-                (lba, self.tree.content(content).data.size())
-            }
-            Target::Stub { .. } | Target::Other(_) => (self.lbas.zero, 0),
+            Target::File { content, .. } => match &self.tree.content(content).data {
+                DataSource::Extents(pieces) if !pieces.is_empty() => {
+                    pieces.iter().map(|p| (p.lba, p.len)).collect()
+                }
+                DataSource::Extents(_) => vec![(self.lbas.zero, 0)],
+                data => {
+                    let lba = self.content_lba[content.index()];
+                    let lba = if lba == NONE { self.lbas.zero } else { lba };
+                    extents_of(lba, data.size()).collect()
+                }
+            },
+            Target::Stub { .. } | Target::Other(_) => vec![(self.lbas.zero, 0)],
         }
     }
 
@@ -1183,7 +1190,6 @@ impl Layout {
                 &mut su,
                 &mut inline,
             );
-            let (lba, size) = self.record_extent(ns, entry.target);
             let node = match entry.target {
                 Target::Dir(d) => ns.dirs[d as usize].node,
                 Target::Stub { node, .. } | Target::File { node, .. } | Target::Other(node) => {
@@ -1195,7 +1201,7 @@ impl Layout {
             } else {
                 0
             };
-            let extents: Vec<(u32, u32)> = extents_of(lba, size).collect();
+            let extents = self.record_extents(ns, entry.target);
             let last = extents.len() - 1;
             for (k, (extent, len)) in extents.into_iter().enumerate() {
                 let multi = if k < last { FileFlags::MULTI_EXTENT } else { 0 };
@@ -1437,5 +1443,50 @@ mod tests {
         assert_eq!(pack_blocks([34, 34].into_iter()), 1);
         assert_eq!(pack_blocks(std::iter::repeat_n(254, 8)), 1);
         assert_eq!(pack_blocks(std::iter::repeat_n(254, 9)), 2);
+    }
+
+    #[test]
+    fn files_of_earlier_sessions_keep_their_extents() {
+        use crate::tree::{MediumExtent, Metadata, NodeKind};
+        let mut tree = Tree::new();
+        let meta = Metadata::synthetic(0o644, 0);
+        let one = tree.add_content(DataSource::Extent { lba: 500, size: 10 });
+        let two = tree.add_content(DataSource::Extents(vec![
+            MediumExtent {
+                lba: 600,
+                len: 2048,
+            },
+            MediumExtent { lba: 900, len: 5 },
+        ]));
+        tree.add_node(tree.root(), b"old", NodeKind::File { content: one }, meta)
+            .unwrap();
+        tree.add_node(
+            tree.root(),
+            b"pieces",
+            NodeKind::File { content: two },
+            meta,
+        )
+        .unwrap();
+        let opts = ImageOptions {
+            start_lba: 1000,
+            ..ImageOptions::default()
+        };
+        let layout = Layout::new(tree, opts).unwrap();
+        assert!(layout.data_order.is_empty(), "nothing to copy");
+        for joliet in [false, true] {
+            let mut out = Vec::new();
+            layout.emit_directory(joliet, 0, &mut out);
+            let recs: Vec<(u32, u32, u8)> = iso9660::dirrec::RecordIter::new(&out)
+                .map(|r| r.unwrap().1)
+                .filter(|r| !r.is_dot() && !r.is_dotdot())
+                .map(|r| (r.extent, r.data_len, r.flags.0))
+                .collect();
+            assert_eq!(
+                recs,
+                vec![(500, 10, 0), (600, 2048, 0x80), (900, 5, 0)],
+                "joliet={joliet}"
+            );
+        }
+        assert!(layout.iso.dirs[0].lba >= 1016);
     }
 }

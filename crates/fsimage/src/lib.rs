@@ -29,6 +29,6 @@ pub use layout::{ImageOptions, Layout, MAX_EXTENT_BYTES};
 pub use source::{FileSectorSource, SectorSource, BLOCK_SIZE};
 pub use stream::{ImageStream, WriteError};
 pub use tree::{
-    Content, ContentId, DataSource, DeviceKind, Directory, Metadata, Node, NodeId, NodeKind, Tree,
-    TreeStats,
+    Content, ContentId, DataSource, DeviceKind, Directory, MediumExtent, Metadata, Node, NodeId,
+    NodeKind, Tree, TreeStats,
 };

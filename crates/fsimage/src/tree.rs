@@ -38,6 +38,9 @@ pub enum DataSource {
     /// `size` bytes starting at block `lba` of the medium being appended to
     /// (a file written by an earlier session); referenced, never copied.
     Extent { lba: u32, size: u64 },
+    /// The pieces of a file of an earlier session that is recorded as several
+    /// extents (multi-extent), in order; referenced, never copied.
+    Extents(Vec<MediumExtent>),
     /// No data.
     Empty,
 }
@@ -46,12 +49,21 @@ impl DataSource {
     pub fn size(&self) -> u64 {
         match self {
             DataSource::HostFile { size, .. } | DataSource::Extent { size, .. } => *size,
+            DataSource::Extents(pieces) => pieces.iter().map(|p| u64::from(p.len)).sum(),
             DataSource::Empty => 0,
         }
     }
 }
 
-/// A file's content: its data and, for imported files, the inode number it had.
+/// One extent on the medium: first block and length in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediumExtent {
+    pub lba: u32,
+    pub len: u32,
+}
+
+/// A file's content: where its data comes from. Several file nodes sharing
+/// one content are hard links (one extent, one inode number).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Content {
     pub data: DataSource,
