@@ -1,5 +1,6 @@
 //! Running external programs from tests.
 
+use std::borrow::BorrowMut;
 use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -61,10 +62,11 @@ impl FloorCharBoundary for str {
     }
 }
 
-/// Runs `cmd` to completion (stdin closed) and captures its output. Failing to
+/// Runs `cmd` (a `Command` or `&mut Command`) to completion (stdin closed) and captures its output. Failing to
 /// start it at all is a panic (the test cannot go on).
 #[track_caller]
-pub fn run(cmd: &mut Command) -> CmdOutput {
+pub fn run(mut cmd: impl BorrowMut<Command>) -> CmdOutput {
+    let cmd: &mut Command = cmd.borrow_mut();
     let command = format!(
         "{} {}",
         cmd.get_program().to_string_lossy(),
@@ -88,7 +90,7 @@ pub fn run(cmd: &mut Command) -> CmdOutput {
 
 /// Runs `cmd` and panics with its output unless it exits with 0.
 #[track_caller]
-pub fn run_ok(cmd: &mut Command) -> CmdOutput {
+pub fn run_ok(cmd: impl BorrowMut<Command>) -> CmdOutput {
     let out = run(cmd);
     assert!(out.success(), "{out}");
     out

@@ -1,0 +1,99 @@
+//! Special files through discburn: a FIFO and (as root) a character device
+//! are burned with Rock Ridge PX/PN, listed by `ls -l` with their type and
+//! device numbers, and recreated by `extract`.
+
+mod interop_support;
+
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+
+use interop_support::{discburn, Fixture};
+use testkit::{run, tool_available};
+
+fn is_root() -> bool {
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
+}
+
+#[test]
+fn fifo_and_device_round_trip() {
+    let root = is_root() && tool_available("mknod");
+    let f = Fixture::with_tree(|src| {
+        std::fs::write(src.join("plain"), b"x")?;
+        let fifo = run(testkit::cmd("mkfifo", [src.join("fifo")]));
+        assert!(fifo.success(), "{fifo}");
+        if root {
+            // /dev/null's numbers: character device 1:3.
+            let dev = run(testkit::cmd(
+                "mknod",
+                [
+                    src.join("null").as_os_str(),
+                    "c".as_ref(),
+                    "1".as_ref(),
+                    "3".as_ref(),
+                ],
+            ));
+            assert!(dev.success(), "{dev}");
+        }
+        Ok(())
+    });
+    let ls = run(discburn().args(["ls", "-l", "--target"]).arg(&f.image));
+    assert!(ls.success(), "{ls}");
+    assert!(
+        ls.stdout
+            .lines()
+            .any(|l| l.starts_with('p') && l.ends_with(" fifo")),
+        "{ls}"
+    );
+    let json = run(discburn().args(["--json", "ls", "--target"]).arg(&f.image));
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let kinds: Vec<(String, String)> = json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap().to_string(),
+                e["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(kinds.contains(&("fifo".into(), "fifo".into())), "{kinds:?}");
+    if root {
+        let null = json["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == "null")
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            (null["kind"].as_str(), null["rdev"].clone()),
+            (Some("char_device"), serde_json::json!([1, 3])),
+            "{null}"
+        );
+    }
+
+    let out = f.out_dir("out");
+    let result = run(discburn()
+        .args(["extract", "--target"])
+        .arg(&f.image)
+        .arg("--output")
+        .arg(&out));
+    assert!(result.success(), "{result}");
+    assert!(std::fs::symlink_metadata(out.join("fifo"))
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    if root {
+        let meta = std::fs::symlink_metadata(out.join("null")).unwrap();
+        assert!(meta.file_type().is_char_device());
+        assert_eq!(meta.rdev(), std::fs::metadata("/dev/null").unwrap().rdev());
+    }
+    testkit::compare(
+        &f.expected,
+        &testkit::snapshot(&out).unwrap(),
+        &testkit::CompareOptions::strict(),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+}
