@@ -1035,6 +1035,17 @@ impl Layout {
                     .collect()
             })
             .unwrap_or_default();
+        // A directory's length is a 32-bit field (ECMA-119 9.1.4).
+        let max_dir_blocks = u64::from(u32::MAX) / BLOCK_SIZE as u64;
+        if let Some(blocks) = iso_blocks
+            .iter()
+            .chain(&jol_blocks)
+            .find(|&&b| b > max_dir_blocks)
+        {
+            return Err(layout_err(format!(
+                "a directory would need {blocks} blocks, more than a directory record can describe"
+            )));
+        }
         for (dir, blocks) in self.iso.dirs.iter_mut().zip(iso_blocks) {
             dir.lba = take(blocks) as u32;
             dir.blocks = blocks as u32;
