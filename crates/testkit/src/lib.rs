@@ -4,9 +4,9 @@
 //!   break ISO 9660 writers and readers (unicode, long names, case, collisions after
 //!   ISO mapping, deep directories, symlinks, hard links, modes, sizes around the
 //!   block size, optionally a sparse file over 4 GiB).
-//! - [`snapshot`]: [`snapshot()`] records a tree (kind, size, mode, symlink target,
+//! - [`mod@snapshot`]: [`snapshot()`] records a tree (kind, size, mode, symlink target,
 //!   SHA-256, hard-link group, mtime) without following symlinks.
-//! - [`compare`]: [`compare()`] checks an extracted tree against the source with
+//! - [`mod@compare`]: [`compare()`] checks an extracted tree against the source with
 //!   per-reader allowances ([`CompareOptions`]) and returns a readable [`Diff`].
 //! - [`views`]: what a Joliet-only reader can hold, what 7-Zip does with symlinks.
 //! - [`tools`]: running external programs, capturing output, skipping a test when
