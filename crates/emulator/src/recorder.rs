@@ -322,7 +322,10 @@ impl Recorder {
             }
             let whole = filled.div_ceil(BLOCK_BYTES as usize) * BLOCK_BYTES as usize;
             chunk[filled..whole].fill(0);
-            files.write_blocks(lba, &chunk[..whole])?;
+            // The data file is sparse: runs of zeros stay holes.
+            if chunk[..whole].iter().any(|&b| b != 0) {
+                files.write_blocks(lba, &chunk[..whole])?;
+            }
             lba += (whole as u64) / BLOCK_BYTES;
             if filled < chunk.len() {
                 break;

@@ -303,6 +303,10 @@ impl Recorder {
 
     fn qemu_read(&mut self, lba: u64, count: u64, data: &mut DataDirection<'_>) -> Answer {
         let ide = self.ide();
+        if count == 0 {
+            // Row 11: libata aborts a data-in command that moves no data.
+            return if ide { Answer::Aborted } else { Answer::Good };
+        }
         let DataDirection::FromDevice(buf) = data else {
             return if ide {
                 Answer::Aborted
@@ -311,10 +315,6 @@ impl Recorder {
             };
         };
         let need = count * BLOCK_BYTES;
-        if count == 0 {
-            // Row 11: libata aborts a data-in command that moves no data.
-            return if ide { Answer::Aborted } else { Answer::Good };
-        }
         if (buf.len() as u64) < need {
             // Row 11a.
             return if ide {
