@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo run -p qemu-harness --example guest_shell -- \
-//!     [--ide IMAGE]... [--virtio IMAGE]... [--bin NAME=PATH]... [--timeout SECS] SCRIPT
+//!     [--ide IMAGE]... [--virtio IMAGE]... [--bin NAME=PATH]... [--module NAME]... [--timeout SECS] SCRIPT
 //! ```
 //!
 //! Drives are labelled `ide0`, `ide1`, ... and `vs0`, `vs1`, ... (`$DEV_ide0` in the
@@ -54,11 +54,12 @@ fn main() -> ExitCode {
                 }
             },
             "--console" => show_console = true,
+            "--module" => scenario = scenario.module(&value()),
             _ => script_arg = Some(arg),
         }
     }
     let Some(script_arg) = script_arg else {
-        eprintln!("usage: guest_shell [--ide IMG]... [--virtio IMG]... [--bin NAME=PATH]... [--timeout S] [--console] SCRIPT|-");
+        eprintln!("usage: guest_shell [--ide IMG]... [--virtio IMG]... [--bin NAME=PATH]... [--module NAME]... [--timeout S] [--console] SCRIPT|-");
         return ExitCode::from(2);
     };
     let mut script = String::new();

@@ -7,6 +7,9 @@
 //!   the next piece would make the name 254 bytes or longer. One SUSP entry holds at most
 //!   250 bytes of name, so a 254–255-byte name always needs two NM entries and always
 //!   shows cut at the end of an earlier piece.
+//! - **Joliet names ending in `.`** show without the dots (fs/isofs/joliet.c strips them:
+//!   "Windows doesn't like periods at the end of a name"); see [`linux_joliet_path`].
+//!   Joliet lookups are also case-insensitive unless mounted with `check=strict`.
 //! - **Dates after 2038-01-19.** `int iso_date(u8 *p, int flag)` (fs/isofs/util.c) returns
 //!   an `int` in 6.1 (later kernels return `struct timespec64`), so those dates show
 //!   wrapped to 32 bits.
@@ -15,6 +18,21 @@ use testkit::Snapshot;
 
 /// Longest name component the kernel shows whole (fs/isofs/rock.c: `>= 254` truncates).
 pub const LONGEST_WHOLE_NAME: usize = 253;
+
+/// A path as Linux shows it through Joliet: trailing dots of every component removed
+/// (a component keeps at least one character). For `CompareOptions::rename_expected`.
+pub fn linux_joliet_path(path: &str) -> String {
+    path.split('/')
+        .map(|component| {
+            let mut name = component;
+            while name.len() >= 2 && name.ends_with('.') {
+                name = &name[..name.len() - 1];
+            }
+            name
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
 
 /// Applies the allowances to `actual` (the kernel's view) given `expected` (the source):
 /// wrapped post-2038 mtimes become the expected ones, and an entry whose path differs
@@ -122,6 +140,16 @@ mod tests {
         let mut actual = Snapshot::default();
         actual.entries.insert("d/short".into(), file(1));
         assert!(apply_linux_isofs_allowances(&expected, &mut actual).is_empty());
+    }
+
+    #[test]
+    fn joliet_paths_lose_trailing_dots_only() {
+        assert_eq!(linux_joliet_path("collide/trailing."), "collide/trailing");
+        assert_eq!(linux_joliet_path("a../b.c/x..."), "a/b.c/x");
+        assert_eq!(
+            linux_joliet_path("many.dots.in.name.txt"),
+            "many.dots.in.name.txt"
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ use std::process::Command;
 
 pub use cpio::CpioArchive;
 pub use error::{HarnessError, Result};
-pub use isofs::apply_linux_isofs_allowances;
+pub use isofs::{apply_linux_isofs_allowances, linux_joliet_path};
 pub use kernel::{Kernel, ModuleFile};
 pub use listing::{
     guest_listing_script, guest_listing_script_limited, guest_ranges_script, host_ranges,

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use qemu_harness::{
     apply_linux_isofs_allowances, guest_listing_script, guest_listing_script_limited,
-    guest_ranges_script, host_ranges, parse_guest_listing, parse_ranges, to_snapshot, BootReport,
-    Bus, GuestEntry, LinkGrouping, Scenario,
+    guest_ranges_script, host_ranges, linux_joliet_path, parse_guest_listing, parse_ranges,
+    to_snapshot, BootReport, Bus, GuestEntry, LinkGrouping, Scenario,
 };
 use testkit::{compare, CompareOptions, Kind, Snapshot, TrickyOptions};
 
@@ -338,7 +338,23 @@ fn prepare_and_boot() -> Result<Fixture, String> {
 
     let mut scenario = Scenario::new("linux_in_the_loop")
         .timeout(Duration::from_secs(600))
+        .module("nls_utf8")
         .binary("discburn", &discburn);
+    // The other two trees of the tricky image, as the kernel reads them when told to
+    // ignore Rock Ridge (Joliet, names converted to UTF-8) and Joliet too (ISO 9660).
+    for (step, options) in [
+        // Joliet lookups are case-insensitive unless told (isofs `check=relaxed` default).
+        ("joliet", "norock,iocharset=utf8,check=strict"),
+        ("iso9660", "norock,nojoliet"),
+    ] {
+        scenario = scenario.step(
+            &format!("kernel_{step}_ide_small"),
+            &format!(
+                "mkdir -p /mnt/{step} && mount -t iso9660 -o ro,{options} $DEV_ide_small /mnt/{step} || exit 1\n{}cd /\numount /mnt/{step}\n",
+                guest_listing_script(&format!("/mnt/{step}"))
+            ),
+        );
+    }
     for (label, bus, image) in DRIVES {
         scenario = scenario.drive(label, bus, &images[image_name(image)].1);
     }
@@ -697,4 +713,79 @@ fn sections_carry_exact_output_and_exit_status() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(section.rc, 3);
     assert_eq!(section.output, "one\n\ntwo to stderr\n");
+}
+
+/// The kernel's view of the tricky image through Joliet: every name Joliet can hold is
+/// exact, the others (over 103 UTF-16 units, outside the BMP) appear under some other
+/// name with the same content; no modes or symlinks exist in Joliet (symlinks show as
+/// empty files, ignored here); dates come from the directory records; Linux drops
+/// trailing dots of Joliet names (`linux_joliet_path`).
+#[test]
+fn kernel_reads_the_joliet_tree() {
+    let Some(fixture) = fixture() else { return };
+    let output = fixture
+        .report
+        .ok_output("kernel_joliet_ide_small")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let entries = parse_guest_listing(output).unwrap_or_else(|e| panic!("{e}\n{output}"));
+    let mut actual = to_snapshot(&entries, LinkGrouping::None);
+    let expected = &fixture.expected["tricky"];
+    let allowances = apply_linux_isofs_allowances(expected, &mut actual);
+    let options = CompareOptions {
+        names: testkit::NameView::Joliet,
+        file_modes: testkit::ModeCheck::Ignore,
+        dir_modes: testkit::ModeCheck::Ignore,
+        symlinks: testkit::SymlinkCheck::Ignore,
+        hard_links: false,
+        file_mtimes: true,
+        rename_expected: Some(linux_joliet_path),
+        ..CompareOptions::strict()
+    };
+    if let Err(diff) = compare(expected, &actual, &options) {
+        panic!(
+            "the kernel's Joliet view differs from the source (allowances {allowances:?}):\n{diff}"
+        );
+    }
+}
+
+/// The plain ISO 9660 tree (no Rock Ridge, no Joliet): names are mapped, so only the
+/// contents are compared — every non-empty source file (each name of a hard link counts)
+/// is there exactly once, and nothing else with content is.
+#[test]
+fn kernel_reads_the_iso9660_tree() {
+    let Some(fixture) = fixture() else { return };
+    let output = fixture
+        .report
+        .ok_output("kernel_iso9660_ide_small")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let entries = parse_guest_listing(output).unwrap_or_else(|e| panic!("{e}\n{output}"));
+    let contents = |files: Vec<(u64, Option<String>)>| {
+        let mut files: Vec<_> = files.into_iter().filter(|(size, _)| *size > 0).collect();
+        files.sort();
+        files
+    };
+    let actual = contents(
+        entries
+            .iter()
+            .filter(|e| e.kind() == Kind::File)
+            .map(|e| (e.size, e.sha256.clone()))
+            .collect(),
+    );
+    let expected = contents(
+        fixture.expected["tricky"]
+            .entries
+            .values()
+            .filter(|e| e.kind == Kind::File)
+            .map(|e| (e.size, e.sha256.clone()))
+            .collect(),
+    );
+    assert_eq!(
+        actual.len(),
+        expected.len(),
+        "number of non-empty files in the ISO 9660 tree"
+    );
+    assert_eq!(
+        actual, expected,
+        "contents of the ISO 9660 tree differ from the source"
+    );
 }
