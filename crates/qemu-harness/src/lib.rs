@@ -53,8 +53,14 @@ pub fn unavailable_reason() -> Option<String> {
     if !qemu_ok {
         return Some("qemu-system-x86_64 not found (install qemu-system-x86)".into());
     }
-    if let Err(e) = Kernel::locate() {
-        return Some(e.to_string());
+    match Kernel::locate() {
+        Err(e) => return Some(e.to_string()),
+        Ok(kernel) => {
+            // Some distributions install the kernel image readable by root only.
+            if let Err(e) = std::fs::File::open(&kernel.image) {
+                return Some(format!("cannot read {}: {e}", kernel.image.display()));
+            }
+        }
     }
     if let Err(e) = scenario::find_busybox() {
         return Some(e.to_string());
