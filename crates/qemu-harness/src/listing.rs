@@ -283,7 +283,7 @@ pub enum LinkGrouping {
     Inode,
 }
 
-/// Turns a guest listing into a snapshot comparable with [`testkit::snapshot`] of the source.
+/// Turns a guest listing into a snapshot comparable with [`testkit::snapshot()`] of the source.
 pub fn to_snapshot(entries: &[GuestEntry], grouping: LinkGrouping) -> Snapshot {
     let mut snapshot = Snapshot::default();
     for entry in entries {
