@@ -774,6 +774,10 @@ impl Layout {
                 _ => components.push((0, part)),
             }
         }
+        // A trailing slash (`dir/`) is kept as an empty last component.
+        if target.len() > 1 && target.ends_with(b"/") {
+            components.push((0, b""));
+        }
         let mut entries: Vec<Vec<SlComponent<'_>>> = vec![Vec::new()];
         let mut used = HEADER;
         for (flags, content) in components {

@@ -295,3 +295,59 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn host_name() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            "[a-zA-Z0-9._ -]{1,40}".prop_map(String::into_bytes),
+            "\\PC{1,120}".prop_map(String::into_bytes),
+            proptest::collection::vec(1u8..=255, 1..255).prop_map(|v| v
+                .into_iter()
+                .map(|b| if b == b'/' { b'x' } else { b })
+                .collect()),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn mapped_names_are_unique_and_within_limits(
+            entries in proptest::collection::btree_map(host_name(), any::<bool>(), 1..60)
+        ) {
+            let list: Vec<(&[u8], bool)> = entries.iter().map(|(n, d)| (n.as_slice(), *d)).collect();
+            let iso = iso_names(&list);
+            let mut seen = HashSet::new();
+            for (name, (_, is_dir)) in iso.iter().zip(&list) {
+                let id = iso_identifier(name, *is_dir);
+                let limit = if *is_dir { ISO_DIR_MAX } else { ISO_FILE_MAX + 3 };
+                prop_assert!(id.len() <= limit, "{:?} is too long", id);
+                let all_d = name.stem.iter().chain(&name.ext).all(|&b| iso9660::names::is_d_char(b));
+                prop_assert!(all_d, "{:?} has non-d-characters", id);
+                prop_assert!(!(name.stem.is_empty() && name.ext.is_empty()), "empty name");
+                prop_assert!(seen.insert(crate::names::tests_key(name)), "duplicate ISO name {:?}", id);
+            }
+            let joliet = joliet_names(&list);
+            let mut seen = HashSet::new();
+            for (name, (_, is_dir)) in joliet.iter().zip(&list) {
+                let id = joliet_identifier(name, *is_dir);
+                let text = iso9660::names::decode_ucs2(&id);
+                prop_assert!(text.chars().count() <= JOLIET_MAX, "{:?} is too long", text);
+                prop_assert!(!text.chars().any(is_joliet_forbidden), "{:?} has forbidden characters", text);
+                prop_assert!(seen.insert(text.clone()), "duplicate Joliet name {:?}", text);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn tests_key(name: &SplitName<u8>) -> Vec<u8> {
+    let mut k = name.stem.clone();
+    if !name.ext.is_empty() {
+        k.push(b'.');
+        k.extend_from_slice(&name.ext);
+    }
+    k
+}
