@@ -142,24 +142,52 @@ impl<T: Transport> fsimage::SectorSource for TransportSectorSource<T> {
                 ));
             }
         }
-        for (i, chunk) in buf.chunks_mut(self.transfer_blocks * BLOCK).enumerate() {
-            let at = lba + (i * self.transfer_blocks) as u64;
+        let mut done = 0usize;
+        while done < buf.len() {
+            let len = (self.transfer_blocks * BLOCK).min(buf.len() - done);
+            let at = lba + (done / BLOCK) as u64;
             let at32 = u32::try_from(at).map_err(|_| {
                 io::Error::new(
                     io::ErrorKind::InvalidInput,
                     format!("LBA {at} is beyond 32-bit addressing"),
                 )
             })?;
-            ops::read_blocks(&mut self.transport, at32, chunk).map_err(|err| {
-                let n = (chunk.len() / BLOCK) as u64;
-                io::Error::new(
-                    mmc_error_kind(&err),
-                    format!("reading blocks {at}..{}: {err}", at + n),
-                )
-            })?;
+            let chunk = &mut buf[done..done + len];
+            match ops::read_blocks(&mut self.transport, at32, chunk) {
+                Ok(()) => done += len,
+                // The kernel or host adapter refused the transfer size (QEMU's
+                // IDE drive above 64 blocks: EIO, no SCSI status; QEMU-DRIVE.md
+                // row 10): halve it for this and later reads.
+                Err(err) if len > BLOCK && transfer_refused(&err) => {
+                    let smaller = (len / BLOCK / 2).max(1);
+                    tracing::debug!(
+                        device = %self.transport.device_name(),
+                        error = %err,
+                        "READ of {} blocks refused; trying {smaller}",
+                        len / BLOCK
+                    );
+                    self.transfer_blocks = smaller;
+                }
+                Err(err) => {
+                    let n = (len / BLOCK) as u64;
+                    return Err(io::Error::new(
+                        mmc_error_kind(&err),
+                        format!("reading blocks {at}..{}: {err}", at + n),
+                    ));
+                }
+            }
         }
         Ok(())
     }
+}
+
+/// Whether a READ failed before the drive answered, as SG_IO fails a buffer
+/// beyond the queue's limit: an OS error or a host adapter error, no sense.
+fn transfer_refused(err: &MmcError) -> bool {
+    matches!(
+        err,
+        MmcError::Transport(mmc::TransportError::Os { .. } | mmc::TransportError::Host { .. })
+    )
 }
 
 /// TEST UNIT READY, waiting out "becoming ready" (mmc.md §4 step 1).
@@ -361,6 +389,20 @@ fn read_tracks(t: &mut dyn Transport, di: &mmc::disc::DiscInformation, info: &mu
     for number in first..=last {
         let ti = match ops::read_track_information(t, TrackAddress::Track(u32::from(number))) {
             Ok(ti) => ti,
+            // Read-only drives (QEMU's, many DVD-ROM drives) lack the command
+            // (5/20/00, QEMU-DRIVE.md row 4): the TOC gives the tracks instead.
+            Err(e) if e.is_unsupported() && info.tracks.is_empty() => {
+                info.notes.push(format!(
+                    "READ TRACK INFORMATION is not supported by the drive ({}); tracks from READ TOC",
+                    e.sense()
+                        .map(|s| {
+                            let (key, asc, ascq) = s.code();
+                            format!("{key:X}/{asc:02X}/{ascq:02X}")
+                        })
+                        .unwrap_or_default()
+                ));
+                return;
+            }
             Err(e) => {
                 info.notes
                     .push(format!("READ TRACK INFORMATION track {number}: {e}"));
