@@ -325,6 +325,35 @@ kernel/drivers/virtio/virtio-ring.ko:
     }
 
     #[test]
+    fn compressed_modules_are_unpacked_on_the_host() {
+        let dir = tempfile::tempdir().unwrap();
+        let elf = b"\x7fELF pretend module".repeat(100);
+        for (tool, ext) in [("xz", "xz"), ("zstd", "zst"), ("gzip", "gz")] {
+            let plain = dir.path().join(format!("m_{ext}.ko"));
+            std::fs::write(&plain, &elf).unwrap();
+            let ok = Command::new(tool)
+                .arg("-q")
+                .arg(&plain)
+                .status()
+                .is_ok_and(|s| s.success());
+            if !ok {
+                // The tool is missing here; CI installs xz-utils and zstd.
+                continue;
+            }
+            let module = ModuleFile {
+                name: format!("m_{ext}"),
+                host_path: dir.path().join(format!("m_{ext}.ko.{ext}")),
+            };
+            assert!(
+                module.host_path.is_file(),
+                "{tool} made no {}",
+                module.host_path.display()
+            );
+            assert_eq!(module_bytes(&module).unwrap(), elf, "{tool}");
+        }
+    }
+
+    #[test]
     fn newest_version_wins() {
         let mut versions = ["6.9.0-1-amd64", "6.10.0-1-amd64", "6.1.0-56-amd64"];
         versions.sort_by_key(|v| version_key(v));
