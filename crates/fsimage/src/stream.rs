@@ -330,7 +330,9 @@ impl ImageStream {
     /// Like [`ImageStream::write_to`], for an image file positioned where the
     /// session goes: all-zero chunks are skipped with a seek instead of
     /// written, so holes of sparse sources (and the system area) stay holes,
-    /// and the file's length is set to the session's end.
+    /// and the file's length is set to the session's end. The file must read
+    /// as zeros from its current position on (a new file, or past its end).
+    /// Returns the bytes produced by this call.
     pub fn write_to_file(
         &mut self,
         out: &mut File,
@@ -338,7 +340,8 @@ impl ImageStream {
         mut progress: impl FnMut(u64),
     ) -> Result<u64, WriteError> {
         use std::io::{Seek, SeekFrom, Write};
-        let base = out.stream_position().map_err(WriteError::Output)? - self.position;
+        let begin = out.stream_position().map_err(WriteError::Output)?;
+        let produced_before = self.position;
         let mut buf = vec![0u8; buffer_size.max(BLOCK_SIZE)];
         loop {
             let n = self.next_chunk(&mut buf).map_err(WriteError::Source)?;
@@ -354,11 +357,11 @@ impl ImageStream {
             }
             progress(self.position);
         }
-        let end = base + self.position;
+        let end = begin + (self.position - produced_before);
         if out.metadata().map_err(WriteError::Output)?.len() < end {
             out.set_len(end).map_err(WriteError::Output)?;
         }
-        Ok(self.position)
+        Ok(self.position - produced_before)
     }
 }
 
@@ -423,6 +426,46 @@ impl Read for ImageStream {
 #[cfg(test)]
 mod tests {
     use super::is_all_zero;
+
+    #[test]
+    fn sparse_file_output_equals_streamed_bytes() {
+        use crate::{ImageOptions, ImageStream, Tree};
+        use std::io::{Read, Seek, SeekFrom, Write};
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        std::fs::create_dir(&src).unwrap();
+        let mut sparse = std::fs::File::create(src.join("sparse")).unwrap();
+        sparse.seek(SeekFrom::Start(300_000)).unwrap();
+        sparse.write_all(b"data after a hole").unwrap();
+        drop(sparse);
+        std::fs::write(src.join("small"), b"small").unwrap();
+        let image = || {
+            let mut tree = Tree::new();
+            tree.add_directory_contents(&src).unwrap();
+            ImageStream::new(
+                tree,
+                ImageOptions {
+                    source_date_epoch: Some(0),
+                    ..ImageOptions::default()
+                },
+            )
+            .unwrap()
+        };
+        let mut expected = Vec::new();
+        image().read_to_end(&mut expected).unwrap();
+        // Written after a 5-byte prefix, as a later session would be.
+        let path = dir.path().join("out.iso");
+        let mut out = std::fs::File::create(&path).unwrap();
+        out.write_all(b"12345").unwrap();
+        let n = image().write_to_file(&mut out, 4096, |_| {}).unwrap();
+        assert_eq!(n, expected.len() as u64);
+        let written = std::fs::read(&path).unwrap();
+        assert_eq!(&written[..5], b"12345");
+        assert!(
+            written[5..] == expected[..],
+            "file output differs from the stream"
+        );
+    }
 
     #[test]
     fn zero_detection() {
