@@ -60,9 +60,10 @@ mod op {
 /// Page 05h length byte (MMC-5 7.5: 32h) and the page's size with its 2-byte header.
 const PAGE05_LENGTH: u8 = 0x32;
 const PAGE05_BYTES: usize = PAGE05_LENGTH as usize + 2;
-/// Page 2Ah with one write speed descriptor: bytes 2..32 then 4 bytes per
-/// descriptor from byte 32 (MMC-3 gives ">= 1Ch + 4n"; 1Eh + 4n covers byte 31).
-const PAGE2A_LENGTH: u8 = 0x1E + 4;
+/// Page 2Ah with one write speed descriptor: bytes 0..32 then 4 bytes per
+/// descriptor from byte 32; the page length covers them exactly (1Eh + 4n,
+/// as `mmc::mode::CapabilitiesPage` emits and parses it).
+const PAGE2A_LENGTH: u8 = mmc::mode::capabilities_page_length(1) as u8;
 
 /// Polls an Immed operation stays busy for, unless told otherwise.
 pub const DEFAULT_IMMED_POLLS: u32 = 2;

@@ -522,3 +522,30 @@ fn the_recorder_reads_pressed_media() {
         assert_eq!(err.sense().map(|s| s.code()), Some((7, 0x27, 0)), "{media}");
     }
 }
+
+#[test]
+fn the_recorder_page_2a_length_covers_its_descriptors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rec = drive(&dir, 2048, Personality::Recorder);
+    mmc::ops::test_unit_ready(&mut rec).unwrap();
+    let page = mmc::ops::mode_sense_page(&mut rec, 0x2A, mmc::cdb::PageControl::Current).unwrap();
+    let count = usize::from(u16::from_be_bytes([page[30], page[31]]));
+    assert_eq!(count, 1);
+    assert_eq!(
+        usize::from(page[1]) + 2,
+        32 + 4 * count,
+        "page length 1Eh + 4n"
+    );
+    assert_eq!(
+        page.len(),
+        32 + 4 * count,
+        "the whole page, cut at its length"
+    );
+    let caps = mmc::ops::capabilities(&mut rec).unwrap();
+    assert_eq!(caps.write_speeds.len(), 1);
+    assert_eq!(caps.write_speeds[0].write_speed, 11_080, "DVD-R: 8x");
+    // The mmc emitter builds the same layout from the parsed fields.
+    let emitted = caps.emit();
+    assert_eq!(emitted.len(), page.len());
+    assert_eq!(emitted[28..], page[28..]);
+}

@@ -328,7 +328,7 @@ pub struct WriteSpeedDescriptor {
 /// Page 2Ah MM Capabilities and Mechanical Status (MMC-3 5.5.10; mmc.md §2.8).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CapabilitiesPage {
-    /// Byte 1: 14h/18h/>=1Ch+4n by MMC level.
+    /// Byte 1: 14h (MMC-1), 18h (MMC-2), 1Eh + 4n (MMC-3, n descriptors).
     pub page_length: u8,
     /// Byte 2 bits: b5 DVD-RAM, b4 DVD-R, b3 DVD-ROM, b1 CD-RW, b0 CD-R read.
     pub read_dvd_ram: bool,
@@ -368,7 +368,22 @@ pub struct CapabilitiesPage {
     pub write_speeds: Vec<WriteSpeedDescriptor>,
 }
 
+/// Bytes of page 2Ah before its write speed descriptors (MMC-3 6.3.11:
+/// bytes 0-31, the descriptors from byte 32, 4 bytes each).
+pub const CAPABILITIES_FIXED_LEN: usize = 32;
+
+/// Page length of an MMC-3 page 2Ah with `n` write speed descriptors: the
+/// bytes after byte 1, 32 + 4n − 2 = 1Eh + 4n. (MMC-3's table prints
+/// "1Ch + 4n", which stops 2 bytes short of the last descriptor.)
+pub const fn capabilities_page_length(descriptors: usize) -> usize {
+    CAPABILITIES_FIXED_LEN - 2 + 4 * descriptors
+}
+
 impl CapabilitiesPage {
+    /// Parses the page from its code byte. Fields beyond the stated page
+    /// length read as zero; descriptors (count in bytes 30-31) are read inside
+    /// the page, and for a page stating MMC-3's printed 1Ch + 4n also from the
+    /// 2 bytes after it when the data has them.
     pub fn parse(p: &[u8]) -> Result<CapabilitiesPage, ParseError> {
         ParseError::need("capabilities page", p, 16)?;
         if p[0] & 0x3F != page::CAPABILITIES {
@@ -377,15 +392,22 @@ impl CapabilitiesPage {
                 why: "page code is not 2Ah",
             });
         }
-        // Descriptors are read up to the data given, not only up to the page
-        // length: drives state 1Ch + 4n, which stops 2 bytes short of them.
-        let end = p.len();
-        let mut full = vec![0u8; end.max(32)];
-        full[..end].copy_from_slice(p);
-        let count = be16(&full, 30) as usize;
-        let write_speeds = full
-            .get(32..)
-            .unwrap_or(&[])
+        let stated_end = p[1] as usize + 2;
+        let count = if stated_end >= CAPABILITIES_FIXED_LEN && p.len() >= CAPABILITIES_FIXED_LEN {
+            be16(p, 30) as usize
+        } else {
+            0
+        };
+        let descriptors_end = CAPABILITIES_FIXED_LEN + 4 * count;
+        let end = if stated_end + 2 == descriptors_end {
+            descriptors_end
+        } else {
+            stated_end
+        }
+        .min(p.len());
+        let mut full = vec![0u8; end.max(CAPABILITIES_FIXED_LEN)];
+        full[..end].copy_from_slice(&p[..end]);
+        let write_speeds = full[CAPABILITIES_FIXED_LEN..]
             .chunks_exact(4)
             .take(count)
             .map(|d| WriteSpeedDescriptor {
@@ -420,12 +442,19 @@ impl CapabilitiesPage {
         })
     }
 
-    /// Builds the page. The page length field is at least 1Ch + 4n (mmc.md
-    /// §2.8) and the bytes always reach the end of the n descriptors (32 + 4n).
+    /// Builds the page: exactly `page length + 2` bytes. With write speed
+    /// descriptors (or no page length given) the page is MMC-3's, 32 + 4n
+    /// bytes with page length 1Eh + 4n ([`capabilities_page_length`]); else
+    /// the stated length (14h MMC-1, 18h MMC-2), fields beyond it left out.
     pub fn emit(&self) -> Vec<u8> {
-        let n = self.write_speeds.len().min(55);
-        let page_length = (self.page_length as usize).max(0x1C + 4 * n).min(255);
-        let mut p = vec![0u8; (page_length + 2).max(32 + 4 * n)];
+        let n = self.write_speeds.len().min(56);
+        let page_length = if n > 0 || self.page_length == 0 {
+            (self.page_length as usize).max(capabilities_page_length(n))
+        } else {
+            (self.page_length as usize).max(14)
+        }
+        .min(255);
+        let mut p = vec![0u8; (page_length + 2).max(CAPABILITIES_FIXED_LEN + 4 * n)];
         p[0] = page::CAPABILITIES;
         p[1] = page_length as u8;
         p[2] = flag(self.read_dvd_ram, 5)
@@ -454,6 +483,7 @@ impl CapabilitiesPage {
             p[32 + 4 * i + 1] = d.rotation_control & 7;
             put16(&mut p, 32 + 4 * i + 2, d.write_speed);
         }
+        p.truncate(page_length + 2);
         p
     }
 }

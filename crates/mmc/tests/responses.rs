@@ -765,18 +765,14 @@ fn capabilities_page_of_an_mmc2_drive_and_short_lengths() {
         (704, 512, 704)
     );
     assert!(caps.write_speeds.is_empty());
-    // Emitting a short page never panics and parses back to the same fields.
+    // Emitting the MMC-1 page gives 22 bytes (page length 14h) with the same
+    // fields (the audio bits this struct does not model are left zero).
     let emitted = caps.emit();
-    assert!(emitted.len() >= 32);
-    let again = CapabilitiesPage::parse(&emitted).unwrap();
-    assert_eq!(
-        CapabilitiesPage {
-            page_length: caps.page_length,
-            ..again
-        },
-        caps
-    );
-    // Descriptors past a page length of 1Ch + 4n are still read.
+    assert_eq!(emitted.len(), 22);
+    assert_eq!(emitted[..4], page[..4]);
+    assert_eq!(CapabilitiesPage::parse(&emitted).unwrap(), caps);
+    // With descriptors the page length covers exactly the bytes written:
+    // 32 + 4n bytes, page length 1Eh + 4n (MMC-3 6.3.11).
     let with_speeds = CapabilitiesPage {
         write_speeds: vec![WriteSpeedDescriptor {
             rotation_control: 0,
@@ -785,10 +781,26 @@ fn capabilities_page_of_an_mmc2_drive_and_short_lengths() {
         ..CapabilitiesPage::default()
     };
     let bytes = with_speeds.emit();
-    assert_eq!(bytes[1], 0x1C + 4);
+    assert_eq!(bytes[1], 0x1E + 4);
+    assert_eq!(bytes.len(), usize::from(bytes[1]) + 2);
     assert_eq!(bytes.len(), 36);
+    assert_eq!(bytes[30..], [0x00, 0x01, 0x00, 0x00, 0x1B, 0x90]);
+    let parsed = CapabilitiesPage::parse(&bytes).unwrap();
+    assert_eq!(parsed.write_speeds, with_speeds.write_speeds);
+    assert_eq!(parsed.page_length, 0x22);
+    assert_eq!(parsed.emit(), bytes);
+    // A drive stating MMC-3's printed 1Ch + 4n: its descriptors are still read.
+    let mut short_stated = bytes.clone();
+    short_stated[1] = 0x1C + 4;
     assert_eq!(
-        CapabilitiesPage::parse(&bytes).unwrap().write_speeds,
+        CapabilitiesPage::parse(&short_stated).unwrap().write_speeds,
         with_speeds.write_speeds
     );
+    // Bytes after a page that names no descriptors are not descriptors (the
+    // next page of a MODE SENSE 3Fh answer).
+    let mut followed = page[..22].to_vec();
+    followed.extend_from_slice(&[0x01, 0x0A, 0x80, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0]);
+    let parsed = CapabilitiesPage::parse(&followed).unwrap();
+    assert!(parsed.write_speeds.is_empty());
+    assert_eq!(parsed.current_write_speed, 0);
 }
