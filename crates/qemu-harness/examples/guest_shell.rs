@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo run -p qemu-harness --example guest_shell -- \
-//!     [--ide IMAGE]... [--virtio IMAGE]... [--bin NAME=PATH]... [--module NAME]... [--timeout SECS] SCRIPT
+//!     [--ide IMAGE]... [--virtio IMAGE]... [--empty-ide] [--empty-virtio] [--bin NAME=PATH]... [--module NAME]... [--timeout SECS] SCRIPT
 //! ```
 //!
 //! Drives are labelled `ide0`, `ide1`, ... and `vs0`, `vs1`, ... (`$DEV_ide0` in the
@@ -36,6 +36,14 @@ fn main() -> ExitCode {
                     Bus::VirtioScsi,
                     &PathBuf::from(value()),
                 );
+                virtio += 1;
+            }
+            "--empty-ide" => {
+                scenario = scenario.empty_drive(&format!("ide{ide}"), Bus::Ide);
+                ide += 1;
+            }
+            "--empty-virtio" => {
+                scenario = scenario.empty_drive(&format!("vs{virtio}"), Bus::VirtioScsi);
                 virtio += 1;
             }
             "--bin" => {

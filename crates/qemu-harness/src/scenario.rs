@@ -56,8 +56,8 @@ pub struct Drive {
     pub label: String,
     /// Controller the drive hangs off.
     pub bus: Bus,
-    /// The image (read only).
-    pub image: PathBuf,
+    /// The image (read only); `None` for a drive with no disc in it.
+    pub image: Option<PathBuf>,
 }
 
 /// A guest shell snippet, run with `sh` in its own process; its output forms a section.
@@ -175,7 +175,17 @@ impl Scenario {
         self.drives.push(Drive {
             label: label.to_string(),
             bus,
-            image: image.to_path_buf(),
+            image: Some(image.to_path_buf()),
+        });
+        self
+    }
+
+    /// Attaches a CD/DVD drive with no disc in it (`$DEV_<label>` in the guest).
+    pub fn empty_drive(mut self, label: &str, bus: Bus) -> Self {
+        self.drives.push(Drive {
+            label: label.to_string(),
+            bus,
+            image: None,
         });
         self
     }
@@ -246,8 +256,8 @@ impl Scenario {
             if !labels.insert(drive.label.as_str()) {
                 return Err(self.error(format!("drive label {:?} used twice", drive.label)));
             }
-            if !drive.image.is_file() {
-                return Err(self.error(format!("image {} is not a file", drive.image.display())));
+            if let Some(image) = drive.image.as_ref().filter(|image| !image.is_file()) {
+                return Err(self.error(format!("image {} is not a file", image.display())));
             }
         }
         if self.drives.iter().filter(|d| d.bus == Bus::Ide).count() > 4 {
@@ -484,18 +494,22 @@ run_step() {
         }
         for (index, drive) in drives {
             // QEMU's -drive option separates with ','; a ',' in a path is doubled.
-            let file = drive.image.display().to_string().replace(',', ",,");
+            let medium = match &drive.image {
+                Some(image) => format!(
+                    "file={},format=raw,media=cdrom,readonly=on",
+                    image.display().to_string().replace(',', ",,")
+                ),
+                None => "media=cdrom".to_string(),
+            };
             match drive.bus {
                 Bus::Ide => {
                     args.push("-drive".into());
-                    args.push(format!(
-                        "file={file},format=raw,media=cdrom,readonly=on,if=ide,index={index}"
-                    ));
+                    args.push(format!("{medium},if=ide,index={index}"));
                 }
                 Bus::VirtioScsi => {
                     args.push("-drive".into());
                     args.push(format!(
-                        "if=none,id=cd_{label},file={file},format=raw,media=cdrom,readonly=on",
+                        "if=none,id=cd_{label},{medium}",
                         label = drive.label
                     ));
                     args.push("-device".into());
@@ -850,6 +864,31 @@ mod tests {
             joined.contains("scsi-cd,bus=vscsi.0,drive=cd_second,scsi-id=0,lun=0"),
             "{joined}"
         );
+    }
+
+    #[test]
+    fn an_empty_drive_has_no_file() {
+        let scenario = Scenario::new("t")
+            .empty_drive("e", Bus::Ide)
+            .empty_drive("f", Bus::VirtioScsi);
+        let args = scenario.qemu_args(
+            &Kernel {
+                version: "v".into(),
+                image: "/k".into(),
+                modules_dir: "/m".into(),
+            },
+            Path::new("/i"),
+            Path::new("/r"),
+        );
+        assert!(
+            args.contains(&"media=cdrom,if=ide,index=0".to_string()),
+            "{args:?}"
+        );
+        assert!(
+            args.contains(&"if=none,id=cd_f,media=cdrom".to_string()),
+            "{args:?}"
+        );
+        assert!(scenario.validate().is_ok());
     }
 
     #[test]

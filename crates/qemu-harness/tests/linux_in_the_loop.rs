@@ -36,6 +36,9 @@ const DRIVES: [(&str, Bus, Image); 4] = [
     ("vs_big", Bus::VirtioScsi, Image::Big),
 ];
 
+/// Drives with no disc in them.
+const EMPTY_DRIVES: [(&str, Bus); 2] = [("ide_empty", Bus::Ide), ("vs_empty", Bus::VirtioScsi)];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Image {
     Tricky,
@@ -358,6 +361,12 @@ fn prepare_and_boot() -> Result<Fixture, String> {
     for (label, bus, image) in DRIVES {
         scenario = scenario.drive(label, bus, &images[image_name(image)].1);
     }
+    for (label, bus) in EMPTY_DRIVES {
+        scenario = scenario.empty_drive(label, bus).step(
+            &format!("db_info_{label}"),
+            &format!("discburn info --json --target $DEV_{label}\n"),
+        );
+    }
     for (label, _, image) in DRIVES {
         let mount = format!("/mnt/{label}");
         let listing = match image {
@@ -384,7 +393,9 @@ fn prepare_and_boot() -> Result<Fixture, String> {
         "sysfs_ids",
         &DRIVES
             .iter()
-            .map(|(label, _, _)| {
+            .map(|(label, _, _)| *label)
+            .chain(EMPTY_DRIVES.iter().map(|(label, _)| *label))
+            .map(|label| {
                 format!(
                     "d=/sys/block/${{DEV_{label}#/dev/}}/device; echo \"{label}|$DEV_{label}|$(cat $d/vendor)|$(cat $d/model)|$(cat $d/rev)\"\n"
                 )
@@ -552,7 +563,11 @@ fn discburn_lists_every_qemu_drive_as_the_kernel_saw_it() {
         .as_array()
         .unwrap_or_else(|| panic!("no drives array: {result}"));
     let ids = sysfs_ids();
-    assert_eq!(ids.len(), DRIVES.len(), "sysfs_ids: {ids:?}");
+    assert_eq!(
+        ids.len(),
+        DRIVES.len() + EMPTY_DRIVES.len(),
+        "sysfs_ids: {ids:?}"
+    );
     for (label, bus, image) in DRIVES {
         let (dev, vendor, model, rev) = &ids[label];
         let drive = drives
@@ -788,4 +803,49 @@ fn kernel_reads_the_iso9660_tree() {
         actual, expected,
         "contents of the ISO 9660 tree differ from the source"
     );
+}
+
+#[test]
+fn discburn_says_plainly_when_a_drive_is_empty() {
+    let Some(fixture) = fixture() else { return };
+    let drives_output = fixture
+        .report
+        .ok_output("db_drives")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let drives = json_result(drives_output).unwrap_or_else(|e| panic!("{e}"));
+    let ids = sysfs_ids();
+    for (label, _) in EMPTY_DRIVES {
+        // `discburn info` on an empty drive fails with an error that says so.
+        let section = fixture
+            .report
+            .section(&format!("db_info_{label}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(
+            section.rc, 0,
+            "{label}: info on an empty drive succeeded:\n{}",
+            section.output
+        );
+        let error = section
+            .output
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .find(|v| v["type"] == "error")
+            .unwrap_or_else(|| panic!("{label}: no JSON error object:\n{}", section.output));
+        let message = error["message"].as_str().unwrap_or("");
+        assert!(message.contains("no disc"), "{label}: {message}");
+        // `discburn drives` still lists the drive, with no current medium.
+        let dev = &ids[label].0;
+        let drive = drives["drives"]
+            .as_array()
+            .and_then(|all| {
+                all.iter()
+                    .find(|d| d["path"].as_str() == Some(dev.as_str()))
+            })
+            .unwrap_or_else(|| panic!("{label}: {dev} not in `discburn drives`: {drives}"));
+        let current = &drive["current_profile"];
+        assert!(
+            current.is_null() || current == "none",
+            "{label}: current profile {current} of an empty drive"
+        );
+    }
 }
