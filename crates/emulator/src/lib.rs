@@ -17,7 +17,7 @@
 //!   medium's data file is therefore also a plain ISO image.
 //! * `PATH.state.json` — the **state file**: JSON of [`MediumState`]
 //!   (`format` = `"discburn-emulated-medium"`, `version` = 1, `media`,
-//!   `capacity`, `tracks` with number/session/start/written/reserved/
+//!   `capacity`, `drive` (when not the recorder), `tracks` with number/session/start/written/reserved/
 //!   closed_size/track and data mode, closed `sessions` with their lead-out
 //!   and next-session start, `finalized`, DVD-RW `incremental_allowed` and
 //!   `restricted_overwrite`, `formatted_blocks`, `bg_format`). The state
@@ -54,6 +54,26 @@
 //! ops::close_track_session(&mut drive, CloseFunction::CloseSession, 0, false).unwrap();
 //! assert_eq!(drive.summary().sessions.len(), 1);
 //! ```
+//!
+//! # Pressed media and drive personalities
+//!
+//! [`Recorder::create_from_image`] (`discburn emu create PATH --from
+//! IMAGE.iso [--media cd-rom|dvd-rom|bd-rom|rom]`) makes a pressed disc: the
+//! image copied into the data file, one complete data track from LBA 0 in
+//! one closed session, the disc complete and write-protected. `rom` (or no
+//! type) chooses as QEMU does: CD-ROM up to 360 000 blocks, else DVD-ROM.
+//!
+//! Any medium can be put in another drive: `recorder` (the default, all of
+//! the above), `qemu-ide` or `qemu-scsi`, which answer as QEMU's ATAPI and
+//! virtio-scsi CD/DVD-ROM drives answered a Linux guest
+//! (`crates/qemu-harness/QEMU-DRIVE.md`): profile by size, no READ TRACK
+//! INFORMATION, the SFF-8020 READ TOC format field on IDE, a 64-block
+//! transfer limit failing like the kernel's EIO, no residuals, F0h sense and
+//! sticky REQUEST SENSE on IDE, 5/20/00 or 7/27/00 for writing. The drive is
+//! chosen at creation (`--drive`, saved as `drive` in the state file), with
+//! [`Recorder::set_personality`], or with `drive=NAME` in
+//! `DISCBURN_EMU_FAULTS`; the table of what each answers is in
+//! [`personality`].
 //!
 //! Responses and sense data are built with the `mmc` crate's emitters, so the
 //! emulator and the parsers a burner uses agree on every byte layout.
