@@ -549,3 +549,53 @@ fn the_recorder_page_2a_length_covers_its_descriptors() {
     assert_eq!(emitted.len(), page.len());
     assert_eq!(emitted[28..], page[28..]);
 }
+
+mod random {
+    use super::*;
+    use proptest::prelude::*;
+
+    const OPCODES: [u8; 36] = [
+        0x00, 0x03, 0x04, 0x12, 0x1B, 0x1E, 0x23, 0x25, 0x28, 0x2A, 0x2B, 0x2E, 0x2F, 0x35, 0x43,
+        0x46, 0x4A, 0x51, 0x52, 0x53, 0x55, 0x5A, 0x5B, 0x5C, 0x9E, 0xA1, 0xA8, 0xAA, 0xAC, 0xAD,
+        0xB6, 0xBB, 0xBD, 0xBE, 0xFF, 0x01,
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Arbitrary CDBs, data phases and buffer sizes never panic a QEMU
+        /// drive (or the recorder with a pressed disc) and never change the disc.
+        #[test]
+        fn arbitrary_commands_never_panic_or_change_the_disc(
+            commands in prop::collection::vec(
+                (prop::sample::select(OPCODES.to_vec()), prop::collection::vec(any::<u8>(), 0..15), 0u8..3, 0usize..200_000),
+                1..40,
+            ),
+            which in 0usize..3,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let image = dir.path().join("image.iso");
+            let content: Vec<u8> = (0..40 * BLOCK).map(|i| (i % 239) as u8).collect();
+            std::fs::write(&image, &content).unwrap();
+            let personality = Personality::ALL[which];
+            let path = dir.path().join("rom");
+            let mut rec = Recorder::create_from_image(&path, None, &image, personality).unwrap();
+            for (op, rest, phase, len) in commands {
+                let mut cdb = vec![op];
+                cdb.extend(rest);
+                let mut buf = vec![0x5Au8; len];
+                let data = match phase {
+                    0 => DataDirection::None,
+                    1 => DataDirection::ToDevice(&buf),
+                    _ => DataDirection::FromDevice(&mut buf),
+                };
+                let _ = rec.execute(&cdb, data, Duration::from_secs(1));
+            }
+            drop(rec);
+            let mut rec = Recorder::open(&path).unwrap();
+            rec.set_personality(Personality::QemuScsi);
+            let data = good(&mut rec, &read10(0, 40), 40 * BLOCK, 40 * BLOCK);
+            prop_assert!(data == content);
+        }
+    }
+}
