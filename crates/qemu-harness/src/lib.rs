@@ -19,6 +19,7 @@
 //! finds (building if needed) the `discburn` executable.
 #![forbid(unsafe_code)]
 
+pub mod checks;
 pub mod cpio;
 pub mod error;
 pub mod isofs;
@@ -30,6 +31,7 @@ pub mod scenario;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub use checks::{check_rock_ridge_view, link_counts, mount_and_list_step, KernelView};
 pub use cpio::CpioArchive;
 pub use error::{HarnessError, Result};
 pub use isofs::{apply_linux_isofs_allowances, linux_joliet_path};

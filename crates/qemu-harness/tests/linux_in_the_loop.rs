@@ -15,13 +15,13 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use qemu_harness::{
-    apply_linux_isofs_allowances, guest_listing_script, guest_listing_script_limited,
-    guest_ranges_script, host_ranges, linux_joliet_path, parse_guest_listing, parse_ranges,
-    to_snapshot, BootReport, Bus, GuestEntry, LinkGrouping, Scenario,
+    apply_linux_isofs_allowances, check_rock_ridge_view, guest_listing_script, guest_ranges_script,
+    host_ranges, linux_joliet_path, mount_and_list_step, parse_guest_listing, parse_ranges,
+    to_snapshot, BootReport, Bus, LinkGrouping, Scenario,
 };
 use testkit::{compare, CompareOptions, Kind, Snapshot, TrickyOptions};
 
-/// Files over this size are not hashed whole in the guest (see `BIG_FILE_RANGES`).
+/// Files over this size are not hashed whole in the guest (see `big_file_ranges`).
 const GUEST_HASH_LIMIT: u64 = 64 << 20;
 /// The sparse file of the big image, relative to the image root.
 const BIG_FILE: &str = "big/sparse_4g.bin";
@@ -50,8 +50,6 @@ struct Fixture {
     report: BootReport,
     /// Source snapshots per image.
     expected: BTreeMap<&'static str, Snapshot>,
-    /// Hard-link group sizes of the source trees: path → number of names of its inode.
-    link_counts: BTreeMap<&'static str, BTreeMap<String, u64>>,
     /// SHA-256 of chosen ranges of the big file, on the host.
     big_ranges: Vec<(u64, u64, String)>,
     /// Whether the images are xorriso's (then a relocation directory may show).
@@ -242,30 +240,6 @@ fn big_file_ranges() -> Vec<(u64, u64)> {
     ranges
 }
 
-/// Path → number of names its inode has in the tree (files only).
-fn link_counts(snapshot: &Snapshot) -> BTreeMap<String, u64> {
-    let mut group_sizes: BTreeMap<&str, u64> = BTreeMap::new();
-    for entry in snapshot.entries.values() {
-        if let Some(group) = &entry.link_group {
-            *group_sizes.entry(group.as_str()).or_default() += 1;
-        }
-    }
-    snapshot
-        .entries
-        .iter()
-        .filter(|(_, e)| e.kind == Kind::File)
-        .map(|(path, e)| {
-            let count = e
-                .link_group
-                .as_deref()
-                .and_then(|g| group_sizes.get(g))
-                .copied()
-                .unwrap_or(1);
-            (path.clone(), count)
-        })
-        .collect()
-}
-
 /// `testkit::snapshot` of `src`, except that the 4 GiB file (if there) is not read: its
 /// content is checked by ranges, so hashing it whole would only cost time.
 fn snapshot_without_hashing_big_file(src: &Path, scratch: &Path) -> Result<Snapshot, String> {
@@ -299,7 +273,6 @@ fn prepare_and_boot() -> Result<Fixture, String> {
     let foreign = std::env::var("QEMU_HARNESS_IMAGES").is_ok_and(|v| v == "xorriso");
     let work = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut expected = BTreeMap::new();
-    let mut link_count_map = BTreeMap::new();
     let mut images = BTreeMap::new();
     for (image, sparse) in [(Image::Tricky, false), (Image::Big, true)] {
         let name = image_name(image);
@@ -312,7 +285,6 @@ fn prepare_and_boot() -> Result<Fixture, String> {
         };
         testkit::make_tricky_tree_with(&src, &options).map_err(|e| format!("tricky tree: {e}"))?;
         let snapshot = snapshot_without_hashing_big_file(&src, work.path())?;
-        link_count_map.insert(name, link_counts(&snapshot));
         expected.insert(name, snapshot);
         let iso = work.path().join(format!("{name}.iso"));
         make_image(&src, &iso, &name.to_uppercase(), foreign)?;
@@ -352,10 +324,7 @@ fn prepare_and_boot() -> Result<Fixture, String> {
     ] {
         scenario = scenario.step(
             &format!("kernel_{step}_ide_small"),
-            &format!(
-                "mkdir -p /mnt/{step} && mount -t iso9660 -o ro,{options} $DEV_ide_small /mnt/{step} || exit 1\n{}cd /\numount /mnt/{step}\n",
-                guest_listing_script(&format!("/mnt/{step}"))
-            ),
+            &mount_and_list_step("ide_small", &format!("/mnt/{step}"), options, None),
         );
     }
     for (label, bus, image) in DRIVES {
@@ -369,15 +338,10 @@ fn prepare_and_boot() -> Result<Fixture, String> {
     }
     for (label, _, image) in DRIVES {
         let mount = format!("/mnt/{label}");
-        let listing = match image {
-            Image::Tricky => guest_listing_script(&mount),
-            Image::Big => guest_listing_script_limited(&mount, Some(GUEST_HASH_LIMIT)),
-        };
+        let hash_limit = (image == Image::Big).then_some(GUEST_HASH_LIMIT);
         scenario = scenario.step(
             &format!("kernel_{label}"),
-            &format!(
-                "mkdir -p {mount} && mount -t iso9660 -o ro $DEV_{label} {mount} || exit 1\n{listing}cd /\numount {mount}\n"
-            ),
+            &mount_and_list_step(label, &mount, "", hash_limit),
         );
         if image == Image::Big {
             scenario = scenario.step(
@@ -418,7 +382,6 @@ fn prepare_and_boot() -> Result<Fixture, String> {
     Ok(Fixture {
         report,
         expected,
-        link_counts: link_count_map,
         big_ranges,
         foreign,
         prepare_seconds: started.elapsed().as_secs_f64(),
@@ -434,57 +397,27 @@ fn check_kernel_listing(label: &str, image: Image) {
         .report
         .ok_output(&format!("kernel_{label}"))
         .unwrap_or_else(|e| panic!("{e}"));
-    let entries: Vec<GuestEntry> =
-        parse_guest_listing(output).unwrap_or_else(|e| panic!("{e}\n{output}"));
-    let mut actual = to_snapshot(&entries, LinkGrouping::None);
-    let expected = &fixture.expected[name];
-    if image == Image::Big {
-        // Hashed by ranges instead (ranges_* steps); everything else about it is compared.
-        if let Some(entry) = actual.entries.get_mut(BIG_FILE) {
-            entry.sha256 = None;
-        }
-    }
-    // What isofs cannot show even from a right image (names of 254+ bytes, dates after
-    // 2038): see qemu_harness::isofs.
-    let allowances = apply_linux_isofs_allowances(expected, &mut actual);
-    // isofs numbers inodes by directory-record position, so names of one extent show as
-    // different inodes: hard links are checked through st_nlink (Rock Ridge PX) below.
-    let mut options = CompareOptions {
-        hard_links: false,
-        ..CompareOptions::strict()
+    // The big file is hashed by ranges instead (ranges_* steps); all else about it counts.
+    let unhashed: &[&str] = if image == Image::Big {
+        &[BIG_FILE]
+    } else {
+        &[]
     };
-    if fixture.foreign {
-        options
-            .ignore_actual
-            .extend(["rr_moved".into(), ".rr_moved".into()]);
+    let ignored: &[&str] = if fixture.foreign {
+        &["rr_moved", ".rr_moved"]
+    } else {
+        &[]
+    };
+    match check_rock_ridge_view(&fixture.expected[name], output, unhashed, ignored) {
+        Ok(view) => eprintln!(
+            "{label}: {} entries match the source, with isofs allowances {:?} ({}); prepare+boot {:.1} s",
+            view.entries.len(),
+            view.allowances,
+            fixture.report.timing_summary(),
+            fixture.prepare_seconds
+        ),
+        Err(diff) => panic!("{label}: the kernel's view of the {name} image differs from the source:\n{diff}"),
     }
-    if let Err(diff) = compare(expected, &actual, &options) {
-        panic!("{label}: the kernel's view of the {name} image differs from the source:\n{diff}");
-    }
-    let mut link_errors = Vec::new();
-    for entry in entries.iter().filter(|e| e.kind() == Kind::File) {
-        let want = fixture.link_counts[name]
-            .get(&entry.path)
-            .copied()
-            .unwrap_or(1);
-        if entry.nlink != want {
-            link_errors.push(format!(
-                "{}: st_nlink {} expected {want}",
-                entry.path, entry.nlink
-            ));
-        }
-    }
-    assert!(
-        link_errors.is_empty(),
-        "{label}: link counts differ:\n{}",
-        link_errors.join("\n")
-    );
-    eprintln!(
-        "{label}: {} entries match the source, with isofs allowances {allowances:?} ({}); prepare+boot {:.1} s",
-        entries.len(),
-        fixture.report.timing_summary(),
-        fixture.prepare_seconds
-    );
 }
 
 fn check_big_file_ranges(label: &str) {
