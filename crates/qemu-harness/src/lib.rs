@@ -15,8 +15,20 @@
 //!
 //! The pieces are reusable on their own: [`Kernel`] finds the kernel and resolves modules
 //! from `modules.dep`, [`CpioArchive`] writes a deterministic initramfs, [`listing`] lists a
-//! mounted tree in the guest and turns it into a [`testkit::Snapshot`], [`discburn_binary`]
-//! finds (building if needed) the `discburn` executable.
+//! mounted tree in the guest and turns it into a [`testkit::Snapshot`], [`checks`] mounts,
+//! lists and compares in one go (with the [`isofs`] allowances), [`discburn_binary`] finds
+//! (building if needed) the `discburn` executable, [`require_qemu`] skips outside CI.
+//!
+//! How a boot goes: the initramfs holds busybox (static), the modules (cdrom, sr_mod, sg,
+//! isofs, ata_piix, virtio_pci, virtio_scsi and their dependencies), the binaries added
+//! with [`Scenario::binary`] plus their shared libraries, one script per step and a
+//! generated `/init`. QEMU runs with `-accel tcg -nodefaults -display none -no-reboot`,
+//! the console on stdio (captured) and a second UART to a file for the framed results.
+//! `/init` loads the modules, waits for every drive, sets `$DEV_<label>`/`$SG_<label>`,
+//! runs the steps in order and powers off; the host kills QEMU at the scenario's limit.
+//! Debug aids: `QEMU_HARNESS_KEEP=1` keeps the work directory (initramfs, results);
+//! `examples/guest_shell.rs` runs any script in a guest; `probes/mmc_probe.sh` and
+//! `examples/inspect_drive.rs` probe drives (findings in `QEMU-DRIVE.md`).
 #![forbid(unsafe_code)]
 
 pub mod checks;
