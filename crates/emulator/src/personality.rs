@@ -10,12 +10,14 @@
 //! attached with `media=cdrom`: a pressed disc of `capacity` blocks, reported
 //! as CD-ROM up to 360 000 blocks and DVD-ROM above whatever the medium's
 //! type, one complete session with one data track at LBA 0. What differs
-//! from the recorder (the row numbers of QEMU-DRIVE.md):
+//! from the recorder (the row numbers of QEMU-DRIVE.md; rows without a
+//! number were probed the same way on QEMU 7.2 for this emulation):
 //!
 //! | command | `qemu-ide` | `qemu-scsi` |
 //! |---|---|---|
 //! | INQUIRY | `QEMU` / `QEMU DVD-ROM` / `2.5+`, additional length 1Fh | `QEMU` / `QEMU CD-ROM` / `2.5+`, additional length = allocation − 5 above 36 bytes |
-//! | GET CONFIGURATION (#1-3) | feature 0 only (DVD-ROM, CD-ROM), whatever RT and starting feature | features 0, 1 (Core, SCSI), 3 (Removable Medium), whatever RT |
+//! | INQUIRY EVPD | page 00h only: pages 00h, 83h listed | same |
+//! | GET CONFIGURATION (#1-3) | feature 0 only (DVD-ROM, CD-ROM), whatever RT; a starting feature other than 0 gets 5/24/00 | features 0, 1 (Core, SCSI), 3 (Removable Medium), whatever RT and starting feature |
 //! | READ TRACK INFORMATION (#4) | 5/20/00 | 5/20/00 |
 //! | READ TOC (#5-9) | format from CDB byte 9 b7..b6 (byte 2 ignored); format 1 with ADR/track 0 | format from byte 2; 3, 4, 5 give 5/24/00 |
 //! | READ TOC format 0 | track 1 CONTROL 4 at 0, lead-out (CONTROL 6) at the block count | same |
@@ -35,7 +37,8 @@
 //! | READ DISC STRUCTURE (#25) | CD: 5/30/00; DVD: formats 0, 1, 4, FFh | same |
 //! | MECHANISM STATUS (#26) | `00 00 00 00 00 01 00 00` | same |
 //! | READ DISC INFORMATION | 34 bytes: complete disc, last session complete, 1 session, tracks 1..1, URU, nothing else | same |
-//! | GET EVENT STATUS NOTIFICATION | polled only; media class `00 04 04 10 00 02 00 00` | same |
+//! | GET EVENT STATUS NOTIFICATION | polled only; media class `00 04 04 10 00 02 00 00`, other classes `00 00 80 10` | same |
+//! | SEEK(10), VERIFY(10), READ CAPACITY(16) | SEEK; VERIFY 5/20/00; READ CAPACITY(16) GOOD with nothing received | all three |
 //!
 //! No unit attention is pending when the medium is opened (the guest's
 //! kernel consumed it long before a program opens the drive); faults other

@@ -96,9 +96,10 @@ fn read10(lba: u32, blocks: u16) -> [u8; 10] {
 #[test]
 fn profiles_by_size_and_features() {
     let dir = tempfile::tempdir().unwrap();
-    let get_config = [0x46, 0x02, 0, 0x1F, 0, 0, 0, 0x04, 0x00, 0];
+    let get_config = [0x46, 0x02, 0, 0, 0, 0, 0, 0x04, 0x00, 0];
     // Rows 1-3 with the 1373-block image: CD-ROM; IDE lists feature 0 only,
-    // whatever RT and starting feature ask.
+    // whatever RT asks (a starting feature other than 0: see
+    // further_probed_answers).
     let mut ide = drive(&dir, 1373, Personality::QemuIde);
     assert_eq!(
         good(&mut ide, &get_config, 1024, 20),
@@ -598,4 +599,105 @@ mod random {
             prop_assert!(data == content);
         }
     }
+}
+
+/// Commands probed again on QEMU 7.2 (same guest, 334-block image) beyond
+/// the rows of QEMU-DRIVE.md.
+#[test]
+fn further_probed_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("image.iso");
+    std::fs::write(&image, vec![0x11u8; 334 * BLOCK]).unwrap();
+    let rom = |name: &str, drive: Personality| {
+        Recorder::create_from_image(dir.path().join(name), None, &image, drive).unwrap()
+    };
+    let mut ide = rom("ide", Personality::QemuIde);
+    let mut scsi = rom("scsi", Personality::QemuScsi);
+    // GET CONFIGURATION from feature 1: the IDE drive refuses, SCSI ignores it.
+    let from_feature_1 = [0x46, 0x02, 0x00, 0x01, 0, 0, 0, 0, 0x40, 0];
+    assert_eq!(check(&mut ide, &from_feature_1, 64), sense(true, 5, 0x24));
+    assert_eq!(
+        good(&mut scsi, &from_feature_1, 64, 8)[..4],
+        [0, 0, 0, 0x24]
+    );
+    // REQUEST SENSE on IDE keeps answering that error, ASCQ 0, 18 bytes.
+    let request_sense = [0x03, 0, 0, 0, 18, 0];
+    assert_eq!(
+        good(&mut ide, &request_sense, 18, 18),
+        hex("f0 00 05 00 00 00 00 0a 00 00 00 00 24 00 00 00 00 00")
+    );
+    assert_eq!(
+        good(&mut scsi, &request_sense, 18, 18),
+        hex("70 00 00 00 00 00 00 0a 00 00 00 00 00 00 00 00 00 00")
+    );
+    for (d, ide_drive) in [(&mut ide, true), (&mut scsi, false)] {
+        // VPD page list.
+        assert_eq!(
+            good(d, &[0x12, 1, 0, 0, 0x40, 0], 64, 8),
+            hex("05 00 00 02 00 83 00 00")
+        );
+        // GESN without the media class: no event available.
+        assert_eq!(
+            good(d, &[0x4A, 1, 0, 0, 0, 0, 0, 0, 8, 0], 8, 8),
+            hex("00 00 80 10 00 00 00 00")
+        );
+        assert_eq!(
+            check(d, &[0x4A, 0, 0, 0, 0x10, 0, 0, 0, 8, 0], 8),
+            sense(ide_drive, 5, 0x24)
+        );
+        // Mode page 01h.
+        let page01 = good(d, &[0x5A, 0, 0x01, 0, 0, 0, 0, 0, 0xFF, 0], 255, 12);
+        let expected = if ide_drive {
+            "00 0e 70 00 00 00 00 00 01 06 00 05"
+        } else {
+            "00 12 00 00 00 00 00 00 01 0a 80 20"
+        };
+        assert_eq!(page01, hex(expected));
+        // READ TOC from a track that does not exist.
+        assert_eq!(
+            check(d, &[0x43, 0, 0, 0, 0, 0, 5, 3, 0x24, 0], 0x324),
+            sense(ide_drive, 5, 0x24)
+        );
+        // SEEK(10).
+        good(d, &[0x2B, 0, 0, 0, 0, 5, 0, 0, 0, 0], 0, 0);
+        assert_eq!(
+            check(d, &[0x2B, 0, 0, 0, 1, 0x4E, 0, 0, 0, 0], 0),
+            sense(ide_drive, 5, 0x21)
+        );
+        // READ DISC STRUCTURE capability list, CD or not.
+        assert_eq!(
+            good(d, &[0xAD, 0, 0, 0, 0, 0, 0, 0xFF, 0, 0x40, 0, 0], 64, 20),
+            hex("00 12 00 00 00 40 08 04 01 40 00 08 03 40 00 c0 04 40 08 04")
+        );
+        // READ CD of no fields.
+        good(d, &[0xBE, 0, 0, 0, 0, 5, 0, 0, 1, 0, 0, 0], 0, 0);
+        // READ DISC INFORMATION type 1.
+        assert_eq!(
+            check(d, &[0x51, 1, 0, 0, 0, 0, 0, 0, 34, 0], 34),
+            sense(ide_drive, 5, 0x24)
+        );
+    }
+    // Mode page 08h only on SCSI; VERIFY(10) only on SCSI.
+    assert_eq!(
+        check(&mut ide, &[0x5A, 0, 0x08, 0, 0, 0, 0, 0, 0xFF, 0], 255),
+        sense(true, 5, 0x24)
+    );
+    assert_eq!(
+        good(&mut scsi, &[0x5A, 0, 0x08, 0, 0, 0, 0, 0, 0xFF, 0], 255, 11),
+        hex("00 1a 00 00 00 00 00 00 08 12 04")
+    );
+    assert_eq!(
+        check(&mut ide, &[0x2F, 0, 0, 0, 0, 0, 0, 0, 1, 0], 0),
+        sense(true, 5, 0x20)
+    );
+    good(&mut scsi, &[0x2F, 0, 0, 0, 0, 0, 0, 0, 1, 0], 0, 0);
+    // READ CAPACITY(16): SCSI answers, the ATAPI drive moves nothing.
+    let read_capacity_16 = [0x9E, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20, 0, 0];
+    assert_eq!(
+        good(&mut scsi, &read_capacity_16, 32, 16),
+        hex("00 00 00 00 00 00 01 4d 00 00 08 00 00 00 80 00")
+    );
+    let (outcome, _) = send(&mut ide, &read_capacity_16, 32);
+    let outcome = outcome.unwrap();
+    assert_eq!((outcome.status, outcome.residual), (ScsiStatus::Good, 32));
 }

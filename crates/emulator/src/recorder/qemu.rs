@@ -28,6 +28,8 @@ enum Answer {
     Data(Vec<u8>, usize),
     /// A READ placed this many bytes in the buffer.
     Read(usize),
+    /// GOOD, and the whole buffer reported as not received.
+    NothingReceived,
     Check(Sense),
     /// libata's synthesized ABORTED COMMAND (IDE only).
     Aborted,
@@ -112,6 +114,7 @@ impl Recorder {
                 };
                 CommandOutcome::good(residual)
             }
+            Answer::NothingReceived => CommandOutcome::good(buffer_len),
             Answer::Check(sense) => {
                 tracing::debug!("{}: CDB {:02x?} -> {sense}", self.name, cdb);
                 if ide {
@@ -227,19 +230,36 @@ impl Recorder {
                 }
             }
             SERVICE_ACTION_IN_16 if !ide && c[1] & 0x1F == 0x10 => {
+                // READ CAPACITY(16); byte 14: thin provisioning enabled.
                 let mut b = vec![0u8; 32];
                 b[..8].copy_from_slice(&self.qemu_blocks().saturating_sub(1).to_be_bytes());
                 b[8..12].copy_from_slice(&(BLOCK_BYTES as u32).to_be_bytes());
+                b[14] = 0x80;
                 Answer::Data(b, be32(c, 10) as usize)
             }
+            // A 16-byte CDB to the ATAPI drive: GOOD, nothing received.
+            SERVICE_ACTION_IN_16 => Answer::NothingReceived,
+            // READ CD asking for no fields moves nothing: GOOD on virtio-scsi too.
+            op::READ_CD if c[9] & 0xF8 == 0 => Answer::Good,
             _ => Answer::Check(sense::INVALID_OPCODE),
         }
     }
 
     fn qemu_inquiry(&self, c: &[u8; 16]) -> Answer {
         let ide = self.ide();
-        if !ide && (c[1] & 0x01 != 0 || c[2] != 0) {
-            // Vital product data pages are not emulated here.
+        if c[1] & 0x01 != 0 {
+            // Vital product data: both drives list pages 00h and 83h; only
+            // the list is emulated.
+            return if c[2] == 0 {
+                Answer::Data(
+                    vec![0x05, 0x00, 0x00, 0x02, 0x00, 0x83],
+                    usize::from(be16(c, 3)),
+                )
+            } else {
+                Answer::Check(sense::INVALID_FIELD_IN_CDB)
+            };
+        }
+        if !ide && c[2] != 0 {
             return Answer::Check(sense::INVALID_FIELD_IN_CDB);
         }
         // IDE takes the allocation length from byte 4 only; SCSI from 3-4.
@@ -285,7 +305,12 @@ impl Recorder {
             current: true,
             data,
         };
-        // Rows 1-3: the request type and starting feature are not looked at.
+        // Rows 1-3: the request type is not looked at; the IDE drive knows
+        // feature 0 only and refuses any other starting feature (5/24/00,
+        // probed again with starting feature 1); SCSI ignores it too.
+        if self.ide() && be16(c, 2) != 0 {
+            return Answer::Check(sense::INVALID_FIELD_IN_CDB);
+        }
         let mut features = vec![feature(0x0000, 0, profiles)];
         if !self.ide() {
             // Core: physical interface 1 (SCSI), DBE; Removable Medium: tray,
