@@ -12,6 +12,10 @@ use crate::layout::{ImageOptions, Layout};
 use crate::tree::{ContentId, DataSource, Tree, TreeStats};
 use crate::BLOCK_SIZE;
 
+/// Host files at least this large are copied by the kernel in
+/// [`ImageStream::write_to_file`].
+const KERNEL_COPY_MIN: u64 = 1 << 20;
+
 /// One stretch of the session, in LBA order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Region {
@@ -201,17 +205,50 @@ impl ImageStream {
     /// Fills `buf` with the next bytes of the image; returns how many (0 at the end).
     /// Fills the whole buffer unless the image ends first.
     pub fn next_chunk(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        self.fill(buf, false)
+    }
+
+    /// Moves past a finished region.
+    fn settle(&mut self) {
+        while self.region < self.regions.len()
+            && self.in_region >= self.regions[self.region].blocks() * BLOCK_SIZE as u64
+        {
+            self.region += 1;
+            self.in_region = 0;
+            self.meta.clear();
+            self.open = None;
+        }
+    }
+
+    /// The host file whose data region starts here, if it is big enough to be
+    /// worth a kernel-side copy.
+    fn large_file_here(&self) -> Option<(ContentId, u64)> {
+        match self.regions.get(self.region) {
+            Some(&Region::FileData { content, blocks }) if self.in_region == 0 => {
+                match &self.layout.tree.content(content).data {
+                    DataSource::HostFile { size, .. } if *size >= KERNEL_COPY_MIN => {
+                        Some((content, blocks))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Fills `buf` from the current position; with `stop_at_large`, stops
+    /// before the start of a large host file's region.
+    fn fill(&mut self, buf: &mut [u8], stop_at_large: bool) -> Result<usize, Error> {
         let mut filled = 0;
         while filled < buf.len() && self.region < self.regions.len() {
+            self.settle();
+            if self.region >= self.regions.len()
+                || (stop_at_large && self.large_file_here().is_some())
+            {
+                break;
+            }
             let region = self.regions[self.region];
             let region_bytes = region.blocks() * BLOCK_SIZE as u64;
-            if self.in_region >= region_bytes {
-                self.region += 1;
-                self.in_region = 0;
-                self.meta.clear();
-                self.open = None;
-                continue;
-            }
             let want = (buf.len() - filled).min((region_bytes - self.in_region) as usize);
             let out = &mut buf[filled..filled + want];
             let n = match region {
@@ -344,7 +381,13 @@ impl ImageStream {
         let produced_before = self.position;
         let mut buf = vec![0u8; buffer_size.max(BLOCK_SIZE)];
         loop {
-            let n = self.next_chunk(&mut buf).map_err(WriteError::Source)?;
+            self.settle();
+            if let Some((content, blocks)) = self.large_file_here() {
+                self.copy_large_file(content, blocks, out, &mut buf)?;
+                progress(self.position);
+                continue;
+            }
+            let n = self.fill(&mut buf, true).map_err(WriteError::Source)?;
             if n == 0 {
                 break;
             }
@@ -362,6 +405,104 @@ impl ImageStream {
             out.set_len(end).map_err(WriteError::Output)?;
         }
         Ok(self.position - produced_before)
+    }
+}
+
+impl ImageStream {
+    /// Copies a whole host-file region into `out` with `copy_file_range`
+    /// (data moves inside the kernel, page cache to page cache), then skips
+    /// the padding. Falls back to reading and writing through `buf` when the
+    /// kernel cannot copy between these files.
+    fn copy_large_file(
+        &mut self,
+        content: ContentId,
+        blocks: u64,
+        out: &mut File,
+        buf: &mut [u8],
+    ) -> Result<(), WriteError> {
+        use std::io::{Seek, SeekFrom, Write};
+        use std::os::unix::fs::FileExt;
+        let DataSource::HostFile { path, size } = &self.layout.tree.content(content).data else {
+            return Ok(());
+        };
+        let (path, size) = (path.clone(), *size);
+        let file = File::open(&path).map_err(|source| {
+            WriteError::Source(Error::SourceVanished {
+                path: path.clone(),
+                source,
+            })
+        })?;
+        let found = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if found != size {
+            return Err(WriteError::Source(changed(&path, found, size)));
+        }
+        let mut offset = 0u64;
+        let mut kernel_copy = true;
+        while offset < size {
+            let mut want = (size - offset).min(1 << 30) as usize;
+            let n = if kernel_copy {
+                // Holes of a sparse source stay holes: skip to the next data.
+                let data_at =
+                    match rustix::fs::seek(&file, rustix::fs::SeekFrom::Data(offset as i64)) {
+                        Ok(at) => at.min(size),
+                        // Only a hole remains (a shrunken file is caught below).
+                        Err(rustix::io::Errno::NXIO) => size,
+                        Err(_) => offset,
+                    };
+                if data_at > offset {
+                    let hole = data_at - offset;
+                    out.seek(SeekFrom::Current(hole as i64))
+                        .map_err(WriteError::Output)?;
+                    offset = data_at;
+                    self.position += hole;
+                    self.in_region += hole;
+                    continue;
+                }
+                if let Ok(hole_at) =
+                    rustix::fs::seek(&file, rustix::fs::SeekFrom::Hole(offset as i64))
+                {
+                    if hole_at > offset {
+                        want = want.min((hole_at - offset) as usize);
+                    }
+                }
+                match rustix::fs::copy_file_range(&file, Some(&mut offset), &*out, None, want) {
+                    Ok(n) => n,
+                    Err(rustix::io::Errno::INTR) => continue,
+                    Err(_) => {
+                        // EXDEV, EINVAL, ENOSYS...: copy through user space;
+                        // real I/O errors show up there with the right culprit.
+                        kernel_copy = false;
+                        continue;
+                    }
+                }
+            } else {
+                let ask = want.min(buf.len());
+                let n = file.read_at(&mut buf[..ask], offset).map_err(|source| {
+                    WriteError::Source(Error::SourceRead {
+                        path: path.clone(),
+                        source,
+                    })
+                })?;
+                out.write_all(&buf[..n]).map_err(WriteError::Output)?;
+                offset += n as u64;
+                n
+            };
+            if n == 0 {
+                return Err(WriteError::Source(changed(&path, offset, size)));
+            }
+            self.position += n as u64;
+            self.in_region += n as u64;
+        }
+        let found = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if found != size {
+            return Err(WriteError::Source(changed(&path, found, size)));
+        }
+        let padding = blocks * BLOCK_SIZE as u64 - size;
+        out.seek(SeekFrom::Current(padding as i64))
+            .map_err(WriteError::Output)?;
+        self.position += padding;
+        self.in_region += padding;
+        Ok(())
     }
 }
 
@@ -439,6 +580,16 @@ mod tests {
         sparse.write_all(b"data after a hole").unwrap();
         drop(sparse);
         std::fs::write(src.join("small"), b"small").unwrap();
+        // Large enough for the kernel-copy path: sparse with data in the
+        // middle and at the end, and a dense one.
+        let mut big_sparse = std::fs::File::create(src.join("big_sparse")).unwrap();
+        big_sparse.seek(SeekFrom::Start(1_500_000)).unwrap();
+        big_sparse.write_all(&[7u8; 70_000]).unwrap();
+        big_sparse.seek(SeekFrom::Start(3_000_000)).unwrap();
+        big_sparse.write_all(b"end").unwrap();
+        drop(big_sparse);
+        let dense: Vec<u8> = (0..1_300_000u32).map(|i| (i % 253) as u8 + 1).collect();
+        std::fs::write(src.join("big_dense"), &dense).unwrap();
         let image = || {
             let mut tree = Tree::new();
             tree.add_directory_contents(&src).unwrap();
