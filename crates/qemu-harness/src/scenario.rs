@@ -124,6 +124,8 @@ pub struct BootReport {
     pub initramfs_build: Duration,
     /// Size of the initramfs in bytes.
     pub initramfs_bytes: u64,
+    /// Guest seconds each step took, in the order they ran.
+    pub step_seconds: Vec<(String, f64)>,
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -383,11 +385,13 @@ done
         s.push_str(
             r#"say "@@READY uptime=$(uptime_s)@@"
 run_step() {
+  t0=$(uptime_s)
   say "@@BEGIN $1@@"
   (cd /root && sh "/steps/$1.sh") >&3 2>&1
   rc=$?
   printf '\n@@END %s rc=%d@@\n' "$1" "$rc" >&3
   echo "@@END $1 rc=$rc@@"
+  say "@@TIME $1 $t0 $(uptime_s)@@"
 }
 "#,
         );
@@ -659,6 +663,7 @@ run_step() {
             wall,
             initramfs_build,
             initramfs_bytes,
+            step_seconds: parse_step_times(&results),
         };
         if let Some(warning) = results.lines().find(|l| l.starts_with("@@WARN")) {
             return Err(guest_error(format!("guest warned: {warning}")));
@@ -756,8 +761,42 @@ impl BootReport {
             self.guest_done_at.map_or("?".into(), |t| format!("{t:.1}")),
             self.initramfs_bytes as f64 / 1e6,
             self.initramfs_build.as_secs_f64(),
-        )
+        ) + &self.slowest_steps(3)
     }
+
+    /// `; slowest steps: a 2.1 s, b 1.0 s` for the `count` slowest steps (empty if none).
+    fn slowest_steps(&self, count: usize) -> String {
+        let mut steps = self.step_seconds.clone();
+        steps.sort_by(|a, b| b.1.total_cmp(&a.1));
+        if steps.is_empty() {
+            return String::new();
+        }
+        let listed: Vec<String> = steps
+            .iter()
+            .take(count)
+            .map(|(name, secs)| format!("{name} {secs:.1} s"))
+            .collect();
+        format!("; slowest steps: {}", listed.join(", "))
+    }
+}
+
+/// `@@TIME <step> <start uptime> <end uptime>@@` lines → (step, seconds).
+fn parse_step_times(results: &str) -> Vec<(String, f64)> {
+    results
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line
+                .strip_prefix("@@TIME ")?
+                .strip_suffix("@@")?
+                .split(' ')
+                .collect();
+            let [name, start, end] = fields[..] else {
+                return None;
+            };
+            let seconds = end.parse::<f64>().ok()? - start.parse::<f64>().ok()?;
+            Some((name.to_string(), seconds))
+        })
+        .collect()
 }
 
 /// The static busybox: `QEMU_HARNESS_BUSYBOX`, else `/bin/busybox` or `/usr/bin/busybox`.
@@ -816,6 +855,13 @@ mod tests {
         assert_eq!(sections[1].output, "no newline");
         assert_eq!(sections[1].rc, 3);
         assert_eq!(sections[2].output, "");
+    }
+
+    #[test]
+    fn step_times_are_read_from_time_lines() {
+        let times =
+            parse_step_times("@@TIME a 3.5 4.0@@\nnoise\n@@TIME b 4.0 6.25@@\n@@TIME bad@@\n");
+        assert_eq!(times, [("a".to_string(), 0.5), ("b".to_string(), 2.25)]);
     }
 
     #[test]
