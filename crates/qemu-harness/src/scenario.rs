@@ -49,7 +49,7 @@ pub enum Bus {
     VirtioScsi,
 }
 
-/// A CD/DVD drive with an image in it.
+/// A CD/DVD drive, with a disc (an image file) in it or empty.
 #[derive(Debug, Clone)]
 pub struct Drive {
     /// Shell-identifier name: the guest sees the device as `$DEV_<label>`.
