@@ -152,6 +152,11 @@ fn discburn_steps(mut scenario: Scenario, label: &str, image: Image) -> Scenario
         .step(
             &format!("db_lsl_{label}"),
             &format!("timeout 300 discburn ls -l -R {target}\n"),
+        )
+        // The same through the drive's SCSI generic node (/dev/sgN).
+        .step(
+            &format!("db_lssg_{label}"),
+            &format!("timeout 300 discburn ls -l -R --target $SG_{label}\n"),
         );
     let out = format!("/tmp/x_{label}");
     let paths = extract_paths(image).join(" ");
@@ -615,7 +620,11 @@ fn discburn_ls_on_each_drive_matches_the_image_file() {
     let Some(fixture) = fixture() else { return };
     for (label, _, image) in DRIVES {
         let host = &fixture.host[image_name(image)];
-        for (step, want) in [("db_ls", &host.ls), ("db_lsl", &host.ls_long)] {
+        for (step, want) in [
+            ("db_ls", &host.ls),
+            ("db_lsl", &host.ls_long),
+            ("db_lssg", &host.ls_long),
+        ] {
             let output = fixture
                 .report
                 .ok_output(&format!("{step}_{label}"))
