@@ -29,6 +29,9 @@ pub struct InfoResult {
     pub kind: &'static str,
     pub command: &'static str,
     pub target: String,
+    /// The drive and its medium (emulated media and real drives; absent for image files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<discburn::drive::MediaInfo>,
     /// The ISO 9660 file system of the session read, if there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_system: Option<FileSystemInfo>,
@@ -113,6 +116,29 @@ fn iso_level(args: &ReadArgs) -> anyhow::Result<u8> {
 }
 
 pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
+    let media = discburn::drive::inspect_target(&args.read.target)?;
+    // A blank or absent medium has no file system to describe.
+    let has_data = media
+        .as_ref()
+        .is_none_or(|m| m.medium_present && m.disc_status.as_deref() != Some("blank"));
+    let file_system = if has_data {
+        Some(file_system_info(&args)?)
+    } else {
+        None
+    };
+    let result = InfoResult {
+        kind: "result",
+        command: "info",
+        target: args.read.target.clone(),
+        media,
+        file_system,
+    };
+    out.result(&result, || text(&result));
+    Ok(())
+}
+
+/// Reads the session's descriptors (and, unless `--no-count`, walks its tree).
+fn file_system_info(args: &Args) -> anyhow::Result<FileSystemInfo> {
     let mut volume = open_volume(&args.read)?;
     let info = volume.info().clone();
     let mut fs = FileSystemInfo {
@@ -173,21 +199,15 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     if fs.el_torito.is_some() {
         fs.file_systems.push("El Torito".to_string());
     }
-
-    let result = InfoResult {
-        kind: "result",
-        command: "info",
-        target: args.read.target.clone(),
-        file_system: Some(fs),
-    };
-    out.result(&result, || text(&result));
-    Ok(())
+    Ok(fs)
 }
 
 fn text(result: &InfoResult) -> String {
-    let mut t = String::new();
+    let mut t = format!("{:<20} {}\n", "Target:", result.target);
+    if let Some(media) = &result.media {
+        t.push_str(&media.to_text());
+    }
     let mut line = |k: &str, v: String| t.push_str(&format!("{k:<20} {v}\n"));
-    line("Target:", result.target.clone());
     if let Some(fs) = &result.file_system {
         line("Volume name:", fs.volume_id.clone());
         if let Some(j) = &fs.joliet_volume_id {
