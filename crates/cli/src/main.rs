@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use output::Output;
 
 #[derive(Parser)]
-#[command(name = "discburn", version, about = "Master and burn multisession data discs and growable ISO 9660 images")]
+#[command(
+    name = "discburn",
+    version,
+    about = "Master and burn multisession data discs and growable ISO 9660 images"
+)]
 struct Cli {
     /// Print JSON lines (events, then one result object) instead of text.
     #[arg(long, global = true)]
