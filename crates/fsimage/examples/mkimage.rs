@@ -26,8 +26,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..Default::default()
     };
     let mut image = fsimage::ImageStream::new(tree, opts)?;
-    let mut file = std::io::BufWriter::new(std::fs::File::create(out)?);
-    image.write_to(&mut file, 1 << 20, |_| {})?;
+    let mut file = std::fs::File::create(out)?;
+    image.write_to_file(&mut file, 64 << 10, |_| {})?;
     eprintln!("{} blocks", image.total_blocks());
     Ok(())
 }

@@ -303,7 +303,7 @@ impl ImageStream {
         };
         let size = *size;
         if self.open.is_none() {
-            let file = File::open(path).map_err(|source| Error::SourceVanished {
+            let file = open_source(path).map_err(|source| Error::SourceVanished {
                 path: path.clone(),
                 source,
             })?;
@@ -426,7 +426,7 @@ impl ImageStream {
             return Ok(());
         };
         let (path, size) = (path.clone(), *size);
-        let file = File::open(&path).map_err(|source| {
+        let file = open_source(&path).map_err(|source| {
             WriteError::Source(Error::SourceVanished {
                 path: path.clone(),
                 source,
@@ -528,6 +528,22 @@ fn is_all_zero(buf: &[u8]) -> bool {
         });
         tail_zero && folded == 0
     })
+}
+
+/// Opens a source file for reading without updating its access time when
+/// the kernel allows it (O_NOATIME needs ownership or CAP_FOWNER): fewer inode
+/// writes, and the sources stay as they were.
+fn open_source(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let noatime = rustix::fs::OFlags::NOATIME.bits() as i32;
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(noatime)
+        .open(path)
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => File::open(path),
+        other => other,
+    }
 }
 
 fn read_retrying(file: &mut File, buf: &mut [u8], path: &Path) -> Result<usize, Error> {
