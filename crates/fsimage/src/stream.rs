@@ -202,6 +202,21 @@ impl ImageStream {
         &self.layout
     }
 
+    /// The session's volume descriptor set (primary, Joliet if any,
+    /// terminator) as it appears at `start_lba + 16`: what a growable image
+    /// file copies to LBA 16 so that readers find the newest session.
+    pub fn volume_descriptors(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(3 * BLOCK_SIZE);
+        self.layout.emit_descriptor(false, &mut out);
+        if self.layout.joliet.is_some() {
+            self.layout.emit_descriptor(true, &mut out);
+        }
+        let at = out.len();
+        out.resize(at + BLOCK_SIZE, 0);
+        iso9660::volume::emit_terminator(&mut out[at..]);
+        out
+    }
+
     /// Fills `buf` with the next bytes of the image; returns how many (0 at the end).
     /// Fills the whole buffer unless the image ends first.
     pub fn next_chunk(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
@@ -624,7 +639,10 @@ mod tests {
         let path = dir.path().join("out.iso");
         let mut out = std::fs::File::create(&path).unwrap();
         out.write_all(b"12345").unwrap();
-        let n = image().write_to_file(&mut out, 4096, |_| {}).unwrap();
+        let mut stream = image();
+        let descriptors = stream.volume_descriptors();
+        let n = stream.write_to_file(&mut out, 4096, |_| {}).unwrap();
+        assert_eq!(descriptors[..], expected[16 * 2048..19 * 2048]);
         assert_eq!(n, expected.len() as u64);
         let written = std::fs::read(&path).unwrap();
         assert_eq!(&written[..5], b"12345");
