@@ -125,6 +125,22 @@ fn ls_extract_and_info_through_qemu_drives_match_the_image_file() {
                 medium_info["file_system"], image_info["file_system"],
                 "{what}"
             );
+            // The drive's view, once `info` reports it for emu: targets: QEMU
+            // reports a small image as a CD-ROM whatever was pressed.
+            if let Some(media) = medium_info.get("media") {
+                let expected_profile = if drive == "recorder" && expected_media == "dvd-rom" {
+                    "DVD-ROM"
+                } else {
+                    "CD-ROM"
+                };
+                assert_eq!(media["profile"], expected_profile, "{what}: {media}");
+                assert_eq!(media["disc_status"], "complete", "{what}");
+                assert_eq!(media["sessions"], 1, "{what}");
+                assert_eq!(
+                    media["capacity_blocks"], image_info["file_system"]["volume_space_size"],
+                    "{what}"
+                );
+            }
         }
     }
 }
