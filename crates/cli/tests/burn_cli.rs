@@ -217,3 +217,40 @@ fn source_date_epoch_gives_identical_images() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("SOURCE_DATE_EPOCH"));
 }
+
+#[test]
+fn a_killed_burn_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir(&src).unwrap();
+    // Enough data that the burn is still running when it is killed.
+    let block: Vec<u8> = (0..1 << 20).map(|i: u32| (i % 251) as u8 + 1).collect();
+    for i in 0..4 {
+        let mut data = Vec::with_capacity(32 << 20);
+        for _ in 0..32 {
+            data.extend_from_slice(&block);
+        }
+        fs::write(src.join(format!("f{i}")), data).unwrap();
+    }
+    let out_dir = dir.path().join("out");
+    fs::create_dir(&out_dir).unwrap();
+    let mut child = discburn()
+        .args(["burn", "--target"])
+        .arg(out_dir.join("k.iso"))
+        .arg(&src)
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    let _ = child.kill();
+    let status = child.wait().unwrap();
+    if status.success() {
+        // Finished before the kill: then the image is complete.
+        assert_eq!(entries_of(&out_dir), vec!["k.iso"]);
+    } else {
+        assert!(
+            entries_of(&out_dir).is_empty(),
+            "left behind: {:?}",
+            entries_of(&out_dir)
+        );
+    }
+}

@@ -19,6 +19,7 @@ pub mod error;
 pub mod host;
 pub mod layout;
 pub mod names;
+pub mod publish;
 pub mod read;
 pub mod source;
 pub mod stream;
@@ -26,6 +27,7 @@ pub mod tree;
 
 pub use error::Error;
 pub use layout::{ImageOptions, Layout, MAX_EXTENT_BYTES};
+pub use publish::PendingFile;
 pub use source::{FileSectorSource, SectorSource, BLOCK_SIZE};
 pub use stream::{ImageStream, WriteError};
 pub use tree::{

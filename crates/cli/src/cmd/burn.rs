@@ -1,11 +1,11 @@
 //! `discburn burn`: write a directory tree (and grafted files) as a new image.
 //!
-//! The image is streamed into a temporary file beside the target and linked
-//! into place only when complete, without replacing anything: a failed burn
-//! leaves no file behind, and an existing target is never overwritten.
+//! The image is streamed into an unnamed file in the target's directory and
+//! linked at the target name only when complete, without replacing anything:
+//! a failed or interrupted burn leaves no file behind, and an existing target
+//! is never overwritten.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
@@ -101,70 +101,6 @@ fn build_tree(sources: &[String]) -> anyhow::Result<fsimage::Tree> {
     Ok(tree)
 }
 
-/// A temporary file beside the target, removed on drop unless persisted.
-struct TempImage {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl TempImage {
-    fn create(target: &Path) -> anyhow::Result<(TempImage, std::fs::File)> {
-        let dir = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = target
-            .file_name()
-            .with_context(|| format!("{} is not a file name", target.display()))?;
-        for attempt in 0..100u32 {
-            let path = dir.join(format!(
-                ".{}.{}.{attempt}.discburn-tmp",
-                name.to_string_lossy(),
-                std::process::id()
-            ));
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(file) => return Ok((TempImage { path, keep: false }, file)),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => {
-                    return Err(e).with_context(|| {
-                        format!("cannot create a temporary file in {}", dir.display())
-                    })
-                }
-            }
-        }
-        bail!("cannot create a temporary file in {}", dir.display())
-    }
-
-    /// Links the finished image at `target` without replacing an existing file.
-    fn persist(mut self, target: &Path) -> anyhow::Result<()> {
-        std::fs::hard_link(&self.path, target).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                anyhow::anyhow!(
-                    "{} appeared while the image was written; it was left untouched",
-                    target.display()
-                )
-            } else {
-                anyhow::Error::new(e).context(format!("cannot create {}", target.display()))
-            }
-        })?;
-        let _ = std::fs::remove_file(&self.path);
-        self.keep = true;
-        Ok(())
-    }
-}
-
-impl Drop for TempImage {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
 pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     let started = Instant::now();
     let target_path = match discburn::TargetKind::parse(&args.target) {
@@ -192,12 +128,13 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     let total = image.total_bytes();
     let stats = image.stats();
 
-    let (temp, file) = TempImage::create(&target_path)?;
-    let mut writer = file;
+    // Invisible until complete: a failed, interrupted or killed burn leaves nothing.
+    let mut pending = fsimage::PendingFile::create(&target_path)
+        .with_context(|| format!("cannot create the image {}", target_path.display()))?;
     let bar = out.progress_bar(total, "burning");
     let mut last_event = Instant::now();
     let written = image
-        .write_to_file(&mut writer, STREAM_BUFFER, |position| {
+        .write_to_file(pending.file(), STREAM_BUFFER, |position| {
             bar.set_position(position);
             if out.json && (last_event.elapsed().as_millis() >= 500 || position == total) {
                 last_event = Instant::now();
@@ -218,12 +155,17 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
                 target_path.display()
             )),
         })?;
-    writer
-        .flush()
-        .with_context(|| format!("cannot write {}", temp.path.display()))?;
-    drop(writer);
     bar.finish_and_clear();
-    temp.persist(&target_path)?;
+    pending.publish().map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::anyhow!(
+                "{} appeared while the image was written; it was left untouched",
+                target_path.display()
+            )
+        } else {
+            anyhow::Error::new(e).context(format!("cannot create {}", target_path.display()))
+        }
+    })?;
 
     let elapsed_s = started.elapsed().as_secs_f64();
     let result = BurnResult {
