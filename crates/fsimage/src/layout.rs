@@ -975,16 +975,11 @@ impl Layout {
     }
 
     /// Lengths of a directory's records, in order, `.` and `..` first.
-    fn record_lengths<'a>(
-        &'a self,
-        ns: &'a Namespace,
-        dir: &'a NsDir,
-    ) -> impl Iterator<Item = usize> + 'a {
+    fn record_lengths<'a>(&'a self, dir: &'a NsDir) -> impl Iterator<Item = usize> + 'a {
         let rec_len = |len_fi: usize, su: SuInfo| {
             let len = DirectoryRecord::header_len(len_fi) + usize::from(su.inline_len);
             len + (len & 1)
         };
-        let _ = ns;
         [rec_len(1, dir.dot_su), rec_len(1, dir.dotdot_su)]
             .into_iter()
             .chain(dir.entries.iter().flat_map(move |e| {
@@ -1027,7 +1022,7 @@ impl Layout {
             .iso
             .dirs
             .iter()
-            .map(|d| pack_blocks(self.record_lengths(&self.iso, d)))
+            .map(|d| pack_blocks(self.record_lengths(d)))
             .collect();
         let jol_blocks: Vec<u64> = self
             .joliet
@@ -1035,7 +1030,7 @@ impl Layout {
             .map(|j| {
                 j.dirs
                     .iter()
-                    .map(|d| pack_blocks(self.record_lengths(j, d)))
+                    .map(|d| pack_blocks(self.record_lengths(d)))
                     .collect()
             })
             .unwrap_or_default();
