@@ -21,7 +21,7 @@
 //! | READ TRACK INFORMATION (#4) | 5/20/00 | 5/20/00 |
 //! | READ TOC (#5-9) | format from CDB byte 9 b7..b6 (byte 2 ignored); format 1 with ADR/track 0 | format from byte 2; 3, 4, 5 give 5/24/00 |
 //! | READ TOC format 0 | track 1 CONTROL 4 at 0, lead-out (CONTROL 6) at the block count | same |
-//! | READ(10)/(12) transfers (#10) | above 64 blocks (128 KiB) the "ioctl" fails: a transport error like EIO | up to 16 383 blocks |
+//! | READ(10)/(12) transfers (#10) | above 64 blocks (128 KiB) the "ioctl" fails: a transport error like EIO | up to 16 383 blocks (a real guest may refuse 1 MiB with EINVAL when an unaligned buffer needs more page segments than the queue allows; not emulated) |
 //! | READ length 0 (#11) | CHECK 0B/00/00 (libata) | GOOD, no data |
 //! | READ into a buffer smaller than the transfer (#11a) | CHECK 0B/00/00 | host error DID_ERROR |
 //! | residual (#11b) | 0: the whole buffer counts as received | 0; a READ into a larger buffer reports nothing received |

@@ -122,4 +122,13 @@ fn main() {
         ),
         Err(e) => println!("READ(10): {e}"),
     }
+    // Transfer sizes around the kernel's limit (QEMU IDE: 64 blocks); the
+    // error variant tells how the transport reports a refused size.
+    for blocks in [64usize, 65, 512] {
+        let mut buf = vec![0u8; blocks * 2048];
+        match ops::read_blocks(&mut dev, 0, &mut buf) {
+            Ok(()) => println!("READ {blocks} blocks: ok"),
+            Err(e) => println!("READ {blocks} blocks: {e:?}"),
+        }
+    }
 }
