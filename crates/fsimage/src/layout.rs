@@ -67,6 +67,8 @@ pub struct ImageOptions {
     /// Write a Joliet tree (a supplementary volume descriptor).
     pub joliet: bool,
     /// Write Rock Ridge (SUSP + RRIP 1.12) system use fields in the ISO tree.
+    /// Without it nothing is relocated: directories may lie deeper than 8
+    /// levels (as with `mkisofs -D`), which most readers accept.
     pub rock_ridge: bool,
     pub system_id: String,
     pub application_id: String,

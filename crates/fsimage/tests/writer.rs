@@ -535,3 +535,43 @@ fn files_over_4gib_get_multi_extent_records_in_both_trees() {
         );
     }
 }
+
+#[test]
+fn plain_iso9660_without_extensions_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    write(&src.join("Docs/read me.txt"), b"plain\n");
+    let mut deep = src.join("deep");
+    for level in 1..=10 {
+        deep = deep.join(format!("d{level}"));
+    }
+    write(&deep.join("f.txt"), b"deep\n");
+    let mut tree = Tree::new();
+    tree.add_directory_contents(&src).unwrap();
+    let iso = dir.path().join("plain.iso");
+    let opts = ImageOptions {
+        joliet: false,
+        rock_ridge: false,
+        ..ImageOptions::default()
+    };
+    build_image(tree, opts, &iso);
+    if have("isovfy") {
+        let (_, text) = run(Command::new("isovfy").arg(&iso));
+        assert_eq!(
+            text.lines().last(),
+            Some("No errors found"),
+            "isovfy:\n{text}"
+        );
+    }
+    let source = FileSectorSource::new(fs::File::open(&iso).unwrap()).unwrap();
+    let mut volume = Volume::open(source, ReadOptions::default()).unwrap();
+    assert_eq!(volume.read_file("/DOCS/READ_ME.TXT").unwrap(), b"plain\n");
+    // Without Rock Ridge there is no relocation: the deep path is kept as is.
+    let deep_path: String = (1..=10).map(|l| format!("/D{l}")).collect();
+    assert_eq!(
+        volume
+            .read_file(&format!("/DEEP{deep_path}/F.TXT"))
+            .unwrap(),
+        b"deep\n"
+    );
+}
