@@ -119,7 +119,10 @@ fn plain_tree_multi_extent_and_hard_links() {
         &mut volume,
         &[],
         tmp.path(),
-        &ExtractOptions { force: true },
+        &ExtractOptions {
+            force: true,
+            ..ExtractOptions::default()
+        },
         &mut |_| {},
     )
     .unwrap();
@@ -383,7 +386,10 @@ fn symlink_then_entry_through_it_writes_nothing_outside() {
         &mut volume,
         &["y"],
         &dest2,
-        &ExtractOptions { force: true },
+        &ExtractOptions {
+            force: true,
+            ..ExtractOptions::default()
+        },
         &mut |_| {},
     )
     .unwrap();
@@ -444,4 +450,224 @@ fn not_an_iso_and_truncated_images() {
     let mut data = img.data;
     data.truncate(18 * 2048); // root directory cut off
     assert!(matches!(open(data), Err(ReadError::OutOfImage { .. })));
+}
+
+/// A "wide and deep" tree: directory `D_k` starts at block `FIRST + k` and is
+/// `dir_blocks` long, so consecutive directories overlap in all but one block.
+/// Every block starts with a record `D` for the next directory and is filled
+/// with small file records of unique names. Each directory is a distinct
+/// extent (no loop), yet each one lists `dir_blocks * per_block` entries, and a
+/// depth-first walk holds the listings of all open ancestors: without a cap on
+/// held entries a 128 MiB image costs tens of GB of memory.
+fn wide_and_deep(dir_blocks: u32, levels: u32) -> Vec<u8> {
+    use iso9660::dirrec::DirectoryRecord;
+    use iso9660::{DirDate, FileFlags};
+    const FIRST: u32 = 40;
+    let blocks = FIRST + dir_blocks + levels;
+    let mut img = Image::new(blocks as usize, 2048);
+    img.dir(
+        ROOT,
+        ROOT,
+        &[rec(b"D", FIRST, dir_blocks * 2048, DIR, Vec::new())],
+    );
+    let mut block = vec![0u8; 2048];
+    for k in 0..(dir_blocks + levels - 1) {
+        block.fill(0);
+        let mut at = 0;
+        let mut j = 0u32;
+        loop {
+            let name = format!("F{k:07}X{j:03}");
+            let (id, lba, len, flags): (&[u8], u32, u32, u8) = if j == 0 && k + 1 < levels {
+                (b"D", FIRST + k + 1, dir_blocks * 2048, DIR)
+            } else {
+                (name.as_bytes(), FIRST, 0, 0)
+            };
+            let r = DirectoryRecord {
+                ext_attr_len: 0,
+                extent: lba,
+                data_len: len,
+                date: DirDate::from_unix(1_000_000_000),
+                flags: FileFlags(flags),
+                file_unit_size: 0,
+                interleave_gap: 0,
+                volume_sequence: 1,
+                file_id: id,
+                system_use: &[],
+            };
+            let n = r.buffer_len();
+            if at + n > 2048 {
+                break;
+            }
+            r.emit(&mut block[at..at + n]);
+            at += n;
+            j += 1;
+        }
+        img.put(FIRST + k, &block);
+    }
+    img.data
+}
+
+#[test]
+fn wide_and_deep_tree_is_bounded_by_held_entries() {
+    use fsimage::read::{Limits, ReadOptions, Volume};
+    // 8-block directories of 45 records per block: ~350 entries each.
+    let data = wide_and_deep(8, 40);
+    let limits = Limits {
+        max_walk_held_entries: 3000,
+        ..Limits::default()
+    };
+    let open_limited = |data: Vec<u8>| {
+        let source = fsimage::FileSectorSource::new(std::io::Cursor::new(data)).unwrap();
+        Volume::open(
+            source,
+            ReadOptions {
+                limits: limits.clone(),
+                ..ReadOptions::default()
+            },
+        )
+        .unwrap()
+    };
+    // The tree is well-formed as far as it goes: a generous budget walks it all.
+    let mut volume = open(data.clone()).unwrap();
+    let paths = walk_all(&mut volume).unwrap();
+    assert!(paths.iter().any(|p| p.matches('/').count() >= 35), "deep");
+    assert!(paths.len() > 40 * 300, "{} entries", paths.len());
+
+    // With a cap, the walk stops once the open listings would hold more.
+    let mut volume = open_limited(data.clone());
+    let err = walk_all(&mut volume).unwrap_err();
+    assert!(
+        matches!(err, ReadError::Limit { what, limit: 3000, .. } if what.contains("held")),
+        "{err}"
+    );
+    // Extraction uses the same budget and stops with the same error.
+    let tmp = tempfile::tempdir().unwrap();
+    let err = extract(
+        &mut volume,
+        &[],
+        &tmp.path().join("out"),
+        &ExtractOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, ReadError::Limit { what, .. } if what.contains("held")),
+        "{err}"
+    );
+    // ... and so do the per-walk directory count and byte caps.
+    let limits = Limits {
+        max_walk_dirs: 10,
+        ..Limits::default()
+    };
+    let source = fsimage::FileSectorSource::new(std::io::Cursor::new(data)).unwrap();
+    let mut volume = Volume::open(
+        source,
+        ReadOptions {
+            limits,
+            ..ReadOptions::default()
+        },
+    )
+    .unwrap();
+    let err = extract(
+        &mut volume,
+        &[],
+        &tmp.path().join("out2"),
+        &ExtractOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, ReadError::Limit { what, limit: 10, .. } if what.contains("directories")),
+        "{err}"
+    );
+}
+
+/// Writes the full-size wide-and-deep image (64 MiB directories) to
+/// `$DISCBURN_WIDE_DEEP_IMAGE`, for measuring `discburn ls -R` / `extract` by hand.
+#[test]
+#[ignore = "writes a 128 MiB image for manual measurement"]
+fn write_full_size_wide_and_deep_image() {
+    let Some(path) = std::env::var_os("DISCBURN_WIDE_DEEP_IMAGE") else {
+        return;
+    };
+    std::fs::write(path, wide_and_deep(32768, 64)).unwrap();
+}
+
+/// PX with an owner, for the ownership tests.
+fn px_owned(mode: u32, serial: u32, uid: u32, gid: u32) -> Vec<u8> {
+    use iso9660::rrip::{Entry, PxEntry};
+    let e = Entry::Px(PxEntry {
+        mode,
+        links: 1,
+        uid,
+        gid,
+        serial: Some(serial),
+    });
+    let mut buf = vec![0u8; e.buffer_len()];
+    e.emit(&mut buf);
+    buf
+}
+
+#[test]
+fn extraction_restores_owners_when_asked_and_directory_times_last() {
+    use std::os::unix::fs::MetadataExt;
+    let mut img = Image::new(40, 2048);
+    img.put(30, b"owned data");
+    let mut file = px_owned(0o100640, 2, 1234, 5678);
+    file.extend(nm(b"f"));
+    let mut link = px_owned(0o120777, 3, 2345, 6789);
+    link.extend(nm(b"l"));
+    link.extend(sl(&[(0, b"f")]));
+    let mut dir = px_owned(0o040750, 4, 3456, 7890);
+    dir.extend(nm(b"d"));
+    img.dir(ROOT, ROOT, &[rec(b"D", 20, 2048, DIR, dir)]);
+    img.dir(
+        20,
+        ROOT,
+        &[rec(b"F.;1", 30, 10, 0, file), rec(b"L.;1", 0, 0, 0, link)],
+    );
+    let root = rustix::process::geteuid().is_root();
+    assert_eq!(ExtractOptions::same_owner_by_default(), root);
+    let me = (
+        rustix::process::geteuid().as_raw(),
+        rustix::process::getegid().as_raw(),
+    );
+
+    for same_owner in [false, true] {
+        if same_owner && !root {
+            continue; // only root may give files away
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("out");
+        let mut volume = open(img.data.clone()).unwrap();
+        let options = ExtractOptions {
+            same_owner,
+            ..ExtractOptions::default()
+        };
+        let report = extract(&mut volume, &[], &dest, &options, &mut |_| {}).unwrap();
+        assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+        let owner = |p: &str| {
+            let m = std::fs::symlink_metadata(dest.join(p)).unwrap();
+            (m.uid(), m.gid())
+        };
+        if same_owner {
+            assert_eq!(owner("d"), (3456, 7890));
+            assert_eq!(owner("d/f"), (1234, 5678));
+            assert_eq!(owner("d/l"), (2345, 6789));
+        } else {
+            for p in ["d", "d/f", "d/l"] {
+                assert_eq!(owner(p), me, "{p}");
+            }
+        }
+        // Modes survive the chown (which may clear set-id bits), and the
+        // directory's mtime is the recorded one although files were written into it.
+        let meta = std::fs::metadata(dest.join("d")).unwrap();
+        assert_eq!(meta.mode() & 0o7777, 0o750);
+        assert_eq!(meta.mtime(), 1_000_000_000);
+        assert_eq!(
+            std::fs::metadata(dest.join("d/f")).unwrap().mode() & 0o7777,
+            0o640
+        );
+        assert_eq!(std::fs::read(dest.join("d/f")).unwrap(), b"owned data");
+    }
 }

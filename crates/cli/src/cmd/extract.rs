@@ -25,6 +25,12 @@ pub struct Args {
     #[arg(long)]
     pub force: bool,
 
+    /// Keep the extracting user as owner. By default, as `tar` does, root
+    /// gives each entry the Rock Ridge owner and group recorded in the image;
+    /// other users always own what they extract.
+    #[arg(long)]
+    pub no_same_owner: bool,
+
     /// Paths inside the image to extract (default: everything). `a/b` is
     /// written to OUTPUT/a/b.
     pub paths: Vec<String>,
@@ -109,7 +115,10 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
             }
         }
     };
-    let options = ExtractOptions { force: args.force };
+    let options = ExtractOptions {
+        force: args.force,
+        same_owner: !args.no_same_owner && ExtractOptions::same_owner_by_default(),
+    };
     let report = extract(&mut volume, &paths, &args.output, &options, &mut progress)?;
     bar.finish_and_clear();
 

@@ -36,6 +36,29 @@ pub(super) fn read_dir<S: SectorSource>(
     dir: &Node,
     path: &str,
 ) -> Result<Listing> {
+    read_dir_capped(vol, dir, path, None)
+}
+
+/// [`read_dir`] that also stops after `held_room` records (a walk's remaining
+/// [`super::Limits::max_walk_held_entries`]), so a walk never holds more.
+pub(super) fn read_dir_capped<S: SectorSource>(
+    vol: &mut Volume<S>,
+    dir: &Node,
+    path: &str,
+    held_room: Option<usize>,
+) -> Result<Listing> {
+    let (max_records, cap_what, cap) = match held_room {
+        Some(room) if room < vol.limits.max_entries_per_dir => (
+            room,
+            "entries held by the directories open in one walk",
+            vol.limits.max_walk_held_entries,
+        ),
+        _ => (
+            vol.limits.max_entries_per_dir,
+            "records in one directory",
+            vol.limits.max_entries_per_dir,
+        ),
+    };
     if !dir.is_dir() {
         return Err(ReadError::NotADirectory {
             path: path.to_string(),
@@ -71,11 +94,11 @@ pub(super) fn read_dir<S: SectorSource>(
             reason: e.to_string(),
         })?;
         records += 1;
-        if records > vol.limits.max_entries_per_dir {
+        if records > max_records {
             return Err(ReadError::Limit {
                 path: path.to_string(),
-                what: "records in one directory",
-                limit: vol.limits.max_entries_per_dir as u64,
+                what: cap_what,
+                limit: cap as u64,
             });
         }
         if rec.is_dot() || rec.is_dotdot() || rec.flags.associated() {

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps, CWD};
 use rustix::io::Errno;
 
-use super::{FileKind, Node, ReadError, Result, Volume};
+use super::{FileKind, Node, ReadError, Result, Volume, WalkBudget};
 use crate::source::SectorSource;
 
 /// How to extract.
@@ -27,6 +27,19 @@ pub struct ExtractOptions {
     /// Replace existing files, symlinks and special files (never directories:
     /// they are merged into).
     pub force: bool,
+    /// Give extracted entries the Rock Ridge owner and group (PX uid/gid), as
+    /// `tar` does when run as root. Needs the privilege to `chown`; off, entries
+    /// belong to the extracting user. [`ExtractOptions::same_owner_by_default`]
+    /// says what `tar` would choose.
+    pub same_owner: bool,
+}
+
+impl ExtractOptions {
+    /// `true` when the process runs as root (effective uid 0): then, like
+    /// `tar`, extraction restores owners unless told not to.
+    pub fn same_owner_by_default() -> bool {
+        rustix::process::geteuid().is_root()
+    }
 }
 
 /// Progress of an extraction.
@@ -97,6 +110,7 @@ pub fn extract<S: SectorSource>(
         report: ExtractReport::default(),
         links: HashMap::new(),
         visited: HashSet::new(),
+        budget: WalkBudget::default(),
         copy_buf: Vec::new(),
         progress,
     };
@@ -165,6 +179,9 @@ struct Ctx<'p> {
     links: HashMap<u64, String>,
     /// Directory extents entered in this extraction (loop guard).
     visited: HashSet<u64>,
+    /// Directories, directory bytes and held entries spent so far (the same
+    /// caps as [`Volume::walk`]: a hostile tree stops the extraction).
+    budget: WalkBudget,
     /// Buffer reused for every file's data.
     copy_buf: Vec<u8>,
     progress: &'p mut dyn FnMut(ExtractEvent<'_>),
@@ -251,6 +268,39 @@ impl Ctx<'_> {
         }
     }
 
+    /// Gives an open file or directory the entry's owner (with `same_owner`).
+    fn set_owner_fd(&self, fd: &impl std::os::fd::AsFd, node: &Node, rel: &str) -> Result<()> {
+        if !self.options.same_owner {
+            return Ok(());
+        }
+        std::os::unix::fs::fchown(fd, Some(node.stat.uid), Some(node.stat.gid))
+            .map_err(|e| self.err("set the owner of", rel, e))
+    }
+
+    /// Gives a just-created symlink or special file `name` in `parent` the
+    /// entry's owner (with `same_owner`), not following a symlink. Reached
+    /// through `/proc/self/fd/PARENT/NAME`, so the directory is the one this
+    /// extraction opened (no path lookup from the destination) and the raw
+    /// name bytes are used as they are.
+    fn set_owner_nofollow(
+        &self,
+        parent: &OwnedFd,
+        name: &[u8],
+        node: &Node,
+        rel: &str,
+    ) -> Result<()> {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::ffi::OsStrExt;
+        if !self.options.same_owner {
+            return Ok(());
+        }
+        let path = Path::new("/proc/self/fd")
+            .join(parent.as_raw_fd().to_string())
+            .join(std::ffi::OsStr::from_bytes(name));
+        std::os::unix::fs::lchown(path, Some(node.stat.uid), Some(node.stat.gid))
+            .map_err(|e| self.err("set the owner of", rel, e))
+    }
+
     /// Makes room for a new non-directory `name`: with `force`, removes what
     /// is there (a directory is never removed).
     fn clear_for(&self, parent: &OwnedFd, name: &[u8], rel: &str) -> Result<()> {
@@ -322,13 +372,16 @@ fn extract_dir_contents<S: SectorSource>(
         );
         return Ok(());
     }
-    let listing = match volume.read_dir(dir, display) {
+    ctx.budget.enter_dir(volume.limits(), dir, display)?;
+    let listing = match volume.read_dir_in_walk(dir, display, &ctx.budget) {
         Ok(listing) => listing,
+        Err(e @ ReadError::Limit { .. }) => return Err(e),
         Err(e) => {
             ctx.skip(display, e.to_string());
             return Ok(());
         }
     };
+    let held = ctx.budget.hold(volume.limits(), &listing, display)?;
     for s in &listing.skipped {
         let path = if rel.is_empty() {
             s.name.clone()
@@ -346,6 +399,7 @@ fn extract_dir_contents<S: SectorSource>(
         };
         extract_entry(volume, child, &name, &child_rel, dir_fd, depth + 1, ctx)?;
     }
+    ctx.budget.release(held);
     Ok(())
 }
 
@@ -375,7 +429,10 @@ fn extract_entry<S: SectorSource>(
             let fd = ctx.make_dir(parent, name, rel)?;
             ctx.report.dirs += 1;
             extract_dir_contents(volume, node, rel, &fd, depth, ctx)?;
-            // Mode and times after the contents: a read-only directory stays writable until then.
+            // Owner, mode and times after the contents: a read-only directory
+            // stays writable until then, and writing into it does not touch its
+            // mtime afterwards. chown before chmod: chown may clear set-id bits.
+            ctx.set_owner_fd(&fd, node, rel)?;
             rustix::fs::fchmod(&fd, perm).map_err(|e| ctx.err("set the mode of", rel, e))?;
             if let Some(ts) = timestamps(node) {
                 rustix::fs::futimens(&fd, &ts).map_err(|e| ctx.err("set the times of", rel, e))?;
@@ -422,6 +479,7 @@ fn extract_entry<S: SectorSource>(
                 }
                 Err(CopyError::Write(e)) => return Err(ctx.err("write", rel, e)),
             }
+            ctx.set_owner_fd(&file, node, rel)?;
             rustix::fs::fchmod(&file, perm).map_err(|e| ctx.err("set the mode of", rel, e))?;
             if let Some(ts) = timestamps(node) {
                 rustix::fs::futimens(&file, &ts)
@@ -443,6 +501,7 @@ fn extract_entry<S: SectorSource>(
             ctx.clear_for(parent, name, rel)?;
             rustix::fs::symlinkat(target.as_slice(), parent, name)
                 .map_err(|e| ctx.err("create symlink", rel, e))?;
+            ctx.set_owner_nofollow(parent, name, node, rel)?;
             if let Some(ts) = timestamps(node) {
                 // Symlink times cannot be set everywhere; not worth failing for.
                 let _ = rustix::fs::utimensat(parent, name, &ts, AtFlags::SYMLINK_NOFOLLOW);
@@ -463,7 +522,13 @@ fn extract_entry<S: SectorSource>(
             };
             ctx.clear_for(parent, name, rel)?;
             match rustix::fs::mknodat(parent, name, file_type, perm, dev) {
-                Ok(()) => ctx.report.special += 1,
+                Ok(()) => {
+                    ctx.set_owner_nofollow(parent, name, node, rel)?;
+                    // mknod applied the umask, and chown may clear set-id bits.
+                    rustix::fs::chmodat(parent, name, perm, AtFlags::empty())
+                        .map_err(|e| ctx.err("set the mode of", rel, e))?;
+                    ctx.report.special += 1
+                }
                 Err(e) if e == Errno::PERM || e == Errno::ACCESS => ctx.skip(
                     rel,
                     format!("cannot create a {} here: {e}", node.stat.kind.as_str()),

@@ -54,8 +54,12 @@ pub struct Limits {
     pub max_extents_per_file: usize,
     /// Most directories visited by one [`Volume::walk`].
     pub max_walk_dirs: usize,
-    /// Most directory bytes read by one [`Volume::walk`].
+    /// Most directory bytes read by one [`Volume::walk`] or extraction.
     pub max_walk_dir_bytes: u64,
+    /// Most entries held at once by a walk or extraction: the listings of
+    /// the directory being read and of all its ancestors (each listed entry
+    /// costs a few hundred bytes, so this bounds memory on wide-and-deep trees).
+    pub max_walk_held_entries: usize,
     /// Longest name (Rock Ridge NM may be split over many entries).
     pub max_name_bytes: usize,
     /// Longest symlink target.
@@ -73,6 +77,7 @@ impl Default for Limits {
             max_extents_per_file: 1 << 16,
             max_walk_dirs: 4 << 20,
             max_walk_dir_bytes: 4 << 30,
+            max_walk_held_entries: 2 << 20,
             max_name_bytes: 1023,
             max_symlink_bytes: 4095,
         }
@@ -272,6 +277,17 @@ impl<S: SectorSource> Volume<S> {
         dir::read_dir(self, dir, path)
     }
 
+    /// [`Volume::read_dir`] within a walk's budget (extraction).
+    pub(crate) fn read_dir_in_walk(
+        &mut self,
+        dir: &Node,
+        path: &str,
+        budget: &WalkBudget,
+    ) -> Result<Listing> {
+        let room = budget.room(&self.limits);
+        dir::read_dir_capped(self, dir, path, Some(room))
+    }
+
     /// The entries of a directory (refused records are left out, with a warning in the log).
     pub fn list_dir(&mut self, dir: &Node) -> Result<Vec<Node>> {
         let name = dir.name_lossy();
@@ -374,7 +390,7 @@ impl<S: SectorSource> Volume<S> {
         skipped: &mut dyn FnMut(&str, &SkippedEntry),
     ) -> Result<()> {
         let mut visited: HashSet<u64> = HashSet::new();
-        let mut budget = WalkBudget { dirs: 0, bytes: 0 };
+        let mut budget = WalkBudget::default();
         let path = start_path.trim_matches('/').to_string();
         self.walk_inner(start, &path, 0, &mut visited, &mut budget, visit, skipped)
     }
@@ -410,26 +426,28 @@ impl<S: SectorSource> Volume<S> {
                 lba,
             });
         }
-        budget.dirs += 1;
-        budget.bytes += node.stat.size;
-        if budget.dirs > self.limits.max_walk_dirs {
-            return Err(ReadError::Limit {
-                path: display.to_string(),
-                what: "number of directories in one walk",
-                limit: self.limits.max_walk_dirs as u64,
-            });
-        }
-        if budget.bytes > self.limits.max_walk_dir_bytes {
-            return Err(ReadError::Limit {
-                path: display.to_string(),
-                what: "directory bytes read in one walk",
-                limit: self.limits.max_walk_dir_bytes,
-            });
-        }
-        let listing = dir::read_dir(self, node, display)?;
+        budget.enter_dir(&self.limits, node, display)?;
+        let listing = dir::read_dir_capped(self, node, display, Some(budget.room(&self.limits)))?;
+        let held = budget.hold(&self.limits, &listing, display)?;
         for s in &listing.skipped {
             skipped(display, s);
         }
+        let result = self.walk_children(&listing, path, depth, visited, budget, visit, skipped);
+        budget.release(held);
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn walk_children(
+        &mut self,
+        listing: &Listing,
+        path: &str,
+        depth: usize,
+        visited: &mut HashSet<u64>,
+        budget: &mut WalkBudget,
+        visit: &mut dyn FnMut(&mut Self, &str, &Node) -> Result<bool>,
+        skipped: &mut dyn FnMut(&str, &SkippedEntry),
+    ) -> Result<()> {
         for child in &listing.entries {
             let child_path = if path.is_empty() {
                 child.name_lossy()
@@ -490,9 +508,63 @@ impl<S: SectorSource> Volume<S> {
     }
 }
 
-struct WalkBudget {
+/// What one walk or extraction has spent: directories entered, directory
+/// bytes read, and entries of open listings held in memory.
+#[derive(Debug, Default)]
+pub(crate) struct WalkBudget {
     dirs: usize,
     bytes: u64,
+    held_entries: usize,
+}
+
+impl WalkBudget {
+    /// Counts a directory about to be read against the walk's caps.
+    pub(crate) fn enter_dir(&mut self, limits: &Limits, dir: &Node, path: &str) -> Result<()> {
+        self.dirs = self.dirs.saturating_add(1);
+        self.bytes = self.bytes.saturating_add(dir.stat.size);
+        if self.dirs > limits.max_walk_dirs {
+            return Err(ReadError::Limit {
+                path: path.to_string(),
+                what: "number of directories in one walk",
+                limit: limits.max_walk_dirs as u64,
+            });
+        }
+        if self.bytes > limits.max_walk_dir_bytes {
+            return Err(ReadError::Limit {
+                path: path.to_string(),
+                what: "directory bytes read in one walk",
+                limit: limits.max_walk_dir_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    /// Counts a listing kept while its subdirectories are walked; returns the
+    /// amount to [`WalkBudget::release`] when it is dropped.
+    pub(crate) fn hold(&mut self, limits: &Limits, listing: &Listing, path: &str) -> Result<usize> {
+        let n = listing.entries.len() + listing.skipped.len();
+        let held = self.held_entries.saturating_add(n);
+        if held > limits.max_walk_held_entries {
+            return Err(ReadError::Limit {
+                path: path.to_string(),
+                what: "entries held by the directories open in one walk",
+                limit: limits.max_walk_held_entries as u64,
+            });
+        }
+        self.held_entries = held;
+        Ok(n)
+    }
+
+    /// Entries that may still be held.
+    pub(crate) fn room(&self, limits: &Limits) -> usize {
+        limits
+            .max_walk_held_entries
+            .saturating_sub(self.held_entries)
+    }
+
+    pub(crate) fn release(&mut self, n: usize) {
+        self.held_entries = self.held_entries.saturating_sub(n);
+    }
 }
 
 /// Lets a `&mut` source or a boxed source be used where a [`SectorSource`] is expected.
