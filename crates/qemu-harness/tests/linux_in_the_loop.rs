@@ -336,10 +336,16 @@ fn prepare_and_boot() -> Result<Fixture, String> {
         scenario = scenario.drive(label, bus, &images[image_name(image)].1);
     }
     for (label, bus) in EMPTY_DRIVES {
-        scenario = scenario.empty_drive(label, bus).step(
-            &format!("db_info_{label}"),
-            &format!("discburn info --json --target $DEV_{label}\n"),
-        );
+        scenario = scenario
+            .empty_drive(label, bus)
+            .step(
+                &format!("db_info_{label}"),
+                &format!("discburn info --json --target $DEV_{label}\n"),
+            )
+            .step(
+                &format!("db_ls_{label}"),
+                &format!("discburn ls --json --target $DEV_{label}\n"),
+            );
     }
     for (label, _, image) in DRIVES {
         let mount = format!("/mnt/{label}");
@@ -757,22 +763,53 @@ fn discburn_says_plainly_when_a_drive_is_empty() {
     let drives = json_result(drives_output).unwrap_or_else(|e| panic!("{e}"));
     let ids = sysfs_ids();
     for (label, _) in EMPTY_DRIVES {
-        // `discburn info` on an empty drive fails with an error that says so.
-        let section = fixture
-            .report
-            .section(&format!("db_info_{label}"))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let section = |step: &str| {
+            fixture
+                .report
+                .section(&format!("{step}_{label}"))
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let json_lines = |output: &str| -> Vec<serde_json::Value> {
+            output
+                .lines()
+                .filter_map(|line| serde_json::from_str(line).ok())
+                .collect()
+        };
+        // `discburn info`: either a result whose medium is absent (and no file system),
+        // or an error that says there is no disc.
+        let info = section("db_info");
+        let info_json = json_lines(&info.output);
+        if info.rc == 0 {
+            let result = info_json
+                .iter()
+                .find(|v| v["type"] == "result")
+                .unwrap_or_else(|| panic!("{label}: no result object:\n{}", info.output));
+            let media = find_media(result)
+                .unwrap_or_else(|| panic!("{label}: info says nothing of the medium: {result}"));
+            assert_eq!(media["medium_present"], false, "{label}: {result}");
+            assert!(
+                result.get("file_system").is_none(),
+                "{label}: a file system on no disc: {result}"
+            );
+        } else {
+            let error = info_json
+                .iter()
+                .find(|v| v["type"] == "error")
+                .unwrap_or_else(|| panic!("{label}: no JSON error object:\n{}", info.output));
+            let message = error["message"].as_str().unwrap_or("");
+            assert!(message.contains("no disc"), "{label}: {message}");
+        }
+        // `discburn ls` has nothing to list: it fails, saying why.
+        let ls = section("db_ls");
         assert_ne!(
-            section.rc, 0,
-            "{label}: info on an empty drive succeeded:\n{}",
-            section.output
+            ls.rc, 0,
+            "{label}: ls of an empty drive succeeded:\n{}",
+            ls.output
         );
-        let error = section
-            .output
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        let error = json_lines(&ls.output)
+            .into_iter()
             .find(|v| v["type"] == "error")
-            .unwrap_or_else(|| panic!("{label}: no JSON error object:\n{}", section.output));
+            .unwrap_or_else(|| panic!("{label}: no JSON error object:\n{}", ls.output));
         let message = error["message"].as_str().unwrap_or("");
         assert!(message.contains("no disc"), "{label}: {message}");
         // `discburn drives` still lists the drive, with no current medium.
