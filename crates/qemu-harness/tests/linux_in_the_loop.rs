@@ -1,10 +1,12 @@
 //! Real Linux in the loop (issue 4): one boot of the packaged kernel under QEMU with
 //! discburn's images in four drives — the tricky tree and the tricky tree plus a sparse
-//! file over 4 GiB, each on IDE (ATAPI, "QEMU DVD-ROM") and on virtio-scsi ("QEMU CD-ROM").
+//! file over 4 GiB, each on IDE (ATAPI, "QEMU DVD-ROM") and on virtio-scsi ("QEMU CD-ROM")
+//! — and two empty drives, one on each bus.
 //!
 //! The images are made and every host-side expectation computed first; then the guest
 //! boots once and runs every step; then the images are deleted and each test below checks
-//! its part of the one report. `QEMU_HARNESS_IMAGES=xorriso` makes the images with
+//! its part of the one report (under cargo-nextest, which runs every test in a process of
+//! its own, each test would boot once: use `cargo test`). `QEMU_HARNESS_IMAGES=xorriso` makes the images with
 //! `xorriso -as mkisofs -R -J -joliet-long` instead of `discburn burn` (to try the harness
 //! alone; genisoimage cannot: it records a file over 4 GiB with its size modulo 4 GiB).
 
@@ -68,7 +70,7 @@ struct HostView {
     ls_long: String,
     /// The `file_system` object of `discburn info --json`.
     info_file_system: serde_json::Value,
-    /// Snapshot of `discburn extract` (of `EXTRACT_PATHS` for the big image).
+    /// Snapshot of `discburn extract` (of `BIG_EXTRACT_PATHS` for the big image).
     extracted: Snapshot,
     /// Size of the image file in 2048-byte blocks (what QEMU's drive holds).
     blocks: u64,
