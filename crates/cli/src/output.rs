@@ -51,7 +51,15 @@ impl Output {
 
     /// Reports an error: a JSON object on stdout in JSON mode, else `discburn: error: ...` on stderr.
     pub fn error(&self, err: &anyhow::Error) {
-        let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
+        let mut chain: Vec<String> = Vec::new();
+        for cause in err.chain() {
+            let text = cause.to_string();
+            // An error that prints its source in its own message: say it once.
+            if chain.last().is_some_and(|prev| prev.ends_with(&text)) {
+                continue;
+            }
+            chain.push(text);
+        }
         if self.json {
             print_json_line(&serde_json::json!({
                 "type": "error",

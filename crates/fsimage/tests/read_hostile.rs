@@ -459,7 +459,7 @@ fn not_an_iso_and_truncated_images() {
 /// extent (no loop), yet each one lists `dir_blocks * per_block` entries, and a
 /// depth-first walk holds the listings of all open ancestors: without a cap on
 /// held entries a 128 MiB image costs tens of GB of memory.
-fn wide_and_deep(dir_blocks: u32, levels: u32) -> Vec<u8> {
+fn wide_and_deep(dir_blocks: u32, levels: u32, name_pad: usize) -> Vec<u8> {
     use iso9660::dirrec::DirectoryRecord;
     use iso9660::{DirDate, FileFlags};
     const FIRST: u32 = 40;
@@ -476,7 +476,7 @@ fn wide_and_deep(dir_blocks: u32, levels: u32) -> Vec<u8> {
         let mut at = 0;
         let mut j = 0u32;
         loop {
-            let name = format!("F{k:07}X{j:03}");
+            let name = format!("F{k:07}X{j:03}{:0>name_pad$}", "");
             let (id, lba, len, flags): (&[u8], u32, u32, u8) = if j == 0 && k + 1 < levels {
                 (b"D", FIRST + k + 1, dir_blocks * 2048, DIR)
             } else {
@@ -511,7 +511,7 @@ fn wide_and_deep(dir_blocks: u32, levels: u32) -> Vec<u8> {
 fn wide_and_deep_tree_is_bounded_by_held_entries() {
     use fsimage::read::{Limits, ReadOptions, Volume};
     // 8-block directories of 45 records per block: ~350 entries each.
-    let data = wide_and_deep(8, 40);
+    let data = wide_and_deep(8, 40, 0);
     let limits = Limits {
         max_walk_held_entries: 3000,
         ..Limits::default()
@@ -590,7 +590,9 @@ fn write_full_size_wide_and_deep_image() {
     let Some(path) = std::env::var_os("DISCBURN_WIDE_DEEP_IMAGE") else {
         return;
     };
-    std::fs::write(path, wide_and_deep(32768, 64)).unwrap();
+    // 30 records of 68 bytes per block: ~980 000 entries per directory,
+    // just under `max_entries_per_dir`.
+    std::fs::write(path, wide_and_deep(32768, 64, 23)).unwrap();
 }
 
 /// PX with an owner, for the ownership tests.
@@ -670,4 +672,73 @@ fn extraction_restores_owners_when_asked_and_directory_times_last() {
         );
         assert_eq!(std::fs::read(dest.join("d/f")).unwrap(), b"owned data");
     }
+}
+
+/// A sector source that counts the blocks read through it.
+struct CountingSource {
+    inner: fsimage::FileSectorSource<std::io::Cursor<Vec<u8>>>,
+    blocks_read: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl fsimage::SectorSource for CountingSource {
+    fn block_count(&self) -> Option<u64> {
+        self.inner.block_count()
+    }
+    fn read_blocks(&mut self, lba: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        self.blocks_read
+            .set(self.blocks_read.get() + (buf.len() / 2048) as u64);
+        self.inner.read_blocks(lba, buf)
+    }
+}
+
+#[test]
+fn many_records_with_maximal_continuation_chains_cost_a_bounded_number_of_reads() {
+    use fsimage::read::{Limits, ReadOptions, Volume};
+    let hops = Limits::default().max_ce_hops as u32;
+    // 300 records, every one starting a chain of CE areas at block 100.
+    let records: Vec<Rec> = (0..300u32)
+        .map(|i| {
+            let mut su = file_su(format!("f{i}").as_bytes(), i + 10);
+            su.extend(ce(100, 0, ce(0, 0, 0).len() as u32));
+            rec(format!("F{i}.;1").as_bytes(), 0, 0, 0, su)
+        })
+        .collect();
+    let root_len = dir_bytes(ROOT, 2048, ROOT, &root_dot_su(), &records).len();
+    assert!(ROOT as usize + root_len / 2048 < 100);
+    let mut img = Image::new(100 + hops as usize, root_len as u32);
+    assert_eq!(img.dir(ROOT, ROOT, &records) as usize, root_len);
+    // Blocks 100..=163: a chain of 64 CE areas, each but the last holding only a
+    // CE to the next (a different block every hop: no loop, and within `max_ce_hops`).
+    for i in 0..hops - 1 {
+        img.put(100 + i, &ce(100 + i + 1, 0, ce(0, 0, 0).len() as u32));
+    }
+
+    let blocks_read = std::rc::Rc::new(std::cell::Cell::new(0));
+    let source = CountingSource {
+        inner: fsimage::FileSectorSource::new(std::io::Cursor::new(img.data)).unwrap(),
+        blocks_read: blocks_read.clone(),
+    };
+    let mut volume = Volume::open(source, ReadOptions::default()).unwrap();
+    let root = volume.root().clone();
+    let before = blocks_read.get();
+    let listing = volume.read_dir(&root, "/").unwrap();
+    let reads = blocks_read.get() - before;
+    // Unbounded, this is 300 × 64 CE reads; the directory's CE budget is
+    // `max_ce_hops` + 2 per record, one block each, plus the directory itself.
+    assert!(
+        reads <= (root_len / 2048) as u64 + u64::from(hops) + 2 * 300,
+        "{reads} blocks read for one directory"
+    );
+    // The first records got their whole chain (it is legal); the rest are
+    // refused with a reason rather than read.
+    assert!(!listing.entries.is_empty());
+    assert!(
+        listing
+            .skipped
+            .iter()
+            .any(|s| s.reason.contains("too many continuation areas")),
+        "{:?}",
+        listing.skipped.first()
+    );
+    assert_eq!(listing.entries.len() + listing.skipped.len(), 300);
 }

@@ -80,6 +80,7 @@ pub(super) fn read_dir_capped<S: SectorSource>(
         });
     }
     let mut data = vol.read_blocks_checked(extent.lba, extent.len, "directory", path)?;
+    vol.ce_hops_left = vol.limits.max_ce_hops;
     data.truncate(extent.len as usize);
 
     let mut listing = Listing::default();
@@ -104,6 +105,7 @@ pub(super) fn read_dir_capped<S: SectorSource>(
         if rec.is_dot() || rec.is_dotdot() || rec.flags.associated() {
             continue;
         }
+        vol.ce_hops_left = vol.ce_hops_left.saturating_add(2);
         let record_at = (
             extent.lba + (offset as u64) / BLOCK,
             (offset as u64 % BLOCK) as u32,

@@ -77,7 +77,7 @@ impl Default for Limits {
             max_extents_per_file: 1 << 16,
             max_walk_dirs: 4 << 20,
             max_walk_dir_bytes: 4 << 30,
-            max_walk_held_entries: 2 << 20,
+            max_walk_held_entries: 5 << 18,
             max_name_bytes: 1023,
             max_symlink_bytes: 4095,
         }
@@ -239,6 +239,11 @@ pub struct Volume<S> {
     image_blocks: u64,
     root: Node,
     limits: Limits,
+    /// Continuation areas (CE) the directory being read may still follow:
+    /// [`Limits::max_ce_hops`] plus two per record, so records that each chain
+    /// the most CE areas allowed cannot make one directory cost
+    /// `records × max_ce_hops` reads.
+    ce_hops_left: usize,
 }
 
 impl<S: SectorSource> Volume<S> {

@@ -116,6 +116,14 @@ pub(crate) fn collect<S: SectorSource>(
             ));
             break;
         }
+        if vol.ce_hops_left == 0 {
+            info.fail(
+                "too many continuation areas (CE) in this directory (more than two per record)"
+                    .to_string(),
+            );
+            break;
+        }
+        vol.ce_hops_left -= 1;
         if !visited.insert((ce.block, ce.offset)) {
             info.fail(format!(
                 "continuation area (CE) loop at LBA {} offset {}",

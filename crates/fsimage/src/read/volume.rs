@@ -232,6 +232,7 @@ pub(super) fn open<S: SectorSource>(mut source: S, options: ReadOptions) -> Resu
         image_blocks,
         root: placeholder_root(),
         limits: options.limits.clone(),
+        ce_hops_left: options.limits.max_ce_hops,
     };
 
     // Rock Ridge: SP at the start of the System Use field of the root's `.` record.
