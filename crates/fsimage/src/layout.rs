@@ -733,12 +733,22 @@ impl Layout {
         }));
         let mut times = [None; 7];
         let stamp = |t: i64| Some(TfTime::Short(DirDate::from_unix(self.clamp(t))));
-        if let Some(b) = meta.btime {
-            times[TfEntry::CREATION] = stamp(b);
+        if self.opts.source_date_epoch.is_some() {
+            // Reproducible output: access, attribute-change and creation
+            // times change whenever anything reads, chmods or re-creates a
+            // source, so they all take the (clamped) modification time, as
+            // xorriso's SOURCE_DATE_EPOCH mode does ("set_to_mtime").
+            times[TfEntry::MODIFY] = stamp(meta.mtime);
+            times[TfEntry::ACCESS] = stamp(meta.mtime);
+            times[TfEntry::ATTRIBUTES] = stamp(meta.mtime);
+        } else {
+            if let Some(b) = meta.btime {
+                times[TfEntry::CREATION] = stamp(b);
+            }
+            times[TfEntry::MODIFY] = stamp(meta.mtime);
+            times[TfEntry::ACCESS] = stamp(meta.atime);
+            times[TfEntry::ATTRIBUTES] = stamp(meta.ctime);
         }
-        times[TfEntry::MODIFY] = stamp(meta.mtime);
-        times[TfEntry::ACCESS] = stamp(meta.atime);
-        times[TfEntry::ATTRIBUTES] = stamp(meta.ctime);
         su.push(&Entry::Tf(TfEntry {
             long_form: false,
             times,

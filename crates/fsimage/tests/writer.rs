@@ -375,6 +375,56 @@ fn source_date_epoch_makes_images_byte_identical() {
     assert!(pvd.root_date.to_unix().unwrap() <= 1_600_000_000);
 }
 
+/// Access, change and creation times move when something merely reads,
+/// chmods or re-creates a source; with `SOURCE_DATE_EPOCH` they must not
+/// reach the image (an old file's atime is below the epoch, so clamping alone
+/// does not hide a change of it).
+#[test]
+fn source_date_epoch_ignores_access_change_and_creation_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let file = src.join("old.txt");
+    write(&file, b"old contents");
+    let set_times = |accessed: u64| {
+        let times = fs::FileTimes::new()
+            .set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000))
+            .set_accessed(std::time::UNIX_EPOCH + std::time::Duration::from_secs(accessed));
+        fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_times(times)
+            .unwrap();
+    };
+    let opts = ImageOptions {
+        source_date_epoch: Some(1_600_000_000),
+        ..ImageOptions::default()
+    };
+    let build = |name: &str| {
+        let mut tree = Tree::new();
+        tree.add_directory_contents(&src).unwrap();
+        let out = dir.path().join(name);
+        build_image(tree, opts.clone(), &out);
+        fs::read(out).unwrap()
+    };
+    set_times(1_100_000_000);
+    let first = build("a.iso");
+    // Another access time (still before the epoch) and a new ctime.
+    set_times(1_200_000_000);
+    chmod(&file, 0o600);
+    chmod(&file, 0o644);
+    let second = build("b.iso");
+    assert!(first == second, "atime/ctime leaked into the image");
+    // Every TF time of the file is its modification time.
+    let source = FileSectorSource::new(fs::File::open(dir.path().join("a.iso")).unwrap()).unwrap();
+    let mut volume = Volume::open(source, ReadOptions::default()).unwrap();
+    let stat = volume.stat("/old.txt").unwrap();
+    assert_eq!(stat.crtime, None);
+    for time in [stat.mtime, stat.atime, stat.ctime] {
+        assert_eq!(time, Some(1_000_000_000), "{stat:?}");
+    }
+}
+
 #[test]
 fn a_source_that_changes_or_vanishes_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
