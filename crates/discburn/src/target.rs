@@ -30,42 +30,42 @@ impl TargetKind {
     }
 }
 
-/// Errors of the engine.
+/// Errors of opening a target.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("cannot open {path}: {source}")]
-    Open { path: String, source: std::io::Error },
-    #[error("{target}: {message}")]
-    Unsupported { target: String, message: String },
+    Open {
+        path: String,
+        source: std::io::Error,
+    },
+    /// A drive (real or emulated) that cannot be opened or read; the message names it.
+    #[error(transparent)]
+    Drive(#[from] crate::drive::DriveError),
+    /// An emulated medium file that cannot be opened; the message names it.
+    #[error("emulated medium {0}")]
+    Emulator(#[from] emulator::Error),
 }
 
 /// Opens a target for reading its sectors (for `ls`, `extract`, `info`, import).
 pub fn open_read_source(target: &str) -> Result<Box<dyn SectorSource>, Error> {
     match TargetKind::parse(target) {
         TargetKind::ImageFile(path) => {
-            let file = std::fs::File::open(&path)
-                .map_err(|source| Error::Open { path: path.display().to_string(), source })?;
+            let open_error = |source| Error::Open {
+                path: path.display().to_string(),
+                source,
+            };
+            let file = std::fs::File::open(&path).map_err(open_error)?;
             let source = fsimage::FileSectorSource::new(std::io::BufReader::new(file))
-                .map_err(|source| Error::Open { path: path.display().to_string(), source })?;
+                .map_err(open_error)?;
             Ok(Box::new(source))
         }
-        TargetKind::Drive(path) => {
-            let source = crate::drive::open_drive_source(&path)
-                .map_err(|e| Error::Open { path: path.display().to_string(), source: e.into_io() })?;
-            Ok(Box::new(source))
-        }
+        TargetKind::Drive(path) => Ok(Box::new(crate::drive::open_drive_source(&path)?)),
         TargetKind::Emulated(path) => {
             // The emulated drive, with faults from DISCBURN_EMU_FAULTS armed.
-            let recorder = emulator::Recorder::open_with_env_faults(&path).map_err(|e| {
-                let kind = match &e {
-                    emulator::Error::Io { source, .. } => source.kind(),
-                    _ => std::io::ErrorKind::InvalidData,
-                };
-                Error::Open { path: path.display().to_string(), source: std::io::Error::new(kind, e.to_string()) }
-            })?;
-            let source = crate::drive::TransportSectorSource::new(recorder)
-                .map_err(|e| Error::Open { path: path.display().to_string(), source: e.into_io() })?;
-            Ok(Box::new(source))
+            let recorder = emulator::Recorder::open_with_env_faults(&path)?;
+            Ok(Box::new(crate::drive::TransportSectorSource::new(
+                recorder,
+            )?))
         }
     }
 }
