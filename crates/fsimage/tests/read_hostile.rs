@@ -452,35 +452,47 @@ fn not_an_iso_and_truncated_images() {
     assert!(matches!(open(data), Err(ReadError::OutOfImage { .. })));
 }
 
-/// A "wide and deep" tree: directory `D_k` starts at block `FIRST + k` and is
-/// `dir_blocks` long, so consecutive directories overlap in all but one block.
-/// Every block starts with a record `D` for the next directory and is filled
-/// with small file records of unique names. Each directory is a distinct
-/// extent (no loop), yet each one lists `dir_blocks * per_block` entries, and a
-/// depth-first walk holds the listings of all open ancestors: without a cap on
-/// held entries a 128 MiB image costs tens of GB of memory.
-fn wide_and_deep(dir_blocks: u32, levels: u32, name_pad: usize) -> Vec<u8> {
+/// A "wide and deep" tree: `levels` nested directories `D`, each
+/// `dir_blocks` long, every block starting with a record `D` (the next
+/// directory, in the first block of a directory; a duplicate name elsewhere)
+/// and filled with small file records of unique names.
+///
+/// `overlapping`: directory `k` starts at block `FIRST + k`, so consecutive
+/// directories share all but one block: a tiny image then lists the same
+/// records again at every level (millions of entries from 64 MiB).
+/// Otherwise the directories lie one after the other, as in a real image.
+fn wide_and_deep(dir_blocks: u32, levels: u32, name_pad: usize, overlapping: bool) -> Vec<u8> {
     use iso9660::dirrec::DirectoryRecord;
     use iso9660::{DirDate, FileFlags};
     const FIRST: u32 = 40;
-    let blocks = FIRST + dir_blocks + levels;
-    let mut img = Image::new(blocks as usize, 2048);
+    let physical = if overlapping {
+        dir_blocks + levels - 1
+    } else {
+        dir_blocks * levels
+    };
+    let mut img = Image::new((FIRST + physical) as usize, 2048);
     img.dir(
         ROOT,
         ROOT,
         &[rec(b"D", FIRST, dir_blocks * 2048, DIR, Vec::new())],
     );
     let mut block = vec![0u8; 2048];
-    for k in 0..(dir_blocks + levels - 1) {
+    for i in 0..physical {
+        // Where this block's leading `D` record points, if anywhere.
+        let next_dir = if overlapping {
+            (i + 1 < levels).then_some(FIRST + i + 1)
+        } else {
+            (i % dir_blocks == 0 && i / dir_blocks + 1 < levels)
+                .then(|| FIRST + (i / dir_blocks + 1) * dir_blocks)
+        };
         block.fill(0);
         let mut at = 0;
         let mut j = 0u32;
         loop {
-            let name = format!("F{k:07}X{j:03}{:0>name_pad$}", "");
-            let (id, lba, len, flags): (&[u8], u32, u32, u8) = if j == 0 && k + 1 < levels {
-                (b"D", FIRST + k + 1, dir_blocks * 2048, DIR)
-            } else {
-                (name.as_bytes(), FIRST, 0, 0)
+            let name = format!("F{i:07}X{j:03}{:0>name_pad$}", "");
+            let (id, lba, len, flags): (&[u8], u32, u32, u8) = match next_dir {
+                Some(lba) if j == 0 => (b"D", lba, dir_blocks * 2048, DIR),
+                _ => (name.as_bytes(), FIRST, 0, 0),
             };
             let r = DirectoryRecord {
                 ext_attr_len: 0,
@@ -502,39 +514,75 @@ fn wide_and_deep(dir_blocks: u32, levels: u32, name_pad: usize) -> Vec<u8> {
             at += n;
             j += 1;
         }
-        img.put(FIRST + k, &block);
+        img.put(FIRST + i, &block);
     }
     img.data
 }
 
+fn open_with(
+    data: Vec<u8>,
+    limits: fsimage::read::Limits,
+) -> fsimage::read::Volume<fsimage::FileSectorSource<std::io::Cursor<Vec<u8>>>> {
+    let source = fsimage::FileSectorSource::new(std::io::Cursor::new(data)).unwrap();
+    fsimage::read::Volume::open(
+        source,
+        fsimage::read::ReadOptions {
+            limits,
+            ..fsimage::read::ReadOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn overlapping_directories_are_refused() {
+    let data = wide_and_deep(8, 40, 0, true);
+    let mut volume = open(data).unwrap();
+    let err = walk_all(&mut volume).unwrap_err();
+    assert!(
+        matches!(&err, ReadError::Corrupt { path, lba: 41, reason, .. } if path == "D/D" && reason.contains("overlaps")),
+        "{err}"
+    );
+    // Extraction skips the overlapping directory and goes on.
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("out");
+    let report = extract(
+        &mut volume,
+        &[],
+        &dest,
+        &ExtractOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(
+        report
+            .skipped
+            .iter()
+            .any(|s| s.path == "D/D" && s.reason.contains("overlaps")),
+        "{:?}",
+        report.skipped.iter().find(|s| s.path == "D/D")
+    );
+    assert_eq!(report.dirs, 2, "D and the refused D/D");
+    assert!(dest.join("D/F0000000X001").is_file());
+}
+
 #[test]
 fn wide_and_deep_tree_is_bounded_by_held_entries() {
-    use fsimage::read::{Limits, ReadOptions, Volume};
-    // 8-block directories of 45 records per block: ~350 entries each.
-    let data = wide_and_deep(8, 40, 0);
-    let limits = Limits {
-        max_walk_held_entries: 3000,
-        ..Limits::default()
-    };
-    let open_limited = |data: Vec<u8>| {
-        let source = fsimage::FileSectorSource::new(std::io::Cursor::new(data)).unwrap();
-        Volume::open(
-            source,
-            ReadOptions {
-                limits: limits.clone(),
-                ..ReadOptions::default()
-            },
-        )
-        .unwrap()
-    };
-    // The tree is well-formed as far as it goes: a generous budget walks it all.
+    use fsimage::read::Limits;
+    // 40 levels of 8-block directories of 45 records per block: ~350 entries each.
+    let data = wide_and_deep(8, 40, 0, false);
+    // The tree is well-formed: the default budget walks it all.
     let mut volume = open(data.clone()).unwrap();
     let paths = walk_all(&mut volume).unwrap();
     assert!(paths.iter().any(|p| p.matches('/').count() >= 35), "deep");
     assert!(paths.len() > 40 * 300, "{} entries", paths.len());
 
     // With a cap, the walk stops once the open listings would hold more.
-    let mut volume = open_limited(data.clone());
+    let limits = Limits {
+        max_walk_held_entries: 3000,
+        ..Limits::default()
+    };
+    let mut volume = open_with(data.clone(), limits);
     let err = walk_all(&mut volume).unwrap_err();
     assert!(
         matches!(err, ReadError::Limit { what, limit: 3000, .. } if what.contains("held")),
@@ -559,15 +607,7 @@ fn wide_and_deep_tree_is_bounded_by_held_entries() {
         max_walk_dirs: 10,
         ..Limits::default()
     };
-    let source = fsimage::FileSectorSource::new(std::io::Cursor::new(data)).unwrap();
-    let mut volume = Volume::open(
-        source,
-        ReadOptions {
-            limits,
-            ..ReadOptions::default()
-        },
-    )
-    .unwrap();
+    let mut volume = open_with(data, limits);
     let err = extract(
         &mut volume,
         &[],
@@ -592,7 +632,9 @@ fn write_full_size_wide_and_deep_image() {
     };
     // 30 records of 68 bytes per block: ~980 000 entries per directory,
     // just under `max_entries_per_dir`.
-    std::fs::write(path, wide_and_deep(32768, 64, 23)).unwrap();
+    let overlapping = std::env::var_os("DISCBURN_WIDE_DEEP_SEPARATE").is_none();
+    let levels = if overlapping { 64 } else { 3 };
+    std::fs::write(path, wide_and_deep(32768, levels, 23, overlapping)).unwrap();
 }
 
 /// PX with an owner, for the ownership tests.

@@ -82,5 +82,27 @@ pub enum ReadError {
     Exists { path: PathBuf },
 }
 
+impl ReadError {
+    /// The same error naming `path` (a full image path where the reader only
+    /// knew an entry's name).
+    pub fn with_path(mut self, new_path: &str) -> Self {
+        match &mut self {
+            ReadError::Corrupt { path, .. }
+            | ReadError::OutOfImage { path, .. }
+            | ReadError::Loop { path, .. }
+            | ReadError::Limit { path, .. }
+            | ReadError::NotFound { path }
+            | ReadError::NotADirectory { path }
+            | ReadError::NotAFile { path }
+            | ReadError::Unsupported { path, .. } => *path = new_path.to_string(),
+            ReadError::Io { .. }
+            | ReadError::NotIso { .. }
+            | ReadError::Extract { .. }
+            | ReadError::Exists { .. } => {}
+        }
+        self
+    }
+}
+
 /// Shorthand for results of the reader.
 pub type Result<T, E = ReadError> = std::result::Result<T, E>;

@@ -9,7 +9,7 @@
 //! existing file is replaced only with [`ExtractOptions::force`] (unlinked
 //! first, never written through).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::OwnedFd;
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps, CWD};
 use rustix::io::Errno;
 
-use super::{FileKind, Node, ReadError, Result, Volume, WalkBudget};
+use super::{FileKind, Node, ReadError, Result, VisitedDirs, Volume, WalkBudget};
 use crate::source::SectorSource;
 
 /// How to extract.
@@ -109,7 +109,7 @@ pub fn extract<S: SectorSource>(
         options: options.clone(),
         report: ExtractReport::default(),
         links: HashMap::new(),
-        visited: HashSet::new(),
+        visited: VisitedDirs::default(),
         budget: WalkBudget::default(),
         copy_buf: Vec::new(),
         progress,
@@ -178,7 +178,7 @@ struct Ctx<'p> {
     /// Inode → image path of the first extracted name (for hard links).
     links: HashMap<u64, String>,
     /// Directory extents entered in this extraction (loop guard).
-    visited: HashSet<u64>,
+    visited: VisitedDirs,
     /// Directories, directory bytes and held entries spent so far (the same
     /// caps as [`Volume::walk`]: a hostile tree stops the extraction).
     budget: WalkBudget,
@@ -192,9 +192,15 @@ impl Ctx<'_> {
         self.dest.join(rel)
     }
 
+    /// Records an entry that is not extracted. The caller reports these (the
+    /// log only gets a debug line); a reason that starts with the path, as
+    /// the reader's errors do, is stored without it.
     fn skip(&mut self, path: &str, reason: impl Into<String>) {
-        let reason = reason.into();
-        tracing::warn!("not extracted: {path}: {reason}");
+        let mut reason = reason.into();
+        if let Some(rest) = reason.strip_prefix(path).and_then(|r| r.strip_prefix(": ")) {
+            reason = rest.to_string();
+        }
+        tracing::debug!("not extracted: {path}: {reason}");
         self.report.skipped.push(Skipped {
             path: path.to_string(),
             reason,
@@ -364,13 +370,19 @@ fn extract_dir_contents<S: SectorSource>(
         );
         return Ok(());
     }
-    let lba = dir.extents.first().map_or(0, |e| e.lba);
-    if !ctx.visited.insert(lba) {
-        ctx.skip(
-            display,
-            format!("directory loop: the directory at LBA {lba} was already extracted"),
-        );
-        return Ok(());
+    match ctx.visited.insert(dir, display) {
+        Ok(()) => {}
+        Err(ReadError::Loop { lba, .. }) => {
+            ctx.skip(
+                display,
+                format!("directory loop: the directory at LBA {lba} was already extracted"),
+            );
+            return Ok(());
+        }
+        Err(e) => {
+            ctx.skip(display, e.to_string());
+            return Ok(());
+        }
     }
     ctx.budget.enter_dir(volume.limits(), dir, display)?;
     let listing = match volume.read_dir_in_walk(dir, display, &ctx.budget) {
@@ -556,7 +568,7 @@ fn copy_data<S: SectorSource>(
 ) -> std::result::Result<u64, CopyError> {
     let mut reader = volume
         .open_file(node)
-        .map_err(|e| CopyError::Read(e.to_string()))?;
+        .map_err(|e| CopyError::Read(e.with_path(rel).to_string()))?;
     let mut buf = std::mem::take(&mut ctx.copy_buf);
     buf.resize(512 << 10, 0);
     let result = copy_loop(&mut reader, &mut buf, out, rel, ctx);

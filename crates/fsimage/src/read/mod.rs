@@ -31,7 +31,7 @@ pub use extract::{extract, ExtractEvent, ExtractOptions, ExtractReport, Skipped}
 pub use file::FileReader;
 pub use volume::{ElTorito, Namespace, RockRidgeInfo, VolumeInfo};
 
-use std::collections::HashSet;
+use std::collections::BTreeMap;
 
 use crate::source::{SectorSource, BLOCK_SIZE};
 
@@ -394,7 +394,7 @@ impl<S: SectorSource> Volume<S> {
         visit: &mut dyn FnMut(&mut Self, &str, &Node) -> Result<bool>,
         skipped: &mut dyn FnMut(&str, &SkippedEntry),
     ) -> Result<()> {
-        let mut visited: HashSet<u64> = HashSet::new();
+        let mut visited = VisitedDirs::default();
         let mut budget = WalkBudget::default();
         let path = start_path.trim_matches('/').to_string();
         self.walk_inner(start, &path, 0, &mut visited, &mut budget, visit, skipped)
@@ -406,7 +406,7 @@ impl<S: SectorSource> Volume<S> {
         node: &Node,
         path: &str,
         depth: usize,
-        visited: &mut HashSet<u64>,
+        visited: &mut VisitedDirs,
         budget: &mut WalkBudget,
         visit: &mut dyn FnMut(&mut Self, &str, &Node) -> Result<bool>,
         skipped: &mut dyn FnMut(&str, &SkippedEntry),
@@ -423,14 +423,7 @@ impl<S: SectorSource> Volume<S> {
                 limit: self.limits.max_depth as u64,
             });
         }
-        let lba = node.extents.first().map_or(0, |e| e.lba);
-        if !visited.insert(lba) {
-            return Err(ReadError::Loop {
-                path: display.to_string(),
-                what: "directory",
-                lba,
-            });
-        }
+        visited.insert(node, display)?;
         budget.enter_dir(&self.limits, node, display)?;
         let listing = dir::read_dir_capped(self, node, display, Some(budget.room(&self.limits)))?;
         let held = budget.hold(&self.limits, &listing, display)?;
@@ -448,7 +441,7 @@ impl<S: SectorSource> Volume<S> {
         listing: &Listing,
         path: &str,
         depth: usize,
-        visited: &mut HashSet<u64>,
+        visited: &mut VisitedDirs,
         budget: &mut WalkBudget,
         visit: &mut dyn FnMut(&mut Self, &str, &Node) -> Result<bool>,
         skipped: &mut dyn FnMut(&str, &SkippedEntry),
@@ -510,6 +503,61 @@ impl<S: SectorSource> Volume<S> {
                 image_blocks: self.image_blocks,
             }),
         }
+    }
+}
+
+/// The directory extents one walk or extraction has read. Directories of a
+/// well-formed tree never share blocks, so a directory whose extent starts
+/// where one already read starts is a loop, and one that overlaps another is
+/// corrupt: without this, directories at consecutive LBAs that overlap each
+/// other would each list (almost) the same records again, multiplying a
+/// small image into millions of entries.
+#[derive(Debug, Default)]
+pub(crate) struct VisitedDirs {
+    /// First block → one past the last block.
+    extents: BTreeMap<u64, u64>,
+}
+
+impl VisitedDirs {
+    /// Records `dir`'s extent, or says why it must not be read.
+    pub(crate) fn insert(&mut self, dir: &Node, path: &str) -> Result<()> {
+        let extent = dir
+            .extents
+            .first()
+            .copied()
+            .unwrap_or(Extent { lba: 0, len: 0 });
+        let start = extent.lba;
+        let end = start.saturating_add(extent.len.div_ceil(BLOCK).max(1));
+        if self.extents.contains_key(&start) {
+            return Err(ReadError::Loop {
+                path: path.to_string(),
+                what: "directory",
+                lba: start,
+            });
+        }
+        let before = self.extents.range(..start).next_back();
+        let after = self.extents.range(start..).next();
+        let clash = match (before, after) {
+            (Some((&s, &e)), _) if e > start => Some((s, e)),
+            (_, Some((&s, &e))) if s < end => Some((s, e)),
+            _ => None,
+        };
+        if let Some((s, e)) = clash {
+            return Err(ReadError::Corrupt {
+                path: path.to_string(),
+                what: "directory",
+                lba: start,
+                reason: format!(
+                    "its extent (blocks {start}..{end}) overlaps a directory already read (blocks {s}..{e})"
+                ),
+            });
+        }
+        self.extents.insert(start, end);
+        Ok(())
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.extents.clear();
     }
 }
 
