@@ -161,6 +161,26 @@ pub(crate) struct NsDir {
     pub ce_owners: Vec<Rec>,
 }
 
+impl NsDir {
+    /// A directory with no entries yet and nothing laid out.
+    fn new(node: Option<NodeId>, parent: u32, ident: Box<[u8]>, relocated: bool) -> NsDir {
+        NsDir {
+            node,
+            parent,
+            ident,
+            relocated,
+            entries: Vec::new(),
+            dot_su: SuInfo::EMPTY,
+            dotdot_su: SuInfo::EMPTY,
+            lba: 0,
+            blocks: 0,
+            ce_lba: 0,
+            ce_blocks: 0,
+            ce_owners: Vec::new(),
+        }
+    }
+}
+
 /// One namespace: the ISO 9660 tree or the Joliet tree.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Namespace {
@@ -449,20 +469,7 @@ impl Layout {
         let (relocated, is_relocated) = self.relocations();
         let mut inode = 0u32;
         let root = self.tree.root();
-        let mut dirs = vec![NsDir {
-            node: Some(root),
-            parent: 0,
-            ident: Box::from(&[0u8][..]),
-            relocated: false,
-            entries: Vec::new(),
-            dot_su: SuInfo::EMPTY,
-            dotdot_su: SuInfo::EMPTY,
-            lba: 0,
-            blocks: 0,
-            ce_lba: 0,
-            ce_blocks: 0,
-            ce_owners: Vec::new(),
-        }];
+        let mut dirs = vec![NsDir::new(Some(root), 0, Box::from(&[0u8][..]), false)];
         self.inode_of_node[root.index()] = Self::next_inode(&mut inode);
         self.iso_dir_of_node[root.index()] = 0;
         let mut i = 0usize;
@@ -519,39 +526,18 @@ impl Layout {
                         let idx = dirs.len() as u32;
                         self.iso_dir_of_node[child.index()] = idx;
                         self.inode_of_node[child.index()] = Self::next_inode(&mut inode);
-                        dirs.push(NsDir {
-                            node: Some(child),
-                            parent: i as u32,
-                            ident: ident.clone(),
-                            relocated: child_relocated,
-                            entries: Vec::new(),
-                            dot_su: SuInfo::EMPTY,
-                            dotdot_su: SuInfo::EMPTY,
-                            lba: 0,
-                            blocks: 0,
-                            ce_lba: 0,
-                            ce_blocks: 0,
-                            ce_owners: Vec::new(),
-                        });
+                        dirs.push(NsDir::new(
+                            Some(child),
+                            i as u32,
+                            ident.clone(),
+                            child_relocated,
+                        ));
                         Target::Dir(idx)
                     }
                     Pending::RrMoved => {
                         let idx = dirs.len() as u32;
                         self.rr_moved_inode = Self::next_inode(&mut inode);
-                        dirs.push(NsDir {
-                            node: None,
-                            parent: i as u32,
-                            ident: ident.clone(),
-                            relocated: false,
-                            entries: Vec::new(),
-                            dot_su: SuInfo::EMPTY,
-                            dotdot_su: SuInfo::EMPTY,
-                            lba: 0,
-                            blocks: 0,
-                            ce_lba: 0,
-                            ce_blocks: 0,
-                            ce_owners: Vec::new(),
-                        });
+                        dirs.push(NsDir::new(None, i as u32, ident.clone(), false));
                         Target::Dir(idx)
                     }
                     Pending::Stub(child) => Target::Stub {
@@ -605,20 +591,7 @@ impl Layout {
     /// Builds the Joliet namespace from the tree as it is (no relocation).
     fn build_joliet(&self) -> Namespace {
         let root = self.tree.root();
-        let mut dirs = vec![NsDir {
-            node: Some(root),
-            parent: 0,
-            ident: Box::from(&[0u8][..]),
-            relocated: false,
-            entries: Vec::new(),
-            dot_su: SuInfo::EMPTY,
-            dotdot_su: SuInfo::EMPTY,
-            lba: 0,
-            blocks: 0,
-            ce_lba: 0,
-            ce_blocks: 0,
-            ce_owners: Vec::new(),
-        }];
+        let mut dirs = vec![NsDir::new(Some(root), 0, Box::from(&[0u8][..]), false)];
         let mut i = 0usize;
         while i < dirs.len() {
             let node = dirs[i].node.unwrap_or(root);
@@ -648,20 +621,7 @@ impl Layout {
                 let target = match &self.tree.node(child).kind {
                     NodeKind::Directory(_) => {
                         let idx = dirs.len() as u32;
-                        dirs.push(NsDir {
-                            node: Some(child),
-                            parent: i as u32,
-                            ident: ident.clone(),
-                            relocated: false,
-                            entries: Vec::new(),
-                            dot_su: SuInfo::EMPTY,
-                            dotdot_su: SuInfo::EMPTY,
-                            lba: 0,
-                            blocks: 0,
-                            ce_lba: 0,
-                            ce_blocks: 0,
-                            ce_owners: Vec::new(),
-                        });
+                        dirs.push(NsDir::new(Some(child), i as u32, ident.clone(), false));
                         Target::Dir(idx)
                     }
                     NodeKind::File { content } => Target::File {
