@@ -784,3 +784,56 @@ fn many_records_with_maximal_continuation_chains_cost_a_bounded_number_of_reads(
     );
     assert_eq!(listing.entries.len() + listing.skipped.len(), 300);
 }
+
+#[test]
+fn hard_links_use_the_raw_name_bytes_of_their_first_path() {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
+    let mut img = Image::new(40, 2048);
+    img.put(30, b"decoy");
+    img.put(31, b"real");
+    let linked = |name: &[u8]| {
+        let mut su = px(0o100644, 2, 9);
+        su.extend(nm(name));
+        su
+    };
+    // "d\xff" (not UTF-8) shows as "d\u{fffd}", which is also the real name of
+    // the first directory: the link source must be found by its raw bytes.
+    img.dir(
+        ROOT,
+        ROOT,
+        &[
+            rec(b"D1", 20, 2048, DIR, dir_su("d\u{fffd}".as_bytes(), 2)),
+            rec(b"D2", 22, 2048, DIR, dir_su(b"d\xff", 3)),
+        ],
+    );
+    img.dir(20, ROOT, &[rec(b"A.;1", 30, 5, 0, file_su(b"a", 4))]);
+    img.dir(
+        22,
+        ROOT,
+        &[
+            rec(b"A.;1", 31, 4, 0, linked(b"a")),
+            rec(b"B.;1", 31, 4, 0, linked(b"b")),
+        ],
+    );
+    let mut volume = open(img.data).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("out");
+    let report = extract(
+        &mut volume,
+        &[],
+        &dest,
+        &ExtractOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    assert_eq!(report.hard_links, 1);
+    let raw = dest.join(std::ffi::OsStr::from_bytes(b"d\xff"));
+    assert_eq!(std::fs::read(raw.join("b")).unwrap(), b"real");
+    assert_eq!(
+        std::fs::metadata(raw.join("a")).unwrap().ino(),
+        std::fs::metadata(raw.join("b")).unwrap().ino()
+    );
+    assert_eq!(std::fs::read(dest.join("d\u{fffd}/a")).unwrap(), b"decoy");
+}

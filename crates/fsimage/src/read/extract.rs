@@ -109,6 +109,8 @@ pub fn extract<S: SectorSource>(
         options: options.clone(),
         report: ExtractReport::default(),
         links: HashMap::new(),
+        link_path_bytes: 0,
+        raw_dir: Vec::new(),
         visited: VisitedDirs::default(),
         budget: WalkBudget::default(),
         copy_buf: Vec::new(),
@@ -158,11 +160,13 @@ pub fn extract<S: SectorSource>(
                         source,
                     })?;
                 ctx.visited.clear();
+                ctx.raw_dir.clear();
                 extract_dir_contents(volume, &node, "", &fd, 0, &mut ctx)?;
             }
             Some((name, parents)) => {
                 let parent_fd = ctx.open_parents(parents)?;
                 ctx.visited.clear();
+                ctx.raw_dir = parents.iter().map(|p| p.as_bytes().to_vec()).collect();
                 extract_entry(volume, &node, name, &rel, &parent_fd, 0, &mut ctx)?;
             }
         }
@@ -175,8 +179,16 @@ struct Ctx<'p> {
     root_fd: OwnedFd,
     options: ExtractOptions,
     report: ExtractReport,
-    /// Inode → image path of the first extracted name (for hard links).
-    links: HashMap<u64, String>,
+    /// Inode → the first extracted name (for hard links): its raw path
+    /// components below the destination.
+    links: HashMap<u64, Vec<Vec<u8>>>,
+    /// Bytes of paths kept in `links`: capped at [`MAX_LINK_PATH_BYTES`], past
+    /// which further link groups are extracted as copies (deep paths times
+    /// many files would otherwise grow without bound).
+    link_path_bytes: usize,
+    /// Raw name bytes of the directories from the destination down to the
+    /// one being extracted into (Rock Ridge names need not be UTF-8).
+    raw_dir: Vec<Vec<u8>>,
     /// Directory extents entered in this extraction (loop guard).
     visited: VisitedDirs,
     /// Directories, directory bytes and held entries spent so far (the same
@@ -238,10 +250,10 @@ impl Ctx<'_> {
     }
 
     /// Opens an existing directory chain (for hard-link sources), never following symlinks.
-    fn open_existing_dirs(&self, components: &[&str]) -> std::io::Result<OwnedFd> {
+    fn open_existing_dirs(&self, components: &[Vec<u8>]) -> std::io::Result<OwnedFd> {
         let mut fd = self.root_fd.try_clone()?;
         for name in components {
-            fd = rustix::fs::openat(&fd, *name, dir_flags(), Mode::empty())?;
+            fd = rustix::fs::openat(&fd, name.as_slice(), dir_flags(), Mode::empty())?;
         }
         Ok(fd)
     }
@@ -321,6 +333,9 @@ impl Ctx<'_> {
         }
     }
 }
+
+/// Most bytes of hard-link source paths an extraction remembers.
+const MAX_LINK_PATH_BYTES: usize = 64 << 20;
 
 fn dir_flags() -> OFlags {
     OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC
@@ -440,7 +455,10 @@ fn extract_entry<S: SectorSource>(
         FileKind::Dir => {
             let fd = ctx.make_dir(parent, name, rel)?;
             ctx.report.dirs += 1;
-            extract_dir_contents(volume, node, rel, &fd, depth, ctx)?;
+            ctx.raw_dir.push(name.to_vec());
+            let contents = extract_dir_contents(volume, node, rel, &fd, depth, ctx);
+            ctx.raw_dir.pop();
+            contents?;
             // Owner, mode and times after the contents: a read-only directory
             // stays writable until then, and writing into it does not touch its
             // mtime afterwards. chown before chmod: chown may clear set-id bits.
@@ -452,22 +470,34 @@ fn extract_entry<S: SectorSource>(
         }
         FileKind::File => {
             if node.stat.nlink > 1 {
-                if let Some(first) = ctx.links.get(&node.stat.inode).cloned() {
+                if let Some(components) = ctx.links.get(&node.stat.inode).cloned() {
                     ctx.clear_for(parent, name, rel)?;
-                    let components: Vec<&str> = first.split('/').collect();
                     if let Some((first_name, dirs)) = components.split_last() {
                         let linked = ctx.open_existing_dirs(dirs).and_then(|src| {
-                            rustix::fs::linkat(&src, *first_name, parent, name, AtFlags::empty())
-                                .map_err(Into::into)
+                            rustix::fs::linkat(
+                                &src,
+                                first_name.as_slice(),
+                                parent,
+                                name,
+                                AtFlags::empty(),
+                            )
+                            .map_err(Into::into)
                         });
                         match linked {
                             Ok(()) => {
                                 ctx.report.hard_links += 1;
                                 return Ok(());
                             }
-                            Err(e) => tracing::warn!(
-                                "{rel}: cannot hard-link to {first} ({e}); writing a copy"
-                            ),
+                            Err(e) => {
+                                let first: Vec<String> = components
+                                    .iter()
+                                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                                    .collect();
+                                tracing::warn!(
+                                    "{rel}: cannot hard-link to {} ({e}); writing a copy",
+                                    first.join("/")
+                                )
+                            }
                         }
                     }
                 }
@@ -499,9 +529,15 @@ fn extract_entry<S: SectorSource>(
             }
             ctx.report.files += 1;
             if node.stat.nlink > 1 {
-                ctx.links
-                    .entry(node.stat.inode)
-                    .or_insert_with(|| rel.to_string());
+                let cost = ctx.raw_dir.iter().map(|c| c.len() + 32).sum::<usize>() + name.len();
+                if !ctx.links.contains_key(&node.stat.inode)
+                    && ctx.link_path_bytes + cost <= MAX_LINK_PATH_BYTES
+                {
+                    let mut components = ctx.raw_dir.clone();
+                    components.push(name.to_vec());
+                    ctx.link_path_bytes += cost;
+                    ctx.links.insert(node.stat.inode, components);
+                }
             }
         }
         FileKind::Symlink => {
