@@ -837,3 +837,51 @@ fn hard_links_use_the_raw_name_bytes_of_their_first_path() {
     );
     assert_eq!(std::fs::read(dest.join("d\u{fffd}/a")).unwrap(), b"decoy");
 }
+
+#[test]
+fn paths_longer_than_the_limit_stop_walks_and_extraction() {
+    use fsimage::read::Limits;
+    // 120 nested directories named by 150-byte Rock Ridge names: 18 000-byte paths.
+    let levels = 120u32;
+    let mut img = Image::new(20 + levels as usize + 1, 2048);
+    let long = |i: u32| format!("{i:03}{}", "n".repeat(147)).into_bytes();
+    img.dir(ROOT, ROOT, &[rec(b"D", 20, 2048, DIR, dir_su(&long(0), 2))]);
+    for i in 0..levels {
+        let records = if i + 1 < levels {
+            vec![rec(b"D", 21 + i, 2048, DIR, dir_su(&long(i + 1), i + 3))]
+        } else {
+            vec![rec(b"F.;1", 0, 0, 0, file_su(b"f", 1000))]
+        };
+        img.dir(20 + i, if i == 0 { ROOT } else { 19 + i }, &records);
+    }
+    let max = Limits::default().max_path_bytes;
+    assert!(levels as usize * 151 > max);
+
+    let mut volume = open(img.data.clone()).unwrap();
+    let err = walk_all(&mut volume).unwrap_err();
+    assert!(
+        matches!(&err, ReadError::Limit { what, limit, path } if what.contains("path length") && *limit == max as u64 && path.len() < 300),
+        "{err}"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let err = extract(
+        &mut volume,
+        &[],
+        &tmp.path().join("out"),
+        &ExtractOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, ReadError::Limit { what, .. } if what.contains("path length")),
+        "{err}"
+    );
+    // A larger limit reads the whole chain.
+    let limits = Limits {
+        max_path_bytes: 64 << 10,
+        ..Limits::default()
+    };
+    let mut volume = open_with(img.data, limits);
+    let paths = walk_all(&mut volume).unwrap();
+    assert!(paths.iter().any(|p| p.ends_with("/f")));
+}

@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
+
 use fsimage::read::{extract, ExtractEvent, ExtractOptions, Node, Volume};
 use fsimage::SectorSource;
 use serde::Serialize;
@@ -119,7 +121,8 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         force: args.force,
         same_owner: !args.no_same_owner && ExtractOptions::same_owner_by_default(),
     };
-    let report = extract(&mut volume, &paths, &args.output, &options, &mut progress)?;
+    let report = extract(&mut volume, &paths, &args.output, &options, &mut progress)
+        .with_context(|| format!("extracting from {}", args.read.target))?;
     bar.finish_and_clear();
 
     if !out.json {

@@ -215,19 +215,39 @@ fn long_line(e: &EntryJson, shown: &str) -> String {
     line
 }
 
+/// Most bytes a recursive listing holds before printing.
+const MAX_LISTING_BYTES: usize = 512 << 20;
+
 pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     let mut volume = open_volume(&args.read)?;
     let start_path = args.path.trim_matches('/').to_string();
-    let start = volume.lookup(&start_path)?;
+    let start = volume
+        .lookup(&start_path)
+        .with_context(|| format!("in {}", args.read.target))?;
 
     let mut entries: Vec<EntryJson> = Vec::new();
     let mut skipped: Vec<SkippedJson> = Vec::new();
     if !start.is_dir() {
         entries.push(entry_json(&start_path, &start));
     } else if args.recursive {
+        let mut held_bytes = 0usize;
         let mut visit = |_: &mut Volume<Box<dyn SectorSource>>, path: &str, node: &Node| {
             if path != start_path {
-                entries.push(entry_json(path, node));
+                let entry = entry_json(path, node);
+                // The listing is sorted before it is printed, so it is held
+                // whole: bound it (a hostile image can list far more than it holds).
+                held_bytes += std::mem::size_of::<EntryJson>()
+                    + entry.path.len()
+                    + entry.name.len()
+                    + entry.target.as_ref().map_or(0, String::len);
+                if held_bytes > MAX_LISTING_BYTES {
+                    return Err(fsimage::read::ReadError::Limit {
+                        path: path.to_string(),
+                        what: "memory for a recursive listing (list a subdirectory)",
+                        limit: MAX_LISTING_BYTES as u64,
+                    });
+                }
+                entries.push(entry);
             }
             Ok(true)
         };
@@ -237,16 +257,20 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
                 reason: s.reason.clone(),
             });
         };
-        volume.walk(&start, &start_path, &mut visit, &mut on_skip)?;
+        volume
+            .walk(&start, &start_path, &mut visit, &mut on_skip)
+            .with_context(|| format!("in {}", args.read.target))?;
     } else {
-        let listing = volume.read_dir(
-            &start,
-            if start_path.is_empty() {
-                "/"
-            } else {
-                &start_path
-            },
-        )?;
+        let listing = volume
+            .read_dir(
+                &start,
+                if start_path.is_empty() {
+                    "/"
+                } else {
+                    &start_path
+                },
+            )
+            .with_context(|| format!("in {}", args.read.target))?;
         for s in listing.skipped {
             skipped.push(SkippedJson {
                 path: join(&start_path, &s.name),

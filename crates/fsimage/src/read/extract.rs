@@ -377,6 +377,7 @@ fn extract_dir_contents<S: SectorSource>(
     depth: usize,
     ctx: &mut Ctx<'_>,
 ) -> Result<()> {
+    super::check_path_len(volume.limits(), rel)?;
     let display = if rel.is_empty() { "/" } else { rel };
     if depth >= volume.limits().max_depth {
         ctx.skip(

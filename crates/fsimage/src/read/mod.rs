@@ -62,6 +62,10 @@ pub struct Limits {
     pub max_walk_held_entries: usize,
     /// Longest name (Rock Ridge NM may be split over many entries).
     pub max_name_bytes: usize,
+    /// Longest path (from the walk's start) a walk or extraction descends
+    /// to: every entry below carries its whole path, so deep trees of long
+    /// names would otherwise cost depth × name length per entry.
+    pub max_path_bytes: usize,
     /// Longest symlink target.
     pub max_symlink_bytes: usize,
 }
@@ -79,6 +83,7 @@ impl Default for Limits {
             max_walk_dir_bytes: 4 << 30,
             max_walk_held_entries: 5 << 18,
             max_name_bytes: 1023,
+            max_path_bytes: 16 << 10,
             max_symlink_bytes: 4095,
         }
     }
@@ -411,6 +416,7 @@ impl<S: SectorSource> Volume<S> {
         visit: &mut dyn FnMut(&mut Self, &str, &Node) -> Result<bool>,
         skipped: &mut dyn FnMut(&str, &SkippedEntry),
     ) -> Result<()> {
+        check_path_len(&self.limits, path)?;
         let descend = visit(self, path, node)?;
         if !node.is_dir() || !descend {
             return Ok(());
@@ -504,6 +510,23 @@ impl<S: SectorSource> Volume<S> {
             }),
         }
     }
+}
+
+/// A path longer than [`Limits::max_path_bytes`] is a [`ReadError::Limit`]
+/// (named by its first bytes: the whole path may be huge).
+pub(crate) fn check_path_len(limits: &Limits, path: &str) -> Result<()> {
+    if path.len() <= limits.max_path_bytes {
+        return Ok(());
+    }
+    let mut cut = 200;
+    while !path.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Err(ReadError::Limit {
+        path: format!("{}...", &path[..cut]),
+        what: "path length in bytes",
+        limit: limits.max_path_bytes as u64,
+    })
 }
 
 /// The directory extents one walk or extraction has read. Directories of a
