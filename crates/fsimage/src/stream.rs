@@ -96,30 +96,18 @@ impl ImageStream {
             regions.push(Region::Descriptor { joliet: true });
         }
         regions.push(Region::Terminator);
-        let pt_blocks = |bytes: u32| u64::from(bytes).div_ceil(BLOCK_SIZE as u64);
-        let iso_pt = pt_blocks(layout.iso.path_table_bytes);
-        regions.push(Region::PathTable {
-            joliet: false,
-            big_endian: false,
-            blocks: iso_pt,
-        });
-        regions.push(Region::PathTable {
-            joliet: false,
-            big_endian: true,
-            blocks: iso_pt,
-        });
-        if let Some(j) = &layout.joliet {
-            let jpt = pt_blocks(j.path_table_bytes);
-            regions.push(Region::PathTable {
-                joliet: true,
-                big_endian: false,
-                blocks: jpt,
-            });
-            regions.push(Region::PathTable {
-                joliet: true,
-                big_endian: true,
-                blocks: jpt,
-            });
+        // Type L then type M path table of each namespace (ECMA-119 6.9).
+        let path_tables =
+            std::iter::once((false, &layout.iso)).chain(layout.joliet.as_ref().map(|j| (true, j)));
+        for (joliet, namespace) in path_tables {
+            let blocks = u64::from(namespace.path_table_bytes).div_ceil(BLOCK_SIZE as u64);
+            for big_endian in [false, true] {
+                regions.push(Region::PathTable {
+                    joliet,
+                    big_endian,
+                    blocks,
+                });
+            }
         }
         for (i, d) in layout.iso.dirs.iter().enumerate() {
             regions.push(Region::Directory {
