@@ -348,22 +348,25 @@ fn own_reader_sees_hard_links_deep_dirs_and_hides_the_relocation_directory() {
     );
 }
 
+/// Builds an image of `src`'s contents with `SOURCE_DATE_EPOCH` = `epoch`
+/// at `out` and returns its bytes.
+fn build_with_epoch(src: &Path, out: &Path, epoch: i64) -> Vec<u8> {
+    let opts = ImageOptions {
+        source_date_epoch: Some(epoch),
+        ..ImageOptions::default()
+    };
+    let mut tree = Tree::new();
+    tree.add_directory_contents(src).unwrap();
+    build_image(tree, opts, out);
+    fs::read(out).unwrap()
+}
+
 #[test]
 fn source_date_epoch_makes_images_byte_identical() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
     make_tricky_tree(&src);
-    let opts = ImageOptions {
-        source_date_epoch: Some(1_600_000_000),
-        ..ImageOptions::default()
-    };
-    let build = |name: &str| {
-        let mut tree = Tree::new();
-        tree.add_directory_contents(&src).unwrap();
-        let out = dir.path().join(name);
-        build_image(tree, opts.clone(), &out);
-        fs::read(out).unwrap()
-    };
+    let build = |name: &str| build_with_epoch(&src, &dir.path().join(name), 1_600_000_000);
     let first = build("a.iso");
     // Reading the sources changes their access times; a new file's times are
     // later than the epoch and are clamped.
@@ -396,17 +399,7 @@ fn source_date_epoch_ignores_access_change_and_creation_times() {
             .set_times(times)
             .unwrap();
     };
-    let opts = ImageOptions {
-        source_date_epoch: Some(1_600_000_000),
-        ..ImageOptions::default()
-    };
-    let build = |name: &str| {
-        let mut tree = Tree::new();
-        tree.add_directory_contents(&src).unwrap();
-        let out = dir.path().join(name);
-        build_image(tree, opts.clone(), &out);
-        fs::read(out).unwrap()
-    };
+    let build = |name: &str| build_with_epoch(&src, &dir.path().join(name), 1_600_000_000);
     set_times(1_100_000_000);
     let first = build("a.iso");
     // Another access time (still before the epoch) and a new ctime.
