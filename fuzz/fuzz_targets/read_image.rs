@@ -5,13 +5,21 @@
 
 use std::io::Cursor;
 
-use fsimage::read::{extract, ExtractOptions, FileKind, ReadOptions, Volume};
+use fsimage::read::{extract, ExtractOptions, FileKind, Namespace, ReadOptions, Volume};
 use fsimage::FileSectorSource;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(source) = FileSectorSource::new(Cursor::new(data.to_vec())) else { return };
-    let Ok(mut volume) = Volume::open(source, ReadOptions::default()) else { return };
+    // Byte 0 lies in the system area, which the reader ignores: let it pick
+    // the namespace, so Joliet and plain ISO 9660 trees are walked too.
+    let namespace = match data.first().map(|b| b % 3) {
+        Some(1) => Some(Namespace::Joliet),
+        Some(2) => Some(Namespace::Iso9660),
+        _ => None,
+    };
+    let options = ReadOptions { namespace, ..ReadOptions::default() };
+    let Ok(mut volume) = Volume::open(source, options) else { return };
     let root = volume.root().clone();
     let mut files = Vec::new();
     let _ = volume.walk(
