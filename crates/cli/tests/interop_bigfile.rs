@@ -45,7 +45,10 @@ fn check_and_remove(f: &Fixture, out: &Path, what: &str) {
 }
 
 #[test]
-#[cfg_attr(debug_assertions, ignore = "4 GiB through every reader: run with --release (the CI command does)")]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "4 GiB through every reader: run with --release (the CI command does)"
+)]
 fn file_over_4_gib_reads_back_in_every_reader() {
     let f = big_fixture();
     assert_eq!(f.expected.entries[BIG].kind, Kind::File);

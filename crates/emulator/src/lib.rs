@@ -117,7 +117,9 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path} does not exist: create a medium with `discburn emu create {path} --media TYPE`")]
+    #[error(
+        "{path} does not exist: create a medium with `discburn emu create {path} --media TYPE`"
+    )]
     NoMedium { path: PathBuf },
     #[error("{path} already exists; refusing to overwrite a medium")]
     Exists { path: PathBuf },

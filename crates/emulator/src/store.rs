@@ -89,7 +89,9 @@ impl MediumFiles {
     /// gives a write-protected medium.
     pub fn open(data_path: &Path, read_only: bool) -> Result<(MediumFiles, MediumState), Error> {
         if !data_path.exists() && !state_path(data_path).exists() {
-            return Err(Error::NoMedium { path: data_path.to_path_buf() });
+            return Err(Error::NoMedium {
+                path: data_path.to_path_buf(),
+            });
         }
         let state = load_state(data_path)?;
         let read_write = if read_only {

@@ -26,7 +26,10 @@ impl<F: std::io::Read + std::io::Seek> FileSectorSource<F> {
     /// Wraps `inner`, measuring its length once.
     pub fn new(mut inner: F) -> std::io::Result<Self> {
         let len = inner.seek(std::io::SeekFrom::End(0))?;
-        Ok(FileSectorSource { inner, blocks: len / BLOCK_SIZE as u64 })
+        Ok(FileSectorSource {
+            inner,
+            blocks: len / BLOCK_SIZE as u64,
+        })
     }
 }
 
@@ -43,13 +46,20 @@ impl<F: std::io::Read + std::io::Seek> SectorSource for FileSectorSource<F> {
             ));
         }
         let count = (buf.len() / BLOCK_SIZE) as u64;
-        lba.checked_add(count).filter(|&end| end <= self.blocks).ok_or_else(|| {
-            std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                format!("blocks {lba}..{} lie past the end of the image ({} blocks)", lba.saturating_add(count), self.blocks),
-            )
-        })?;
-        self.inner.seek(std::io::SeekFrom::Start(lba * BLOCK_SIZE as u64))?;
+        lba.checked_add(count)
+            .filter(|&end| end <= self.blocks)
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!(
+                        "blocks {lba}..{} lie past the end of the image ({} blocks)",
+                        lba.saturating_add(count),
+                        self.blocks
+                    ),
+                )
+            })?;
+        self.inner
+            .seek(std::io::SeekFrom::Start(lba * BLOCK_SIZE as u64))?;
         self.inner.read_exact(buf)
     }
 }

@@ -113,7 +113,9 @@ mod tests {
 
     #[test]
     fn iso_info_and_relocation_views() {
-        assert!(!iso_info_prints_exactly("a/\u{65e5}\u{672c}\u{8a9e}\u{30d5}\u{30a1}\u{30a4}\u{30eb}.txt"));
+        assert!(!iso_info_prints_exactly(
+            "a/\u{65e5}\u{672c}\u{8a9e}\u{30d5}\u{30a1}\u{30a4}\u{30eb}.txt"
+        ));
         assert!(iso_info_prints_exactly("caf\u{e9}.txt"));
         let dirs = |p: &str| !p.ends_with(".txt");
         assert_eq!(

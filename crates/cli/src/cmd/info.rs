@@ -68,6 +68,9 @@ pub struct FileSystemInfo {
     pub dirs: Option<u64>,
     pub symlinks: Option<u64>,
     pub file_bytes: Option<u64>,
+    /// Problems found while describing the volume (truncated image, damaged tree).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -166,25 +169,20 @@ fn file_system_info(args: &Args) -> anyhow::Result<FileSystemInfo> {
         namespace: volume.namespace().as_str(),
         ..FileSystemInfo::default()
     };
+    let volume_end = info.session_start + u64::from(info.volume_space_size);
+    if let Some(blocks) = volume.source().block_count() {
+        if volume_end > blocks {
+            fs.warnings.push(format!(
+                "the volume ends at block {volume_end} but {} holds only {blocks} blocks: it is truncated",
+                args.read.target
+            ));
+        }
+    }
     if !args.no_count {
-        fs.iso_level = Some(iso_level(&args.read)?);
-        let (mut files, mut dirs, mut symlinks, mut bytes) = (0u64, 0u64, 0u64, 0u64);
-        let root = volume.root().clone();
-        let mut visit = |_: &mut Volume<Box<dyn SectorSource>>, path: &str, node: &Node| {
-            match node.stat.kind {
-                FileKind::File => {
-                    files += 1;
-                    bytes = bytes.saturating_add(node.stat.size);
-                }
-                FileKind::Dir if !path.is_empty() => dirs += 1,
-                FileKind::Symlink => symlinks += 1,
-                _ => {}
-            }
-            Ok(true)
-        };
-        volume.walk(&root, "", &mut visit, &mut |_, _| {})?;
-        (fs.files, fs.dirs, fs.symlinks, fs.file_bytes) =
-            (Some(files), Some(dirs), Some(symlinks), Some(bytes));
+        if let Err(err) = count_contents(&args.read, &mut volume, &mut fs) {
+            fs.warnings
+                .push(format!("could not walk the whole tree: {err:#}"));
+        }
     }
     fs.file_systems.push(match fs.iso_level {
         Some(level) => format!("ISO 9660 level {level}"),
@@ -255,6 +253,37 @@ fn text(result: &InfoResult) -> String {
         {
             line("Contents:", format!("{files} files ({bytes} bytes), {dirs} directories, {symlinks} symlinks ({} names)", fs.namespace));
         }
+        for warning in &fs.warnings {
+            line("Warning:", warning.clone());
+        }
     }
     t
+}
+
+/// Walks the tree to fill in the ISO level and the counts of files,
+/// directories, symlinks and bytes.
+fn count_contents(
+    args: &ReadArgs,
+    volume: &mut Volume<Box<dyn SectorSource>>,
+    fs: &mut FileSystemInfo,
+) -> anyhow::Result<()> {
+    fs.iso_level = Some(iso_level(args)?);
+    let (mut files, mut dirs, mut symlinks, mut bytes) = (0u64, 0u64, 0u64, 0u64);
+    let root = volume.root().clone();
+    let mut visit = |_: &mut Volume<Box<dyn SectorSource>>, path: &str, node: &Node| {
+        match node.stat.kind {
+            FileKind::File => {
+                files += 1;
+                bytes = bytes.saturating_add(node.stat.size);
+            }
+            FileKind::Dir if !path.is_empty() => dirs += 1,
+            FileKind::Symlink => symlinks += 1,
+            _ => {}
+        }
+        Ok(true)
+    };
+    volume.walk(&root, "", &mut visit, &mut |_, _| {})?;
+    (fs.files, fs.dirs, fs.symlinks, fs.file_bytes) =
+        (Some(files), Some(dirs), Some(symlinks), Some(bytes));
+    Ok(())
 }

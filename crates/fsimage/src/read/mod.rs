@@ -276,6 +276,11 @@ impl<S: SectorSource> Volume<S> {
         &self.root
     }
 
+    /// The sector source the volume is read from.
+    pub fn source(&self) -> &S {
+        &self.source
+    }
+
     /// Gives the sector source back.
     pub fn into_source(self) -> S {
         self.source
