@@ -1125,6 +1125,14 @@ impl Recorder {
             Err(sense) => return Reply::Check(sense),
         };
         self.test_track = None;
+        self.finish_erase(erase, immed, sense::NOT_READY_OPERATION_IN_PROGRESS)
+    }
+
+    /// The common tail of BLANK and FORMAT UNIT once the state accepted the
+    /// command: reset the write parameters page, wipe the backing files when
+    /// the operation erases user data, persist, and (IMMED) report the
+    /// operation as still in progress through `busy_sense`.
+    fn finish_erase(&mut self, erase: bool, immed: bool, busy_sense: Sense) -> Reply {
         self.page05 = self.default_page05();
         if erase {
             if let Err(err) = self.files.erase(self.state.capacity) {
@@ -1136,7 +1144,7 @@ impl Recorder {
             return Reply::Check(sense);
         }
         if immed {
-            self.start_busy(sense::NOT_READY_OPERATION_IN_PROGRESS);
+            self.start_busy(busy_sense);
         }
         Reply::Good
     }
@@ -1172,20 +1180,7 @@ impl Recorder {
             Ok(erase) => erase,
             Err(sense) => return Reply::Check(sense),
         };
-        self.page05 = self.default_page05();
-        if erase {
-            if let Err(err) = self.files.erase(self.state.capacity) {
-                tracing::error!("{}: {err}", self.name);
-                return Reply::Check(sense::HARDWARE_ERROR);
-            }
-        }
-        if let Err(sense) = self.persist() {
-            return Reply::Check(sense);
-        }
-        if immed {
-            self.start_busy(sense::NOT_READY_FORMAT_IN_PROGRESS);
-        }
-        Reply::Good
+        self.finish_erase(erase, immed, sense::NOT_READY_FORMAT_IN_PROGRESS)
     }
 
     fn disc_information(&self) -> Vec<u8> {
