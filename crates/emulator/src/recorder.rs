@@ -24,37 +24,11 @@ use crate::Error;
 
 mod qemu;
 
-/// Operation codes this drive answers (MMC-5 / SPC-3).
+/// Operation codes this drive answers (MMC-5 / SPC-3): mmc's table, plus
+/// SEND OPC INFORMATION, which the drive accepts and ignores.
 mod op {
-    pub const TEST_UNIT_READY: u8 = 0x00;
-    pub const REQUEST_SENSE: u8 = 0x03;
-    pub const FORMAT_UNIT: u8 = 0x04;
-    pub const INQUIRY: u8 = 0x12;
-    pub const START_STOP_UNIT: u8 = 0x1B;
-    pub const PREVENT_ALLOW: u8 = 0x1E;
-    pub const READ_FORMAT_CAPACITIES: u8 = 0x23;
-    pub const READ_CAPACITY: u8 = 0x25;
-    pub const READ_10: u8 = 0x28;
-    pub const WRITE_10: u8 = 0x2A;
-    pub const SYNCHRONIZE_CACHE: u8 = 0x35;
-    pub const READ_TOC: u8 = 0x43;
-    pub const GET_CONFIGURATION: u8 = 0x46;
-    pub const GET_EVENT_STATUS: u8 = 0x4A;
-    pub const READ_DISC_INFORMATION: u8 = 0x51;
-    pub const READ_TRACK_INFORMATION: u8 = 0x52;
-    pub const RESERVE_TRACK: u8 = 0x53;
+    pub use mmc::cdb::opcode::*;
     pub const SEND_OPC: u8 = 0x54;
-    pub const MODE_SELECT_10: u8 = 0x55;
-    pub const MODE_SENSE_10: u8 = 0x5A;
-    pub const CLOSE_TRACK_SESSION: u8 = 0x5B;
-    pub const READ_BUFFER_CAPACITY: u8 = 0x5C;
-    pub const BLANK: u8 = 0xA1;
-    pub const READ_12: u8 = 0xA8;
-    pub const READ_CD: u8 = 0xBE;
-    pub const WRITE_12: u8 = 0xAA;
-    pub const GET_PERFORMANCE: u8 = 0xAC;
-    pub const SET_STREAMING: u8 = 0xB6;
-    pub const SET_CD_SPEED: u8 = 0xBB;
 }
 
 /// Page 05h length byte (MMC-5 7.5: 32h) and the page's size with its 2-byte header.
@@ -659,7 +633,10 @@ impl Recorder {
         }
         let exempt = matches!(
             opcode,
-            op::INQUIRY | op::REQUEST_SENSE | op::GET_CONFIGURATION | op::GET_EVENT_STATUS
+            op::INQUIRY
+                | op::REQUEST_SENSE
+                | op::GET_CONFIGURATION
+                | op::GET_EVENT_STATUS_NOTIFICATION
         );
         if !exempt {
             if let Some(attention) = self.pending_attention.take() {
@@ -700,11 +677,11 @@ impl Recorder {
             op::INQUIRY
                 | op::REQUEST_SENSE
                 | op::GET_CONFIGURATION
-                | op::GET_EVENT_STATUS
+                | op::GET_EVENT_STATUS_NOTIFICATION
                 | op::MODE_SENSE_10
                 | op::MODE_SELECT_10
                 | op::START_STOP_UNIT
-                | op::PREVENT_ALLOW
+                | op::PREVENT_ALLOW_MEDIUM_REMOVAL
                 | op::SET_CD_SPEED
         );
         if needs_medium && !self.present {
@@ -759,7 +736,7 @@ impl Recorder {
                 need(6)?;
                 self.start_stop(cdb[4])
             }
-            op::PREVENT_ALLOW => {
+            op::PREVENT_ALLOW_MEDIUM_REMOVAL => {
                 need(6)?;
                 self.locked = cdb[4] & 1 != 0;
                 Reply::Good
@@ -822,7 +799,7 @@ impl Recorder {
                 need(10)?;
                 self.sync_cache(cdb[1] & 0x02 != 0)
             }
-            op::READ_TOC => {
+            op::READ_TOC_PMA_ATIP => {
                 need(10)?;
                 self.read_toc(cdb)
             }
@@ -830,7 +807,7 @@ impl Recorder {
                 need(10)?;
                 self.get_configuration(cdb)
             }
-            op::GET_EVENT_STATUS => {
+            op::GET_EVENT_STATUS_NOTIFICATION => {
                 need(10)?;
                 self.event_status(cdb)
             }

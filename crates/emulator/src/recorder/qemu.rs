@@ -145,8 +145,8 @@ impl Recorder {
         use super::op;
         let ide = self.ide();
         match c[0] {
-            op::TEST_UNIT_READY | op::PREVENT_ALLOW | op::START_STOP_UNIT => {
-                if c[0] == op::PREVENT_ALLOW {
+            op::TEST_UNIT_READY | op::PREVENT_ALLOW_MEDIUM_REMOVAL | op::START_STOP_UNIT => {
+                if c[0] == op::PREVENT_ALLOW_MEDIUM_REMOVAL {
                     self.locked = c[4] & 1 != 0;
                 }
                 Answer::Good
@@ -177,9 +177,9 @@ impl Recorder {
                     Answer::Good
                 }
             }
-            op::READ_TOC => self.qemu_read_toc(c),
+            op::READ_TOC_PMA_ATIP => self.qemu_read_toc(c),
             op::GET_CONFIGURATION => self.qemu_configuration(c),
-            op::GET_EVENT_STATUS => {
+            op::GET_EVENT_STATUS_NOTIFICATION => {
                 if c[1] & 0x01 == 0 {
                     return Answer::Check(sense::INVALID_FIELD_IN_CDB);
                 }
