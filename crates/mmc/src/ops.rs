@@ -332,13 +332,19 @@ pub fn write_blocks(t: &mut dyn Transport, lba: u32, data: &[u8]) -> Result<(), 
     execute_out_with(t, &cdb, data, timeouts::WRITE, &RetryPolicy::default())
 }
 
-/// SYNCHRONIZE CACHE of everything; with `immed` the caller polls ([`crate::exec::wait_ready`]).
-pub fn synchronize_cache(t: &mut dyn Transport, immed: bool) -> Result<(), MmcError> {
-    let timeout = if immed {
+/// The timeout of a command that may run long: with IMMED the drive answers
+/// at once (the caller then polls), without it the command takes `long`.
+fn immed_timeout(immed: bool, long: Duration) -> Duration {
+    if immed {
         timeouts::IMMED
     } else {
-        timeouts::CLOSE_OR_SYNC
-    };
+        long
+    }
+}
+
+/// SYNCHRONIZE CACHE of everything; with `immed` the caller polls ([`crate::exec::wait_ready`]).
+pub fn synchronize_cache(t: &mut dyn Transport, immed: bool) -> Result<(), MmcError> {
+    let timeout = immed_timeout(immed, timeouts::CLOSE_OR_SYNC);
     execute_none(
         t,
         &SynchronizeCache {
@@ -358,11 +364,7 @@ pub fn close_track_session(
     track_number: u16,
     immed: bool,
 ) -> Result<(), MmcError> {
-    let timeout = if immed {
-        timeouts::IMMED
-    } else {
-        timeouts::CLOSE_OR_SYNC
-    };
+    let timeout = immed_timeout(immed, timeouts::CLOSE_OR_SYNC);
     execute_none(
         t,
         &CloseTrackSession {
@@ -387,11 +389,7 @@ pub fn blank(
     address: u32,
     immed: bool,
 ) -> Result<(), MmcError> {
-    let timeout = if immed {
-        timeouts::IMMED
-    } else {
-        timeouts::BLANK_OR_FORMAT
-    };
+    let timeout = immed_timeout(immed, timeouts::BLANK_OR_FORMAT);
     execute_none(
         t,
         &Blank {
@@ -409,11 +407,7 @@ pub fn format_unit(
     t: &mut dyn Transport,
     parameters: &FormatUnitParameters,
 ) -> Result<(), MmcError> {
-    let timeout = if parameters.immed {
-        timeouts::IMMED
-    } else {
-        timeouts::BLANK_OR_FORMAT
-    };
+    let timeout = immed_timeout(parameters.immed, timeouts::BLANK_OR_FORMAT);
     execute_out(
         t,
         &FormatUnit::default().to_cdb(),
