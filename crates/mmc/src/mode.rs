@@ -54,18 +54,10 @@ pub fn total_length(header: &[u8]) -> Option<usize> {
 /// `spc_sense_caps_al` does for qemu). Returns the page bytes from its code
 /// byte, cut at its stated length or the data end.
 pub fn first_page(data: &[u8]) -> Result<&[u8], ParseError> {
-    let header = ModeHeader::parse(data)?;
-    let start = HEADER_LEN + header.block_descriptor_length as usize;
-    let end = (header.mode_data_length as usize + 2).min(data.len());
-    if start + 2 > end {
-        return Err(ParseError::Short {
-            what: "mode page",
-            len: end.saturating_sub(start),
-            need: 2,
-        });
-    }
-    let page_end = (start + 2 + data[start + 1] as usize).min(end);
-    Ok(&data[start..page_end])
+    let with_tail = first_page_with_tail(data)?;
+    // Byte 1 of a page: the page length, bytes after it.
+    let page_end = (2 + with_tail[1] as usize).min(with_tail.len());
+    Ok(&with_tail[..page_end])
 }
 
 /// The first page in MODE SENSE(10) data with everything after it up to the
