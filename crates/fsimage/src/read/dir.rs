@@ -194,8 +194,9 @@ fn presented_name(namespace: Namespace, file_id: &[u8], rr: Option<&RrInfo>) -> 
     }
 }
 
-/// Why a presented name is unusable as a single path component, if it is.
-fn bad_name(name: &[u8], max: usize) -> Option<&'static str> {
+/// Why a presented name is unusable as a single path component (or must not
+/// be created on the host), if it is.
+pub(super) fn bad_name(name: &[u8], max: usize) -> Option<&'static str> {
     if name.is_empty() {
         Some("empty name")
     } else if name == b"." || name == b".." {

@@ -354,21 +354,6 @@ fn timestamps(node: &Node) -> Option<Timestamps> {
     })
 }
 
-/// Why a name must not be created, if it must not.
-fn unsafe_name(name: &[u8]) -> Option<&'static str> {
-    if name.is_empty() {
-        Some("empty name")
-    } else if name == b"." || name == b".." {
-        Some("name is . or ..")
-    } else if name.contains(&b'/') {
-        Some("name contains /")
-    } else if name.contains(&0) {
-        Some("name contains NUL")
-    } else {
-        None
-    }
-}
-
 fn extract_dir_contents<S: SectorSource>(
     volume: &mut Volume<S>,
     dir: &Node,
@@ -442,7 +427,8 @@ fn extract_entry<S: SectorSource>(
 ) -> Result<()> {
     // The raw name bytes are what gets created (Rock Ridge names need not be UTF-8).
     let name = node.name.as_slice();
-    if let Some(reason) = unsafe_name(name) {
+    // The listing already refused these; checked again because this name is created on the host.
+    if let Some(reason) = super::dir::bad_name(name, usize::MAX) {
         ctx.skip(rel, reason);
         return Ok(());
     }
