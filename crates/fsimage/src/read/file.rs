@@ -102,15 +102,7 @@ impl<S: SectorSource> FileReader<'_, S> {
             if self.buf.len() < want {
                 self.buf.resize(want, 0);
             }
-            self.volume
-                .source
-                .read_blocks(lba, &mut self.buf[..want])
-                .map_err(|e| {
-                    io::Error::new(
-                        e.kind(),
-                        format!("{}: cannot read data at LBA {lba}: {e}", self.path),
-                    )
-                })?;
+            read_file_blocks(self.volume, &self.path, lba, &mut self.buf[..want])?;
             let valid = remaining.min(blocks * BLOCK);
             self.done_in_extent += valid;
             self.buf_pos = 0;
@@ -118,6 +110,21 @@ impl<S: SectorSource> FileReader<'_, S> {
             return Ok(true);
         }
     }
+}
+
+/// Reads `buf.len()` bytes of file data from `lba`; a failure names the file and the LBA.
+fn read_file_blocks<S: SectorSource>(
+    volume: &mut Volume<S>,
+    path: &str,
+    lba: u64,
+    buf: &mut [u8],
+) -> io::Result<()> {
+    volume.source.read_blocks(lba, buf).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("{path}: cannot read data at LBA {lba}: {e}"),
+        )
+    })
 }
 
 impl<S: SectorSource> FileReader<'_, S> {
@@ -138,15 +145,7 @@ impl<S: SectorSource> FileReader<'_, S> {
         }
         let lba = extent.lba + self.done_in_extent / BLOCK;
         let n = (blocks * BLOCK) as usize;
-        self.volume
-            .source
-            .read_blocks(lba, &mut out[..n])
-            .map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("{}: cannot read data at LBA {lba}: {e}", self.path),
-                )
-            })?;
+        read_file_blocks(self.volume, &self.path, lba, &mut out[..n])?;
         self.done_in_extent += blocks * BLOCK;
         Ok(Some(n))
     }
