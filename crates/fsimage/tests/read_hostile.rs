@@ -6,7 +6,7 @@ mod read_support;
 
 use std::path::Path;
 
-use fsimage::read::{extract, ExtractOptions, FileKind, ReadError};
+use fsimage::read::{extract, ExtractOptions, ExtractReport, FileKind, ReadError};
 use iso9660::rrip::sl_flags;
 use read_support::*;
 
@@ -25,6 +25,28 @@ fn walk_all<S: fsimage::SectorSource>(
         &mut |_, _| {},
     )?;
     Ok(paths)
+}
+
+/// `extract` with default options and no progress reporting.
+fn extract_with_defaults<S: fsimage::SectorSource>(
+    volume: &mut fsimage::read::Volume<S>,
+    paths: &[&str],
+    dest: &Path,
+) -> Result<ExtractReport, ReadError> {
+    extract(volume, paths, dest, &ExtractOptions::default(), &mut |_| {})
+}
+
+/// `extract` with `force` (replace what is there) and no progress reporting.
+fn extract_forced<S: fsimage::SectorSource>(
+    volume: &mut fsimage::read::Volume<S>,
+    paths: &[&str],
+    dest: &Path,
+) -> Result<ExtractReport, ReadError> {
+    let options = ExtractOptions {
+        force: true,
+        ..ExtractOptions::default()
+    };
+    extract(volume, paths, dest, &options, &mut |_| {})
 }
 
 /// Every entry of `dir` (recursively), as relative paths.
@@ -84,14 +106,7 @@ fn plain_tree_multi_extent_and_hard_links() {
     assert_eq!(h1.inode, h2.inode);
 
     let tmp = tempfile::tempdir().unwrap();
-    let report = extract(
-        &mut volume,
-        &[],
-        tmp.path(),
-        &ExtractOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let report = extract_with_defaults(&mut volume, &[], tmp.path()).unwrap();
     assert_eq!(
         (report.files, report.hard_links, report.bytes),
         (2, 1, 4106)
@@ -106,26 +121,10 @@ fn plain_tree_multi_extent_and_hard_links() {
     assert_eq!(m1.mode() & 0o7777, 0o600);
     // Extracting again refuses to overwrite, and --force replaces.
     assert!(matches!(
-        extract(
-            &mut volume,
-            &[],
-            tmp.path(),
-            &ExtractOptions::default(),
-            &mut |_| {}
-        ),
+        extract_with_defaults(&mut volume, &[], tmp.path()),
         Err(ReadError::Exists { .. })
     ));
-    extract(
-        &mut volume,
-        &[],
-        tmp.path(),
-        &ExtractOptions {
-            force: true,
-            ..ExtractOptions::default()
-        },
-        &mut |_| {},
-    )
-    .unwrap();
+    extract_forced(&mut volume, &[], tmp.path()).unwrap();
 }
 
 #[test]
@@ -148,14 +147,7 @@ fn directory_pointing_at_itself_or_an_ancestor_is_a_loop() {
 
     let tmp = tempfile::tempdir().unwrap();
     let dest = tmp.path().join("out");
-    let report = extract(
-        &mut volume,
-        &[],
-        &dest,
-        &ExtractOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let report = extract_with_defaults(&mut volume, &[], &dest).unwrap();
     assert!(
         report.skipped.iter().any(|s| s.reason.contains("loop")),
         "{:?}",
@@ -264,25 +256,11 @@ fn unsafe_names_are_refused() {
 
     let tmp = tempfile::tempdir().unwrap();
     let dest = tmp.path().join("out");
-    let report = extract(
-        &mut volume,
-        &[],
-        &dest,
-        &ExtractOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let report = extract_with_defaults(&mut volume, &[], &dest).unwrap();
     assert_eq!(report.files, 1);
     assert_eq!(host_tree(tmp.path()), ["out", "out/fine"]);
     // An image path with .. is refused, not resolved outside.
-    let report = extract(
-        &mut volume,
-        &["../x"],
-        &dest,
-        &ExtractOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let report = extract_with_defaults(&mut volume, &["../x"], &dest).unwrap();
     assert_eq!(report.skipped.len(), 1);
 }
 
@@ -329,14 +307,7 @@ fn symlink_then_entry_through_it_writes_nothing_outside() {
     assert_eq!(volume.stat("x").unwrap().kind, FileKind::Symlink);
     let tmp = tempfile::tempdir().unwrap();
     let dest = tmp.path().join("out");
-    let report = extract(
-        &mut volume,
-        &[],
-        &dest,
-        &ExtractOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let report = extract_with_defaults(&mut volume, &[], &dest).unwrap();
     assert_eq!(report.symlinks, 2);
     assert!(
         report
@@ -358,14 +329,7 @@ fn symlink_then_entry_through_it_writes_nothing_outside() {
     );
     assert_eq!(host_tree(tmp.path()), ["out", "out/x", "out/y", "out/y/z"]);
     // Asking for x/evil explicitly fails: x is not a directory in the image.
-    assert!(extract(
-        &mut volume,
-        &["x/evil"],
-        &dest,
-        &ExtractOptions::default(),
-        &mut |_| {}
-    )
-    .is_err());
+    assert!(extract_with_defaults(&mut volume, &["x/evil"], &dest).is_err());
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
 
     // A destination already holding a symlink where the image has a directory:
@@ -373,26 +337,9 @@ fn symlink_then_entry_through_it_writes_nothing_outside() {
     let dest2 = tmp.path().join("out2");
     std::fs::create_dir(&dest2).unwrap();
     std::os::unix::fs::symlink(outside.path(), dest2.join("y")).unwrap();
-    let err = extract(
-        &mut volume,
-        &["y"],
-        &dest2,
-        &ExtractOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap_err();
+    let err = extract_with_defaults(&mut volume, &["y"], &dest2).unwrap_err();
     assert!(matches!(err, ReadError::Exists { .. }), "{err}");
-    extract(
-        &mut volume,
-        &["y"],
-        &dest2,
-        &ExtractOptions {
-            force: true,
-            ..ExtractOptions::default()
-        },
-        &mut |_| {},
-    )
-    .unwrap();
+    extract_forced(&mut volume, &["y"], &dest2).unwrap();
     assert!(std::fs::symlink_metadata(dest2.join("y")).unwrap().is_dir());
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
 }
@@ -546,14 +493,7 @@ fn overlapping_directories_are_refused() {
     // Extraction skips the overlapping directory and goes on.
     let tmp = tempfile::tempdir().unwrap();
     let dest = tmp.path().join("out");
-    let report = extract(
-        &mut volume,
-        &[],
-        &dest,
-        &ExtractOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let report = extract_with_defaults(&mut volume, &[], &dest).unwrap();
     assert!(
         report
             .skipped
@@ -590,14 +530,7 @@ fn wide_and_deep_tree_is_bounded_by_held_entries() {
     );
     // Extraction uses the same budget and stops with the same error.
     let tmp = tempfile::tempdir().unwrap();
-    let err = extract(
-        &mut volume,
-        &[],
-        &tmp.path().join("out"),
-        &ExtractOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap_err();
+    let err = extract_with_defaults(&mut volume, &[], &tmp.path().join("out")).unwrap_err();
     assert!(
         matches!(err, ReadError::Limit { what, .. } if what.contains("held")),
         "{err}"
@@ -608,14 +541,7 @@ fn wide_and_deep_tree_is_bounded_by_held_entries() {
         ..Limits::default()
     };
     let mut volume = open_with(data, limits);
-    let err = extract(
-        &mut volume,
-        &[],
-        &tmp.path().join("out2"),
-        &ExtractOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap_err();
+    let err = extract_with_defaults(&mut volume, &[], &tmp.path().join("out2")).unwrap_err();
     assert!(
         matches!(err, ReadError::Limit { what, limit: 10, .. } if what.contains("directories")),
         "{err}"
@@ -819,14 +745,7 @@ fn hard_links_use_the_raw_name_bytes_of_their_first_path() {
     let mut volume = open(img.data).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let dest = tmp.path().join("out");
-    let report = extract(
-        &mut volume,
-        &[],
-        &dest,
-        &ExtractOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let report = extract_with_defaults(&mut volume, &[], &dest).unwrap();
     assert!(report.skipped.is_empty(), "{:?}", report.skipped);
     assert_eq!(report.hard_links, 1);
     let raw = dest.join(std::ffi::OsStr::from_bytes(b"d\xff"));
@@ -864,14 +783,7 @@ fn paths_longer_than_the_limit_stop_walks_and_extraction() {
         "{err}"
     );
     let tmp = tempfile::tempdir().unwrap();
-    let err = extract(
-        &mut volume,
-        &[],
-        &tmp.path().join("out"),
-        &ExtractOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap_err();
+    let err = extract_with_defaults(&mut volume, &[], &tmp.path().join("out")).unwrap_err();
     assert!(
         matches!(&err, ReadError::Limit { what, .. } if what.contains("path length")),
         "{err}"
