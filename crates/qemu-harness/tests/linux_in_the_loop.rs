@@ -402,14 +402,40 @@ fn prepare_and_boot() -> Result<Fixture, String> {
     })
 }
 
+/// The output of guest step `step`, which must have succeeded.
+fn step_output<'a>(fixture: &'a Fixture, step: &str) -> &'a str {
+    fixture
+        .report
+        .ok_output(step)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The result object of the guest's `discburn drives --json`.
+fn drives_result(fixture: &Fixture) -> serde_json::Value {
+    json_result(step_output(fixture, "db_drives")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The result object of the guest's `discburn info --json` on drive `label`.
+fn info_result(fixture: &Fixture, label: &str) -> serde_json::Value {
+    let output = step_output(fixture, &format!("db_info_{label}"));
+    json_result(output).unwrap_or_else(|e| panic!("{label}: {e}"))
+}
+
+/// The profile QEMU reports for `image`: an image over 737 280 000 bytes is a DVD-ROM
+/// to QEMU, a smaller one a CD-ROM.
+fn expected_profile(image: Image) -> &'static str {
+    if image == Image::Big {
+        "DVD-ROM"
+    } else {
+        "CD-ROM"
+    }
+}
+
 /// Compares the kernel's view of one drive with the source tree.
 fn check_kernel_listing(label: &str, image: Image) {
     let Some(fixture) = fixture() else { return };
     let name = image_name(image);
-    let output = fixture
-        .report
-        .ok_output(&format!("kernel_{label}"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let output = step_output(fixture, &format!("kernel_{label}"));
     // The big file is hashed by ranges instead (ranges_* steps); all else about it counts.
     let unhashed: &[&str] = if image == Image::Big {
         &[BIG_FILE]
@@ -435,10 +461,7 @@ fn check_kernel_listing(label: &str, image: Image) {
 
 fn check_big_file_ranges(label: &str) {
     let Some(fixture) = fixture() else { return };
-    let output = fixture
-        .report
-        .ok_output(&format!("ranges_{label}"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let output = step_output(fixture, &format!("ranges_{label}"));
     let guest = parse_ranges(output).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         guest, fixture.big_ranges,
@@ -473,10 +496,7 @@ fn sysfs_ids() -> BTreeMap<String, (String, String, String, String)> {
     let Some(fixture) = fixture() else {
         return BTreeMap::new();
     };
-    let output = fixture
-        .report
-        .ok_output("sysfs_ids")
-        .unwrap_or_else(|e| panic!("{e}"));
+    let output = step_output(fixture, "sysfs_ids");
     output
         .lines()
         .filter_map(|line| {
@@ -500,11 +520,7 @@ fn sysfs_ids() -> BTreeMap<String, (String, String, String, String)> {
 #[test]
 fn discburn_lists_every_qemu_drive_as_the_kernel_saw_it() {
     let Some(fixture) = fixture() else { return };
-    let output = fixture
-        .report
-        .ok_output("db_drives")
-        .unwrap_or_else(|e| panic!("{e}"));
-    let result = json_result(output).unwrap_or_else(|e| panic!("{e}"));
+    let result = drives_result(fixture);
     let drives = result["drives"]
         .as_array()
         .unwrap_or_else(|| panic!("no drives array: {result}"));
@@ -541,12 +557,7 @@ fn discburn_lists_every_qemu_drive_as_the_kernel_saw_it() {
             serde_json::json!([]),
             "{label}: {drive}"
         );
-        // An image over 737 280 000 bytes is a DVD-ROM to QEMU, a smaller one a CD-ROM.
-        let want_profile = if image == Image::Big {
-            "DVD-ROM"
-        } else {
-            "CD-ROM"
-        };
+        let want_profile = expected_profile(image);
         let current = field("current_profile");
         assert!(
             current.contains(want_profile),
@@ -559,11 +570,7 @@ fn discburn_lists_every_qemu_drive_as_the_kernel_saw_it() {
 fn discburn_info_on_each_drive_matches_the_image_file() {
     let Some(fixture) = fixture() else { return };
     for (label, _, image) in DRIVES {
-        let output = fixture
-            .report
-            .ok_output(&format!("db_info_{label}"))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let guest = json_result(output).unwrap_or_else(|e| panic!("{label}: {e}"));
+        let guest = info_result(fixture, label);
         let host = &fixture.host[image_name(image)];
         assert_eq!(
             guest.get("file_system"),
@@ -592,21 +599,13 @@ fn find_media(value: &serde_json::Value) -> Option<&serde_json::Value> {
 fn discburn_info_on_each_drive_reports_media_type_status_and_session() {
     let Some(fixture) = fixture() else { return };
     for (label, _, image) in DRIVES {
-        let output = fixture
-            .report
-            .ok_output(&format!("db_info_{label}"))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let result = json_result(output).unwrap_or_else(|e| panic!("{label}: {e}"));
+        let result = info_result(fixture, label);
         let media = find_media(&result).unwrap_or_else(|| {
             panic!("{label}: `discburn info --json` on a drive has no media object: {result}")
         });
         // QEMU: a pressed disc (CD-ROM up to 737 280 000 bytes, else DVD-ROM), finalized,
         // one complete session whose one track starts at 0 and spans the image.
-        let want_profile = if image == Image::Big {
-            "DVD-ROM"
-        } else {
-            "CD-ROM"
-        };
+        let want_profile = expected_profile(image);
         assert_eq!(media["profile"], want_profile, "{label}: {media}");
         assert_eq!(media["disc_status"], "complete", "{label}: {media}");
         assert_eq!(media["last_session_state"], "complete", "{label}: {media}");
@@ -633,10 +632,7 @@ fn discburn_ls_on_each_drive_matches_the_image_file() {
             ("db_lsl", &host.ls_long),
             ("db_lssg", &host.ls_long),
         ] {
-            let output = fixture
-                .report
-                .ok_output(&format!("{step}_{label}"))
-                .unwrap_or_else(|e| panic!("{e}"));
+            let output = step_output(fixture, &format!("{step}_{label}"));
             assert_eq!(
                 output,
                 want.as_str(),
@@ -650,10 +646,7 @@ fn discburn_ls_on_each_drive_matches_the_image_file() {
 fn discburn_extract_on_each_drive_matches_the_image_file() {
     let Some(fixture) = fixture() else { return };
     for (label, _, image) in DRIVES {
-        let output = fixture
-            .report
-            .ok_output(&format!("db_extract_{label}"))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let output = step_output(fixture, &format!("db_extract_{label}"));
         let entries =
             parse_guest_listing(output).unwrap_or_else(|e| panic!("{label}: {e}\n{output}"));
         // tmpfs has real inode numbers: hard links show as shared inodes.
@@ -688,10 +681,7 @@ fn sections_carry_exact_output_and_exit_status() {
 #[test]
 fn kernel_reads_the_joliet_tree() {
     let Some(fixture) = fixture() else { return };
-    let output = fixture
-        .report
-        .ok_output("kernel_joliet_ide_small")
-        .unwrap_or_else(|e| panic!("{e}"));
+    let output = step_output(fixture, "kernel_joliet_ide_small");
     let entries = parse_guest_listing(output).unwrap_or_else(|e| panic!("{e}\n{output}"));
     let mut actual = to_snapshot(&entries, LinkGrouping::None);
     let expected = &fixture.expected["tricky"];
@@ -719,10 +709,7 @@ fn kernel_reads_the_joliet_tree() {
 #[test]
 fn kernel_reads_the_iso9660_tree() {
     let Some(fixture) = fixture() else { return };
-    let output = fixture
-        .report
-        .ok_output("kernel_iso9660_ide_small")
-        .unwrap_or_else(|e| panic!("{e}"));
+    let output = step_output(fixture, "kernel_iso9660_ide_small");
     let entries = parse_guest_listing(output).unwrap_or_else(|e| panic!("{e}\n{output}"));
     let contents = |files: Vec<(u64, Option<String>)>| {
         let mut files: Vec<_> = files.into_iter().filter(|(size, _)| *size > 0).collect();
@@ -758,11 +745,7 @@ fn kernel_reads_the_iso9660_tree() {
 #[test]
 fn discburn_says_plainly_when_a_drive_is_empty() {
     let Some(fixture) = fixture() else { return };
-    let drives_output = fixture
-        .report
-        .ok_output("db_drives")
-        .unwrap_or_else(|e| panic!("{e}"));
-    let drives = json_result(drives_output).unwrap_or_else(|e| panic!("{e}"));
+    let drives = drives_result(fixture);
     let ids = sysfs_ids();
     for (label, _) in EMPTY_DRIVES {
         let section = |step: &str| {
