@@ -7,6 +7,7 @@
 mod interop_support;
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::sync::OnceLock;
 
 use interop_support::{assert_same_paths, discburn, pycdlib_snapshot, Fixture};
@@ -24,6 +25,37 @@ fn fixture() -> &'static Fixture {
 fn assert_tree(options: &CompareOptions, actual: &testkit::Snapshot, what: &str) {
     if let Err(diff) = compare(&fixture().expected, actual, options) {
         panic!("{what}: {diff}");
+    }
+}
+
+/// Checks that a reader's extraction into `out` succeeded and matches the source exactly.
+#[track_caller]
+fn assert_extracted_tree(result: &testkit::CmdOutput, out: &Path, what: &str) {
+    assert!(result.success(), "{result}");
+    assert_tree(&CompareOptions::strict(), &snapshot(out).unwrap(), what);
+}
+
+/// The paths an `isoinfo -f` listing shows, without the leading `/`.
+fn isoinfo_listed_paths(listing: &testkit::CmdOutput) -> BTreeSet<String> {
+    listing
+        .stdout
+        .lines()
+        .map(|l| l.trim_start_matches('/').to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// How a Joliet-only extraction shows the Rock Ridge symlinks: as the empty files
+/// some writers record at their names, or not at all.
+fn joliet_symlink_check(actual: &testkit::Snapshot) -> SymlinkCheck {
+    if actual
+        .entries
+        .get("links/rel")
+        .is_some_and(|e| e.kind == Kind::File)
+    {
+        SymlinkCheck::EmptyFile
+    } else {
+        SymlinkCheck::Absent
     }
 }
 
@@ -113,15 +145,7 @@ fn discburn_extract_reads_everything_back() {
         .arg(&joliet));
     assert!(result.success(), "{result}");
     let actual = snapshot(&joliet).unwrap();
-    let symlinks = if actual
-        .entries
-        .get("links/rel")
-        .is_some_and(|e| e.kind == Kind::File)
-    {
-        SymlinkCheck::EmptyFile
-    } else {
-        SymlinkCheck::Absent
-    };
+    let symlinks = joliet_symlink_check(&actual);
     let options = CompareOptions {
         names: NameView::Joliet,
         symlinks,
@@ -169,12 +193,7 @@ fn xorriso_extracts_the_rock_ridge_tree() {
             .args(["-extract", "/"])
             .arg(&out),
     );
-    assert!(result.success(), "{result}");
-    assert_tree(
-        &CompareOptions::strict(),
-        &snapshot(&out).unwrap(),
-        "xorriso -osirrox on -extract",
-    );
+    assert_extracted_tree(&result, &out, "xorriso -osirrox on -extract");
 }
 
 #[test]
@@ -185,12 +204,7 @@ fn isoinfo_lists_and_extracts_rock_ridge_and_lists_joliet() {
     let f = fixture();
     let listing = run(cmd("isoinfo", ["-R", "-f", "-i"]).arg(&f.image));
     assert!(listing.success(), "{listing}");
-    let listed: BTreeSet<String> = listing
-        .stdout
-        .lines()
-        .map(|l| l.trim_start_matches('/').to_string())
-        .filter(|l| !l.is_empty())
-        .collect();
+    let listed = isoinfo_listed_paths(&listing);
     // isoinfo does not follow CL: relocated directories show under rr_moved.
     let is_dir = |p: &str| {
         f.expected
@@ -236,12 +250,7 @@ fn isoinfo_lists_and_extracts_rock_ridge_and_lists_joliet() {
 
     let joliet = run(cmd("isoinfo", ["-J", "-f", "-i"]).arg(&f.image));
     assert!(joliet.success(), "{joliet}");
-    let listed: BTreeSet<String> = joliet
-        .stdout
-        .lines()
-        .map(|l| l.trim_start_matches('/').to_string())
-        .filter(|l| !l.is_empty())
-        .collect();
+    let listed = isoinfo_listed_paths(&joliet);
     // isoinfo converts Joliet names to a single-byte charset (it has no UTF-8):
     // names outside ASCII are only counted.
     assert_joliet_listing(&listed, false, |p| p.is_ascii(), "isoinfo -J -f");
@@ -278,14 +287,8 @@ fn sevenzip_extracts_the_joliet_names() {
     let actual = snapshot(&out).unwrap();
     let symlinks = if !result.success() {
         SymlinkCheck::Filter(testkit::sevenzip_symlink_is_kept)
-    } else if actual
-        .entries
-        .get("links/rel")
-        .is_some_and(|e| e.kind == Kind::File)
-    {
-        SymlinkCheck::EmptyFile
     } else {
-        SymlinkCheck::Absent
+        joliet_symlink_check(&actual)
     };
     // 7-Zip drops trailing dots of names (Windows rules), for every writer.
     let options = CompareOptions {
@@ -305,12 +308,7 @@ fn bsdtar_extracts_the_rock_ridge_tree() {
     let f = fixture();
     let out = f.out_dir("bsdtar");
     let result = run(cmd("bsdtar", ["-xpf"]).arg(&f.image).arg("-C").arg(&out));
-    assert!(result.success(), "{result}");
-    assert_tree(
-        &CompareOptions::strict(),
-        &snapshot(&out).unwrap(),
-        "bsdtar -xpf",
-    );
+    assert_extracted_tree(&result, &out, "bsdtar -xpf");
 }
 
 #[test]
