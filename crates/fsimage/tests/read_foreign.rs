@@ -37,6 +37,19 @@ fn extract_all(image: &Path, namespace: Option<Namespace>, dest: &Path) -> Extra
     .unwrap()
 }
 
+/// `extract_all`, then the snapshot of what it wrote.
+fn extracted_snapshot(image: &Path, namespace: Option<Namespace>, dest: &Path) -> Snapshot {
+    extract_all(image, namespace, dest);
+    snapshot(dest).unwrap()
+}
+
+/// Extracts the default namespace, which must skip nothing; the snapshot of what it wrote.
+fn extract_cleanly(image: &Path, dest: &Path) -> Snapshot {
+    let report = extract_all(image, None, dest);
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    snapshot(dest).unwrap()
+}
+
 fn tree(options: TrickyOptions) -> (tempfile::TempDir, Snapshot) {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
@@ -44,6 +57,23 @@ fn tree(options: TrickyOptions) -> (tempfile::TempDir, Snapshot) {
     make_tricky_tree_with(&src, &options).unwrap();
     let snap = snapshot(&src).unwrap();
     (dir, snap)
+}
+
+/// The tricky tree with names Joliet's UCS-2 can hold (no characters outside the BMP).
+fn bmp_only_tree() -> (tempfile::TempDir, Snapshot) {
+    tree(TrickyOptions {
+        bmp_only: true,
+        ..TrickyOptions::default()
+    })
+}
+
+/// Comparison of a Joliet view: contents under the names Joliet holds, no modes.
+fn joliet_options(symlinks: SymlinkCheck) -> CompareOptions {
+    CompareOptions {
+        names: NameView::Joliet,
+        symlinks,
+        ..CompareOptions::content_only()
+    }
 }
 
 fn assert_same(expected: &Snapshot, actual: &Snapshot, options: &CompareOptions, what: &str) {
@@ -69,10 +99,7 @@ fn genisoimage_rock_ridge_joliet_and_plain_views() {
     if !testkit::require_tool("genisoimage") {
         return;
     }
-    let (dir, expected) = tree(TrickyOptions {
-        bmp_only: true,
-        ..TrickyOptions::default()
-    });
+    let (dir, expected) = bmp_only_tree();
     let image = dir.path().join("g.iso");
     genisoimage(
         &dir.path().join("src"),
@@ -92,9 +119,7 @@ fn genisoimage_rock_ridge_joliet_and_plain_views() {
 
     // Rock Ridge: everything, but genisoimage leaves its relocation directory visible.
     let out = dir.path().join("rr");
-    let report = extract_all(&image, None, &out);
-    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
-    let actual = snapshot(&out).unwrap();
+    let actual = extract_cleanly(&image, &out);
     let options = CompareOptions {
         ignore_actual: vec!["rr_moved".into()],
         ..CompareOptions::strict()
@@ -109,13 +134,8 @@ fn genisoimage_rock_ridge_joliet_and_plain_views() {
     // Joliet: names Joliet can hold, symlinks as genisoimage writes them there
     // (empty files), no modes.
     let out = dir.path().join("joliet");
-    extract_all(&image, Some(Namespace::Joliet), &out);
-    let actual = snapshot(&out).unwrap();
-    let options = CompareOptions {
-        names: NameView::Joliet,
-        symlinks: SymlinkCheck::EmptyFile,
-        ..CompareOptions::content_only()
-    };
+    let actual = extracted_snapshot(&image, Some(Namespace::Joliet), &out);
+    let options = joliet_options(SymlinkCheck::EmptyFile);
     assert_same(
         &expected,
         &actual,
@@ -125,8 +145,8 @@ fn genisoimage_rock_ridge_joliet_and_plain_views() {
 
     // ISO 9660 names: every file's content is there under some name.
     let out = dir.path().join("iso");
-    extract_all(&image, Some(Namespace::Iso9660), &out);
-    assert_eq!(contents(&snapshot(&out).unwrap()), contents(&expected));
+    let actual = extracted_snapshot(&image, Some(Namespace::Iso9660), &out);
+    assert_eq!(contents(&actual), contents(&expected));
 }
 
 #[test]
@@ -134,10 +154,7 @@ fn genisoimage_joliet_only_and_plain_iso_images() {
     if !testkit::require_tool("genisoimage") {
         return;
     }
-    let (dir, expected) = tree(TrickyOptions {
-        bmp_only: true,
-        ..TrickyOptions::default()
-    });
+    let (dir, expected) = bmp_only_tree();
     let src = dir.path().join("src");
 
     // Joliet only, like Windows writes: picked automatically.
@@ -145,18 +162,9 @@ fn genisoimage_joliet_only_and_plain_iso_images() {
     genisoimage(&src, &image, &["-J", "-joliet-long", "-D"]);
     assert_eq!(open(&image, None).namespace(), Namespace::Joliet);
     let out = dir.path().join("j");
-    extract_all(&image, None, &out);
-    let options = CompareOptions {
-        names: NameView::Joliet,
-        symlinks: SymlinkCheck::Absent,
-        ..CompareOptions::content_only()
-    };
-    assert_same(
-        &expected,
-        &snapshot(&out).unwrap(),
-        &options,
-        "genisoimage -J",
-    );
+    let actual = extracted_snapshot(&image, None, &out);
+    let options = joliet_options(SymlinkCheck::Absent);
+    assert_same(&expected, &actual, &options, "genisoimage -J");
 
     // Plain ISO 9660 (level 1 names): contents all there.
     let image = dir.path().join("p.iso");
@@ -165,8 +173,8 @@ fn genisoimage_joliet_only_and_plain_iso_images() {
     assert_eq!(volume.namespace(), Namespace::Iso9660);
     assert!(volume.info().rock_ridge.is_none() && volume.info().joliet_level.is_none());
     let out = dir.path().join("p");
-    extract_all(&image, None, &out);
-    assert_eq!(contents(&snapshot(&out).unwrap()), contents(&expected));
+    let actual = extracted_snapshot(&image, None, &out);
+    assert_eq!(contents(&actual), contents(&expected));
 }
 
 #[test]
@@ -188,28 +196,18 @@ fn xorriso_rock_ridge_full_tree() {
         "{version:?}"
     );
     let out = dir.path().join("out");
-    let report = extract_all(&image, None, &out);
-    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    let actual = extract_cleanly(&image, &out);
     assert_same(
         &expected,
-        &snapshot(&out).unwrap(),
+        &actual,
         &CompareOptions::strict(),
         "xorriso -as mkisofs -R -J",
     );
 
     let out = dir.path().join("joliet");
-    extract_all(&image, Some(Namespace::Joliet), &out);
-    let options = CompareOptions {
-        names: NameView::Joliet,
-        symlinks: SymlinkCheck::Absent,
-        ..CompareOptions::content_only()
-    };
-    assert_same(
-        &expected,
-        &snapshot(&out).unwrap(),
-        &options,
-        "xorriso Joliet view",
-    );
+    let actual = extracted_snapshot(&image, Some(Namespace::Joliet), &out);
+    let options = joliet_options(SymlinkCheck::Absent);
+    assert_same(&expected, &actual, &options, "xorriso Joliet view");
 }
 
 #[test]
@@ -217,15 +215,11 @@ fn pycdlib_rock_ridge_109() {
     if !testkit::require_python_module("pycdlib") {
         return;
     }
-    let (dir, expected) = tree(TrickyOptions {
-        bmp_only: true,
-        ..TrickyOptions::default()
-    });
+    let (dir, expected) = bmp_only_tree();
     let image = dir.path().join("py.iso");
     pycdlib_image(&dir.path().join("src"), &image);
     let out = dir.path().join("out");
-    let report = extract_all(&image, None, &out);
-    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    let actual = extract_cleanly(&image, &out);
     // pycdlib records its own default modes and no hard links.
     let options = CompareOptions {
         file_modes: ModeCheck::Ignore,
@@ -234,5 +228,5 @@ fn pycdlib_rock_ridge_109() {
         file_mtimes: false,
         ..CompareOptions::strict()
     };
-    assert_same(&expected, &snapshot(&out).unwrap(), &options, "pycdlib");
+    assert_same(&expected, &actual, &options, "pycdlib");
 }
