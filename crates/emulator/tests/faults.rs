@@ -20,10 +20,40 @@ fn medium(media: MediaType) -> (tempfile::TempDir, std::path::PathBuf, Recorder)
     (dir, path, recorder)
 }
 
+/// A new medium of `media`, after the discovery sequence (`common::discover`).
+fn discovered_medium(media: MediaType) -> (tempfile::TempDir, std::path::PathBuf, Recorder) {
+    let (dir, path, mut recorder) = medium(media);
+    discover(&mut recorder);
+    (dir, path, recorder)
+}
+
+/// The next writable address of the invisible (incomplete) track.
+fn next_writable_address(rec: &mut Recorder) -> u32 {
+    ops::read_track_information(rec, TrackAddress::INVISIBLE)
+        .unwrap()
+        .writable_address()
+        .unwrap()
+}
+
+/// One raw WRITE command with its data, whatever its status.
+fn send_write(
+    rec: &mut Recorder,
+    cdb: &[u8],
+    data: &[u8],
+    timeout: Duration,
+) -> mmc::CommandOutcome {
+    rec.execute(cdb, mmc::DataDirection::ToDevice(data), timeout)
+        .unwrap()
+}
+
+/// The multi-session field of mode page 05h as the drive holds it now.
+fn multi_session_field(rec: &mut Recorder) -> u8 {
+    u8::from(ops::write_parameters(rec).unwrap().multi_session)
+}
+
 #[test]
 fn medium_survives_reopen_with_same_state_and_data() {
-    let (_dir, path, mut rec) = medium(MediaType::CdR);
-    discover(&mut rec);
+    let (_dir, path, mut rec) = discovered_medium(MediaType::CdR);
     let data = pattern(0, 700, 7);
     write_session(&mut rec, &data, Close::Appendable);
     let before = serde_json::to_string(rec.state()).unwrap();
@@ -44,10 +74,7 @@ fn medium_survives_reopen_with_same_state_and_data() {
     assert_eq!(ops::read_disc_information(&mut rec).unwrap(), disc_before);
     assert_eq!(read(&mut rec, 0, 700).unwrap(), data);
     // And it can be appended to.
-    let nwa = ops::read_track_information(&mut rec, TrackAddress::INVISIBLE)
-        .unwrap()
-        .writable_address()
-        .unwrap();
+    let nwa = next_writable_address(&mut rec);
     assert_eq!(
         write_session(&mut rec, &pattern(nwa, 300, 8), Close::Appendable),
         nwa
@@ -56,14 +83,10 @@ fn medium_survives_reopen_with_same_state_and_data() {
 
 #[test]
 fn crash_forgets_unsynced_writes_but_keeps_earlier_sessions() {
-    let (_dir, path, mut rec) = medium(MediaType::DvdPlusR);
-    discover(&mut rec);
+    let (_dir, path, mut rec) = discovered_medium(MediaType::DvdPlusR);
     let first = pattern(0, 64, 1);
     write_session(&mut rec, &first, Close::Appendable);
-    let nwa = ops::read_track_information(&mut rec, TrackAddress::INVISIBLE)
-        .unwrap()
-        .writable_address()
-        .unwrap();
+    let nwa = next_writable_address(&mut rec);
     ops::write_blocks(&mut rec, nwa, &pattern(nwa, 32, 2)).unwrap();
     ops::synchronize_cache(&mut rec, false).unwrap();
     ops::write_blocks(&mut rec, nwa + 32, &pattern(nwa + 32, 32, 3)).unwrap();
@@ -97,14 +120,10 @@ fn crash_forgets_unsynced_writes_but_keeps_earlier_sessions() {
 
 #[test]
 fn power_loss_mid_track_reports_6_29_and_reverts_to_last_sync() {
-    let (_dir, _path, mut rec) = medium(MediaType::CdR);
-    discover(&mut rec);
+    let (_dir, _path, mut rec) = discovered_medium(MediaType::CdR);
     let first = pattern(0, 300, 1);
     write_session(&mut rec, &first, Close::Appendable);
-    let nwa = ops::read_track_information(&mut rec, TrackAddress::INVISIBLE)
-        .unwrap()
-        .writable_address()
-        .unwrap();
+    let nwa = next_writable_address(&mut rec);
     set_write_parameters(&mut rec, Profile::CdR, true, false);
     rec.inject(Fault::PowerLoss {
         at: Trigger::Write(3),
@@ -116,13 +135,7 @@ fn power_loss_mid_track_reports_6_29_and_reverts_to_last_sync() {
         .as_bytes()
         .to_vec();
     let data = pattern(nwa + 32, 16, 2);
-    let outcome = rec
-        .execute(
-            &cdb,
-            mmc::DataDirection::ToDevice(&data),
-            Duration::from_secs(5),
-        )
-        .unwrap();
+    let outcome = send_write(&mut rec, &cdb, &data, Duration::from_secs(5));
     assert_eq!(outcome.status, ScsiStatus::CheckCondition);
     assert_eq!(
         mmc::Sense::parse(&outcome.sense).unwrap().code(),
@@ -133,10 +146,7 @@ fn power_loss_mid_track_reports_6_29_and_reverts_to_last_sync() {
     assert_eq!(track.writable_address(), Some(nwa));
     assert_eq!(track.state(), TrackState::Blank);
     // Mode page 05h reverted to the drive's default (multi-session 00b).
-    assert_eq!(
-        u8::from(ops::write_parameters(&mut rec).unwrap().multi_session),
-        0
-    );
+    assert_eq!(multi_session_field(&mut rec), 0);
     assert_eq!(
         sense_of(&read(&mut rec, nwa, 1).unwrap_err()),
         (5, 0x21, 0x00)
@@ -150,8 +160,7 @@ fn power_loss_mid_track_reports_6_29_and_reverts_to_last_sync() {
 
 #[test]
 fn reset_reports_6_29_and_resets_page_05_but_keeps_the_track() {
-    let (_dir, _path, mut rec) = medium(MediaType::CdRw);
-    discover(&mut rec);
+    let (_dir, _path, mut rec) = discovered_medium(MediaType::CdRw);
     set_write_parameters(&mut rec, Profile::CdRw, true, false);
     ops::write_blocks(&mut rec, 0, &pattern(0, 32, 1)).unwrap();
     rec.inject(Fault::Reset {
@@ -163,10 +172,7 @@ fn reset_reports_6_29_and_resets_page_05_but_keeps_the_track() {
         (ScsiStatus::CheckCondition, Some((6, 0x29, 0x00)))
     );
     assert_eq!(raw(&mut rec, &TUR, 0).0, ScsiStatus::Good);
-    assert_eq!(
-        u8::from(ops::write_parameters(&mut rec).unwrap().multi_session),
-        0
-    );
+    assert_eq!(multi_session_field(&mut rec), 0);
     let track = ops::read_track_information(&mut rec, TrackAddress::INVISIBLE).unwrap();
     assert_eq!(
         (track.state(), track.writable_address()),
@@ -176,8 +182,7 @@ fn reset_reports_6_29_and_resets_page_05_but_keeps_the_track() {
 
 #[test]
 fn write_and_read_errors_at_an_lba() {
-    let (_dir, _path, mut rec) = medium(MediaType::DvdPlusR);
-    discover(&mut rec);
+    let (_dir, _path, mut rec) = discovered_medium(MediaType::DvdPlusR);
     rec.inject(Fault::WriteError { lba: 40 });
     ops::write_blocks(&mut rec, 0, &pattern(0, 32, 1)).unwrap();
     let err = ops::write_blocks(&mut rec, 32, &pattern(32, 32, 1)).unwrap_err();
@@ -196,8 +201,7 @@ fn write_and_read_errors_at_an_lba() {
 
 #[test]
 fn long_write_busy_is_resent_until_accepted() {
-    let (_dir, _path, mut rec) = medium(MediaType::BdR);
-    discover(&mut rec);
+    let (_dir, _path, mut rec) = discovered_medium(MediaType::BdR);
     rec.inject(Fault::Busy {
         at: Trigger::Write(2),
         polls: 3,
@@ -206,13 +210,7 @@ fn long_write_busy_is_resent_until_accepted() {
     let data = pattern(0, 32, 1);
     let mut answers = Vec::new();
     for _ in 0..5 {
-        let outcome = rec
-            .execute(
-                cdb.as_bytes(),
-                mmc::DataDirection::ToDevice(&data),
-                Duration::from_secs(5),
-            )
-            .unwrap();
+        let outcome = send_write(&mut rec, cdb.as_bytes(), &data, Duration::from_secs(5));
         answers.push(mmc::Sense::parse(&outcome.sense).ok().map(|s| s.code()));
         if outcome.status == ScsiStatus::Good {
             break;
@@ -223,13 +221,7 @@ fn long_write_busy_is_resent_until_accepted() {
     let data = pattern(32, 32, 1);
     let mut busy = 0;
     loop {
-        let outcome = rec
-            .execute(
-                cdb.as_bytes(),
-                mmc::DataDirection::ToDevice(&data),
-                Duration::from_secs(5),
-            )
-            .unwrap();
+        let outcome = send_write(&mut rec, cdb.as_bytes(), &data, Duration::from_secs(5));
         if outcome.status == ScsiStatus::Good {
             break;
         }
@@ -251,8 +243,7 @@ fn long_write_busy_is_resent_until_accepted() {
 
 #[test]
 fn removed_medium_reports_no_medium_then_medium_changed() {
-    let (_dir, _path, mut rec) = medium(MediaType::CdR);
-    discover(&mut rec);
+    let (_dir, _path, mut rec) = discovered_medium(MediaType::CdR);
     rec.inject(Fault::MediumRemoved {
         at: Trigger::Command(2),
         commands: 2,
@@ -285,8 +276,7 @@ fn removed_medium_reports_no_medium_then_medium_changed() {
 
 #[test]
 fn slow_drive_delays_every_command() {
-    let (_dir, _path, mut rec) = medium(MediaType::CdR);
-    discover(&mut rec);
+    let (_dir, _path, mut rec) = discovered_medium(MediaType::CdR);
     rec.inject(Fault::Slow {
         per_command: Duration::from_millis(20),
     });
@@ -299,8 +289,7 @@ fn slow_drive_delays_every_command() {
 
 #[test]
 fn eject_and_load() {
-    let (_dir, _path, mut rec) = medium(MediaType::DvdPlusR);
-    discover(&mut rec);
+    let (_dir, _path, mut rec) = discovered_medium(MediaType::DvdPlusR);
     write_session(&mut rec, &pattern(0, 16, 1), Close::Appendable);
     ops::prevent_allow(&mut rec, true).unwrap();
     let err = ops::start_stop_unit(&mut rec, StartStopUnit::eject()).unwrap_err();
@@ -360,8 +349,7 @@ fn unit_attention_exemptions_and_request_sense() {
 
 #[test]
 fn illegal_requests_get_the_senses_real_drives_give() {
-    let (_dir, _path, mut rec) = medium(MediaType::DvdR);
-    discover(&mut rec);
+    let (_dir, _path, mut rec) = discovered_medium(MediaType::DvdR);
     // Invalid opcode.
     assert_eq!(
         raw(&mut rec, &[0xD7, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0).1,
@@ -410,8 +398,7 @@ fn illegal_requests_get_the_senses_real_drives_give() {
 
 #[test]
 fn data_in_is_truncated_to_the_allocation_length_with_true_length_fields() {
-    let (_dir, _path, mut rec) = medium(MediaType::CdR);
-    discover(&mut rec);
+    let (_dir, _path, mut rec) = discovered_medium(MediaType::CdR);
     let (status, _, data, residual) = raw(&mut rec, &[0x51, 0, 0, 0, 0, 0, 0, 0, 4, 0], 4);
     assert_eq!(status, ScsiStatus::Good);
     assert_eq!(&data[..2], &[0, 32], "full length stated");
@@ -430,8 +417,7 @@ fn data_in_is_truncated_to_the_allocation_length_with_true_length_fields() {
 
 #[test]
 fn state_file_updates_are_atomic_and_damage_is_an_error() {
-    let (dir, path, mut rec) = medium(MediaType::DvdPlusR);
-    discover(&mut rec);
+    let (dir, path, mut rec) = discovered_medium(MediaType::DvdPlusR);
     write_session(&mut rec, &pattern(0, 16, 1), Close::Appendable);
     drop(rec);
     let state_file = emulator::state_path(&path);
@@ -476,20 +462,13 @@ fn state_file_updates_are_atomic_and_damage_is_an_error() {
 
 #[test]
 fn buffer_full_every_kth_write_is_resent_by_the_burner() {
-    let (_dir, _path, mut rec) = medium(MediaType::DvdPlusR);
-    discover(&mut rec);
+    let (_dir, _path, mut rec) = discovered_medium(MediaType::DvdPlusR);
     rec.inject(Fault::BusyEvery { writes: 3 });
     let cdb = |lba: u32| mmc::cdb::Write10::new(lba, 16).to_cdb();
     let data = pattern(0, 16, 1);
     let mut answers = Vec::new();
     for _ in 0..4 {
-        let outcome = rec
-            .execute(
-                cdb(0).as_bytes(),
-                mmc::DataDirection::ToDevice(&data),
-                Duration::from_secs(1),
-            )
-            .unwrap();
+        let outcome = send_write(&mut rec, cdb(0).as_bytes(), &data, Duration::from_secs(1));
         answers.push(outcome.status == ScsiStatus::Good);
         if outcome.status == ScsiStatus::Good {
             break;
@@ -506,8 +485,7 @@ fn buffer_full_every_kth_write_is_resent_by_the_burner() {
 
 #[test]
 fn drive_claiming_ready_too_early_is_caught_by_the_barrier() {
-    let (_dir, _path, mut rec) = medium(MediaType::DvdPlusR);
-    discover(&mut rec);
+    let (_dir, _path, mut rec) = discovered_medium(MediaType::DvdPlusR);
     rec.inject(Fault::TurGoodWhileBusy);
     rec.set_immed_polls(3);
     ops::write_blocks(&mut rec, 0, &pattern(0, 16, 1)).unwrap();
@@ -524,8 +502,7 @@ fn drive_claiming_ready_too_early_is_caught_by_the_barrier() {
 
 #[test]
 fn read_only_medium_is_write_protected() {
-    let (_dir, path, mut rec) = medium(MediaType::DvdPlusR);
-    discover(&mut rec);
+    let (_dir, path, mut rec) = discovered_medium(MediaType::DvdPlusR);
     write_session(&mut rec, &pattern(0, 32, 1), Close::Appendable);
     let before = serde_json::to_string(rec.state()).unwrap();
     drop(rec);
@@ -533,10 +510,7 @@ fn read_only_medium_is_write_protected() {
     assert!(rec.write_protected());
     ops::test_unit_ready(&mut rec).unwrap();
     assert_eq!(read(&mut rec, 0, 32).unwrap(), pattern(0, 32, 1));
-    let nwa = ops::read_track_information(&mut rec, TrackAddress::INVISIBLE)
-        .unwrap()
-        .writable_address()
-        .unwrap();
+    let nwa = next_writable_address(&mut rec);
     assert_eq!(
         sense_of(&ops::write_blocks(&mut rec, nwa, &pattern(nwa, 16, 2)).unwrap_err()),
         (7, 0x27, 0x00)
