@@ -6,7 +6,7 @@ mod read_support;
 
 use std::path::Path;
 
-use fsimage::read::{extract, ExtractOptions, ExtractReport, FileKind, ReadError};
+use fsimage::read::{extract, ExtractOptions, FileKind, ReadError};
 use iso9660::rrip::sl_flags;
 use read_support::*;
 
@@ -25,28 +25,6 @@ fn walk_all<S: fsimage::SectorSource>(
         &mut |_, _| {},
     )?;
     Ok(paths)
-}
-
-/// `extract` with default options and no progress reporting.
-fn extract_with_defaults<S: fsimage::SectorSource>(
-    volume: &mut fsimage::read::Volume<S>,
-    paths: &[&str],
-    dest: &Path,
-) -> Result<ExtractReport, ReadError> {
-    extract(volume, paths, dest, &ExtractOptions::default(), &mut |_| {})
-}
-
-/// `extract` with `force` (replace what is there) and no progress reporting.
-fn extract_forced<S: fsimage::SectorSource>(
-    volume: &mut fsimage::read::Volume<S>,
-    paths: &[&str],
-    dest: &Path,
-) -> Result<ExtractReport, ReadError> {
-    let options = ExtractOptions {
-        force: true,
-        ..ExtractOptions::default()
-    };
-    extract(volume, paths, dest, &options, &mut |_| {})
 }
 
 /// Every entry of `dir` (recursively), as relative paths.

@@ -7,7 +7,6 @@ mod read_support;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use fsimage::read::{extract, ExtractOptions};
 use proptest::prelude::*;
 
 /// Blocks worth mutating in [`read_support::sample_image`]: descriptors (16,
@@ -41,13 +40,7 @@ fn exercise(data: Vec<u8>) -> Result<(), String> {
     }
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let dest = tmp.path().join("out");
-    let _ = extract(
-        &mut volume,
-        &[],
-        &dest,
-        &ExtractOptions::default(),
-        &mut |_| {},
-    );
+    let _ = read_support::extract_with_defaults(&mut volume, &[], &dest);
     let outside: Vec<_> = std::fs::read_dir(tmp.path())
         .map_err(|e| e.to_string())?
         .filter_map(Result::ok)
@@ -87,14 +80,7 @@ fn sample_image_is_read_whole() {
         Some(b"../hello.txt".as_slice())
     );
     let tmp = tempfile::tempdir().unwrap();
-    let report = extract(
-        &mut volume,
-        &[],
-        tmp.path(),
-        &ExtractOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let report = read_support::extract_with_defaults(&mut volume, &[], tmp.path()).unwrap();
     assert!(report.skipped.is_empty(), "{:?}", report.skipped);
     assert_eq!(
         (

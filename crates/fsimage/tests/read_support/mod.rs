@@ -210,6 +210,34 @@ pub fn open(
     fsimage::read::Volume::open(source, fsimage::read::ReadOptions::default())
 }
 
+/// `extract` with default options and no progress reporting.
+pub fn extract_with_defaults<S: fsimage::SectorSource>(
+    volume: &mut fsimage::read::Volume<S>,
+    paths: &[&str],
+    dest: &std::path::Path,
+) -> Result<fsimage::read::ExtractReport, fsimage::read::ReadError> {
+    fsimage::read::extract(
+        volume,
+        paths,
+        dest,
+        &fsimage::read::ExtractOptions::default(),
+        &mut |_| {},
+    )
+}
+
+/// `extract` with `force` (replace what is there) and no progress reporting.
+pub fn extract_forced<S: fsimage::SectorSource>(
+    volume: &mut fsimage::read::Volume<S>,
+    paths: &[&str],
+    dest: &std::path::Path,
+) -> Result<fsimage::read::ExtractReport, fsimage::read::ReadError> {
+    let options = fsimage::read::ExtractOptions {
+        force: true,
+        ..fsimage::read::ExtractOptions::default()
+    };
+    fsimage::read::extract(volume, paths, dest, &options, &mut |_| {})
+}
+
 /// A small valid image using most features: Rock Ridge names, modes, a CE
 /// continuation area, a multi-extent file, symlinks (relative, absolute,
 /// `..`), a hard link pair, nested and relocated directories.
