@@ -6,7 +6,7 @@ mod interop_support;
 
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
-use interop_support::{discburn, Fixture};
+use interop_support::{discburn, extract_all, Fixture};
 use testkit::{run, tool_available};
 
 fn is_root() -> bool {
@@ -75,12 +75,7 @@ fn fifo_and_device_round_trip() {
     }
 
     let out = f.out_dir("out");
-    let result = run(discburn()
-        .args(["extract", "--target"])
-        .arg(&f.image)
-        .arg("--output")
-        .arg(&out));
-    assert!(result.success(), "{result}");
+    extract_all(&f.image, &out);
     assert!(std::fs::symlink_metadata(out.join("fifo"))
         .unwrap()
         .file_type()

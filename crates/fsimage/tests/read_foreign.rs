@@ -9,7 +9,7 @@ use fsimage::read::{extract, ExtractOptions, ExtractReport, Namespace, ReadOptio
 use fsimage::FileSectorSource;
 use testkit::images::{genisoimage, pycdlib_image, xorriso_mkisofs};
 use testkit::{
-    compare, make_tricky_tree_with, snapshot, CompareOptions, Kind, ModeCheck, NameView, Snapshot,
+    compare, make_tricky_tree_with, snapshot, CompareOptions, ModeCheck, NameView, Snapshot,
     SymlinkCheck, TrickyOptions,
 };
 
@@ -82,18 +82,6 @@ fn assert_same(expected: &Snapshot, actual: &Snapshot, options: &CompareOptions,
     }
 }
 
-/// Multiset of (size, sha256) of non-empty regular files.
-fn contents(snap: &Snapshot) -> Vec<(u64, String)> {
-    let mut v: Vec<(u64, String)> = snap
-        .entries
-        .values()
-        .filter(|e| e.kind == Kind::File && e.size > 0)
-        .map(|e| (e.size, e.sha256.clone().unwrap_or_default()))
-        .collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn genisoimage_rock_ridge_joliet_and_plain_views() {
     if !testkit::require_tool("genisoimage") {
@@ -146,7 +134,7 @@ fn genisoimage_rock_ridge_joliet_and_plain_views() {
     // ISO 9660 names: every file's content is there under some name.
     let out = dir.path().join("iso");
     let actual = extracted_snapshot(&image, Some(Namespace::Iso9660), &out);
-    assert_eq!(contents(&actual), contents(&expected));
+    assert_eq!(actual.file_contents(), expected.file_contents());
 }
 
 #[test]
@@ -174,7 +162,7 @@ fn genisoimage_joliet_only_and_plain_iso_images() {
     assert!(volume.info().rock_ridge.is_none() && volume.info().joliet_level.is_none());
     let out = dir.path().join("p");
     let actual = extracted_snapshot(&image, None, &out);
-    assert_eq!(contents(&actual), contents(&expected));
+    assert_eq!(actual.file_contents(), expected.file_contents());
 }
 
 #[test]

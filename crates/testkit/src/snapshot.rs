@@ -50,6 +50,19 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Sorted multiset of (size, sha256) of the non-empty regular files: what a
+    /// reader that loses names (or maps them) must still agree on.
+    pub fn file_contents(&self) -> Vec<(u64, String)> {
+        let mut contents: Vec<(u64, String)> = self
+            .entries
+            .values()
+            .filter(|e| e.kind == Kind::File && e.size > 0)
+            .map(|e| (e.size, e.sha256.clone().unwrap_or_default()))
+            .collect();
+        contents.sort();
+        contents
+    }
+
     /// Number of entries of the given kind.
     pub fn count(&self, kind: Kind) -> usize {
         self.entries.values().filter(|e| e.kind == kind).count()

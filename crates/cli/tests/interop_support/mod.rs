@@ -14,6 +14,16 @@ pub fn discburn() -> Command {
     Command::new(env!("CARGO_BIN_EXE_discburn"))
 }
 
+/// Extracts the whole of `image` into `out` with `discburn extract`, asserting success.
+pub fn extract_all(image: &Path, out: &Path) {
+    let result = run(discburn()
+        .args(["extract", "--target"])
+        .arg(image)
+        .arg("--output")
+        .arg(out));
+    assert!(result.success(), "{result}");
+}
+
 /// Writes `src` as a new image `out` with `discburn burn`. While the `burn`
 /// command is not built, the same library it will use (fsimage's writer) makes
 /// the image, so the reader side of the suite can run meanwhile.
