@@ -82,21 +82,18 @@ pub fn unavailable_reason() -> Option<String> {
     None
 }
 
-/// For tests: true when scenarios can run on this machine. When they cannot, prints why
-/// and returns false — unless the `CI` environment variable is set, in which case it
-/// panics (CI installs QEMU, the kernel and busybox: `.ci/install-deps`).
+/// For tests: true when scenarios can run on this machine. When they cannot: under CI
+/// a panic (CI installs QEMU, the kernel and busybox: `.ci/install-deps`), elsewhere a
+/// skipped check that is printed and listed ([`testkit::skip`]).
 #[track_caller]
 pub fn require_qemu() -> bool {
-    let Some(reason) = unavailable_reason() else {
-        return true;
-    };
-    if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
-        panic!(
-            "cannot boot QEMU: {reason} (CI is set, so this is a failure; see .ci/install-deps)"
-        );
+    match unavailable_reason() {
+        None => true,
+        Some(reason) => testkit::require(
+            false,
+            &format!("cannot boot QEMU: {reason} (see .ci/install-deps)"),
+        ),
     }
-    eprintln!("SKIPPED: cannot boot QEMU: {reason} (set CI=1 to make this a failure)");
-    false
 }
 
 /// The `discburn` executable to put in the guest and to run on the host.

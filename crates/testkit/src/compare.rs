@@ -70,6 +70,8 @@ pub struct CompareOptions {
     pub hard_links: bool,
     /// File modification times must be equal (to the second).
     pub file_mtimes: bool,
+    /// Directory modification times must be equal (to the second).
+    pub dir_mtimes: bool,
     /// Paths (and everything below them) of the actual tree that are ignored,
     /// e.g. `rr_moved` of a genisoimage image.
     pub ignore_actual: Vec<String>,
@@ -82,7 +84,7 @@ pub struct CompareOptions {
 
 impl CompareOptions {
     /// Everything must match: names, kinds, sizes, hashes, modes, symlink targets,
-    /// hard links and file mtimes.
+    /// hard links, and file and directory mtimes.
     pub fn strict() -> Self {
         CompareOptions {
             names: NameView::Exact,
@@ -91,6 +93,7 @@ impl CompareOptions {
             symlinks: SymlinkCheck::Exact,
             hard_links: true,
             file_mtimes: true,
+            dir_mtimes: true,
             ignore_actual: Vec::new(),
             ignore_expected: Vec::new(),
             rename_expected: None,
@@ -104,6 +107,7 @@ impl CompareOptions {
             dir_modes: ModeCheck::Ignore,
             hard_links: false,
             file_mtimes: false,
+            dir_mtimes: false,
             ..CompareOptions::strict()
         }
     }
@@ -274,7 +278,12 @@ pub fn compare(
                 got.mode & mask
             ));
         }
-        if options.file_mtimes && exp.kind == Kind::File && exp.mtime != got.mtime {
+        let check_mtime = match exp.kind {
+            Kind::File => options.file_mtimes,
+            Kind::Dir => options.dir_mtimes,
+            _ => false,
+        };
+        if check_mtime && exp.mtime != got.mtime {
             lines.push(format!(
                 "{path}: mtime {} expected, found {}",
                 exp.mtime, got.mtime

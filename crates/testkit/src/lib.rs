@@ -11,16 +11,20 @@
 //! - [`views`]: what a Joliet-only reader can hold, what 7-Zip does with symlinks.
 //! - [`tools`]: running external programs, capturing output, skipping a test when
 //!   a tool is missing (but never in CI).
+//! - [`mod@skip`]: checks a machine cannot make: a failure under CI, elsewhere a
+//!   skip that is printed past libtest's capture and listed by `.ci/test`.
 #![forbid(unsafe_code)]
 
 pub mod compare;
 pub mod images;
+pub mod skip;
 pub mod snapshot;
 pub mod tools;
 pub mod tree;
 pub mod views;
 
 pub use compare::{compare, CompareOptions, Diff, ModeCheck, NameView, SymlinkCheck};
+pub use skip::{in_ci, require, skipped};
 pub use snapshot::{snapshot, Entry, Kind, Snapshot};
 pub use tools::{
     cmd, python_module_available, require_python_module, require_tool, run, run_ok, tool_available,

@@ -107,18 +107,14 @@ pub fn tool_available(program: &str) -> bool {
 }
 
 /// For tests that need an external tool: true when `program` is present. When it
-/// is absent, prints a skip message and returns false, unless the `CI`
-/// environment variable is set, in which case it panics (CI must have every tool).
+/// is absent: under CI (the `CI` environment variable set) a panic, CI must have
+/// every tool; elsewhere a skipped check, shown and listed ([`crate::skip`]).
 #[track_caller]
 pub fn require_tool(program: &str) -> bool {
-    if tool_available(program) {
-        return true;
-    }
-    if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
-        panic!("required tool `{program}` is not installed (CI is set, so this is a failure; see .ci/install-deps)");
-    }
-    eprintln!("SKIPPED: `{program}` is not installed (set CI=1 to make this a failure)");
-    false
+    crate::skip::require(
+        tool_available(program),
+        &format!("`{program}` is not installed (see .ci/install-deps)"),
+    )
 }
 
 /// True when the Python module `module` can be imported by `python3`.
@@ -136,18 +132,10 @@ pub fn python_module_available(module: &str) -> bool {
 /// Like [`require_tool`] for a Python module.
 #[track_caller]
 pub fn require_python_module(module: &str) -> bool {
-    if python_module_available(module) {
-        return true;
-    }
-    if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
-        panic!(
-            "required Python module `{module}` is not installed (CI is set, so this is a failure)"
-        );
-    }
-    eprintln!(
-        "SKIPPED: Python module `{module}` is not installed (set CI=1 to make this a failure)"
-    );
-    false
+    crate::skip::require(
+        python_module_available(module),
+        &format!("Python module `{module}` is not installed (see .ci/install-deps)"),
+    )
 }
 
 /// A `Command` for `program` with `args`, for brevity in tests.

@@ -1,5 +1,8 @@
 //! The tricky tree holds what its documentation promises, and a snapshot sees it.
 
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, UNIX_EPOCH};
+
 use testkit::{compare, make_tricky_tree, snapshot, CompareOptions, Kind};
 
 #[test]
@@ -28,6 +31,8 @@ fn tricky_tree_snapshot_sees_every_case() {
     );
     assert_eq!(e("plain.txt").link_group, None);
     assert_eq!(e("times/y1999").mtime, 915_148_800 + 12_345);
+    assert_eq!(e("times/old_dir").mtime, 1_000_000_000);
+    assert_eq!(e("times/old_dir").kind, Kind::Dir);
     assert!(snap
         .entries
         .keys()
@@ -46,12 +51,34 @@ fn tricky_tree_snapshot_sees_every_case() {
     let copied = snapshot(copy.path()).unwrap();
     compare(&snap, &copied, &CompareOptions::strict()).unwrap();
 
-    // ...and a changed byte, a lost link or a changed mode are each found.
+    // ...and a changed byte, a lost link, a changed mode and a changed
+    // directory mtime are each found.
     std::fs::write(copy.path().join("plain.txt"), b"hello, discburn?").unwrap();
     std::fs::remove_file(copy.path().join("links/rel")).unwrap();
+    // (Removing the link changed links/'s mtime: put it back, one change each.)
+    let links = std::fs::File::open(copy.path().join("links")).unwrap();
+    let links_mtime = u64::try_from(e("links").mtime).unwrap();
+    links
+        .set_modified(UNIX_EPOCH + Duration::from_secs(links_mtime))
+        .unwrap();
+    let private = copy.path().join("modes/m0600");
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let old_dir = std::fs::File::open(copy.path().join("times/old_dir")).unwrap();
+    old_dir
+        .set_modified(UNIX_EPOCH + Duration::from_secs(1_000_000_001))
+        .unwrap();
     let changed = snapshot(copy.path()).unwrap();
     let diff = compare(&snap, &changed, &CompareOptions::strict()).unwrap_err();
     let text = diff.to_string();
     assert!(text.contains("plain.txt: content differs"), "{text}");
     assert!(text.contains("links/rel: missing"), "{text}");
+    assert!(
+        text.contains("modes/m0600: mode 0600 expected, found 0640"),
+        "{text}"
+    );
+    assert!(
+        text.contains("times/old_dir: mtime 1000000000 expected, found 1000000001"),
+        "{text}"
+    );
+    assert_eq!(diff.lines.len(), 4, "{text}");
 }
