@@ -897,11 +897,58 @@ impl Recorder {
     }
 
     fn inquiry(&self, cdb: &[u8]) -> Reply {
-        if cdb[1] & 0x01 != 0 || cdb[2] != 0 {
+        let allocation = usize::from(be16(cdb, 3));
+        if cdb[1] & 0x01 != 0 {
+            return match self.vpd_page(cdb[2]) {
+                Some(page) => Reply::Data(page, allocation),
+                None => Reply::Check(sense::INVALID_FIELD_IN_CDB),
+            };
+        }
+        if cdb[2] != 0 {
             return Reply::Check(sense::INVALID_FIELD_IN_CDB);
         }
         let data = InquiryData::mmc_device(VENDOR, PRODUCT, REVISION);
-        Reply::Data(data.emit().to_vec(), usize::from(be16(cdb, 3)))
+        Reply::Data(data.emit().to_vec(), allocation)
+    }
+
+    /// Vital product data (INQUIRY with EVPD=1). SPC-3, whose version (5) the
+    /// standard INQUIRY data claims, makes pages 00h (supported pages, 7.6.10)
+    /// and 83h (device identification, 7.6.3) mandatory; 80h (unit serial
+    /// number, 7.6.11) is what drives add. Initiators such as QEMU's iSCSI
+    /// block driver read page 00h and give up on a device that refuses it.
+    fn vpd_page(&self, page: u8) -> Option<Vec<u8>> {
+        let serial = self.unit_serial();
+        let body = match page {
+            0x00 => vec![0x00, 0x80, 0x83],
+            0x80 => serial.into_bytes(),
+            0x83 => {
+                // One designator: ASCII (code set 2), the logical unit (association 0),
+                // T10 vendor ID based (type 1): vendor, then product and serial.
+                let mut id = format!("{VENDOR:<8}").into_bytes();
+                id.extend_from_slice(format!("{PRODUCT} {serial}").as_bytes());
+                let mut designator = vec![0x02, 0x01, 0x00, id.len() as u8];
+                designator.extend_from_slice(&id);
+                designator
+            }
+            _ => return None,
+        };
+        // Header: device type 5 (MMC), page code, page length (SPC-3 7.6.1).
+        let mut data = vec![mmc::inquiry::DEVICE_TYPE_MMC, page];
+        data.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        data.extend_from_slice(&body);
+        Some(data)
+    }
+
+    /// A serial number that stays the same for the same medium file (FNV-1a of its path).
+    fn unit_serial(&self) -> String {
+        let hash = self
+            .path()
+            .to_string_lossy()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            });
+        format!("{:08X}", hash as u32)
     }
 
     fn start_stop(&mut self, flags: u8) -> Reply {
