@@ -36,7 +36,28 @@ enum Command {
     Drives(cmd::drives::Args),
     /// Create and inspect emulated media (`emu:PATH` targets).
     Emu(cmd::emu::Args),
+    /// Rebuild LBA 0-31 of an image file from its newest intact session.
+    Repair(cmd::repair::Args),
 }
+
+/// A command stopped by SIGINT or SIGTERM: the process exits with 128 + signal.
+#[derive(Debug)]
+pub struct Interrupted {
+    pub signal: i32,
+}
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self.signal {
+            signal_hook::consts::SIGINT => "SIGINT",
+            signal_hook::consts::SIGTERM => "SIGTERM",
+            _ => "a signal",
+        };
+        write!(f, "stopped by {name}")
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 fn main() {
     let cli = Cli::parse();
@@ -49,9 +70,14 @@ fn main() {
         Command::Info(args) => cmd::info::run(args, &out),
         Command::Drives(args) => cmd::drives::run(args, &out),
         Command::Emu(args) => cmd::emu::run(args, &out),
+        Command::Repair(args) => cmd::repair::run(args, &out),
     };
     if let Err(err) = result {
         out.error(&err);
-        std::process::exit(1);
+        let code = err
+            .chain()
+            .find_map(|cause| cause.downcast_ref::<Interrupted>())
+            .map_or(1, |interrupted| 128 + interrupted.signal);
+        std::process::exit(code);
     }
 }

@@ -55,9 +55,16 @@ fn json_mode_prints_progress_then_one_result() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let (result, progress) = lines.split_last().unwrap();
+    let (result, events) = lines.split_last().unwrap();
+    // `stage` events mark the steps (validating, planning, writing...);
+    // `progress` events count bytes while writing.
+    let progress: Vec<&serde_json::Value> =
+        events.iter().filter(|e| e["type"] == "progress").collect();
     assert!(!progress.is_empty(), "no progress event");
-    for event in progress {
+    assert!(events
+        .iter()
+        .all(|e| e["type"] == "progress" || e["type"] == "stage"));
+    for event in &progress {
         assert_eq!(event["type"], "progress");
         assert!(event["bytes"].as_u64().unwrap() <= event["total"].as_u64().unwrap());
         assert!(event["elapsed_s"].is_f64());
@@ -68,8 +75,12 @@ fn json_mode_prints_progress_then_one_result() {
     );
     assert_eq!(result["type"], "result");
     let size = fs::metadata(&image).unwrap().len();
-    assert_eq!(result["bytes"].as_u64(), Some(size));
-    assert_eq!(result["blocks"].as_u64(), Some(size / 2048));
+    // A new image: the 32-block superblock, then session 1 at LBA 32.
+    assert_eq!(result["session"].as_u64(), Some(1));
+    assert_eq!(result["start_lba"].as_u64(), Some(32));
+    assert_eq!(result["image_blocks"].as_u64(), Some(size / 2048));
+    assert_eq!(result["blocks"].as_u64(), Some(size / 2048 - 32));
+    assert_eq!(result["bytes_written"].as_u64(), Some(size - 32 * 2048));
     assert_eq!(result["files"].as_u64(), Some(2));
     // root, photos, photos/2024, empty
     assert_eq!(result["directories"].as_u64(), Some(4));
@@ -112,7 +123,7 @@ fn grafts_and_file_sources_land_where_asked() {
 }
 
 #[test]
-fn an_existing_target_is_refused_and_left_untouched() {
+fn an_existing_file_that_is_no_image_is_refused_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
     source_tree(&src);
@@ -126,8 +137,9 @@ fn an_existing_target_is_refused_and_left_untouched() {
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
+    // An existing target gets a new session, so it must be an image.
     assert!(
-        stderr.contains("already exists") && stderr.contains("taken.iso"),
+        stderr.contains("not an ISO 9660 image") && stderr.contains("taken.iso"),
         "{stderr}"
     );
     assert_eq!(fs::read(&image).unwrap(), b"precious");
@@ -151,8 +163,8 @@ fn a_failed_burn_leaves_nothing_behind() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    let error: serde_json::Value =
-        serde_json::from_slice(out.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    let last_line = out.stdout.trim_ascii_end().rsplit(|&b| b == b'\n').next();
+    let error: serde_json::Value = serde_json::from_slice(last_line.unwrap()).unwrap();
     assert_eq!(error["type"], "error");
     assert!(
         error["message"].as_str().unwrap().contains("missing"),
@@ -161,12 +173,16 @@ fn a_failed_burn_leaves_nothing_behind() {
     assert!(entries_of(&out_dir).is_empty());
 
     // A file whose data is shorter than its size (sysfs reports 4096 bytes):
-    // the stream fails midway, naming the file, and no image remains.
+    // the stream fails midway, naming the file, and no image remains. The CI
+    // machine's Linux has this file; elsewhere its absence is a reported skip.
     let sysfs = Path::new("/sys/kernel/mm/transparent_hugepage/enabled");
-    if fs::metadata(sysfs)
-        .map(|m| m.len() == 4096)
-        .unwrap_or(false)
-    {
+    if testkit::require(
+        fs::metadata(sysfs).is_ok_and(|m| m.len() == 4096),
+        &format!(
+            "the short-file half needs {} (4096 bytes by stat)",
+            sysfs.display()
+        ),
+    ) {
         let out = discburn()
             .args(["burn", "--target"])
             .arg(&image)
@@ -188,6 +204,18 @@ fn a_failed_burn_leaves_nothing_behind() {
     }
 }
 
+/// The creation and modification dates of the primary volume descriptor
+/// (LBA 16; ECMA-119 8.4.26-27: 16 digits and a time-zone byte at 813 and 830).
+fn pvd_dates(image: &[u8]) -> [&[u8]; 2] {
+    let pvd = &image[16 * 2048..17 * 2048];
+    assert_eq!(
+        &pvd[..6],
+        b"\x01CD001",
+        "no primary volume descriptor at LBA 16"
+    );
+    [&pvd[813..830], &pvd[830..847]]
+}
+
 #[test]
 fn source_date_epoch_gives_identical_images() {
     let dir = tempfile::tempdir().unwrap();
@@ -195,6 +223,10 @@ fn source_date_epoch_gives_identical_images() {
     source_tree(&src);
     let mut images = Vec::new();
     for name in ["one.iso", "two.iso"] {
+        if !images.is_empty() {
+            // Past a second: without SOURCE_DATE_EPOCH the two images would differ.
+            std::thread::sleep(std::time::Duration::from_millis(1100));
+        }
         let image = dir.path().join(name);
         let status = discburn()
             .env("SOURCE_DATE_EPOCH", "1700000000")
@@ -207,6 +239,9 @@ fn source_date_epoch_gives_identical_images() {
         images.push(fs::read(&image).unwrap());
     }
     assert!(images[0] == images[1], "images differ");
+    // 1700000000 is 2023-11-14 22:13:20 UTC: hundredths 00, offset 0 (GMT).
+    let epoch: &[u8] = b"2023111422132000\x00";
+    assert_eq!(pvd_dates(&images[0]), [epoch, epoch], "PVD dates");
     let bad = discburn()
         .env("SOURCE_DATE_EPOCH", "yesterday")
         .args(["burn", "--target"])
@@ -220,37 +255,43 @@ fn source_date_epoch_gives_identical_images() {
 
 #[test]
 fn a_killed_burn_leaves_nothing_behind() {
+    use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
-    let src = dir.path().join("src");
-    fs::create_dir(&src).unwrap();
-    // Enough data that the burn is still running when it is killed.
+    // One 64 MiB file of non-zero data grafted 200 times: 12.5 GiB to write, so
+    // the burn is still running at its first progress event (after 500 ms).
+    let data = dir.path().join("data.bin");
     let block: Vec<u8> = (0..1 << 20).map(|i: u32| (i % 251) as u8 + 1).collect();
-    for i in 0..4 {
-        let mut data = Vec::with_capacity(32 << 20);
-        for _ in 0..32 {
-            data.extend_from_slice(&block);
-        }
-        fs::write(src.join(format!("f{i}")), data).unwrap();
-    }
+    fs::write(&data, block.repeat(64)).unwrap();
     let out_dir = dir.path().join("out");
     fs::create_dir(&out_dir).unwrap();
     let mut child = discburn()
-        .args(["burn", "--target"])
+        .args(["--json", "burn", "--target"])
         .arg(out_dir.join("k.iso"))
-        .arg(&src)
+        .args((0..200).map(|i| format!("copy{i:03}.bin={}", data.display())))
+        .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(30));
-    let _ = child.kill();
-    let status = child.wait().unwrap();
-    if status.success() {
-        // Finished before the kill: then the image is complete.
-        assert_eq!(entries_of(&out_dir), vec!["k.iso"]);
-    } else {
-        assert!(
-            entries_of(&out_dir).is_empty(),
-            "left behind: {:?}",
-            entries_of(&out_dir)
-        );
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first_event = None;
+    for line in stdout.lines() {
+        let event: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if event["type"] == "progress" {
+            first_event = Some(event);
+            break;
+        }
     }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    let event = first_event.expect("the burn printed no progress event");
+    assert!(
+        event["bytes"].as_u64() < event["total"].as_u64(),
+        "the burn was complete at its first progress event: {event}"
+    );
+    assert!(!status.success(), "killed, yet {status}");
+    // Neither the image nor a temporary file next to it.
+    assert!(
+        entries_of(&out_dir).is_empty(),
+        "left behind: {:?}",
+        entries_of(&out_dir)
+    );
 }

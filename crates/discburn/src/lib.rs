@@ -1,8 +1,34 @@
-//! The discburn engine: open a target (image file, emulated recorder, real drive),
-//! inspect the media, write a session, report events.
+//! The discburn engine: open a target (image file, emulated recorder, real
+//! drive), inspect it, import a session, apply edits, write a new session,
+//! report events. One flow for every kind of target ([`burn::burn`]).
+//!
+//! ```no_run
+//! use discburn::{burn, BurnRequest, Quiet, Source};
+//! let request = BurnRequest {
+//!     target: "backup.iso".into(),
+//!     sources: vec![Source::parse("photos").unwrap()],
+//!     ..BurnRequest::default()
+//! };
+//! // A new image the first time, a new session on it every later time.
+//! let report = burn(&request, &mut Quiet).unwrap();
+//! println!("session {} at LBA {}", report.session, report.start_lba);
+//! ```
 #![forbid(unsafe_code)]
 
+pub mod burn;
 pub mod drive;
+pub mod error;
+pub mod events;
+pub mod image_file;
+mod lock;
+mod plan;
+pub mod repair;
+pub mod sessions;
+pub mod storage;
 pub mod target;
 
-pub use target::{open_read_source, Error, TargetKind};
+pub use burn::{burn, burn_to_target, BurnObserver, BurnRequest, Quiet};
+pub use error::BurnError;
+pub use events::{Action, BurnReport, ImportSummary, Progress};
+pub use plan::Source;
+pub use target::{open_burn_target, open_read_source, BurnTarget, Error, TargetKind};

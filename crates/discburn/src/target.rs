@@ -4,7 +4,10 @@
 
 use std::path::PathBuf;
 
-use fsimage::SectorSource;
+use fsimage::sessions::ImageSession;
+use fsimage::{ImageStream, SectorSource};
+
+use crate::error::BurnError;
 
 /// What a target string names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,5 +70,51 @@ pub fn open_read_source(target: &str) -> Result<Box<dyn SectorSource>, Error> {
                 recorder,
             )?))
         }
+    }
+}
+
+/// What the burn flow needs of a target, whatever it is (image file, emulated
+/// medium, drive): the sessions already there, their sectors (to import one),
+/// where the next session goes, and writing it.
+pub trait BurnTarget {
+    /// The target, for messages.
+    fn name(&self) -> String;
+    /// Sessions already recorded, oldest first (empty on a new image or blank disc).
+    fn sessions(&self) -> &[ImageSession];
+    /// The recorded blocks, to import a session from.
+    fn sectors(&mut self) -> Result<Box<dyn SectorSource + '_>, BurnError>;
+    /// The first block of the next session.
+    fn next_start(&self) -> u64;
+    /// Fails when a session of `blocks` blocks cannot be written.
+    fn check_room(&mut self, blocks: u64) -> Result<(), BurnError>;
+    /// Writes the session's blocks at its start LBA; `progress(bytes)` after
+    /// each chunk, which stops the write (as [`BurnError::Cancelled`]) by
+    /// returning `false`.
+    fn write_session(
+        &mut self,
+        stream: &mut ImageStream,
+        progress: &mut dyn FnMut(u64) -> bool,
+    ) -> Result<(), BurnError>;
+    /// Makes the written session the one readers find; returns the blocks the
+    /// target now holds in all.
+    fn finish(&mut self, stream: &ImageStream) -> Result<u64, BurnError>;
+    /// Undoes what a failed [`BurnTarget::write_session`] or
+    /// [`BurnTarget::finish`] left behind.
+    fn roll_back(&mut self) -> std::io::Result<()>;
+    /// Blocks of an earlier interrupted append this session wrote over.
+    fn reclaimed_blocks(&self) -> u64 {
+        0
+    }
+}
+
+/// Opens a target for writing a session: the one place that dispatches on
+/// the kind of target.
+pub fn open_burn_target(target: &str) -> Result<Box<dyn BurnTarget>, BurnError> {
+    match TargetKind::parse(target) {
+        TargetKind::ImageFile(path) => crate::image_file::open_image_target(&path),
+        TargetKind::Emulated(_) | TargetKind::Drive(_) => Err(BurnError::Unsupported {
+            target: target.to_string(),
+            what: "writing sessions (emulated media and drives come with the recorders work)",
+        }),
     }
 }

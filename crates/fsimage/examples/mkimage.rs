@@ -27,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut image = fsimage::ImageStream::new(tree, opts)?;
     let mut file = std::fs::File::create(out)?;
-    image.write_to_file(&mut file, 64 << 10, |_| {})?;
+    image.write_to_file(&mut file, 64 << 10, |_| true)?;
     eprintln!("{} blocks", image.total_blocks());
     Ok(())
 }

@@ -352,6 +352,26 @@ fn extent_count(size: u64) -> usize {
 
 /// Sort key of ECMA-119 9.3: file name, then extension (all d-characters sort
 /// above the space padding, so a plain byte comparison is the rule).
+/// Hands out Rock Ridge inode numbers (PX file serial number, RRIP 1.12 4.1.1).
+struct Inodes {
+    /// The highest number given so far (or kept).
+    last: u32,
+    honour_kept: bool,
+}
+
+impl Inodes {
+    /// `kept` when there is one and it may be used, else the next new number.
+    fn give(&mut self, kept: Option<u32>) -> u32 {
+        match kept {
+            Some(inode) if self.honour_kept => inode,
+            _ => {
+                self.last += 1;
+                self.last
+            }
+        }
+    }
+}
+
 fn iso_sort_key(name: &SplitName<u8>) -> (Vec<u8>, Vec<u8>) {
     (name.stem.clone(), name.ext.clone())
 }
@@ -458,19 +478,37 @@ impl Layout {
         (relocated, is_relocated)
     }
 
-    fn next_inode(counter: &mut u32) -> u32 {
-        *counter += 1;
-        *counter
+    /// The allocator of Rock Ridge inode numbers for this tree: numbers kept
+    /// from an imported session stay; new ones count up from above all of
+    /// them. If the kept numbers leave no room (a hostile import), all are renumbered.
+    fn inode_allocator(&self) -> Inodes {
+        let tree = &self.tree;
+        let kept_max = tree
+            .kept_node_inodes
+            .iter()
+            .chain(&tree.kept_content_inodes)
+            .copied()
+            .max()
+            .unwrap_or(0);
+        let needed = (tree.nodes.len() + tree.contents.len() + 2) as u64;
+        let honour_kept = u64::from(kept_max) + needed <= u64::from(u32::MAX);
+        if !honour_kept {
+            tracing::warn!("imported inode numbers reach {kept_max}: every inode is numbered anew");
+        }
+        Inodes {
+            last: if honour_kept { kept_max } else { 0 },
+            honour_kept,
+        }
     }
 
     /// Builds the ISO 9660 namespace breadth first, so that directory numbers
     /// follow the path table order (ECMA-119 6.9.1).
     fn build_iso(&mut self) -> Result<(), Error> {
         let (relocated, is_relocated) = self.relocations();
-        let mut inode = 0u32;
+        let mut inodes = self.inode_allocator();
         let root = self.tree.root();
         let mut dirs = vec![NsDir::new(Some(root), 0, Box::from(&[0u8][..]), false)];
-        self.inode_of_node[root.index()] = Self::next_inode(&mut inode);
+        self.inode_of_node[root.index()] = inodes.give(self.tree.kept_node_inode(root));
         self.iso_dir_of_node[root.index()] = 0;
         let mut i = 0usize;
         while i < dirs.len() {
@@ -525,7 +563,8 @@ impl Layout {
                     Pending::Dir(child, child_relocated) => {
                         let idx = dirs.len() as u32;
                         self.iso_dir_of_node[child.index()] = idx;
-                        self.inode_of_node[child.index()] = Self::next_inode(&mut inode);
+                        self.inode_of_node[child.index()] =
+                            inodes.give(self.tree.kept_node_inode(child));
                         dirs.push(NsDir::new(
                             Some(child),
                             i as u32,
@@ -536,7 +575,7 @@ impl Layout {
                     }
                     Pending::RrMoved => {
                         let idx = dirs.len() as u32;
-                        self.rr_moved_inode = Self::next_inode(&mut inode);
+                        self.rr_moved_inode = inodes.give(None);
                         dirs.push(NsDir::new(None, i as u32, ident.clone(), false));
                         Target::Dir(idx)
                     }
@@ -546,7 +585,8 @@ impl Layout {
                     },
                     Pending::File(child, content) => {
                         if self.inode_of_content[content.index()] == 0 {
-                            self.inode_of_content[content.index()] = Self::next_inode(&mut inode);
+                            self.inode_of_content[content.index()] =
+                                inodes.give(self.tree.kept_content_inode(content));
                         }
                         self.links_of_content[content.index()] += 1;
                         Target::File {
@@ -555,7 +595,8 @@ impl Layout {
                         }
                     }
                     Pending::Other(child) => {
-                        self.inode_of_node[child.index()] = Self::next_inode(&mut inode);
+                        self.inode_of_node[child.index()] =
+                            inodes.give(self.tree.kept_node_inode(child));
                         Target::Other(child)
                     }
                 };
@@ -1331,7 +1372,9 @@ impl Layout {
         text(&mut vd.volume_id, &self.opts.volume_name, true);
         text(&mut vd.application_id, &self.opts.application_id, false);
         text(&mut vd.publisher_id, &self.opts.publisher_id, false);
-        vd.volume_space_size = self.lbas.end;
+        // The session's own size, not its end: a later session's descriptors
+        // describe only that session (libisofs, genisoimage; multisession.md §1.1).
+        vd.volume_space_size = self.lbas.end - self.opts.start_lba;
         vd.path_table_size = ns.path_table_bytes;
         vd.l_path_table = ns.path_table_l;
         vd.m_path_table = ns.path_table_m;

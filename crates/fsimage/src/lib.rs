@@ -17,10 +17,12 @@
 
 pub mod error;
 pub mod host;
+pub mod import;
 pub mod layout;
 pub mod names;
 pub mod publish;
 pub mod read;
+pub mod sessions;
 pub mod source;
 pub mod stream;
 pub mod tree;

@@ -16,6 +16,10 @@ use crate::BLOCK_SIZE;
 /// [`ImageStream::write_to_file`].
 const KERNEL_COPY_MIN: u64 = 1 << 20;
 
+/// Most bytes the kernel copies between two progress reports: about 0.1 s
+/// of a fast disk, so progress moves and a cancellation is seen within large files.
+pub const KERNEL_COPY_CHUNK: u64 = 64 << 20;
+
 /// One stretch of the session, in LBA order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Region {
@@ -81,6 +85,8 @@ pub struct ImageStream {
     position: u64,
     total: u64,
     stats: TreeStats,
+    /// Emit zeros where the volume descriptors go (see [`ImageStream::defer_descriptors`]).
+    descriptors_deferred: bool,
 }
 
 impl ImageStream {
@@ -158,6 +164,7 @@ impl ImageStream {
             position: 0,
             total: total_blocks * BLOCK_SIZE as u64,
             stats,
+            descriptors_deferred: false,
         })
     }
 
@@ -188,6 +195,15 @@ impl ImageStream {
 
     pub fn layout(&self) -> &Layout {
         &self.layout
+    }
+
+    /// Leaves the volume descriptor set out of the stream (zeros in its
+    /// blocks): the caller writes [`ImageStream::volume_descriptors`] at
+    /// `start_lba + 16` once everything else is on the medium, so that a
+    /// session cut short never looks like a session to a reader scanning for
+    /// descriptors.
+    pub fn defer_descriptors(&mut self) {
+        self.descriptors_deferred = true;
     }
 
     /// The session's volume descriptor set (primary, Joliet if any,
@@ -254,7 +270,13 @@ impl ImageStream {
             let region_bytes = region.blocks() * BLOCK_SIZE as u64;
             let want = (buf.len() - filled).min((region_bytes - self.in_region) as usize);
             let out = &mut buf[filled..filled + want];
+            let deferred = self.descriptors_deferred
+                && matches!(region, Region::Descriptor { .. } | Region::Terminator);
             let n = match region {
+                _ if deferred => {
+                    out.fill(0);
+                    want
+                }
                 Region::Zeros { .. } => {
                     out.fill(0);
                     want
@@ -372,12 +394,14 @@ impl ImageStream {
     /// written, so holes of sparse sources (and the system area) stay holes,
     /// and the file's length is set to the session's end. The file must read
     /// as zeros from its current position on (a new file, or past its end).
-    /// Returns the bytes produced by this call.
+    /// Returns the bytes produced by this call. `progress(position)` is called
+    /// after each chunk (at least every [`KERNEL_COPY_CHUNK`] bytes, also within
+    /// large files); returning `false` stops the write with [`WriteError::Cancelled`].
     pub fn write_to_file(
         &mut self,
         out: &mut File,
         buffer_size: usize,
-        mut progress: impl FnMut(u64),
+        mut progress: impl FnMut(u64) -> bool,
     ) -> Result<u64, WriteError> {
         use std::io::{Seek, SeekFrom, Write};
         let begin = out.stream_position().map_err(WriteError::Output)?;
@@ -386,8 +410,7 @@ impl ImageStream {
         loop {
             self.settle();
             if let Some((content, blocks)) = self.large_file_here() {
-                self.copy_large_file(content, blocks, out, &mut buf)?;
-                progress(self.position);
+                self.copy_large_file(content, blocks, out, &mut buf, &mut progress)?;
                 continue;
             }
             let n = self.fill(&mut buf, true).map_err(WriteError::Source)?;
@@ -401,7 +424,9 @@ impl ImageStream {
             } else {
                 out.write_all(chunk).map_err(WriteError::Output)?;
             }
-            progress(self.position);
+            if !progress(self.position) {
+                return Err(WriteError::Cancelled);
+            }
         }
         let end = begin + (self.position - produced_before);
         if out.metadata().map_err(WriteError::Output)?.len() < end {
@@ -422,6 +447,7 @@ impl ImageStream {
         blocks: u64,
         out: &mut File,
         buf: &mut [u8],
+        progress: &mut dyn FnMut(u64) -> bool,
     ) -> Result<(), WriteError> {
         use std::io::{Seek, SeekFrom, Write};
         use std::os::unix::fs::FileExt;
@@ -442,7 +468,7 @@ impl ImageStream {
         let mut offset = 0u64;
         let mut kernel_copy = true;
         while offset < size {
-            let mut want = (size - offset).min(1 << 30) as usize;
+            let mut want = (size - offset).min(KERNEL_COPY_CHUNK) as usize;
             let n = if kernel_copy {
                 // Holes of a sparse source stay holes: skip to the next data.
                 let data_at =
@@ -495,6 +521,9 @@ impl ImageStream {
             }
             self.position += n as u64;
             self.in_region += n as u64;
+            if !progress(self.position) {
+                return Err(WriteError::Cancelled);
+            }
         }
         let found = file.metadata().map(|m| m.len()).unwrap_or(0);
         if found != size {
@@ -505,6 +534,9 @@ impl ImageStream {
             .map_err(WriteError::Output)?;
         self.position += padding;
         self.in_region += padding;
+        if !progress(self.position) {
+            return Err(WriteError::Cancelled);
+        }
         Ok(())
     }
 }
@@ -518,6 +550,9 @@ pub enum WriteError {
     /// Writing to the destination failed.
     #[error("writing the image failed: {0}")]
     Output(std::io::Error),
+    /// The progress callback asked to stop.
+    #[error("the write was cancelled")]
+    Cancelled,
 }
 
 /// True when every byte is zero; folds 16 bytes at a time (vectorizes) and
@@ -629,7 +664,7 @@ mod tests {
         out.write_all(b"12345").unwrap();
         let mut stream = image();
         let descriptors = stream.volume_descriptors();
-        let n = stream.write_to_file(&mut out, 4096, |_| {}).unwrap();
+        let n = stream.write_to_file(&mut out, 4096, |_| true).unwrap();
         assert_eq!(descriptors[..], expected[16 * 2048..19 * 2048]);
         assert_eq!(n, expected.len() as u64);
         let written = std::fs::read(&path).unwrap();

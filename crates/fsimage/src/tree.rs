@@ -182,12 +182,24 @@ pub struct Tree {
     /// Host (device, inode) of multiply-linked files already added, so that
     /// hard links found by later scans share their content.
     pub(crate) host_links: std::collections::HashMap<(u64, u64), ContentId>,
+    /// Rock Ridge inode numbers (PX serial) kept from an imported session, by
+    /// node (directories, symlinks, devices) and by content (files: hard links
+    /// share one); 0 = none, a new one is given at layout.
+    pub(crate) kept_node_inodes: Vec<u32>,
+    pub(crate) kept_content_inodes: Vec<u32>,
 }
 
 impl Default for Tree {
     fn default() -> Self {
         Self::new()
     }
+}
+
+fn set_kept(kept: &mut Vec<u32>, index: usize, inode: u32) {
+    if kept.len() <= index {
+        kept.resize(index + 1, 0);
+    }
+    kept[index] = inode;
 }
 
 /// Checks one name component for use in the tree.
@@ -236,11 +248,24 @@ impl Tree {
             }],
             contents: Vec::new(),
             host_links: Default::default(),
+            kept_node_inodes: Vec::new(),
+            kept_content_inodes: Vec::new(),
         }
     }
 
     pub fn root(&self) -> NodeId {
         NodeId(0)
+    }
+
+    /// Number of nodes ever added (removed and replaced ones included).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Every node ever added, in the order they were added (the root first);
+    /// removed and replaced ones are no longer reachable from the root.
+    pub fn node_ids(&self) -> impl Iterator<Item = NodeId> {
+        (0..self.nodes.len() as u32).map(NodeId)
     }
 
     pub fn node(&self, id: NodeId) -> &Node {
@@ -259,6 +284,34 @@ impl Tree {
     pub fn add_content(&mut self, data: DataSource) -> ContentId {
         self.contents.push(Content { data });
         ContentId((self.contents.len() - 1) as u32)
+    }
+
+    /// Keeps `inode` as the Rock Ridge inode number of a directory, symbolic
+    /// link or device node (from an imported session: backup tools key on it).
+    pub fn keep_node_inode(&mut self, node: NodeId, inode: u32) {
+        set_kept(&mut self.kept_node_inodes, node.index(), inode);
+    }
+
+    /// Keeps `inode` as the Rock Ridge inode number of a file's content (all
+    /// its hard links).
+    pub fn keep_content_inode(&mut self, content: ContentId, inode: u32) {
+        set_kept(&mut self.kept_content_inodes, content.index(), inode);
+    }
+
+    /// The inode number kept for a node, if any.
+    pub fn kept_node_inode(&self, node: NodeId) -> Option<u32> {
+        self.kept_node_inodes
+            .get(node.index())
+            .copied()
+            .filter(|&i| i != 0)
+    }
+
+    /// The inode number kept for a file's content, if any.
+    pub fn kept_content_inode(&self, content: ContentId) -> Option<u32> {
+        self.kept_content_inodes
+            .get(content.index())
+            .copied()
+            .filter(|&i| i != 0)
     }
 
     /// The entries of a directory, in name-byte order (empty for non-directories).

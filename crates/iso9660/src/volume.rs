@@ -76,6 +76,13 @@ pub mod field {
     pub const APPLICATION_USE: usize = 883; // 512
 }
 
+/// Rewrites the Volume Space Size (8.4.8) of a primary or supplementary
+/// descriptor in place: what a growable image's LBA-16 copy changes so that
+/// the volume spans every session (multisession.md §2.1).
+pub fn set_volume_space_size(descriptor: &mut [u8], blocks: u32) {
+    put_both_u32(descriptor, field::VOLUME_SPACE_SIZE, blocks);
+}
+
 /// Joliet escape sequences (Joliet specification, 1995): UCS-2 level 1, 2, 3.
 pub const JOLIET_LEVEL1: &[u8; 3] = b"%/@";
 pub const JOLIET_LEVEL2: &[u8; 3] = b"%/C";

@@ -1,61 +1,65 @@
-//! `discburn burn`: write a directory tree (and grafted files) as a new image.
-//!
-//! The image is streamed into an unnamed file in the target's directory and
-//! linked at the target name only when complete, without replacing anything:
-//! a failed or interrupted burn leaves no file behind, and an existing target
-//! is never overwritten.
+//! `discburn burn`: write a new session — a new image, or one more session on
+//! an existing image. The flow is the engine's ([`discburn::burn`]); this
+//! module parses arguments, draws progress and prints the result.
 
-use std::path::Path;
-use std::time::Instant;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use serde::Serialize;
 
 use crate::output::Output;
 
-/// Size of the buffer the image is streamed through. Small enough to stay in
-/// the CPU cache between the read and the write system calls: measured here,
-/// 64 KiB copies 2 GiB in under half the system time of 256 KiB or 2 MiB, and
-/// keeps peak RSS below genisoimage's.
-const STREAM_BUFFER: usize = 64 << 10;
-
 #[derive(clap::Args)]
 pub struct Args {
-    /// Image file to create. It must not exist yet (appending sessions to an
-    /// existing image is not supported yet).
-    #[arg(long, short = 't', value_name = "OUT.iso")]
+    /// Image file to create, or an existing image to add a session to.
+    #[arg(long, short = 't', value_name = "IMAGE")]
     pub target: String,
 
-    /// Volume name (ISO 9660: up to 32 d-characters, uppercased; Joliet: up to 16 characters).
-    #[arg(long, value_name = "NAME", default_value = "CDROM")]
-    pub volume_name: String,
+    /// Volume name (ISO 9660: up to 32 d-characters, uppercased; Joliet: up to
+    /// 16 characters). Default: the previous session's, else CDROM.
+    #[arg(long, value_name = "NAME")]
+    pub volume_name: Option<String>,
+
+    /// Remove a file or a whole directory tree of the previous session from
+    /// the new one (repeatable). Removals happen before the sources are added.
+    #[arg(long, value_name = "ISO/PATH")]
+    pub remove: Vec<String>,
+
+    /// Start the new session's tree from session N (1 = oldest) instead of
+    /// the newest: "the disc as it was then", plus this burn's changes.
+    #[arg(long, value_name = "N")]
+    pub from_session: Option<u32>,
 
     /// What to write: a directory adds its contents at the root; a file is
     /// added at the root under its name; `ISO/PATH=HOST/PATH` grafts a file or
-    /// directory at that path in the image.
-    #[arg(required = true, value_name = "SOURCE")]
+    /// directory at that path in the image. A file at a path that exists in
+    /// the previous session replaces it.
+    #[arg(value_name = "SOURCE", required_unless_present = "remove")]
     pub sources: Vec<String>,
 }
 
+/// A JSON event: `progress` while writing (with bytes), `stage` when the burn
+/// moves to another step.
 #[derive(Serialize)]
-struct Progress {
+struct ProgressEvent<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
+    command: &'static str,
+    /// Bytes of the session written so far, and in all.
     bytes: u64,
     total: u64,
-    elapsed_s: f64,
+    #[serde(flatten)]
+    progress: &'a discburn::Progress,
 }
 
 #[derive(Serialize)]
-struct BurnResult {
+struct BurnResult<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
-    target: String,
-    blocks: u64,
-    bytes: u64,
-    files: u64,
-    directories: u64,
-    elapsed_s: f64,
+    command: &'static str,
+    #[serde(flatten)]
+    report: &'a discburn::BurnReport,
 }
 
 /// Reads `SOURCE_DATE_EPOCH` (reproducible builds): seconds since 1970.
@@ -70,124 +74,164 @@ fn source_date_epoch() -> anyhow::Result<Option<i64>> {
     }
 }
 
-/// Builds the tree from the command line's sources.
-fn build_tree(sources: &[String]) -> anyhow::Result<fsimage::Tree> {
-    let mut tree = fsimage::Tree::new();
-    for source in sources {
-        if let Some((iso_path, host_path)) = source.split_once('=') {
-            if host_path.is_empty() {
-                bail!("source {source:?}: nothing after `=` (expected ISO/PATH=HOST/PATH)");
-            }
-            tree.graft(iso_path, Path::new(host_path))
-                .with_context(|| format!("cannot add {host_path} at {iso_path} in the image"))?;
-            continue;
+/// The signal that interrupted the burn (0 = none), set by the handlers.
+#[derive(Clone, Default)]
+pub struct Interrupt(Arc<AtomicUsize>);
+
+impl Interrupt {
+    /// Catches SIGINT and SIGTERM: the burn stops at its next chunk and undoes its writes.
+    pub fn install() -> anyhow::Result<Interrupt> {
+        let interrupt = Interrupt::default();
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            signal_hook::flag::register_usize(signal, Arc::clone(&interrupt.0), signal as usize)
+                .context("cannot install the signal handler")?;
         }
-        let path = Path::new(source);
-        let md = std::fs::symlink_metadata(path)
-            .with_context(|| format!("cannot read source {source}"))?;
-        if md.is_dir() {
-            tree.add_directory_contents(path)
-                .with_context(|| format!("cannot add the contents of {source}"))?;
-        } else {
-            let name = path
-                .file_name()
-                .with_context(|| format!("source {source} has no file name"))?
-                .to_string_lossy()
-                .into_owned();
-            tree.graft(&name, path)
-                .with_context(|| format!("cannot add {source}"))?;
+        Ok(interrupt)
+    }
+
+    /// The signal received, if any.
+    pub fn signal(&self) -> Option<i32> {
+        match self.0.load(Ordering::Relaxed) {
+            0 => None,
+            signal => Some(signal as i32),
         }
     }
-    Ok(tree)
+}
+
+struct Observer<'a> {
+    out: &'a Output,
+    bar: indicatif::ProgressBar,
+    interrupt: Interrupt,
+    last_json: Option<std::time::Instant>,
+}
+
+impl discburn::BurnObserver for Observer<'_> {
+    fn progress(&mut self, event: &discburn::Progress) {
+        use discburn::Action;
+        if event.action == Action::Writing {
+            self.bar
+                .set_length(event.sectors_total * fsimage::BLOCK_SIZE as u64);
+            self.bar
+                .set_position(event.sectors_done * fsimage::BLOCK_SIZE as u64);
+        }
+        let due = self
+            .last_json
+            .is_none_or(|at| at.elapsed().as_millis() >= 500);
+        if self.out.json
+            && (event.action != Action::Writing || due || event.sectors_done == event.sectors_total)
+        {
+            self.last_json = Some(std::time::Instant::now());
+            let block = fsimage::BLOCK_SIZE as u64;
+            self.out.event(&ProgressEvent {
+                kind: if event.action == Action::Writing {
+                    "progress"
+                } else {
+                    "stage"
+                },
+                command: "burn",
+                bytes: event.sectors_done * block,
+                total: event.sectors_total * block,
+                progress: event,
+            });
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.interrupt.signal().is_some()
+    }
 }
 
 pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let target_path = match discburn::TargetKind::parse(&args.target) {
-        discburn::TargetKind::ImageFile(path) => path,
-        _ => bail!(
-            "{}: only image files can be burned for now (emulated media and drives come later)",
-            args.target
-        ),
-    };
-    if std::fs::symlink_metadata(&target_path).is_ok() {
-        bail!(
-            "{} already exists; appending a session to an existing image is not supported yet, \
-             and discburn never overwrites a file: choose another --target or remove it",
-            target_path.display()
-        );
-    }
-    let source_date_epoch = source_date_epoch()?;
-    let tree = build_tree(&args.sources)?;
-    let options = fsimage::ImageOptions {
+    let interrupt = Interrupt::install()?;
+    let sources = args
+        .sources
+        .iter()
+        .map(|s| discburn::Source::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let request = discburn::BurnRequest {
+        target: args.target.clone(),
+        sources,
+        remove: args.remove.clone(),
+        from_session: args.from_session,
         volume_name: args.volume_name.clone(),
-        source_date_epoch,
-        ..fsimage::ImageOptions::default()
+        source_date_epoch: source_date_epoch()?,
     };
-    let mut image = fsimage::ImageStream::new(tree, options).context("cannot lay out the image")?;
-    let total = image.total_bytes();
-    let stats = image.stats();
-
-    // Invisible until complete: a failed, interrupted or killed burn leaves nothing.
-    let mut pending = fsimage::PendingFile::create(&target_path)
-        .with_context(|| format!("cannot create the image {}", target_path.display()))?;
-    let bar = out.progress_bar(total, "burning");
-    let mut last_event = Instant::now();
-    let written = image
-        .write_to_file(pending.file(), STREAM_BUFFER, |position| {
-            bar.set_position(position);
-            if out.json && (last_event.elapsed().as_millis() >= 500 || position == total) {
-                last_event = Instant::now();
-                out.event(&Progress {
-                    kind: "progress",
-                    bytes: position,
-                    total,
-                    elapsed_s: started.elapsed().as_secs_f64(),
-                });
-            }
-        })
-        .map_err(|e| match e {
-            fsimage::WriteError::Source(source) => {
-                anyhow::Error::new(source).context("the image could not be completed")
-            }
-            fsimage::WriteError::Output(io) => anyhow::Error::new(io).context(format!(
-                "cannot write the image next to {}",
-                target_path.display()
-            )),
-        })?;
-    bar.finish_and_clear();
-    pending.publish().map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            anyhow::anyhow!(
-                "{} appeared while the image was written; it was left untouched",
-                target_path.display()
-            )
-        } else {
-            anyhow::Error::new(e).context(format!("cannot create {}", target_path.display()))
+    let mut observer = Observer {
+        out,
+        bar: out.progress_bar(0, "writing image"),
+        interrupt: interrupt.clone(),
+        last_json: None,
+    };
+    let result = discburn::burn(&request, &mut observer);
+    observer.bar.finish_and_clear();
+    let report = match result {
+        Ok(report) => report,
+        Err(e) if e.is_cancelled() => {
+            let signal = interrupt.signal().unwrap_or(signal_hook::consts::SIGINT);
+            return Err(
+                anyhow::Error::new(crate::Interrupted { signal }).context(format!(
+                    "{}: the burn was interrupted; {}",
+                    args.target,
+                    match e {
+                        discburn::BurnError::Cancelled => "nothing was changed",
+                        _ => "undoing the partial write failed",
+                    }
+                )),
+            );
         }
-    })?;
-
-    let elapsed_s = started.elapsed().as_secs_f64();
-    let result = BurnResult {
-        kind: "result",
-        target: target_path.display().to_string(),
-        blocks: written / fsimage::BLOCK_SIZE as u64,
-        bytes: written,
-        files: stats.files,
-        directories: stats.directories,
-        elapsed_s,
+        Err(e) => return Err(e.into()),
     };
-    out.result(&result, || {
-        format!(
-            "wrote {}: {} blocks ({:.1} MiB), {} files, {} directories, {} symlinks in {:.2} s",
-            result.target,
-            result.blocks,
-            written as f64 / (1024.0 * 1024.0),
-            stats.files,
-            stats.directories,
-            stats.symlinks,
-            elapsed_s
-        )
-    });
+    out.result(
+        &BurnResult {
+            kind: "result",
+            command: "burn",
+            report: &report,
+        },
+        || text(&report),
+    );
     Ok(())
+}
+
+fn text(report: &discburn::BurnReport) -> String {
+    let mut text = format!(
+        "wrote session {} of {} at LBA {}: {} blocks ({:.1} MiB new), {} files, {} directories, \
+         {} symlinks in {:.2} s\n",
+        report.session,
+        report.target,
+        report.start_lba,
+        report.blocks,
+        report.bytes_written as f64 / (1024.0 * 1024.0),
+        report.files,
+        report.directories,
+        report.symlinks,
+        report.elapsed_s
+    );
+    if let Some(imported) = &report.imported {
+        text.push_str(&format!(
+            "started from session {} (LBA {}, {} names): {} files, {} directories\n",
+            imported.session,
+            imported.start_lba,
+            imported.namespace,
+            imported.files,
+            imported.directories
+        ));
+    }
+    if !report.removed.is_empty() {
+        text.push_str(&format!("removed: {}\n", report.removed.join(", ")));
+    }
+    if !report.replaced.is_empty() {
+        text.push_str(&format!(
+            "replaced {} paths of the previous session: {}\n",
+            report.replaced.len(),
+            report.replaced.join(", ")
+        ));
+    }
+    if report.reclaimed_blocks > 0 {
+        text.push_str(&format!(
+            "reclaimed {} blocks left by an interrupted append\n",
+            report.reclaimed_blocks
+        ));
+    }
+    text
 }

@@ -35,6 +35,25 @@ pub struct InfoResult {
     /// The ISO 9660 file system of the session read, if there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_system: Option<FileSystemInfo>,
+    /// Every session, oldest first (`layout` says how they were found).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sessions: Vec<SessionJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_layout: Option<&'static str>,
+    /// Problems with the target as a whole (a damaged superblock).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// One session of the target.
+#[derive(Serialize, Debug, Clone)]
+pub struct SessionJson {
+    pub number: u32,
+    pub start_lba: u64,
+    pub blocks: u64,
+    pub volume_name: String,
+    /// Files in its tree (absent with `--no-count` or when it does not read).
+    pub files: Option<u64>,
 }
 
 /// What the session's descriptors and tree say.
@@ -89,7 +108,7 @@ pub struct ElToritoJson {
 fn iso_level(args: &ReadArgs) -> anyhow::Result<u8> {
     let source = discburn::open_read_source(&args.target)?;
     let options = ReadOptions {
-        session_start: args.session_start,
+        session_start: args.resolved_session_start()?,
         namespace: Some(Namespace::Iso9660),
         ..ReadOptions::default()
     };
@@ -124,17 +143,59 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     let has_data = media
         .as_ref()
         .is_none_or(|m| m.medium_present && m.disc_status.as_deref() != Some("blank"));
-    let file_system = if has_data {
-        Some(file_system_info(&args)?)
+    let mut warnings = Vec::new();
+    let list = if has_data {
+        match discburn::sessions::list_sessions(&args.read.target) {
+            Ok(list) => Some(list),
+            Err(e) => {
+                tracing::debug!("no session list: {e}");
+                None
+            }
+        }
     } else {
         None
     };
+    if let Some(list) = &list {
+        if let Some(problem) = &list.superblock_problem {
+            warnings.push(format!(
+                "{problem}: run `discburn repair --target {}`",
+                args.read.target
+            ));
+        }
+        warnings.extend(list.warnings.iter().cloned());
+        if list.blocks_past_end > 0 {
+            tracing::info!(
+                "{} blocks past the end of the image (padding, or an interrupted append)",
+                list.blocks_past_end
+            );
+        }
+    }
+    let file_system = if has_data {
+        match file_system_info(&args) {
+            Ok(fs) => Some(fs),
+            // A damaged superblock: the sessions and the warning say what to do.
+            Err(e) if !warnings.is_empty() => {
+                warnings.push(format!("{e:#}"));
+                None
+            }
+            Err(e) => return Err(e),
+        }
+    } else {
+        None
+    };
+    let session_layout = list.as_ref().map(|l| l.layout);
+    let sessions = list
+        .map(|list| session_rows(&args, &list))
+        .unwrap_or_default();
     let result = InfoResult {
         kind: "result",
         command: "info",
         target: args.read.target.clone(),
         media,
         file_system,
+        sessions,
+        session_layout,
+        warnings,
     };
     out.result(&result, || text(&result));
     Ok(())
@@ -200,6 +261,43 @@ fn file_system_info(args: &Args) -> anyhow::Result<FileSystemInfo> {
     Ok(fs)
 }
 
+/// The sessions, each with its file count (unless `--no-count`).
+fn session_rows(args: &Args, list: &discburn::sessions::SessionList) -> Vec<SessionJson> {
+    list.sessions
+        .iter()
+        .map(|s| SessionJson {
+            number: s.number,
+            start_lba: s.start_lba,
+            blocks: s.blocks,
+            volume_name: s.volume_name.clone(),
+            files: if args.no_count {
+                None
+            } else {
+                count_session_files(&args.read.target, s.start_lba).ok()
+            },
+        })
+        .collect()
+}
+
+fn count_session_files(target: &str, start: u64) -> anyhow::Result<u64> {
+    let source = discburn::open_read_source(target)?;
+    let options = ReadOptions {
+        session_start: start,
+        ..ReadOptions::default()
+    };
+    let mut volume = Volume::open(source, options)?;
+    let root = volume.root().clone();
+    let mut files = 0u64;
+    let mut visit = |_: &mut Volume<Box<dyn SectorSource>>, _: &str, node: &Node| {
+        if node.stat.kind == FileKind::File {
+            files += 1;
+        }
+        Ok(true)
+    };
+    volume.walk(&root, "", &mut visit, &mut |_, _| {})?;
+    Ok(files)
+}
+
 fn text(result: &InfoResult) -> String {
     let mut t = format!("{:<20} {}\n", "Target:", result.target);
     if let Some(media) = &result.media {
@@ -256,6 +354,22 @@ fn text(result: &InfoResult) -> String {
         for warning in &fs.warnings {
             line("Warning:", warning.clone());
         }
+    }
+    if result.sessions.len() > 1 || result.session_layout == Some("chained") {
+        line("Sessions:", result.sessions.len().to_string());
+        for s in &result.sessions {
+            let files = s.files.map(|f| format!(", {f} files")).unwrap_or_default();
+            line(
+                "",
+                format!(
+                    "{:>3}  LBA {:>9}  {:>9} blocks  {}{files}",
+                    s.number, s.start_lba, s.blocks, s.volume_name
+                ),
+            );
+        }
+    }
+    for warning in &result.warnings {
+        line("Warning:", warning.clone());
     }
     t
 }

@@ -19,10 +19,29 @@ pub struct ReadArgs {
     #[arg(long, alias = "sbsector", value_name = "LBA", default_value_t = 0)]
     pub session_start: u64,
 
+    /// Read session N (1 = oldest; `discburn info` lists them) exactly as it
+    /// was written. Default: the newest.
+    #[arg(long, value_name = "N", conflicts_with = "session_start")]
+    pub session: Option<u32>,
+
     /// Names to use: `rock-ridge`, `joliet` or `iso9660`. Default: Rock Ridge if
     /// present, else Joliet, else ISO 9660.
     #[arg(long, value_parser = parse_namespace, value_name = "NAMESPACE")]
     pub namespace: Option<Namespace>,
+}
+
+impl ReadArgs {
+    /// The first block of the session to read: `--session N` looked up in the
+    /// target's sessions, else `--session-start`.
+    pub fn resolved_session_start(&self) -> anyhow::Result<u64> {
+        match self.session {
+            Some(number) => {
+                Ok(discburn::sessions::list_sessions(&self.target)?
+                    .start_of(&self.target, number)?)
+            }
+            None => Ok(self.session_start),
+        }
+    }
 }
 
 fn parse_namespace(s: &str) -> Result<Namespace, String> {
@@ -44,9 +63,10 @@ pub fn open_volume(args: &ReadArgs) -> anyhow::Result<Volume<Box<dyn SectorSourc
             args.target
         );
     }
+    let session_start = args.resolved_session_start()?;
     let source = discburn::open_read_source(&args.target)?;
     let options = ReadOptions {
-        session_start: args.session_start,
+        session_start,
         namespace: args.namespace,
         ..ReadOptions::default()
     };

@@ -6,3 +6,4 @@ pub mod emu;
 pub mod extract;
 pub mod info;
 pub mod ls;
+pub mod repair;

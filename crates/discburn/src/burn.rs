@@ -1,0 +1,273 @@
+//! The one burn flow (design.md, "The one flow everything serves"): open the
+//! target, inspect it, import the last (or a chosen) session, apply the
+//! edits, lay out the new session and check it fits, write it, finish it,
+//! report. Every kind of target goes through here; only
+//! [`crate::target::open_burn_target`] knows which kind it is.
+
+use fsimage::import::{import_session, ImportError};
+use fsimage::read::{ReadOptions, Volume};
+use fsimage::sessions::ImageSession;
+use fsimage::{ImageOptions, ImageStream, Tree};
+
+use crate::error::BurnError;
+use crate::events::{Action, BurnReport, Clock, ImportSummary, Progress};
+use crate::plan::{apply_edits, Source};
+use crate::target::{open_burn_target, BurnTarget};
+
+/// Volume name of a new image when none is given.
+pub const DEFAULT_VOLUME_NAME: &str = "CDROM";
+
+/// Most often a progress event is sent while writing.
+const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// What to burn, and where.
+#[derive(Debug, Clone, Default)]
+pub struct BurnRequest {
+    /// Image file, `emu:MEDIUM` or `/dev/srN`.
+    pub target: String,
+    /// Files and directories to add (after the removals).
+    pub sources: Vec<Source>,
+    /// Image paths to remove from the imported tree (files or whole trees).
+    pub remove: Vec<String>,
+    /// Start the new tree from this session (1 = oldest) instead of the newest.
+    pub from_session: Option<u32>,
+    /// Volume name; default: the imported session's, else [`DEFAULT_VOLUME_NAME`].
+    pub volume_name: Option<String>,
+    /// `SOURCE_DATE_EPOCH`: reproducible volume and file dates.
+    pub source_date_epoch: Option<i64>,
+}
+
+/// Hooks a caller gives a burn: progress events, and a way to stop it.
+pub trait BurnObserver {
+    fn progress(&mut self, event: &Progress);
+    /// Asked between chunks: `true` stops the burn and undoes its writes.
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// An observer that ignores everything.
+pub struct Quiet;
+
+impl BurnObserver for Quiet {
+    fn progress(&mut self, _: &Progress) {}
+}
+
+/// Burns `request`: a new session on its target.
+pub fn burn(
+    request: &BurnRequest,
+    observer: &mut dyn BurnObserver,
+) -> Result<BurnReport, BurnError> {
+    let mut clock = Clock::start();
+    observer.progress(&clock.progress(Action::ValidatingMedia, 0, 0, 0));
+    if request.sources.is_empty() && request.remove.is_empty() {
+        return Err(BurnError::NothingToDo);
+    }
+    let target = open_burn_target(&request.target)?;
+    burn_to(target, request, observer, clock)
+}
+
+/// The flow from an open target on (tests hand in targets over failing storage).
+pub fn burn_to_target(
+    target: Box<dyn BurnTarget>,
+    request: &BurnRequest,
+    observer: &mut dyn BurnObserver,
+) -> Result<BurnReport, BurnError> {
+    if request.sources.is_empty() && request.remove.is_empty() {
+        return Err(BurnError::NothingToDo);
+    }
+    burn_to(target, request, observer, Clock::start())
+}
+
+fn burn_to(
+    mut target: Box<dyn BurnTarget>,
+    request: &BurnRequest,
+    observer: &mut dyn BurnObserver,
+    mut clock: Clock,
+) -> Result<BurnReport, BurnError> {
+    let base = base_session(target.as_ref(), request)?;
+    let next_start = target.next_start();
+    let (mut tree, imported, imported_volume_name, imported_nodes) = match &base {
+        Some(session) => {
+            observer.progress(&clock.progress(Action::Importing, session.start, 0, 0));
+            let (imported, volume_name) = import(target.as_mut(), session)?;
+            if imported.data_end > next_start {
+                return Err(BurnError::NotAnImage {
+                    path: target.name().into(),
+                    reason: format!(
+                        "files of session {} lie at blocks up to {}, past the end of the \
+                         image ({next_start}); it is damaged",
+                        session.number, imported.data_end
+                    ),
+                });
+            }
+            let summary = ImportSummary {
+                session: session.number,
+                start_lba: session.start,
+                namespace: imported.namespace.as_str(),
+                files: imported.files,
+                directories: imported.directories,
+            };
+            let nodes = imported.tree.node_count();
+            (imported.tree, Some(summary), Some(volume_name), nodes)
+        }
+        None => (Tree::new(), None, None, 0),
+    };
+    let session_number = base.as_ref().map_or(0, |_| target.sessions().len() as u32) + 1;
+    let edits = apply_edits(
+        &mut tree,
+        imported_nodes,
+        base.as_ref().map_or(0, |s| s.number),
+        &request.remove,
+        &request.sources,
+    )?;
+
+    observer.progress(&clock.progress(Action::Planning, next_start, 0, 0));
+    let start_lba = u32::try_from(next_start).map_err(|_| {
+        BurnError::Tree(fsimage::Error::Layout {
+            reason: format!("the next session would start at block {next_start}, past 2^32"),
+        })
+    })?;
+    let options = ImageOptions {
+        start_lba,
+        volume_name: request
+            .volume_name
+            .clone()
+            .or(imported_volume_name)
+            .unwrap_or_else(|| DEFAULT_VOLUME_NAME.to_string()),
+        source_date_epoch: request.source_date_epoch,
+        ..ImageOptions::default()
+    };
+    let mut stream = ImageStream::new(tree, options)?;
+    let total_blocks = stream.total_blocks();
+    target.check_room(total_blocks)?;
+    if observer.cancelled() {
+        target.roll_back().ok();
+        return Err(BurnError::Cancelled);
+    }
+
+    let mut last_event = std::time::Instant::now();
+    let mut report_progress = |position: u64| {
+        let done = position / fsimage::BLOCK_SIZE as u64;
+        if last_event.elapsed() >= PROGRESS_INTERVAL || done == total_blocks {
+            last_event = std::time::Instant::now();
+            let event = clock.progress(Action::Writing, next_start + done, done, total_blocks);
+            observer.progress(&event);
+        }
+        !observer.cancelled()
+    };
+    let written = target
+        .write_session(&mut stream, &mut report_progress)
+        .and_then(|()| {
+            observer.progress(&clock.progress(
+                Action::Finalizing,
+                next_start,
+                total_blocks,
+                total_blocks,
+            ));
+            target.finish(&stream)
+        });
+    let image_blocks = match written {
+        Ok(blocks) => blocks,
+        Err(cause) => {
+            observer.progress(&clock.progress(Action::RollingBack, next_start, 0, total_blocks));
+            return Err(match target.roll_back() {
+                Ok(()) => cause,
+                Err(rollback) => BurnError::RollbackFailed {
+                    path: target.name().into(),
+                    cause: Box::new(cause),
+                    rollback,
+                },
+            });
+        }
+    };
+    observer.progress(&clock.progress(
+        Action::Completed,
+        next_start + total_blocks,
+        total_blocks,
+        total_blocks,
+    ));
+    let stats = stream.stats();
+    Ok(BurnReport {
+        target: target.name(),
+        session: session_number,
+        start_lba: next_start,
+        blocks: total_blocks,
+        image_blocks,
+        bytes_written: stream.position(),
+        imported,
+        replaced: edits.replaced,
+        removed: edits.removed,
+        files: stats.files,
+        directories: stats.directories,
+        symlinks: stats.symlinks,
+        file_bytes: stats.data_bytes,
+        reclaimed_blocks: target.reclaimed_blocks(),
+        elapsed_s: clock.elapsed_s(),
+    })
+}
+
+/// The session the new tree starts from: `--from-session N`, else the newest;
+/// none on an empty target.
+fn base_session(
+    target: &dyn BurnTarget,
+    request: &BurnRequest,
+) -> Result<Option<ImageSession>, BurnError> {
+    let sessions = target.sessions();
+    let Some(newest) = sessions.last() else {
+        if request.from_session.is_some() {
+            return Err(BurnError::NothingToImport {
+                target: target.name(),
+                what: "--from-session",
+            });
+        }
+        if !request.remove.is_empty() {
+            return Err(BurnError::NothingToImport {
+                target: target.name(),
+                what: "--remove",
+            });
+        }
+        return Ok(None);
+    };
+    match request.from_session {
+        None => Ok(Some(newest.clone())),
+        Some(number) => sessions
+            .iter()
+            .find(|s| s.number == number)
+            .cloned()
+            .map(Some)
+            .ok_or(BurnError::NoSuchSession {
+                target: target.name(),
+                number,
+                count: sessions.len(),
+            }),
+    }
+}
+
+/// Imports `session` of the target; also gives its volume name (Joliet's,
+/// which keeps case and spaces, else ISO 9660's).
+fn import(
+    target: &mut dyn BurnTarget,
+    session: &ImageSession,
+) -> Result<(fsimage::import::Imported, String), BurnError> {
+    let name = target.name();
+    let import_error = |source: ImportError| BurnError::Import {
+        target: name.clone(),
+        session: session.number,
+        source,
+    };
+    let sectors = target.sectors()?;
+    let options = ReadOptions {
+        session_start: session.start,
+        ..ReadOptions::default()
+    };
+    let mut volume = Volume::open(sectors, options).map_err(|e| import_error(e.into()))?;
+    let info = volume.info();
+    let volume_name = info
+        .joliet_volume_id
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| info.volume_id.clone());
+    let imported = import_session(&mut volume).map_err(import_error)?;
+    Ok((imported, volume_name))
+}

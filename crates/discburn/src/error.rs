@@ -1,0 +1,93 @@
+//! Errors of a burn: each says what happened to the target (nothing, or
+//! rolled back) and, where there is one, what to do.
+
+use std::path::PathBuf;
+
+/// Why a burn (or repair) stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum BurnError {
+    #[error(transparent)]
+    Target(#[from] crate::target::Error),
+    #[error(transparent)]
+    Drive(#[from] crate::drive::DriveError),
+    #[error("cannot open {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not an ISO 9660 image discburn can append to: {reason}")]
+    NotAnImage { path: PathBuf, reason: String },
+    #[error(
+        "{path}: {problem}; nothing was written. Run `discburn repair --target {path}` to rebuild \
+         LBA 0-31 from the newest intact session"
+    )]
+    Superblock { path: PathBuf, problem: String },
+    #[error("{path} is shorter ({file_blocks} blocks) than its volume ({volume_blocks} blocks): it is truncated or damaged; nothing was written")]
+    Truncated {
+        path: PathBuf,
+        file_blocks: u64,
+        volume_blocks: u64,
+    },
+    #[error("{path} is being written by another process{}; try again when it is done", holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    Locked {
+        path: PathBuf,
+        holder: Option<String>,
+    },
+    #[error("{target} has no session {number} (it has {count})")]
+    NoSuchSession {
+        target: String,
+        number: u32,
+        count: usize,
+    },
+    #[error("{what} needs an existing session, and {target} has none")]
+    NothingToImport { target: String, what: &'static str },
+    #[error("the last session of {target} (number {session}) cannot be imported, so nothing was written: {source}")]
+    Import {
+        target: String,
+        session: u32,
+        source: fsimage::import::ImportError,
+    },
+    #[error("cannot remove {path}: it does not exist in session {session}")]
+    RemoveMissing { path: String, session: u32 },
+    #[error("nothing to write: give files or directories to add, or --remove")]
+    NothingToDo,
+    #[error(transparent)]
+    Tree(#[from] fsimage::Error),
+    #[error("the session ({needed} bytes) does not fit: {available} bytes free for {path}")]
+    NoRoom {
+        path: PathBuf,
+        needed: u64,
+        available: u64,
+    },
+    #[error("writing {path} failed: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A host file changed, vanished or could not be read while the session was written.
+    #[error("the session could not be completed: {0}")]
+    Source(fsimage::Error),
+    #[error("interrupted")]
+    Cancelled,
+    #[error("{path} appeared while the image was written; it was left untouched")]
+    AppearedMeanwhile { path: PathBuf },
+    #[error("{what} is not supported for {target} yet")]
+    Unsupported { target: String, what: &'static str },
+    #[error("{cause}; undoing the partial write failed too ({rollback}): {path} may hold an orphan tail past its end, which readers ignore and the next append reclaims")]
+    RollbackFailed {
+        path: PathBuf,
+        cause: Box<BurnError>,
+        rollback: std::io::Error,
+    },
+}
+
+impl BurnError {
+    /// True when the burn stopped because it was asked to (Ctrl-C).
+    pub fn is_cancelled(&self) -> bool {
+        match self {
+            BurnError::Cancelled => true,
+            BurnError::RollbackFailed { cause, .. } => cause.is_cancelled(),
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! What a burn reports while it runs ([`Progress`], shaped after IMAPI2's
+//! `IDiscFormat2DataEventArgs`) and when it is done ([`BurnReport`]).
+
+use serde::Serialize;
+
+/// The step a burn is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Opening the target and finding its sessions and free space.
+    ValidatingMedia,
+    /// Reading the tree of an earlier session.
+    Importing,
+    /// Laying out the new session and checking it fits.
+    Planning,
+    /// Writing the session's blocks.
+    Writing,
+    /// Making the session the one readers find (superblock, close session).
+    Finalizing,
+    /// Undoing a write that failed or was interrupted.
+    RollingBack,
+    Completed,
+}
+
+/// A progress event.
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    pub action: Action,
+    /// The block being written (absolute on the medium), when writing.
+    pub lba: u64,
+    /// Blocks of the session written so far, and in all.
+    pub sectors_done: u64,
+    pub sectors_total: u64,
+    /// Seconds since the burn started.
+    pub elapsed_s: f64,
+    /// Seconds the write should still take, from the rate so far (none
+    /// before there is a rate worth trusting).
+    pub remaining_s: Option<f64>,
+}
+
+/// Which session a new one started from.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportSummary {
+    /// Number of the session imported (1 = oldest).
+    pub session: u32,
+    pub start_lba: u64,
+    /// `rock_ridge`, `joliet` or `iso9660`.
+    pub namespace: &'static str,
+    pub files: u64,
+    pub directories: u64,
+}
+
+/// What a finished burn did.
+#[derive(Debug, Clone, Serialize)]
+pub struct BurnReport {
+    pub target: String,
+    /// Number of the session written (1 for a new image).
+    pub session: u32,
+    /// First block of the session.
+    pub start_lba: u64,
+    /// Blocks of the session.
+    pub blocks: u64,
+    /// Blocks of the whole image or medium after the session.
+    pub image_blocks: u64,
+    /// Bytes of new data and metadata written (old files are referenced, not copied).
+    pub bytes_written: u64,
+    /// The session this one started from, when it appended.
+    pub imported: Option<ImportSummary>,
+    /// Paths of the earlier session that the sources replaced.
+    pub replaced: Vec<String>,
+    /// Paths removed (`--remove`).
+    pub removed: Vec<String>,
+    /// What the new session holds in all.
+    pub files: u64,
+    pub directories: u64,
+    pub symlinks: u64,
+    /// Bytes of file data in the session's tree (old and new).
+    pub file_bytes: u64,
+    /// Blocks of an interrupted earlier append that this session reclaimed.
+    pub reclaimed_blocks: u64,
+    pub elapsed_s: f64,
+}
+
+/// Tracks time and rate for [`Progress`] events.
+pub(crate) struct Clock {
+    started: std::time::Instant,
+    writing_since: Option<(std::time::Instant, u64)>,
+}
+
+impl Clock {
+    pub(crate) fn start() -> Clock {
+        Clock {
+            started: std::time::Instant::now(),
+            writing_since: None,
+        }
+    }
+
+    pub(crate) fn elapsed_s(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    /// A progress event of `action` at `done` of `total` blocks.
+    pub(crate) fn progress(&mut self, action: Action, lba: u64, done: u64, total: u64) -> Progress {
+        let now = std::time::Instant::now();
+        let (since, at) = *self.writing_since.get_or_insert((now, done));
+        let secs = now.duration_since(since).as_secs_f64();
+        // Half a second and 1% of the work before a rate is trusted: the
+        // first chunks land in the page cache and would promise too much.
+        let remaining_s = (secs >= 0.5 && done > at && (done - at) * 100 >= total)
+            .then(|| (total - done) as f64 * secs / (done - at) as f64);
+        Progress {
+            action,
+            lba,
+            sectors_done: done,
+            sectors_total: total,
+            elapsed_s: self.elapsed_s(),
+            remaining_s,
+        }
+    }
+}

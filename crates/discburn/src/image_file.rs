@@ -1,0 +1,483 @@
+//! Image files as burn targets: a new image ([`NewImage`]), or an existing
+//! one that grows by a session ([`GrowingImage`]), laid out as xorriso does
+//! (multisession.md §2): session 1 at LBA 32, each later one at the next
+//! 32-block boundary, the newest session's descriptors copied to LBA 16.
+//!
+//! An append writes in an order that never leaves the image unreadable
+//! (multisession.md §2.5):
+//! 1. the session's blocks past the old end, its volume descriptors left out;
+//! 2. flush; then its volume descriptors at `start + 16`; flush — a session
+//!    cut short before this point has no descriptors, so no scan takes it for one;
+//! 3. the superblock at LBA 0–31, block by block ([`commit_superblock`]).
+//!
+//! A failure or interruption before step 3 completes is undone: the old
+//! superblock is put back and the file cut to its old length (bytes the old
+//! file held past its end, such as xorriso's padding, are restored), so the
+//! file is byte-identical to before. A process killed outright leaves at most
+//! an orphan tail past the old end, which readers ignore and the next append
+//! overwrites.
+
+use std::io::{self, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use fsimage::sessions::{self, ImageLayout, ImageSession, ImageSessions};
+use fsimage::{ImageStream, PendingFile, SectorSource, WriteError, BLOCK_SIZE};
+
+use crate::error::BurnError;
+use crate::lock::{lock_image, ImageLock, LockError};
+use crate::storage::{
+    build_superblock, commit_superblock, Storage, StorageSource, SUPERBLOCK_BLOCKS,
+};
+use crate::target::BurnTarget;
+
+const BLOCK: u64 = BLOCK_SIZE as u64;
+
+/// Size of the buffer sessions are streamed through (see the CLI's history:
+/// 64 KiB stays in cache between read and write and keeps RSS low).
+const STREAM_BUFFER: usize = 64 << 10;
+
+/// Bytes past an image's end that an append saves to put back if it fails
+/// (xorriso pads its sessions with 300 KiB). A longer tail is the orphan of
+/// an interrupted append: it is reclaimed, not saved.
+const MAX_SAVED_TAIL: u64 = 4 << 20;
+
+/// A new image file: invisible until complete, never replacing a file.
+pub struct NewImage {
+    path: PathBuf,
+    pending: Option<PendingFile>,
+}
+
+impl NewImage {
+    pub fn create(path: &Path) -> Result<NewImage, BurnError> {
+        let pending = PendingFile::create(path).map_err(|source| BurnError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(NewImage {
+            path: path.to_path_buf(),
+            pending: Some(pending),
+        })
+    }
+
+    fn write_error(&self, source: io::Error) -> BurnError {
+        BurnError::Write {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+impl BurnTarget for NewImage {
+    fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn sessions(&self) -> &[ImageSession] {
+        &[]
+    }
+
+    fn sectors(&mut self) -> Result<Box<dyn SectorSource + '_>, BurnError> {
+        Err(BurnError::NothingToImport {
+            target: self.name(),
+            what: "importing",
+        })
+    }
+
+    fn next_start(&self) -> u64 {
+        sessions::FIRST_SESSION_LBA
+    }
+
+    fn check_room(&mut self, blocks: u64) -> Result<(), BurnError> {
+        let dir = match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        check_free_space(&self.path, &dir, (blocks + SUPERBLOCK_BLOCKS) * BLOCK)
+    }
+
+    fn write_session(
+        &mut self,
+        stream: &mut ImageStream,
+        progress: &mut dyn FnMut(u64) -> bool,
+    ) -> Result<(), BurnError> {
+        let start = u64::from(stream.start_lba());
+        let Some(pending) = self.pending.as_mut() else {
+            return Ok(());
+        };
+        let file = pending.file();
+        let result = file
+            .seek(SeekFrom::Start(start * BLOCK))
+            .map_err(WriteError::Output)
+            .and_then(|_| stream.write_to_file(file, STREAM_BUFFER, &mut *progress));
+        result.map(|_| ()).map_err(|e| self.stream_error(e))
+    }
+
+    fn finish(&mut self, stream: &ImageStream) -> Result<u64, BurnError> {
+        let end = u64::from(stream.start_lba()) + stream.total_blocks();
+        let superblock = build_superblock(&stream.volume_descriptors(), block_u32(end)?);
+        let Some(mut pending) = self.pending.take() else {
+            return Ok(end);
+        };
+        let file = pending.file();
+        Storage::write_all_at(file, &superblock, 0)
+            .and_then(|()| file.sync_data())
+            .map_err(|e| self.write_error(e))?;
+        pending.publish().map_err(|e| {
+            if e.kind() == io::ErrorKind::AlreadyExists {
+                BurnError::AppearedMeanwhile {
+                    path: self.path.clone(),
+                }
+            } else {
+                self.write_error(e)
+            }
+        })?;
+        Ok(end)
+    }
+
+    fn roll_back(&mut self) -> io::Result<()> {
+        // The unnamed file vanishes with its descriptor.
+        self.pending = None;
+        Ok(())
+    }
+}
+
+impl NewImage {
+    fn stream_error(&self, e: WriteError) -> BurnError {
+        stream_error(&self.path, e)
+    }
+}
+
+fn stream_error(path: &Path, e: WriteError) -> BurnError {
+    match e {
+        WriteError::Source(source) => BurnError::Source(source),
+        WriteError::Output(source) => BurnError::Write {
+            path: path.to_path_buf(),
+            source,
+        },
+        WriteError::Cancelled => BurnError::Cancelled,
+    }
+}
+
+fn block_u32(blocks: u64) -> Result<u32, BurnError> {
+    u32::try_from(blocks).map_err(|_| {
+        BurnError::Tree(fsimage::Error::Layout {
+            reason: format!("the image would end at block {blocks}, past ISO 9660's 2^32 blocks"),
+        })
+    })
+}
+
+fn check_free_space(path: &Path, dir: &Path, needed: u64) -> Result<(), BurnError> {
+    let Ok(stat) = rustix::fs::statvfs(dir) else {
+        return Ok(()); // cannot tell: the write itself will say
+    };
+    let available = stat.f_bavail.saturating_mul(stat.f_frsize);
+    if needed > available {
+        return Err(BurnError::NoRoom {
+            path: path.to_path_buf(),
+            needed,
+            available,
+        });
+    }
+    Ok(())
+}
+
+/// Where an append stands, for [`GrowingImage::roll_back`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Ready,
+    /// Blocks from `start` on may have been written.
+    Writing {
+        start: u64,
+    },
+    /// The superblock may be partly rewritten too.
+    Committing {
+        start: u64,
+    },
+    Done,
+}
+
+/// An existing image file, growing by one session.
+pub struct GrowingImage {
+    path: PathBuf,
+    storage: Box<dyn Storage>,
+    found: ImageSessions,
+    /// The file's length before the append.
+    old_len: u64,
+    /// Blocks 0–31 before the append (fewer if the file is shorter).
+    old_superblock: Vec<u8>,
+    /// Bytes past the new session's start before the append, kept to put back.
+    saved_tail: Vec<u8>,
+    reclaimed_blocks: u64,
+    phase: Phase,
+    _lock: Option<ImageLock>,
+}
+
+impl GrowingImage {
+    /// Opens `path` for appending: takes the lock, lists the sessions, and
+    /// refuses an image whose superblock or length says it is damaged.
+    pub fn open(path: &Path) -> Result<GrowingImage, BurnError> {
+        let lock = lock_image(path).map_err(|e| match e {
+            LockError::Busy { holder } => BurnError::Locked {
+                path: path.to_path_buf(),
+                holder,
+            },
+            LockError::Io(source) => BurnError::Open {
+                path: path.to_path_buf(),
+                source,
+            },
+        })?;
+        let open_error = |source| BurnError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(open_error)?;
+        if !file.metadata().map_err(open_error)?.is_file() {
+            return Err(BurnError::NotAnImage {
+                path: path.to_path_buf(),
+                reason: "not a regular file".into(),
+            });
+        }
+        let mut image = GrowingImage::with_storage(path, Box::new(file))?;
+        image._lock = Some(lock);
+        Ok(image)
+    }
+
+    /// Like [`GrowingImage::open`] over any [`Storage`] (tests put failing
+    /// disks here), without the lock.
+    pub fn with_storage(
+        path: &Path,
+        mut storage: Box<dyn Storage>,
+    ) -> Result<GrowingImage, BurnError> {
+        let read_error = |reason: String| BurnError::NotAnImage {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let old_len = storage.byte_len().map_err(|source| BurnError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let found = {
+            let mut source =
+                StorageSource::new(storage.as_mut()).map_err(|e| read_error(e.to_string()))?;
+            sessions::scan(&mut source).map_err(|e| read_error(e.to_string()))?
+        };
+        if let Some(problem) = &found.superblock_problem {
+            return Err(BurnError::Superblock {
+                path: path.to_path_buf(),
+                problem: problem.clone(),
+            });
+        }
+        let file_blocks = old_len / BLOCK;
+        if found.end > file_blocks {
+            return Err(BurnError::Truncated {
+                path: path.to_path_buf(),
+                file_blocks,
+                volume_blocks: found.end,
+            });
+        }
+        let mut old_superblock = vec![0u8; (SUPERBLOCK_BLOCKS.min(file_blocks) * BLOCK) as usize];
+        storage
+            .read_exact_at(&mut old_superblock, 0)
+            .map_err(|e| read_error(e.to_string()))?;
+        Ok(GrowingImage {
+            path: path.to_path_buf(),
+            storage,
+            found,
+            old_len,
+            old_superblock,
+            saved_tail: Vec::new(),
+            reclaimed_blocks: 0,
+            phase: Phase::Ready,
+            _lock: None,
+        })
+    }
+
+    /// What the scan found.
+    pub fn found(&self) -> &ImageSessions {
+        &self.found
+    }
+
+    fn write_error(&self, source: io::Error) -> BurnError {
+        BurnError::Write {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// The blocks of LBA 0–31 an append rewrites: the whole superblock of a
+    /// chained image; only the descriptor blocks of an image that starts at
+    /// LBA 0 (its own structures follow them, as with growisofs).
+    fn superblock_range(&self, descriptor_blocks: u64) -> std::ops::Range<u64> {
+        match self.found.layout {
+            ImageLayout::Chained => 0..SUPERBLOCK_BLOCKS,
+            ImageLayout::FromZero => 16..(16 + descriptor_blocks).min(SUPERBLOCK_BLOCKS),
+        }
+    }
+
+    /// Session data, written through the storage when it is not a file.
+    fn stream_through_storage(
+        &mut self,
+        stream: &mut ImageStream,
+        start: u64,
+        progress: &mut dyn FnMut(u64) -> bool,
+    ) -> Result<(), BurnError> {
+        let mut buf = vec![0u8; STREAM_BUFFER];
+        let mut offset = start * BLOCK;
+        loop {
+            let n = stream.next_chunk(&mut buf).map_err(BurnError::Source)?;
+            if n == 0 {
+                return Ok(());
+            }
+            self.storage
+                .write_all_at(&buf[..n], offset)
+                .map_err(|e| self.write_error(e))?;
+            offset += n as u64;
+            if !progress(stream.position()) {
+                return Err(BurnError::Cancelled);
+            }
+        }
+    }
+}
+
+impl BurnTarget for GrowingImage {
+    fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn sessions(&self) -> &[ImageSession] {
+        &self.found.sessions
+    }
+
+    fn sectors(&mut self) -> Result<Box<dyn SectorSource + '_>, BurnError> {
+        let path = self.path.clone();
+        let source = StorageSource::new(self.storage.as_mut())
+            .map_err(|source| BurnError::Open { path, source })?;
+        Ok(Box::new(source))
+    }
+
+    fn next_start(&self) -> u64 {
+        self.found.next_start().max(sessions::FIRST_SESSION_LBA)
+    }
+
+    fn check_room(&mut self, blocks: u64) -> Result<(), BurnError> {
+        let start_bytes = self.next_start() * BLOCK;
+        let reused = self.old_len.saturating_sub(start_bytes);
+        let needed = (blocks * BLOCK).saturating_sub(reused);
+        let dir = match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        check_free_space(&self.path, &dir, needed)
+    }
+
+    fn write_session(
+        &mut self,
+        stream: &mut ImageStream,
+        progress: &mut dyn FnMut(u64) -> bool,
+    ) -> Result<(), BurnError> {
+        let start = u64::from(stream.start_lba());
+        let start_bytes = start * BLOCK;
+        // What lies past the start: padding to put back on failure, or an
+        // orphan tail to reclaim.
+        let tail = self.old_len.saturating_sub(start_bytes);
+        if tail > 0 && tail <= MAX_SAVED_TAIL {
+            let mut saved = vec![0u8; tail as usize];
+            self.storage
+                .read_exact_at(&mut saved, start_bytes)
+                .map_err(|e| self.write_error(e))?;
+            self.saved_tail = saved;
+        } else if tail > MAX_SAVED_TAIL {
+            self.reclaimed_blocks = tail.div_ceil(BLOCK);
+        }
+        self.phase = Phase::Writing { start };
+        // From here on the file reads as zeros past the start, as the
+        // streaming writer wants.
+        self.storage
+            .set_len(start_bytes)
+            .map_err(|e| self.write_error(e))?;
+        stream.defer_descriptors();
+        if let Some(file) = self.storage.as_file() {
+            let result = file
+                .seek(SeekFrom::Start(start_bytes))
+                .map_err(WriteError::Output)
+                .and_then(|_| stream.write_to_file(file, STREAM_BUFFER, &mut *progress));
+            result.map_err(|e| stream_error(&self.path, e))?;
+        } else {
+            self.stream_through_storage(stream, start, progress)?;
+        }
+        // The session is on the medium; now its descriptors make it one.
+        let descriptors = stream.volume_descriptors();
+        self.storage
+            .sync()
+            .and_then(|()| {
+                self.storage
+                    .write_all_at(&descriptors, (start + 16) * BLOCK)
+            })
+            .and_then(|()| self.storage.sync())
+            .map_err(|e| self.write_error(e))
+    }
+
+    fn finish(&mut self, stream: &ImageStream) -> Result<u64, BurnError> {
+        let start = u64::from(stream.start_lba());
+        let end = start + stream.total_blocks();
+        let descriptors = stream.volume_descriptors();
+        let superblock = build_superblock(&descriptors, block_u32(end)?);
+        let range = self.superblock_range(descriptors.len() as u64 / BLOCK);
+        self.phase = Phase::Committing { start };
+        commit_superblock(self.storage.as_mut(), &superblock, range)
+            .map_err(|e| self.write_error(e))?;
+        self.phase = Phase::Done;
+        Ok(end)
+    }
+
+    fn roll_back(&mut self) -> io::Result<()> {
+        let start = match self.phase {
+            Phase::Ready | Phase::Done => return Ok(()),
+            Phase::Writing { start } => start,
+            Phase::Committing { start } => {
+                // Put the old superblock back, in the same careful order.
+                let mut old = self.old_superblock.clone();
+                old.resize((SUPERBLOCK_BLOCKS * BLOCK) as usize, 0);
+                let range = match self.found.layout {
+                    ImageLayout::Chained => 0..SUPERBLOCK_BLOCKS,
+                    ImageLayout::FromZero => 16..SUPERBLOCK_BLOCKS.min(self.old_len / BLOCK),
+                };
+                commit_superblock(self.storage.as_mut(), &old, range)?;
+                start
+            }
+        };
+        let start_bytes = start * BLOCK;
+        self.storage.set_len(self.old_len.min(start_bytes))?;
+        if !self.saved_tail.is_empty() {
+            self.storage.write_all_at(&self.saved_tail, start_bytes)?;
+        }
+        self.storage.sync()?;
+        self.phase = Phase::Ready;
+        Ok(())
+    }
+
+    fn reclaimed_blocks(&self) -> u64 {
+        self.reclaimed_blocks
+    }
+}
+
+/// Opens an image file target for a burn: a new image when nothing exists
+/// at `path`, else the existing image, to grow.
+pub fn open_image_target(path: &Path) -> Result<Box<dyn BurnTarget>, BurnError> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Box::new(NewImage::create(path)?)),
+        Err(source) => Err(BurnError::Open {
+            path: path.to_path_buf(),
+            source,
+        }),
+        Ok(md) if md.is_dir() => Err(BurnError::NotAnImage {
+            path: path.to_path_buf(),
+            reason: "it is a directory".into(),
+        }),
+        Ok(_) => Ok(Box::new(GrowingImage::open(path)?)),
+    }
+}

@@ -1,0 +1,143 @@
+//! The new session's tree: the imported one (or an empty one), then the
+//! removals, then the sources, as `mkisofs -M`, xorriso and IMAPI2 merge them.
+
+use std::path::{Path, PathBuf};
+
+use fsimage::{NodeId, NodeKind, Tree};
+
+use crate::error::BurnError;
+
+/// One thing to write, as given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A host path: a directory adds its contents at the root (as `mkisofs`
+    /// and IMAPI2's `AddTree(dir, false)`), a file lands at the root under its name.
+    Path(PathBuf),
+    /// `ISO/PATH=HOST/PATH`: a file or directory at a chosen path.
+    Graft { image_path: String, host: PathBuf },
+}
+
+impl Source {
+    /// Parses the command-line form: `ISO/PATH=HOST/PATH` or a host path.
+    pub fn parse(text: &str) -> Result<Source, String> {
+        match text.split_once('=') {
+            Some((_, "")) => Err(format!(
+                "source {text:?}: nothing after `=` (expected ISO/PATH=HOST/PATH)"
+            )),
+            Some((image_path, host)) => Ok(Source::Graft {
+                image_path: image_path.to_string(),
+                host: PathBuf::from(host),
+            }),
+            None => Ok(Source::Path(PathBuf::from(text))),
+        }
+    }
+}
+
+/// What the edits changed in an imported tree.
+#[derive(Debug, Default)]
+pub(crate) struct Edits {
+    pub replaced: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+/// Applies `removals` (each must exist) and then `sources` to `tree`.
+/// `imported_nodes` is the number of nodes the tree had after the import:
+/// those that a source pushed out are reported as replaced.
+pub(crate) fn apply_edits(
+    tree: &mut Tree,
+    imported_nodes: usize,
+    session: u32,
+    removals: &[String],
+    sources: &[Source],
+) -> Result<Edits, BurnError> {
+    let mut edits = Edits::default();
+    for path in removals {
+        let trimmed = path.trim_matches('/');
+        if trimmed.is_empty() {
+            return Err(BurnError::Tree(fsimage::Error::InvalidImagePath {
+                path: path.clone(),
+                reason: "the root cannot be removed",
+            }));
+        }
+        if tree.resolve(path).is_err() {
+            return Err(BurnError::RemoveMissing {
+                path: path.clone(),
+                session,
+            });
+        }
+        tree.remove(path)?;
+        edits.removed.push(format!("/{trimmed}"));
+    }
+    for source in sources {
+        add_source(tree, source)?;
+    }
+    edits.replaced = replaced_paths(tree, imported_nodes);
+    Ok(edits)
+}
+
+fn add_source(tree: &mut Tree, source: &Source) -> Result<(), BurnError> {
+    match source {
+        Source::Graft { image_path, host } => {
+            tree.graft(image_path, host)?;
+        }
+        Source::Path(path) => {
+            let md = std::fs::symlink_metadata(path).map_err(|source| {
+                BurnError::Tree(fsimage::Error::Scan {
+                    path: path.clone(),
+                    source,
+                })
+            })?;
+            if md.is_dir() {
+                tree.add_directory_contents(path)?;
+            } else {
+                let name = file_name(path)?;
+                tree.graft(&name, path)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn file_name(path: &Path) -> Result<String, BurnError> {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| {
+            BurnError::Tree(fsimage::Error::InvalidImagePath {
+                path: path.display().to_string(),
+                reason: "a source without a file name",
+            })
+        })
+}
+
+/// Paths where an imported entry (not a directory merged into) was replaced
+/// by a new one: the imported node is no longer its parent's entry of that
+/// name, and the parent is still in the tree.
+fn replaced_paths(tree: &Tree, imported_nodes: usize) -> Vec<String> {
+    let mut replaced = Vec::new();
+    for id in tree.node_ids().take(imported_nodes).skip(1) {
+        let node = tree.node(id);
+        match tree.lookup(node.parent, &node.name) {
+            Some(now) if now != id && reachable(tree, node.parent) => {
+                let was_dir = matches!(node.kind, NodeKind::Directory(_));
+                if !(was_dir && tree.node(now).kind.is_dir()) {
+                    replaced.push(tree.path_of(now));
+                }
+            }
+            _ => {}
+        }
+    }
+    replaced.sort();
+    replaced
+}
+
+/// True when every link from `id` up to the root is still in place.
+fn reachable(tree: &Tree, mut id: NodeId) -> bool {
+    while id != tree.root() {
+        let node = tree.node(id);
+        if tree.lookup(node.parent, &node.name) != Some(id) {
+            return false;
+        }
+        id = node.parent;
+    }
+    true
+}

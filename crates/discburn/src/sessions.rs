@@ -1,0 +1,131 @@
+//! The sessions of any target, for `info` and for reading an older session
+//! (`ls --session N`, `extract --session N`): image files by their chain of
+//! descriptors (`fsimage::sessions`), emulated media and drives by their
+//! table of contents.
+
+use fsimage::sessions::{ImageLayout, ImageSession};
+use fsimage::SectorSource;
+use serde::Serialize;
+
+use crate::error::BurnError;
+use crate::target::{open_read_source, TargetKind};
+
+/// What a target holds, session by session.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionList {
+    pub sessions: Vec<SessionEntry>,
+    /// `chained` (history listed), `from_zero` (first session at LBA 0: only
+    /// the newest is visible), or `toc` (a disc's table of contents).
+    pub layout: &'static str,
+    /// Blocks past the recorded end of an image file (padding, or the tail
+    /// of an interrupted append).
+    pub blocks_past_end: u64,
+    /// Set when LBA 0–31 of an image does not describe its newest session.
+    pub superblock_problem: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+/// One session.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SessionEntry {
+    pub number: u32,
+    pub start_lba: u64,
+    pub blocks: u64,
+    pub volume_name: String,
+}
+
+impl From<&ImageSession> for SessionEntry {
+    fn from(s: &ImageSession) -> Self {
+        SessionEntry {
+            number: s.number,
+            start_lba: s.start,
+            blocks: s.blocks,
+            volume_name: s.volume_id.clone(),
+        }
+    }
+}
+
+impl SessionList {
+    /// The first block of session `number`, for reading it.
+    pub fn start_of(&self, target: &str, number: u32) -> Result<u64, BurnError> {
+        self.sessions
+            .iter()
+            .find(|s| s.number == number)
+            .map(|s| s.start_lba)
+            .ok_or(BurnError::NoSuchSession {
+                target: target.to_string(),
+                number,
+                count: self.sessions.len(),
+            })
+    }
+}
+
+/// Lists the sessions of `target`.
+pub fn list_sessions(target: &str) -> Result<SessionList, BurnError> {
+    let mut source = open_read_source(target)?;
+    match TargetKind::parse(target) {
+        TargetKind::ImageFile(path) => {
+            let found =
+                fsimage::sessions::scan(&mut source).map_err(|e| BurnError::NotAnImage {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
+            Ok(SessionList {
+                sessions: found.sessions.iter().map(SessionEntry::from).collect(),
+                layout: match found.layout {
+                    ImageLayout::Chained => "chained",
+                    ImageLayout::FromZero => "from_zero",
+                },
+                blocks_past_end: found.blocks_past_end,
+                superblock_problem: found.superblock_problem,
+                warnings: found.warnings,
+            })
+        }
+        TargetKind::Emulated(_) | TargetKind::Drive(_) => {
+            let media = crate::drive::inspect_target(target)?;
+            let mut sessions: Vec<SessionEntry> = Vec::new();
+            for track in media.iter().flat_map(|m| &m.tracks) {
+                // The first recorded track of each session starts it; a
+                // session without an ISO 9660 descriptor there is left out.
+                let listed = sessions
+                    .iter()
+                    .any(|s| s.number == u32::from(track.session));
+                if track.size == 0 || listed {
+                    continue;
+                }
+                let start = u64::from(track.start);
+                let Some((blocks, volume_name)) = session_descriptor(&mut source, start) else {
+                    continue;
+                };
+                sessions.push(SessionEntry {
+                    number: u32::from(track.session),
+                    start_lba: start,
+                    blocks,
+                    volume_name,
+                });
+            }
+            Ok(SessionList {
+                sessions,
+                layout: "toc",
+                blocks_past_end: 0,
+                superblock_problem: None,
+                warnings: Vec::new(),
+            })
+        }
+    }
+}
+
+/// Volume Space Size and volume identifier of the primary descriptor at
+/// `start + 16`, if there is one.
+fn session_descriptor(source: &mut dyn SectorSource, start: u64) -> Option<(u64, String)> {
+    let mut block = vec![0u8; fsimage::BLOCK_SIZE];
+    source.read_blocks(start + 16, &mut block).ok()?;
+    let vd = iso9660::volume::VolumeDescriptor::parse(&block).ok()?;
+    if vd.descriptor_type != iso9660::volume::DescriptorType::Primary {
+        return None;
+    }
+    let name = String::from_utf8_lossy(&vd.volume_id)
+        .trim_end_matches([' ', '\0'])
+        .to_string();
+    Some((u64::from(vd.volume_space_size), name))
+}
