@@ -96,6 +96,8 @@ pub struct Connection {
     /// True once TargetPortalGroupTag was sent (first login response of a normal session).
     sent_portal_group: bool,
     claimed: bool,
+    /// Why the login was refused, once it was.
+    refusal: Option<String>,
     /// Text of a login request sent in pieces (C bit).
     partial_login: Vec<u8>,
     stat_sn: u32,
@@ -116,6 +118,7 @@ impl Connection {
             declared_limits: false,
             sent_portal_group: false,
             claimed: false,
+            refusal: None,
             partial_login: Vec::new(),
             stat_sn: 0,
             exp_cmd_sn: 0,
@@ -134,6 +137,16 @@ impl Connection {
     /// when the connection ends).
     pub fn claimed(&self) -> bool {
         self.claimed
+    }
+
+    /// True once the login succeeded (full feature phase reached).
+    pub fn logged_in(&self) -> bool {
+        self.phase == Phase::FullFeature
+    }
+
+    /// Why the login was refused, if it was.
+    pub fn refusal(&self) -> Option<&str> {
+        self.refusal.as_deref()
     }
 
     /// The initiator's name, once it sent one.
@@ -298,6 +311,7 @@ impl Connection {
                     refusal.reason
                 );
                 self.phase = Phase::Closed;
+                self.refusal = Some(refusal.reason);
                 let mut response =
                     self.login_response(req, false, Stage::SecurityNegotiation, Vec::new());
                 response.bhs[36] = refusal.class;

@@ -25,7 +25,7 @@ pub mod text;
 
 pub use connection::{Backend, Connection, TargetConfig};
 pub use pdu::Pdu;
-pub use server::Server;
+pub use server::{Event, Server};
 
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]

@@ -19,6 +19,26 @@ use crate::Error;
 const MAX_AHS: usize = 1024;
 
 type SessionEndHook<T> = Box<dyn Fn(&mut T) + Send + Sync>;
+type EventHook = Box<dyn Fn(&Event) + Send + Sync>;
+
+/// What happened to a connection, for the server's user to report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// An initiator logged in; `normal` is false for a discovery session.
+    LoggedIn {
+        initiator: String,
+        peer: String,
+        normal: bool,
+    },
+    /// A login was refused (another initiator holds the device, wrong target name, ...).
+    Refused { peer: String, reason: String },
+    /// A logged-in connection ended: `error` is `None` after a Logout.
+    Ended {
+        initiator: String,
+        peer: String,
+        error: Option<String>,
+    },
+}
 
 struct Shared<T> {
     device: T,
@@ -31,6 +51,7 @@ pub struct Server<T> {
     config: TargetConfig,
     shared: Arc<Mutex<Shared<T>>>,
     on_session_end: Arc<Option<SessionEndHook<T>>>,
+    on_event: Arc<Option<EventHook>>,
 }
 
 impl<T: Transport + Send + 'static> Server<T> {
@@ -42,7 +63,14 @@ impl<T: Transport + Send + 'static> Server<T> {
                 owner: None,
             })),
             on_session_end: Arc::new(None),
+            on_event: Arc::new(None),
         }
+    }
+
+    /// Calls `hook` for every [`Event`] (from the connections' threads).
+    pub fn on_event(mut self, hook: impl Fn(&Event) + Send + Sync + 'static) -> Server<T> {
+        self.on_event = Arc::new(Some(Box::new(hook)));
+        self
     }
 
     /// Runs `hook` on the device after each normal session ends (logout or a
@@ -65,8 +93,11 @@ impl<T: Transport + Send + 'static> Server<T> {
             };
             let config = self.config.clone();
             let shared = Arc::clone(&self.shared);
-            let hook = Arc::clone(&self.on_session_end);
-            std::thread::spawn(move || serve_connection(stream, config, shared, hook));
+            let hooks = Hooks {
+                session_end: Arc::clone(&self.on_session_end),
+                event: Arc::clone(&self.on_event),
+            };
+            std::thread::spawn(move || serve_connection(stream, config, shared, hooks));
         }
         Ok(())
     }
@@ -78,11 +109,24 @@ fn lock<T>(shared: &Mutex<Shared<T>>) -> MutexGuard<'_, Shared<T>> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+struct Hooks<T> {
+    session_end: Arc<Option<SessionEndHook<T>>>,
+    event: Arc<Option<EventHook>>,
+}
+
+impl<T> Hooks<T> {
+    fn event(&self, event: Event) {
+        if let Some(hook) = self.event.as_ref() {
+            hook(&event);
+        }
+    }
+}
+
 fn serve_connection<T: Transport>(
     stream: TcpStream,
     config: TargetConfig,
     shared: Arc<Mutex<Shared<T>>>,
-    hook: Arc<Option<SessionEndHook<T>>>,
+    hooks: Hooks<T>,
 ) {
     let peer = stream
         .peer_addr()
@@ -90,20 +134,30 @@ fn serve_connection<T: Transport>(
         .unwrap_or_else(|_| "?".into());
     tracing::debug!("iSCSI: connection from {peer}");
     let mut connection = Connection::new(config);
-    if let Err(err) = converse(&stream, &mut connection, &shared, &peer) {
+    let result = converse(&stream, &mut connection, &shared, &peer, &hooks);
+    if let Err(err) = &result {
         tracing::warn!("iSCSI: connection from {peer} ended: {err}");
     }
     let _ = stream.shutdown(std::net::Shutdown::Both);
     if connection.claimed() {
         let mut guard = lock(&shared);
         guard.owner = None;
-        if let Some(hook) = hook.as_ref() {
+        if let Some(hook) = hooks.session_end.as_ref() {
             hook(&mut guard.device);
         }
-        tracing::info!(
-            "iSCSI: session of {} from {peer} ended; the device is free",
-            connection.initiator().unwrap_or("?")
-        );
+    }
+    if let Some(reason) = connection.refusal() {
+        hooks.event(Event::Refused {
+            peer,
+            reason: reason.to_string(),
+        });
+    } else if connection.initiator().is_some() && (connection.logged_in() || connection.is_closed())
+    {
+        hooks.event(Event::Ended {
+            initiator: connection.initiator().unwrap_or("?").to_string(),
+            peer,
+            error: result.err().map(|err| err.to_string()),
+        });
     }
 }
 
@@ -113,6 +167,7 @@ fn converse<T: Transport>(
     connection: &mut Connection,
     shared: &Mutex<Shared<T>>,
     peer: &str,
+    hooks: &Hooks<T>,
 ) -> Result<(), Error> {
     let io = |context: &str| {
         let context = format!("{context} ({peer})");
@@ -142,6 +197,7 @@ fn converse<T: Transport>(
         let mut rest = vec![0u8; lengths.after_bhs()];
         reader.read_exact(&mut rest).map_err(io("read"))?;
         let pdu = Pdu::from_parts(bhs, &rest)?;
+        let was_logged_in = connection.logged_in();
         let replies = {
             let mut guard = lock(shared);
             let mut backend = Lease {
@@ -154,6 +210,13 @@ fn converse<T: Transport>(
             writer.write_all(&reply.to_bytes()).map_err(io("write"))?;
         }
         writer.flush().map_err(io("write"))?;
+        if !was_logged_in && connection.logged_in() {
+            hooks.event(Event::LoggedIn {
+                initiator: connection.initiator().unwrap_or("?").to_string(),
+                peer: peer.to_string(),
+                normal: connection.claimed(),
+            });
+        }
         if connection.is_closed() {
             return Ok(());
         }

@@ -1,5 +1,8 @@
-//! `discburn emu`: create and inspect emulated media (`emu:PATH` targets).
+//! `discburn emu`: create, inspect and serve emulated media (`emu:PATH` targets).
 
+mod serve;
+
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -42,6 +45,19 @@ enum EmuCommand {
     Show {
         /// The medium (an `emu:` prefix is accepted).
         path: PathBuf,
+    },
+    /// Serve the medium's recorder as an iSCSI target (LUN 0) until stopped, for initiators
+    /// such as QEMU (`-drive file=iscsi://ADDRESS/IQN/0,if=none,format=raw` with
+    /// `-device scsi-generic`). One initiator at a time; no authentication.
+    Serve {
+        /// The medium (an `emu:` prefix is accepted).
+        path: PathBuf,
+        /// Address and port to listen on (port 0: any free port, printed at start).
+        #[arg(long, default_value = "127.0.0.1:3260")]
+        listen: SocketAddr,
+        /// The target's iSCSI name (default: iqn.2026-12.org.discburn:FILE-NAME).
+        #[arg(long)]
+        iqn: Option<String>,
     },
 }
 
@@ -145,6 +161,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
                 },
             );
             Ok(())
+        }
+        EmuCommand::Serve { path, listen, iqn } => {
+            serve::run(&strip_prefix(&path), listen, iqn, out)
         }
         EmuCommand::Show { path } => {
             let path = strip_prefix(&path);
