@@ -58,6 +58,9 @@ pub struct Drive {
     pub bus: Bus,
     /// The image (read only); `None` for a drive with no disc in it.
     pub image: Option<PathBuf>,
+    /// An iSCSI LUN (`iscsi://HOST:PORT/IQN/LUN`) passed through to the guest as
+    /// `scsi-generic` on virtio-scsi: the target answers every command (tgt-recorder.md §4.2).
+    pub iscsi: Option<String>,
 }
 
 /// A guest shell snippet, run with `sh` in its own process; its output forms a section.
@@ -178,6 +181,7 @@ impl Scenario {
             label: label.to_string(),
             bus,
             image: Some(image.to_path_buf()),
+            iscsi: None,
         });
         self
     }
@@ -188,6 +192,20 @@ impl Scenario {
             label: label.to_string(),
             bus,
             image: None,
+            iscsi: None,
+        });
+        self
+    }
+
+    /// Attaches the iSCSI LUN at `url` (e.g. what `discburn emu serve` prints) as a
+    /// passthrough drive on virtio-scsi (`scsi-generic`, QEMU's block-iscsi module from
+    /// qemu-block-extra): the guest's `$DEV_<label>`/`$SG_<label>` reach the target itself.
+    pub fn iscsi_drive(mut self, label: &str, url: &str) -> Self {
+        self.drives.push(Drive {
+            label: label.to_string(),
+            bus: Bus::VirtioScsi,
+            image: None,
+            iscsi: Some(url.to_string()),
         });
         self
     }
@@ -509,6 +527,20 @@ run_step() {
                 Bus::Ide => {
                     args.push("-drive".into());
                     args.push(format!("{medium},if=ide,index={index}"));
+                }
+                Bus::VirtioScsi if drive.iscsi.is_some() => {
+                    let url = drive.iscsi.as_deref().unwrap_or_default();
+                    args.push("-drive".into());
+                    args.push(format!(
+                        "file={},if=none,id=cd_{label},format=raw",
+                        url.replace(',', ",,"),
+                        label = drive.label
+                    ));
+                    args.push("-device".into());
+                    args.push(format!(
+                        "scsi-generic,bus=vscsi.0,drive=cd_{label},scsi-id={index},lun=0",
+                        label = drive.label
+                    ));
                 }
                 Bus::VirtioScsi => {
                     args.push("-drive".into());
@@ -909,6 +941,36 @@ mod tests {
         assert!(
             joined.contains("scsi-cd,bus=vscsi.0,drive=cd_second,scsi-id=0,lun=0"),
             "{joined}"
+        );
+    }
+
+    #[test]
+    fn an_iscsi_drive_is_passed_through() {
+        let scenario = Scenario::new("t")
+            .drive("cd", Bus::VirtioScsi, Path::new("/y.iso"))
+            .iscsi_drive(
+                "served",
+                "iscsi://127.0.0.1:3260/iqn.2026-12.org.discburn:d/0",
+            );
+        let args = scenario
+            .qemu_args(
+                &Kernel {
+                    version: "v".into(),
+                    image: "/k".into(),
+                    modules_dir: "/m".into(),
+                },
+                Path::new("/i"),
+                Path::new("/r"),
+            )
+            .join(" ");
+        assert!(
+            args.contains("-drive file=iscsi://127.0.0.1:3260/iqn.2026-12.org.discburn:d/0,if=none,id=cd_served,format=raw -device scsi-generic,bus=vscsi.0,drive=cd_served,scsi-id=1,lun=0"),
+            "{args}"
+        );
+        let init = scenario.init_script(&[]);
+        assert!(
+            init.contains("DEV_served=$(resolve_sr '*/virtio*/host*/target*:0:1/*')"),
+            "{init}"
         );
     }
 
