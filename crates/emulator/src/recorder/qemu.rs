@@ -28,8 +28,6 @@ enum Answer {
     Data(Vec<u8>, usize),
     /// A READ placed this many bytes in the buffer.
     Read(usize),
-    /// GOOD, and the whole buffer reported as not received.
-    NothingReceived,
     Check(Sense),
     /// libata's synthesized ABORTED COMMAND (IDE only).
     Aborted,
@@ -89,7 +87,9 @@ impl Recorder {
         let mut c = [0u8; 16];
         let n = cdb.len().min(16);
         c[..n].copy_from_slice(&cdb[..n]);
-        let answer = if ide && c[0] == 0xFF {
+        // libata turns away a 6-byte CDB of opcode FFh before the drive sees it
+        // (a 10- or 12-byte one reaches the drive: QEMU-RECORD.txt, OPCODE_ff*).
+        let answer = if ide && c[0] == 0xFF && cdb.len() == 6 {
             Answer::HostError
         } else {
             self.qemu_dispatch(&c, &mut data)
@@ -114,7 +114,6 @@ impl Recorder {
                 };
                 CommandOutcome::good(residual)
             }
-            Answer::NothingReceived => CommandOutcome::good(buffer_len),
             Answer::Check(sense) => {
                 tracing::debug!("{}: CDB {:02x?} -> {sense}", self.name, cdb);
                 if ide {
@@ -237,10 +236,11 @@ impl Recorder {
                 b[14] = 0x80;
                 Answer::Data(b, be32(c, 10) as usize)
             }
-            // A 16-byte CDB to the ATAPI drive: GOOD, nothing received.
-            SERVICE_ACTION_IN_16 => Answer::NothingReceived,
-            // READ CD asking for no fields moves nothing: GOOD on virtio-scsi too.
-            op::READ_CD if c[9] & 0xF8 == 0 => Answer::Good,
+            // READ CAPACITY(16) to the ATAPI drive: libata fails it (DID_ERROR).
+            SERVICE_ACTION_IN_16 => Answer::HostError,
+            // READ CD (not supported by scsi-cd) without a data buffer: the
+            // request fails on the host side (DID_ERROR) before any sense.
+            op::READ_CD if matches!(data, DataDirection::None) => Answer::HostError,
             _ => Answer::Check(sense::INVALID_OPCODE),
         }
     }
@@ -456,13 +456,14 @@ impl Recorder {
                 Answer::Data(toc.emit(), alloc)
             }
             1 => {
-                // Row 7: the IDE answer leaves ADR/CONTROL and the track at 0.
+                // Both drives leave ADR/CONTROL and the track at 0 (QEMU-RECORD.txt:
+                // TOC1 on virtio-scsi, TOC0_byte9_40 on IDE).
                 let info = SessionInfo {
                     first_complete_session: 1,
                     last_complete_session: 1,
-                    adr: if ide { 0 } else { 1 },
-                    control: if ide { 0 } else { 4 },
-                    first_track_in_last_session: u8::from(!ide),
+                    adr: 0,
+                    control: 0,
+                    first_track_in_last_session: 0,
                     last_session_start: 0,
                 };
                 Answer::Data(info.emit(), alloc)
