@@ -111,8 +111,10 @@ struct Importer {
     tree: Tree,
     /// Directories added so far, by path (as the walk spells it).
     dirs: HashMap<String, NodeId>,
-    /// Multiply-linked files by Rock Ridge inode: their content and extents.
-    links: HashMap<u32, (ContentId, Vec<Extent>)>,
+    /// Multiply-linked files by the reader's inode number (the Rock Ridge
+    /// serial, else one derived from the extent, as for RRIP 1.09 images
+    /// without serials): their content and extents.
+    links: HashMap<u64, (ContentId, Vec<Extent>)>,
     /// Inode numbers already kept: a number seen twice (a damaged or foreign
     /// image) is kept only the first time.
     used_inodes: std::collections::HashSet<u32>,
@@ -203,22 +205,33 @@ impl Importer {
                 .saturating_add(extent.len.div_ceil(BLOCK_SIZE as u64));
             self.data_end = self.data_end.max(end);
         }
-        let inode = self.recorded_inode(node);
-        if let Some(inode) = inode.filter(|_| stat.nlink > 1) {
-            if let Some((content, extents)) = self.links.get(&inode) {
+        // Hard links: equal reader inodes and extents, with a link count over 1.
+        // A derived number (no PX serial) tells only where the data lies, so
+        // empty files, which all lie nowhere, are not linked by it.
+        let recorded = self.recorded_inode(node);
+        let linked = stat.nlink > 1
+            && self.keep_inodes
+            && stat.inode != 0
+            && (recorded.is_some() || stat.size > 0);
+        if linked {
+            if let Some((content, extents)) = self.links.get(&stat.inode) {
                 if *extents == node.extents {
                     return Ok(*content);
                 }
             }
         }
         let content = self.tree.add_content(data);
-        if let Some(inode) = inode {
-            if self.used_inodes.insert(inode) {
+        let mut first = true;
+        if let Some(inode) = recorded {
+            first = self.used_inodes.insert(inode);
+            if first {
                 self.tree.keep_content_inode(content, inode);
-                if stat.nlink > 1 {
-                    self.links.insert(inode, (content, node.extents.clone()));
-                }
             }
+        }
+        if linked && first {
+            self.links
+                .entry(stat.inode)
+                .or_insert_with(|| (content, node.extents.clone()));
         }
         Ok(content)
     }
