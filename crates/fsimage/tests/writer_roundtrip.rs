@@ -1,8 +1,9 @@
 //! Property test: random trees (long, unicode, colliding and byte-garbage names,
 //! deep nesting, symlinks with long targets, hard links, empty and non-empty
 //! files) are written to memory and read back with discburn's reader through
-//! Rock Ridge: every path, type, symlink target, link count and content must
-//! come back exactly.
+//! Rock Ridge: every path, type, symlink target, link count, content, mode and
+//! time must come back exactly. Every file has its own content and size, and
+//! every node its own mode and times, so swapped extents or metadata show.
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -14,11 +15,38 @@ use fsimage::{
 };
 use proptest::prelude::*;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Expect {
+#[derive(Clone, PartialEq, Eq)]
+enum Kind {
     Dir,
     File { data: Vec<u8>, links: u32 },
     Symlink(Vec<u8>),
+}
+
+/// Files show their length and SHA-256, not their bytes.
+impl std::fmt::Debug for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Kind::Dir => write!(f, "Dir"),
+            Kind::File { data, links } => write!(
+                f,
+                "File {{ {} bytes, sha256 {}, links {links} }}",
+                data.len(),
+                &testkit::snapshot::sha256_bytes(data)[..16]
+            ),
+            Kind::Symlink(target) => write!(f, "Symlink({:?})", String::from_utf8_lossy(target)),
+        }
+    }
+}
+
+/// What one path must read back as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Expect {
+    kind: Kind,
+    /// Permission bits (`mode & 0o7777`); not compared for symlinks.
+    mode: Option<u32>,
+    mtime: Option<i64>,
+    atime: Option<i64>,
+    ctime: Option<i64>,
 }
 
 /// A tiny deterministic generator, so one proptest seed gives one tree.
@@ -57,21 +85,64 @@ fn name(rng: &mut Rng) -> Vec<u8> {
     n
 }
 
-fn build(
-    seed: u64,
-    host_file: &std::path::Path,
-    host_data: &[u8],
-) -> (Tree, BTreeMap<Vec<u8>, Expect>) {
+/// Random metadata: a mode from `modes`, and distinct times between 1906 and 2096.
+fn metadata(rng: &mut Rng, modes: &[u32]) -> Metadata {
+    let mut time = || rng.below(6_000_000_000) as i64 - 2_000_000_000;
+    let (mtime, atime, ctime) = (time(), time(), time());
+    Metadata {
+        mtime,
+        atime,
+        ctime,
+        ..Metadata::synthetic(modes[rng.below(modes.len() as u64) as usize], 0)
+    }
+}
+
+const FILE_MODES: [u32; 6] = [0o644, 0o600, 0o755, 0o4755, 0o2750, 0o444];
+const DIR_MODES: [u32; 4] = [0o755, 0o700, 0o1777, 0o2775];
+
+fn expect_of(kind: Kind, meta: &Metadata) -> Expect {
+    let mode = match kind {
+        Kind::Symlink(_) => None,
+        _ => Some(meta.mode),
+    };
+    Expect {
+        kind,
+        mode,
+        mtime: Some(meta.mtime),
+        atime: Some(meta.atime),
+        ctime: Some(meta.ctime),
+    }
+}
+
+/// A host file of its own for one content: `len` bytes that differ from every
+/// other file's (the file number is mixed into each byte).
+fn host_file(dir: &std::path::Path, number: usize, len: usize) -> (std::path::PathBuf, Vec<u8>) {
+    let data: Vec<u8> = (0..len)
+        .map(|i| {
+            (i as u32).wrapping_mul(2_654_435_761).to_be_bytes()[0]
+                ^ (number as u8).wrapping_mul(37)
+                ^ (i / 251) as u8
+        })
+        .collect();
+    let path = dir.join(format!("data{number}"));
+    std::fs::write(&path, &data).unwrap();
+    (path, data)
+}
+
+fn build(seed: u64, host_dir: &std::path::Path) -> (Tree, BTreeMap<Vec<u8>, Expect>) {
     let mut rng = Rng(seed | 1);
     let mut tree = Tree::new();
-    let meta = Metadata::synthetic(0o755, 1_600_000_000);
     let mut expect: BTreeMap<Vec<u8>, Expect> = BTreeMap::new();
     let mut dirs: Vec<(NodeId, Vec<u8>, usize)> = vec![(tree.root(), Vec::new(), 0)];
+    // One content shared by hard links, with its own data and metadata.
+    let (shared_path, shared_data) = host_file(host_dir, 0, 5000);
     let shared = tree.add_content(DataSource::HostFile {
-        path: host_file.to_path_buf(),
-        size: host_data.len() as u64,
+        path: shared_path,
+        size: shared_data.len() as u64,
     });
+    let shared_meta = metadata(&mut rng, &FILE_MODES);
     let mut shared_paths = Vec::new();
+    let mut files = 0;
     for _ in 0..(20 + rng.below(60)) {
         // Half the time go on from the newest directory, so chains get deep
         // enough for relocation (more than 8 levels).
@@ -90,11 +161,12 @@ fn build(
         }
         match rng.below(6) {
             0 | 1 if depth < 14 => {
+                let meta = metadata(&mut rng, &DIR_MODES);
                 let id = tree
                     .add_node(parent, &n, NodeKind::Directory(Directory::default()), meta)
                     .unwrap();
                 dirs.push((id, path.clone(), depth + 1));
-                expect.insert(path, Expect::Dir);
+                expect.insert(path, expect_of(Kind::Dir, &meta));
             }
             2 => {
                 let target: Vec<u8> = match rng.below(3) {
@@ -102,6 +174,7 @@ fn build(
                     1 => format!("/abs/{}", "t".repeat(rng.below(700) as usize)).into_bytes(),
                     _ => n.clone(),
                 };
+                let meta = metadata(&mut rng, &[0o777]);
                 tree.add_node(
                     parent,
                     &n,
@@ -111,58 +184,58 @@ fn build(
                     meta,
                 )
                 .unwrap();
-                expect.insert(path, Expect::Symlink(target));
+                expect.insert(path, expect_of(Kind::Symlink(target), &meta));
             }
             3 => {
-                tree.add_node(parent, &n, NodeKind::File { content: shared }, meta)
+                tree.add_node(parent, &n, NodeKind::File { content: shared }, shared_meta)
                     .unwrap();
-                shared_paths.push(path.clone());
-                expect.insert(
-                    path,
-                    Expect::File {
-                        data: host_data.to_vec(),
-                        links: 0,
-                    },
-                );
+                // The link count is known at the end.
+                expect.insert(path.clone(), expect_of(Kind::Dir, &shared_meta));
+                shared_paths.push(path);
             }
             4 => {
+                files += 1;
+                // Sizes around block boundaries, and up to a few blocks.
+                let len = match rng.below(3) {
+                    0 => 2048 * (1 + rng.below(3) as usize),
+                    1 => 2047 + rng.below(3) as usize,
+                    _ => 1 + rng.below(9000) as usize,
+                };
+                let (host, data) = host_file(host_dir, files, len);
                 let c = tree.add_content(DataSource::HostFile {
-                    path: host_file.to_path_buf(),
-                    size: host_data.len() as u64,
+                    path: host,
+                    size: data.len() as u64,
                 });
+                let meta = metadata(&mut rng, &FILE_MODES);
                 tree.add_node(parent, &n, NodeKind::File { content: c }, meta)
                     .unwrap();
-                expect.insert(
-                    path,
-                    Expect::File {
-                        data: host_data.to_vec(),
-                        links: 1,
-                    },
-                );
+                expect.insert(path, expect_of(Kind::File { data, links: 1 }, &meta));
             }
             _ => {
                 let c = tree.add_content(DataSource::Empty);
+                let meta = metadata(&mut rng, &FILE_MODES);
                 tree.add_node(parent, &n, NodeKind::File { content: c }, meta)
                     .unwrap();
                 expect.insert(
                     path,
-                    Expect::File {
-                        data: Vec::new(),
-                        links: 1,
-                    },
+                    expect_of(
+                        Kind::File {
+                            data: Vec::new(),
+                            links: 1,
+                        },
+                        &meta,
+                    ),
                 );
             }
         }
     }
     let links = shared_paths.len() as u32;
     for p in shared_paths {
-        expect.insert(
-            p,
-            Expect::File {
-                data: host_data.to_vec(),
-                links,
-            },
-        );
+        let kind = Kind::File {
+            data: shared_data.clone(),
+            links,
+        };
+        expect.insert(p, expect_of(kind, &shared_meta));
     }
     (tree, expect)
 }
@@ -177,26 +250,40 @@ fn read_back(image: Vec<u8>) -> BTreeMap<Vec<u8>, Expect> {
             let mut p = path.clone();
             p.push(b'/');
             p.extend_from_slice(&child.name);
-            let e = match child.stat.kind {
+            let kind = match child.stat.kind {
                 FileKind::Dir => {
                     stack.push((child.clone(), p.clone()));
-                    Expect::Dir
+                    Kind::Dir
                 }
                 FileKind::Symlink => {
-                    Expect::Symlink(child.stat.symlink_target.clone().unwrap_or_default())
+                    Kind::Symlink(child.stat.symlink_target.clone().unwrap_or_default())
                 }
                 FileKind::File => {
                     let mut data = Vec::new();
                     std::io::Read::read_to_end(&mut volume.open_file(&child).unwrap(), &mut data)
                         .unwrap();
-                    Expect::File {
+                    Kind::File {
                         data,
                         links: child.stat.nlink,
                     }
                 }
                 other => panic!("unexpected kind {other:?}"),
             };
-            out.insert(p, e);
+            let mode = match kind {
+                Kind::Symlink(_) => None,
+                _ => Some(child.stat.mode & 0o7777),
+            };
+            let stat = &child.stat;
+            out.insert(
+                p,
+                Expect {
+                    kind,
+                    mode,
+                    mtime: stat.mtime,
+                    atime: stat.atime,
+                    ctime: stat.ctime,
+                },
+            );
         }
     }
     out
@@ -208,10 +295,7 @@ proptest! {
     #[test]
     fn random_trees_read_back_exactly(seed in any::<u64>()) {
         let dir = tempfile::tempdir().unwrap();
-        let host_file = dir.path().join("data");
-        let host_data: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
-        std::fs::write(&host_file, &host_data).unwrap();
-        let (tree, expect) = build(seed, &host_file, &host_data);
+        let (tree, expect) = build(seed, dir.path());
         prop_assert!(expect.len() >= 10, "generator made only {} entries", expect.len());
         let deepest = expect.keys().map(|k| k.iter().filter(|&&b| b == b'/').count()).max().unwrap_or(0);
         eprintln!("seed {seed}: {} entries, {deepest} levels", expect.len());
