@@ -64,6 +64,8 @@ fn start_big_append(
             return (child, lines);
         }
     }
+    child.kill().ok();
+    child.wait().ok();
     panic!("the append printed no progress event");
 }
 

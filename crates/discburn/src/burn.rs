@@ -35,6 +35,8 @@ pub struct BurnRequest {
     pub volume_name: Option<String>,
     /// `SOURCE_DATE_EPOCH`: reproducible volume and file dates.
     pub source_date_epoch: Option<i64>,
+    /// Finalize a write-once disc after this session (no more sessions).
+    pub close: bool,
 }
 
 /// Hooks a caller gives a burn: progress events, and a way to stop it.
@@ -63,7 +65,10 @@ pub fn burn(
     if request.sources.is_empty() && request.remove.is_empty() {
         return Err(BurnError::NothingToDo);
     }
-    let target = open_burn_target(&request.target)?;
+    let options = crate::disc::DiscOptions {
+        close: request.close,
+    };
+    let target = open_burn_target(&request.target, options)?;
     burn_to(target, request, observer, clock)
 }
 
@@ -96,7 +101,7 @@ fn burn_to(
                     path: target.name().into(),
                     reason: format!(
                         "files of session {} lie at blocks up to {}, past the end of the \
-                         image ({next_start}); it is damaged",
+                         image ({next_start}); it is damaged, nothing was written",
                         session.number, imported.data_end
                     ),
                 });

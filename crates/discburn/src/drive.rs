@@ -191,7 +191,7 @@ fn transfer_refused(err: &MmcError) -> bool {
 }
 
 /// TEST UNIT READY, waiting out "becoming ready" (mmc.md §4 step 1).
-fn ensure_ready(t: &mut dyn Transport) -> Result<(), DriveError> {
+pub(crate) fn ensure_ready(t: &mut dyn Transport) -> Result<(), DriveError> {
     match ops::test_unit_ready(t) {
         Ok(()) => Ok(()),
         Err(e) if e.sense().is_some_and(Sense::is_no_medium) => Err(DriveError::NoMedium {

@@ -71,6 +71,10 @@ pub enum BurnError {
     Cancelled,
     #[error("{path} appeared while the image was written; it was left untouched")]
     AppearedMeanwhile { path: PathBuf },
+    #[error("{target} is closed (finalized): no session can be added; nothing was written")]
+    DiscClosed { target: String },
+    #[error("{target} cannot be written: {what}")]
+    NotWritable { target: String, what: String },
     #[error("{what} is not supported for {target} yet")]
     Unsupported { target: String, what: &'static str },
     #[error("{cause}; undoing the partial write failed too ({rollback}): {path} may hold an orphan tail past its end, which readers ignore and the next append reclaims")]

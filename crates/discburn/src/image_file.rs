@@ -209,6 +209,9 @@ pub struct GrowingImage {
     saved_tail: Vec<u8>,
     reclaimed_blocks: u64,
     phase: Phase,
+    /// A file can be cut and grows as written; an overwritable disc has a
+    /// fixed capacity and nothing to cut.
+    is_file: bool,
     _lock: Option<ImageLock>,
 }
 
@@ -292,8 +295,18 @@ impl GrowingImage {
             saved_tail: Vec::new(),
             reclaimed_blocks: 0,
             phase: Phase::Ready,
+            is_file: true,
             _lock: None,
         })
+    }
+
+    /// An overwritable disc (DVD+RW, BD-RE, formatted DVD-RW) grown like an
+    /// image file: `storage` reads and writes its blocks and reports its
+    /// capacity as its length.
+    pub fn on_disc(name: &str, storage: Box<dyn Storage>) -> Result<GrowingImage, BurnError> {
+        let mut image = GrowingImage::with_storage(Path::new(name), storage)?;
+        image.is_file = false;
+        Ok(image)
     }
 
     /// What the scan found.
@@ -364,6 +377,17 @@ impl BurnTarget for GrowingImage {
     }
 
     fn check_room(&mut self, blocks: u64) -> Result<(), BurnError> {
+        if !self.is_file {
+            let available = self.old_len.saturating_sub(self.next_start() * BLOCK);
+            if blocks * BLOCK > available {
+                return Err(BurnError::NoRoom {
+                    path: self.path.clone(),
+                    needed: blocks * BLOCK,
+                    available,
+                });
+            }
+            return Ok(());
+        }
         let start_bytes = self.next_start() * BLOCK;
         let reused = self.old_len.saturating_sub(start_bytes);
         let needed = (blocks * BLOCK).saturating_sub(reused);
@@ -383,7 +407,11 @@ impl BurnTarget for GrowingImage {
         let start_bytes = start * BLOCK;
         // What lies past the start: padding to put back on failure, or an
         // orphan tail to reclaim.
-        let tail = self.old_len.saturating_sub(start_bytes);
+        let tail = if self.is_file {
+            self.old_len.saturating_sub(start_bytes)
+        } else {
+            0
+        };
         if tail > 0 && tail <= MAX_SAVED_TAIL {
             let mut saved = vec![0u8; tail as usize];
             self.storage
@@ -394,13 +422,15 @@ impl BurnTarget for GrowingImage {
             self.reclaimed_blocks = tail.div_ceil(BLOCK);
         }
         self.phase = Phase::Writing { start };
-        // From here on the file reads as zeros past the start, as the
-        // streaming writer wants.
-        self.storage
-            .set_len(start_bytes)
-            .map_err(|e| self.write_error(e))?;
+        if self.is_file {
+            // From here on the file reads as zeros past the start, as the
+            // streaming writer wants.
+            self.storage
+                .set_len(start_bytes)
+                .map_err(|e| self.write_error(e))?;
+        }
         stream.defer_descriptors();
-        if let Some(file) = self.storage.as_file() {
+        if let Some(file) = self.storage.as_file().filter(|_| self.is_file) {
             let result = file
                 .seek(SeekFrom::Start(start_bytes))
                 .map_err(WriteError::Output)
@@ -450,6 +480,12 @@ impl BurnTarget for GrowingImage {
                 start
             }
         };
+        if !self.is_file {
+            // A disc cannot be cut: the blocks past the old end are an
+            // orphan that readers ignore and the next session overwrites.
+            self.phase = Phase::Ready;
+            return Ok(());
+        }
         let start_bytes = start * BLOCK;
         self.storage.set_len(self.old_len.min(start_bytes))?;
         if !self.saved_tail.is_empty() {

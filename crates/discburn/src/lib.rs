@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 pub mod burn;
+pub mod disc;
 pub mod drive;
 pub mod error;
 pub mod events;

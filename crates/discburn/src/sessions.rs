@@ -83,27 +83,35 @@ pub fn list_sessions(target: &str) -> Result<SessionList, BurnError> {
         }
         TargetKind::Emulated(_) | TargetKind::Drive(_) => {
             let media = crate::drive::inspect_target(target)?;
-            let mut sessions: Vec<SessionEntry> = Vec::new();
-            for track in media.iter().flat_map(|m| &m.tracks) {
-                // The first recorded track of each session starts it; a
-                // session without an ISO 9660 descriptor there is left out.
-                let listed = sessions
-                    .iter()
-                    .any(|s| s.number == u32::from(track.session));
-                if track.size == 0 || listed {
-                    continue;
-                }
-                let start = u64::from(track.start);
-                let Some((blocks, volume_name)) = session_descriptor(&mut source, start) else {
-                    continue;
-                };
-                sessions.push(SessionEntry {
-                    number: u32::from(track.session),
-                    start_lba: start,
-                    blocks,
-                    volume_name,
+            let overwritable = media
+                .as_ref()
+                .and_then(|m| m.profile_code)
+                .is_some_and(|code| mmc::Profile::from(code).is_overwritable());
+            if overwritable {
+                // Grown like an image file: the chain of descriptors is the history.
+                return Ok(match fsimage::sessions::scan(&mut source) {
+                    Ok(found) => SessionList {
+                        sessions: found.sessions.iter().map(SessionEntry::from).collect(),
+                        layout: match found.layout {
+                            ImageLayout::Chained => "chained",
+                            ImageLayout::FromZero => "from_zero",
+                        },
+                        blocks_past_end: 0,
+                        superblock_problem: found.superblock_problem,
+                        warnings: found.warnings,
+                    },
+                    Err(_) => SessionList {
+                        sessions: Vec::new(),
+                        layout: "chained",
+                        blocks_past_end: 0,
+                        superblock_problem: None,
+                        warnings: Vec::new(),
+                    },
                 });
             }
+            let sessions = media
+                .map(|m| sessions_from_tracks(&m, &mut source))
+                .unwrap_or_default();
             Ok(SessionList {
                 sessions,
                 layout: "toc",
@@ -113,6 +121,35 @@ pub fn list_sessions(target: &str) -> Result<SessionList, BurnError> {
             })
         }
     }
+}
+
+/// The sessions of a disc from its table of contents: the first recorded
+/// track of each session starts it, and its ISO 9660 descriptor there gives
+/// its size and name (a session without one is left out).
+pub fn sessions_from_tracks(
+    media: &crate::drive::MediaInfo,
+    source: &mut dyn SectorSource,
+) -> Vec<SessionEntry> {
+    let mut sessions: Vec<SessionEntry> = Vec::new();
+    for track in &media.tracks {
+        let listed = sessions
+            .iter()
+            .any(|s| s.number == u32::from(track.session));
+        if track.size == 0 || listed {
+            continue;
+        }
+        let start = u64::from(track.start);
+        let Some((blocks, volume_name)) = session_descriptor(source, start) else {
+            continue;
+        };
+        sessions.push(SessionEntry {
+            number: u32::from(track.session),
+            start_lba: start,
+            blocks,
+            volume_name,
+        });
+    }
+    sessions
 }
 
 /// Volume Space Size and volume identifier of the primary descriptor at

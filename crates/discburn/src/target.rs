@@ -65,7 +65,7 @@ pub fn open_read_source(target: &str) -> Result<Box<dyn SectorSource>, Error> {
         TargetKind::Drive(path) => Ok(Box::new(crate::drive::open_drive_source(&path)?)),
         TargetKind::Emulated(path) => {
             // The emulated drive, with faults from DISCBURN_EMU_FAULTS armed.
-            let recorder = emulator::Recorder::open_with_env_faults(&path)?;
+            let recorder = emulator::Recorder::open_with_env_faults(&path).map_err(Error::from)?;
             Ok(Box::new(crate::drive::TransportSectorSource::new(
                 recorder,
             )?))
@@ -108,13 +108,20 @@ pub trait BurnTarget {
 }
 
 /// Opens a target for writing a session: the one place that dispatches on
-/// the kind of target.
-pub fn open_burn_target(target: &str) -> Result<Box<dyn BurnTarget>, BurnError> {
+/// the kind of target for a burn.
+pub fn open_burn_target(
+    target: &str,
+    options: crate::disc::DiscOptions,
+) -> Result<Box<dyn BurnTarget>, BurnError> {
     match TargetKind::parse(target) {
         TargetKind::ImageFile(path) => crate::image_file::open_image_target(&path),
-        TargetKind::Emulated(_) | TargetKind::Drive(_) => Err(BurnError::Unsupported {
-            target: target.to_string(),
-            what: "writing sessions (emulated media and drives come with the recorders work)",
-        }),
+        TargetKind::Emulated(path) => {
+            let recorder = emulator::Recorder::open_with_env_faults(&path).map_err(Error::from)?;
+            crate::disc::open_disc_target(target, Box::new(recorder), options)
+        }
+        TargetKind::Drive(path) => {
+            let device = crate::drive::open_drive(&path, mmc::sgio::OpenMode::Exclusive)?;
+            crate::disc::open_disc_target(target, Box::new(device), options)
+        }
     }
 }

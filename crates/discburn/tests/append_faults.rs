@@ -360,7 +360,7 @@ fn every_failing_write_leaves_the_old_or_the_new_image() {
     assert!(writes.len() >= 5, "too few writes to test: {writes:?}");
 
     let mut states = BTreeMap::new();
-    for fail_at in 0..writes.len() {
+    for (fail_at, write) in writes.iter().enumerate() {
         // An error the engine sees and undoes: the file is as before, byte for byte.
         let (image, result, _) =
             append_over(&setup, "transient.iso", Some(fail_at), Fault::Transient);
@@ -371,11 +371,11 @@ fn every_failing_write_leaves_the_old_or_the_new_image() {
         assert!(
             fs::read(&image).unwrap() == setup.base_bytes,
             "write {fail_at} ({:?}) failed and was undone, yet the file changed",
-            writes[fail_at]
+            *write
         );
 
         // A crash at that write: nothing written afterwards.
-        let what = format!("crash at write {fail_at} {:?}", writes[fail_at]);
+        let what = format!("crash at write {fail_at} {:?}", *write);
         let (image, result, _) = append_over(&setup, "crash.iso", Some(fail_at), Fault::Crash);
         assert!(result.is_err(), "{what}: the burn succeeded");
         let state = assert_old_or_new(&image, &old, &new, &earlier, &what);
@@ -383,7 +383,7 @@ fn every_failing_write_leaves_the_old_or_the_new_image() {
 
         // Torn: the superblock writes land block by block, cut after each.
         if superblock_writes.contains(&fail_at) {
-            let blocks = writes[fail_at].1 / BLOCK;
+            let blocks = write.1 / BLOCK;
             for landed in 0..blocks {
                 let what = format!("{what} torn after {landed} of {blocks} blocks");
                 let (image, result, _) = append_over(
@@ -581,4 +581,29 @@ fn refusals_before_anything_is_written() {
     assert_eq!(tree["keep/a.txt"].1, b"first session\n");
     assert!(tree.contains_key("gone/x.txt") && tree.contains_key("three.bin"));
     assert_eq!(tree["two.bin"].1, content(4, 70_000));
+}
+
+#[test]
+fn a_hostile_volume_size_cannot_aim_the_append_at_existing_data() {
+    let setup = setup();
+    for size in [1u32, 40, 200, u32::MAX] {
+        let image = setup.dir.join("hostile.iso");
+        let mut bytes = setup.base_bytes.clone();
+        // The LBA-16 copy claims a volume of `size` blocks.
+        let at = 16 * BLOCK as usize + 80;
+        bytes[at..at + 4].copy_from_slice(&size.to_le_bytes());
+        bytes[at + 4..at + 8].copy_from_slice(&size.to_be_bytes());
+        fs::write(&image, &bytes).unwrap();
+        let mut request = setup.request.clone();
+        request.target = image.display().to_string();
+        let err = burn(&request, &mut Quiet).unwrap_err();
+        assert!(
+            err.to_string().contains("nothing was written"),
+            "size {size}: {err}"
+        );
+        assert!(
+            fs::read(&image).unwrap() == bytes,
+            "size {size}: the image changed"
+        );
+    }
 }

@@ -133,3 +133,33 @@ pub trait Transport {
     /// A human-readable name of the device (path, `emu:PATH`, ...), for messages.
     fn device_name(&self) -> String;
 }
+
+impl<T: Transport + ?Sized> Transport for &mut T {
+    fn execute(
+        &mut self,
+        cdb: &[u8],
+        data: DataDirection<'_>,
+        timeout: Duration,
+    ) -> Result<CommandOutcome, TransportError> {
+        (**self).execute(cdb, data, timeout)
+    }
+
+    fn device_name(&self) -> String {
+        (**self).device_name()
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn execute(
+        &mut self,
+        cdb: &[u8],
+        data: DataDirection<'_>,
+        timeout: Duration,
+    ) -> Result<CommandOutcome, TransportError> {
+        (**self).execute(cdb, data, timeout)
+    }
+
+    fn device_name(&self) -> String {
+        (**self).device_name()
+    }
+}

@@ -12,8 +12,9 @@ use crate::output::Output;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Image file to create, or an existing image to add a session to.
-    #[arg(long, short = 't', value_name = "IMAGE")]
+    /// Image file to create, an existing image to add a session to, a
+    /// recorder's disc (`/dev/srN`) or an emulated medium (`emu:PATH`).
+    #[arg(long, short = 't', value_name = "TARGET")]
     pub target: String,
 
     /// Volume name (ISO 9660: up to 32 d-characters, uppercased; Joliet: up to
@@ -30,6 +31,11 @@ pub struct Args {
     /// the newest: "the disc as it was then", plus this burn's changes.
     #[arg(long, value_name = "N")]
     pub from_session: Option<u32>,
+
+    /// Finalize a write-once disc after this session: no session can be
+    /// added afterwards (IMAPI2 closes by default; discburn leaves discs open).
+    #[arg(long)]
+    pub close: bool,
 
     /// What to write: a directory adds its contents at the root; a file is
     /// added at the root under its name; `ISO/PATH=HOST/PATH` grafts a file or
@@ -156,6 +162,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         from_session: args.from_session,
         volume_name: args.volume_name.clone(),
         source_date_epoch: source_date_epoch()?,
+        close: args.close,
     };
     let mut observer = Observer {
         out,

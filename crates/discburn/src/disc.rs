@@ -1,0 +1,598 @@
+//! Discs in a recorder (emulated or real, through [`mmc::Transport`]) as
+//! burn targets.
+//!
+//! - Write-once media (CD-R/RW written track at once, DVD±R, DVD-R DL,
+//!   BD-R) take a session at the next writable address the drive reports,
+//!   then the session is closed, leaving the disc appendable, or finalized
+//!   with `--close` (mmc.md §5.1–5.4). Readers find the newest session
+//!   through the table of contents.
+//! - Overwritable media (DVD+RW, BD-RE, restricted-overwrite DVD-RW) have
+//!   no sessions of their own: they grow exactly like an image file
+//!   ([`GrowingImage`] over [`DiscStorage`]), so their history shows in
+//!   `xorriso -toc` and the newest tree at LBA 16.
+
+use std::io;
+use std::time::Duration;
+
+use fsimage::sessions::ImageSession;
+use fsimage::{ImageStream, SectorSource, BLOCK_SIZE};
+use mmc::cdb::{CloseFunction, TrackAddress};
+use mmc::exec::{wait_ready, PollOptions};
+use mmc::mode::{MultiSession, WriteType};
+use mmc::{ops, MmcError, Profile, Transport};
+
+use crate::drive::{ensure_ready, inspect_media, TransportSectorSource};
+use crate::error::BurnError;
+use crate::image_file::GrowingImage;
+use crate::storage::{build_superblock, Storage, SUPERBLOCK_BLOCKS};
+use crate::target::BurnTarget;
+
+const BLOCK: u64 = BLOCK_SIZE as u64;
+
+/// A TAO track on CD holds at least 300 blocks (libburn cookbook).
+const CD_MIN_TRACK_BLOCKS: u64 = 300;
+
+/// How long a drive may take to flush its cache or close a session.
+const LONG_OPERATION: Duration = Duration::from_secs(3600);
+
+/// How a burn on a disc ends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DiscOptions {
+    /// Finalize the disc: no session can be added afterwards.
+    pub close: bool,
+}
+
+/// Opens the disc in a recorder for a burn.
+pub fn open_disc_target(
+    name: &str,
+    mut drive: Box<dyn Transport>,
+    options: DiscOptions,
+) -> Result<Box<dyn BurnTarget>, BurnError> {
+    ensure_ready(drive.as_mut())?;
+    let profile = ops::current_profile(drive.as_mut()).map_err(drive_error)?;
+    if !profile.is_writable() {
+        return Err(BurnError::NotWritable {
+            target: name.to_string(),
+            what: format!("{} media", profile.name()),
+        });
+    }
+    let disc = ops::read_disc_information(drive.as_mut()).map_err(drive_error)?;
+    let blank = disc.disc_status == mmc::disc::DiscStatus::Blank;
+    if profile.is_overwritable() {
+        let capacity = overwritable_capacity(drive.as_mut())?;
+        let storage = DiscStorage::new(drive, profile, capacity);
+        return if blank {
+            Ok(Box::new(FreshOverwritable {
+                name: name.to_string(),
+                storage,
+            }))
+        } else {
+            Ok(Box::new(GrowingImage::on_disc(name, Box::new(storage))?))
+        };
+    }
+    if disc.disc_status == mmc::disc::DiscStatus::Complete {
+        return Err(BurnError::DiscClosed {
+            target: name.to_string(),
+        });
+    }
+    Ok(Box::new(SequentialDisc::open(
+        name, drive, profile, options,
+    )?))
+}
+
+fn drive_error(e: MmcError) -> BurnError {
+    BurnError::Drive(crate::drive::DriveError::Mmc(e))
+}
+
+/// Blocks an overwritable disc can hold: READ CAPACITY (the formatted size).
+fn overwritable_capacity(drive: &mut dyn Transport) -> Result<u64, BurnError> {
+    let from_capacity = ops::read_capacity(drive)
+        .map(|c| c.block_count())
+        .unwrap_or(0);
+    if from_capacity > SUPERBLOCK_BLOCKS {
+        return Ok(from_capacity);
+    }
+    // A blank disc may report nothing readable yet: the track's free blocks.
+    let track = ops::read_track_information(drive, TrackAddress::Track(1)).map_err(drive_error)?;
+    Ok(u64::from(track.free_blocks).max(u64::from(track.track_size)))
+}
+
+/// Formats a blank overwritable disc (mmc.md §5.5): DVD+RW with format 26h
+/// over the whole disc, others with the first full-format descriptor READ
+/// FORMAT CAPACITIES offers; then waits for the drive.
+fn format_overwritable(drive: &mut dyn Transport, profile: Profile) -> Result<(), MmcError> {
+    use mmc::format::{format_type, FormatUnitParameters};
+    let parameters = if profile == Profile::DvdPlusRw {
+        FormatUnitParameters::dvd_plus_rw(false)
+    } else {
+        let capacities = ops::read_format_capacities(drive)?;
+        let wanted = [
+            format_type::FULL,
+            format_type::BD_RE_WITH_SPARES,
+            format_type::DVD_RW_FULL,
+        ];
+        let Some(choice) = wanted.iter().find_map(|&kind| {
+            capacities
+                .formattable
+                .iter()
+                .find(|c| c.format_type == kind)
+        }) else {
+            return Ok(()); // nothing to format with: the write will say
+        };
+        FormatUnitParameters {
+            fov: true,
+            dcrt: false,
+            immed: true,
+            blocks: choice.blocks,
+            format_type: choice.format_type,
+            format_sub_type: 0,
+            type_parameter: choice.type_parameter,
+        }
+    };
+    ops::format_unit(drive, &parameters)?;
+    let options = PollOptions {
+        initial_delay: Duration::from_millis(50),
+        interval: Duration::from_millis(100),
+        ..PollOptions::new(LONG_OPERATION)
+    };
+    wait_ready(drive, "formatting the disc", &options, &mut |_| {})
+}
+
+/// Waits for an Immed SYNCHRONIZE CACHE or CLOSE to finish.
+fn wait(drive: &mut dyn Transport, what: &str) -> Result<(), BurnError> {
+    let options = PollOptions {
+        initial_delay: Duration::from_millis(50),
+        interval: Duration::from_millis(100),
+        ..PollOptions::new(LONG_OPERATION)
+    };
+    wait_ready(drive, what, &options, &mut |_| {}).map_err(drive_error)
+}
+
+/// Random access to an overwritable disc's blocks for [`GrowingImage`].
+pub struct DiscStorage {
+    drive: Box<dyn Transport>,
+    profile: Profile,
+    capacity: u64,
+    /// Blocks per WRITE command (32 KiB on DVD, 64 KiB on BD).
+    write_blocks: usize,
+}
+
+impl DiscStorage {
+    pub fn new(drive: Box<dyn Transport>, profile: Profile, capacity: u64) -> DiscStorage {
+        DiscStorage {
+            drive,
+            profile,
+            capacity,
+            write_blocks: (profile.transfer_bytes() / BLOCK_SIZE).max(1),
+        }
+    }
+
+    fn check_aligned(offset: u64, len: usize) -> io::Result<()> {
+        if !offset.is_multiple_of(BLOCK) || !len.is_multiple_of(BLOCK_SIZE) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "disc access must be in whole 2048-byte blocks",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn mmc_io(e: MmcError) -> io::Error {
+    crate::drive::DriveError::Mmc(e).into_io()
+}
+
+impl Storage for DiscStorage {
+    fn byte_len(&mut self) -> io::Result<u64> {
+        Ok(self.capacity * BLOCK)
+    }
+
+    fn read_exact_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        Self::check_aligned(offset, buf.len())?;
+        let mut source = TransportSectorSource::with_geometry(
+            self.drive.as_mut(),
+            Some(self.capacity),
+            self.write_blocks * BLOCK_SIZE,
+        );
+        source.read_blocks(offset / BLOCK, buf)
+    }
+
+    fn write_all_at(&mut self, buf: &[u8], offset: u64) -> io::Result<()> {
+        Self::check_aligned(offset, buf.len())?;
+        let mut lba = offset / BLOCK;
+        for piece in buf.chunks(self.write_blocks * BLOCK_SIZE) {
+            let at = u32::try_from(lba)
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "LBA past 2^32"))?;
+            ops::write_blocks(self.drive.as_mut(), at, piece).map_err(mmc_io)?;
+            lba += (piece.len() / BLOCK_SIZE) as u64;
+        }
+        Ok(())
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        ops::synchronize_cache(self.drive.as_mut(), true).map_err(mmc_io)?;
+        wait(self.drive.as_mut(), "synchronizing the drive's cache")
+            .map_err(|e| io::Error::other(e.to_string()))
+    }
+
+    fn set_len(&mut self, _len: u64) -> io::Result<()> {
+        Ok(()) // a disc keeps its size
+    }
+}
+
+/// A blank overwritable disc: its first session at LBA 32, then the superblock.
+struct FreshOverwritable {
+    name: String,
+    storage: DiscStorage,
+}
+
+impl BurnTarget for FreshOverwritable {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn sessions(&self) -> &[ImageSession] {
+        &[]
+    }
+
+    fn sectors(&mut self) -> Result<Box<dyn SectorSource + '_>, BurnError> {
+        Err(BurnError::NothingToImport {
+            target: self.name.clone(),
+            what: "importing",
+        })
+    }
+
+    fn next_start(&self) -> u64 {
+        fsimage::sessions::FIRST_SESSION_LBA
+    }
+
+    fn check_room(&mut self, blocks: u64) -> Result<(), BurnError> {
+        check_blocks(
+            &self.name,
+            blocks + SUPERBLOCK_BLOCKS,
+            self.storage.capacity,
+        )
+    }
+
+    fn write_session(
+        &mut self,
+        stream: &mut ImageStream,
+        progress: &mut dyn FnMut(u64) -> bool,
+    ) -> Result<(), BurnError> {
+        format_overwritable(self.storage.drive.as_mut(), self.storage.profile)
+            .map_err(|e| write_error(&self.name, mmc_io(e)))?;
+        let start = u64::from(stream.start_lba());
+        stream_to(stream, start, progress, &mut self.storage, &self.name)
+    }
+
+    fn finish(&mut self, stream: &ImageStream) -> Result<u64, BurnError> {
+        let end = u64::from(stream.start_lba()) + stream.total_blocks();
+        let end32 = u32::try_from(end).map_err(|_| BurnError::NoRoom {
+            path: self.name.clone().into(),
+            needed: end * BLOCK,
+            available: self.storage.capacity * BLOCK,
+        })?;
+        let superblock = build_superblock(&stream.volume_descriptors(), end32);
+        self.storage
+            .write_all_at(&superblock, 0)
+            .and_then(|()| self.storage.sync())
+            .map_err(|source| write_error(&self.name, source))?;
+        Ok(end)
+    }
+
+    fn roll_back(&mut self) -> io::Result<()> {
+        Ok(()) // nothing at LBA 16 yet: the disc still reads as blank
+    }
+}
+
+fn write_error(name: &str, source: io::Error) -> BurnError {
+    BurnError::Write {
+        path: name.into(),
+        source,
+    }
+}
+
+fn check_blocks(name: &str, needed: u64, available: u64) -> Result<(), BurnError> {
+    if needed > available {
+        return Err(BurnError::NoRoom {
+            path: name.into(),
+            needed: needed * BLOCK,
+            available: available * BLOCK,
+        });
+    }
+    Ok(())
+}
+
+/// Streams a session chunk by chunk into `storage` from block `start` on,
+/// reporting progress.
+fn stream_to(
+    stream: &mut ImageStream,
+    start: u64,
+    progress: &mut dyn FnMut(u64) -> bool,
+    storage: &mut dyn Storage,
+    name: &str,
+) -> Result<(), BurnError> {
+    let mut buf = vec![0u8; 64 << 10];
+    let mut lba = start;
+    loop {
+        let n = stream.next_chunk(&mut buf).map_err(BurnError::Source)?;
+        if n == 0 {
+            return Ok(());
+        }
+        storage
+            .write_all_at(&buf[..n], lba * BLOCK)
+            .map_err(|source| write_error(name, source))?;
+        lba += (n / BLOCK_SIZE) as u64;
+        if !progress(stream.position()) {
+            return Err(BurnError::Cancelled);
+        }
+    }
+}
+
+/// A write-once disc taking one more session at its next writable address.
+struct SequentialDisc {
+    name: String,
+    drive: Box<dyn Transport>,
+    profile: Profile,
+    options: DiscOptions,
+    sessions: Vec<ImageSession>,
+    /// The track the session goes into (the disc's invisible/incomplete track).
+    track: u16,
+    next_writable: u64,
+    free_blocks: u64,
+    /// Sessions recorded before this one (for the CD lead-out size).
+    closed_sessions: u32,
+    /// Where the written blocks end (the session padded to the write unit).
+    written_end: u64,
+}
+
+impl SequentialDisc {
+    fn open(
+        name: &str,
+        mut drive: Box<dyn Transport>,
+        profile: Profile,
+        options: DiscOptions,
+    ) -> Result<SequentialDisc, BurnError> {
+        // The next writable address depends on the write type (mmc.md §4):
+        // set page 05h before asking for it.
+        if profile.is_cd() || is_dvd_minus(profile) {
+            set_write_parameters(drive.as_mut(), profile, !options.close)?;
+        }
+        let media = inspect_media(drive.as_mut())?;
+        let disc = ops::read_disc_information(drive.as_mut()).map_err(drive_error)?;
+        let track = disc.last_track_in_last_session;
+        let info =
+            ops::read_track_information(drive.as_mut(), TrackAddress::Track(u32::from(track)))
+                .map_err(drive_error)?;
+        let Some(next_writable) = info.writable_address() else {
+            return Err(BurnError::DiscClosed {
+                target: name.to_string(),
+            });
+        };
+        let mut source =
+            TransportSectorSource::with_geometry(drive.as_mut(), None, profile.transfer_bytes());
+        let sessions = crate::sessions::sessions_from_tracks(&media, &mut source)
+            .into_iter()
+            .map(|s| ImageSession {
+                number: s.number,
+                start: s.start_lba,
+                blocks: s.blocks,
+                volume_id: s.volume_name,
+            })
+            .collect::<Vec<_>>();
+        Ok(SequentialDisc {
+            name: name.to_string(),
+            profile,
+            options,
+            closed_sessions: media.sessions.unwrap_or(0),
+            sessions,
+            track,
+            next_writable: u64::from(next_writable),
+            free_blocks: u64::from(info.free_blocks),
+            written_end: 0,
+            drive,
+        })
+    }
+
+    /// Blocks per WRITE, and the unit a track is padded to.
+    fn unit(&self) -> u64 {
+        if self.profile.is_bd() {
+            32
+        } else if self.profile.is_cd() {
+            1
+        } else {
+            16
+        }
+    }
+
+    /// Blocks the session occupies on the disc: padded to the write unit, and
+    /// to the shortest track a CD takes.
+    fn padded(&self, blocks: u64) -> u64 {
+        let mut padded = blocks.div_ceil(self.unit()) * self.unit();
+        if self.profile.is_cd() {
+            padded = padded.max(CD_MIN_TRACK_BLOCKS);
+        }
+        padded
+    }
+
+    /// Blocks closing the session costs on top of its data: a CD's lead-out
+    /// (6750 blocks after the first session, 2250 after later ones;
+    /// multisession.md §3.1). DVD and BD drives take their closing zones
+    /// outside the free blocks they report.
+    fn closing_overhead(&self) -> u64 {
+        if !self.profile.is_cd() {
+            0
+        } else if self.closed_sessions == 0 {
+            6750
+        } else {
+            2250
+        }
+    }
+
+    fn write_error(&self, e: MmcError) -> BurnError {
+        BurnError::Write {
+            path: self.name.clone().into(),
+            source: mmc_io(e),
+        }
+    }
+}
+
+fn is_dvd_minus(profile: Profile) -> bool {
+    matches!(profile, Profile::DvdRSequential | Profile::DvdRwSequential)
+}
+
+/// MODE SELECT page 05h for a data session (mmc.md §5.1 step 2, §5.3 step 2):
+/// track at once on CD, incremental with 16-block packets on DVD-R/RW;
+/// multi-session 11b keeps the disc appendable, 00b finalizes it.
+fn set_write_parameters(
+    drive: &mut dyn Transport,
+    profile: Profile,
+    appendable: bool,
+) -> Result<(), BurnError> {
+    let mut page = ops::write_parameters(drive).map_err(drive_error)?;
+    page.bufe = true;
+    page.test_write = false;
+    page.multi_session = if appendable {
+        MultiSession::Appendable
+    } else {
+        MultiSession::Final
+    };
+    page.data_block_type = 8;
+    page.session_format = 0;
+    if profile.is_cd() {
+        page.write_type = WriteType::TrackAtOnce;
+        page.track_mode = 4;
+        page.fp = false;
+        page.packet_size = 0;
+        page.ls_v = false;
+    } else {
+        page.write_type = WriteType::Incremental;
+        page.track_mode = 5;
+        page.ls_v = true;
+        page.link_size = 16;
+        page.fp = true;
+        page.packet_size = 16;
+    }
+    ops::mode_select_page(drive, &page.emit()).map_err(drive_error)
+}
+
+impl BurnTarget for SequentialDisc {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn sessions(&self) -> &[ImageSession] {
+        &self.sessions
+    }
+
+    fn sectors(&mut self) -> Result<Box<dyn SectorSource + '_>, BurnError> {
+        let transfer = self.profile.transfer_bytes();
+        Ok(Box::new(TransportSectorSource::with_geometry(
+            self.drive.as_mut(),
+            Some(self.next_writable),
+            transfer,
+        )))
+    }
+
+    fn next_start(&self) -> u64 {
+        self.next_writable
+    }
+
+    fn check_room(&mut self, blocks: u64) -> Result<(), BurnError> {
+        let needed = self.padded(blocks) + self.closing_overhead();
+        check_blocks(&self.name, needed, self.free_blocks)
+    }
+
+    fn write_session(
+        &mut self,
+        stream: &mut ImageStream,
+        progress: &mut dyn FnMut(u64) -> bool,
+    ) -> Result<(), BurnError> {
+        let drive = self.drive.as_mut();
+        // Locking the tray and choosing the speed are courtesies a drive may refuse.
+        ops::prevent_allow(drive, true).ok();
+        if self.profile.is_cd() {
+            ops::set_cd_speed(drive, 0xFFFF, 0xFFFF).ok();
+        }
+        let start = self.next_writable;
+        let unit = self.unit();
+        let chunk_blocks = unit.max(16) as usize;
+        let mut buf = vec![0u8; chunk_blocks * BLOCK_SIZE];
+        let mut lba = start;
+        loop {
+            let mut n = stream.next_chunk(&mut buf).map_err(BurnError::Source)?;
+            if n == 0 {
+                break;
+            }
+            // The last chunk: zeros up to the write unit (DVD 16, BD 32 blocks).
+            let unit_bytes = unit as usize * BLOCK_SIZE;
+            let padded = n.div_ceil(unit_bytes) * unit_bytes;
+            buf[n..padded].fill(0);
+            n = padded;
+            let at = u32::try_from(lba).map_err(|_| BurnError::NoRoom {
+                path: self.name.clone().into(),
+                needed: lba * BLOCK,
+                available: u64::from(u32::MAX) * BLOCK,
+            })?;
+            ops::write_blocks(self.drive.as_mut(), at, &buf[..n])
+                .map_err(|e| self.write_error(e))?;
+            lba += (n / BLOCK_SIZE) as u64;
+            if !progress(stream.position()) {
+                return Err(BurnError::Cancelled);
+            }
+        }
+        // Pad to the write unit (and a CD's shortest track) with zeros.
+        let end = start + self.padded(lba - start);
+        buf.fill(0);
+        while lba < end {
+            let blocks = (end - lba).min(chunk_blocks as u64) as usize;
+            let at = lba as u32;
+            ops::write_blocks(self.drive.as_mut(), at, &buf[..blocks * BLOCK_SIZE])
+                .map_err(|e| self.write_error(e))?;
+            lba += blocks as u64;
+        }
+        self.written_end = end;
+        ops::synchronize_cache(self.drive.as_mut(), true).map_err(|e| self.write_error(e))?;
+        wait(self.drive.as_mut(), "writing the drive's cache to the disc")
+    }
+
+    fn finish(&mut self, _stream: &ImageStream) -> Result<u64, BurnError> {
+        let drive = self.drive.as_mut();
+        let close_session = |drive: &mut dyn Transport, function: CloseFunction| {
+            ops::close_track_session(drive, function, 0, true).map_err(drive_error)?;
+            wait(drive, "closing the session")
+        };
+        let finalize = match self.profile {
+            // DVD-R/RW finalize through page 05h's multi-session field.
+            Profile::DvdRSequential | Profile::DvdRwSequential => CloseFunction::CloseSession,
+            Profile::DvdPlusRDl => CloseFunction::FinalizeMinimalRadius,
+            _ => CloseFunction::from(0b110),
+        };
+        if self.profile.is_cd() {
+            // Track at once: SYNCHRONIZE CACHE ended the track; page 05h's
+            // multi-session field decides whether the disc stays appendable.
+            close_session(drive, CloseFunction::CloseSession)?;
+        } else {
+            ops::close_track_session(drive, CloseFunction::CloseTrack, self.track, true)
+                .map_err(drive_error)?;
+            wait(drive, "closing the track")?;
+            let function = if self.options.close {
+                finalize
+            } else {
+                CloseFunction::CloseSession
+            };
+            close_session(drive, function)?;
+        }
+        ops::prevent_allow(drive, false).ok();
+        Ok(self.written_end)
+    }
+
+    fn roll_back(&mut self) -> io::Result<()> {
+        // Nothing written to a write-once disc can be taken back; the earlier
+        // sessions are untouched. Flush what the drive holds and unlock it.
+        let drive = self.drive.as_mut();
+        ops::synchronize_cache(drive, false).ok();
+        ops::prevent_allow(drive, false).ok();
+        Ok(())
+    }
+}
