@@ -125,22 +125,27 @@ fn ls_extract_and_info_through_qemu_drives_match_the_image_file() {
                 medium_info["file_system"], image_info["file_system"],
                 "{what}"
             );
-            // The drive's view, once `info` reports it for emu: targets: QEMU
-            // reports a small image as a CD-ROM whatever was pressed.
-            if let Some(media) = medium_info.get("media") {
-                let expected_profile = if drive == "recorder" && expected_media == "dvd-rom" {
-                    "DVD-ROM"
-                } else {
-                    "CD-ROM"
-                };
-                assert_eq!(media["profile"], expected_profile, "{what}: {media}");
-                assert_eq!(media["disc_status"], "complete", "{what}");
-                assert_eq!(media["sessions"], 1, "{what}");
-                assert_eq!(
-                    media["capacity_blocks"], image_info["file_system"]["volume_space_size"],
-                    "{what}"
-                );
-            }
+            // The drive's view: QEMU reports a small image as a CD-ROM whatever
+            // was pressed, and identifies itself.
+            let media = &medium_info["media"];
+            let expected_profile = if drive == "recorder" && expected_media == "dvd-rom" {
+                "DVD-ROM"
+            } else {
+                "CD-ROM"
+            };
+            let expected_model = match drive {
+                "qemu-ide" => "QEMU DVD-ROM",
+                "qemu-scsi" => "QEMU CD-ROM",
+                _ => "EMU RECORDER",
+            };
+            assert_eq!(media["model"], expected_model, "{what}: {medium_info}");
+            assert_eq!(media["profile"], expected_profile, "{what}: {media}");
+            assert_eq!(media["disc_status"], "complete", "{what}");
+            assert_eq!(media["sessions"], 1, "{what}");
+            assert_eq!(
+                media["capacity_blocks"], image_info["file_system"]["volume_space_size"],
+                "{what}"
+            );
         }
     }
 }
@@ -203,13 +208,36 @@ fn pressed_media_options_are_checked() {
     assert!(text.contains("qemu-ide"), "{text}");
     let shown = stdout(&["emu", "show", &medium("e")]);
     assert!(shown.contains("drive:         qemu-ide"), "{shown}");
+    // QEMU reads the medium's file as an image: every block of the capacity
+    // reads (as zeros), where a recorder refuses blocks never written.
+    let mut qemu = emulator::Recorder::open(medium("e")).unwrap();
+    let capacity = mmc::ops::read_capacity(&mut qemu).unwrap().block_count();
+    assert_eq!(capacity, 359_849, "a blank CD-R's capacity");
+    let mut block = vec![0xAAu8; 2048];
+    mmc::ops::read_blocks(&mut qemu, 1000, &mut block).unwrap();
+    assert!(block.iter().all(|&b| b == 0));
+    qemu.set_personality(emulator::Personality::Recorder);
+    assert!(mmc::ops::read_blocks(&mut qemu, 1000, &mut block).is_err());
+
     // DISCBURN_EMU_FAULTS puts a medium in another drive for one command.
     let target = format!("emu:{}", medium("f"));
     stdout(&["emu", "create", &target, "--from", image]);
+    let faults = [("DISCBURN_EMU_FAULTS", "drive=qemu-scsi;max_transfer=5")];
     let listing = discburn()
-        .env("DISCBURN_EMU_FAULTS", "drive=qemu-scsi;max_transfer=5")
+        .envs(faults)
         .args(["ls", "-R", "--target", &target])
         .assert()
         .success();
     assert!(String::from_utf8_lossy(&listing.get_output().stdout).contains("big.bin"));
+    let model = |envs: &[(&str, &str)]| -> serde_json::Value {
+        let out = discburn()
+            .envs(envs.iter().copied())
+            .args(["--json", "info", "--target", &target])
+            .assert()
+            .success();
+        let info: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        info["media"]["model"].clone()
+    };
+    assert_eq!(model(&faults), "QEMU CD-ROM", "in the QEMU SCSI drive");
+    assert_eq!(model(&[]), "EMU RECORDER", "back in its own drive");
 }
