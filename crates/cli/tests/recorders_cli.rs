@@ -1,0 +1,309 @@
+//! Three sessions on every kind of emulated disc, from the command line, as
+//! the classic multisession script does: add; remove a directory and replace
+//! a file; add and `--close`. Each session reads back exactly — through
+//! discburn and through xorriso on the medium's data file (LBA × 2048, so
+//! `-load sbsector` finds each session) — the addresses follow each medium's
+//! rules (CD: 11 400 blocks after the first session, 6 900 after later ones),
+//! and a fourth session on the closed disc is refused without touching it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use testkit::compare::assert_same;
+use testkit::{snapshot, CompareOptions};
+
+fn discburn() -> Command {
+    Command::new(assert_cmd::cargo::cargo_bin("discburn"))
+}
+
+fn run_ok(cmd: &mut Command) -> serde_json::Value {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        cmd,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.lines().last().unwrap_or("null")).unwrap_or(serde_json::Value::Null)
+}
+
+fn write_tree(dir: &Path, files: &[(&str, &[u8])]) {
+    for (path, data) in files {
+        let path = dir.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, data).unwrap();
+    }
+}
+
+/// The sources of the three sessions and the tree each session must hold.
+struct Trees {
+    sources: [PathBuf; 3],
+    expected: [PathBuf; 3],
+}
+
+fn trees(dir: &Path) -> Trees {
+    let big: Vec<u8> = (0..700_000u32).map(|i| (i % 253) as u8).collect();
+    let s1: &[(&str, &[u8])] = &[
+        ("docs/a.txt", b"first\n"),
+        ("gone/old.txt", b"removed in session 2\n"),
+        ("big.bin", &big),
+    ];
+    let s2: &[(&str, &[u8])] = &[
+        ("docs/a.txt", b"replaced in session 2\n"),
+        ("two.txt", b"2\n"),
+    ];
+    let s3: &[(&str, &[u8])] = &[("three/c.txt", b"3\n")];
+    let sources = [dir.join("s1"), dir.join("s2"), dir.join("s3")];
+    write_tree(&sources[0], s1);
+    write_tree(&sources[1], s2);
+    write_tree(&sources[2], s3);
+    let expected = [dir.join("e1"), dir.join("e2"), dir.join("e3")];
+    write_tree(&expected[0], s1);
+    let kept: Vec<_> = s1
+        .iter()
+        .filter(|(p, _)| !p.starts_with("gone/"))
+        .copied()
+        .collect();
+    for e in &expected[1..] {
+        write_tree(e, &kept);
+        write_tree(e, s2);
+    }
+    write_tree(&expected[2], s3);
+    Trees { sources, expected }
+}
+
+/// The medium's state file, its data file's length and modification time,
+/// and the data file's first `blocks` blocks (the data file is a sparse file
+/// of the disc's whole capacity, 25 GB for a BD), to see that a refused burn
+/// left it alone.
+fn medium_bytes(medium: &Path, blocks: u64) -> (Vec<u8>, u64, std::time::SystemTime, Vec<u8>) {
+    use std::io::Read;
+    let state = PathBuf::from(format!("{}.state.json", medium.display()));
+    let md = fs::metadata(medium).unwrap();
+    let mut head = Vec::new();
+    fs::File::open(medium)
+        .unwrap()
+        .take(blocks * 2048)
+        .read_to_end(&mut head)
+        .unwrap();
+    (
+        fs::read(state).unwrap(),
+        md.len(),
+        md.modified().unwrap(),
+        head,
+    )
+}
+
+fn three_sessions_on(media: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let trees = trees(dir.path());
+    let medium = dir.path().join(format!("{media}.emu"));
+    run_ok(
+        discburn()
+            .args(["emu", "create"])
+            .arg(&medium)
+            .args(["--media", media]),
+    );
+    let target = format!("emu:{}", medium.display());
+
+    let source = |i: usize| trees.sources[i].to_str().unwrap().to_string();
+    let reports = [
+        run_ok(discburn().args([
+            "--json",
+            "burn",
+            "--target",
+            &target,
+            "--volume-name",
+            "ONE",
+            &source(0),
+        ])),
+        run_ok(discburn().args([
+            "--json",
+            "burn",
+            "--target",
+            &target,
+            "--volume-name",
+            "TWO",
+            "--remove",
+            "/gone",
+            &source(1),
+        ])),
+        run_ok(discburn().args([
+            "--json",
+            "burn",
+            "--target",
+            &target,
+            "--volume-name",
+            "THREE",
+            "--close",
+            &source(2),
+        ])),
+    ];
+    assert_eq!(
+        reports[1]["removed"],
+        serde_json::json!(["/gone"]),
+        "{media}"
+    );
+    assert_eq!(
+        reports[1]["replaced"],
+        serde_json::json!(["/docs/a.txt"]),
+        "{media}"
+    );
+
+    let info = run_ok(discburn().args(["--json", "info", "--target", &target]));
+    let sessions = info["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 3, "{media}: {info}");
+    let starts: Vec<u64> = sessions
+        .iter()
+        .map(|s| s["start_lba"].as_u64().unwrap())
+        .collect();
+    for (i, report) in reports.iter().enumerate() {
+        assert_eq!(
+            report["start_lba"].as_u64(),
+            Some(starts[i]),
+            "{media} session {}",
+            i + 1
+        );
+        assert_eq!(
+            sessions[i]["volume_name"],
+            ["ONE", "TWO", "THREE"][i],
+            "{media}"
+        );
+    }
+    let overwritable = matches!(media, "dvd+rw" | "bd-re");
+    if overwritable {
+        // Grown like an image file: session 1 at 32, then 32-block boundaries.
+        assert_eq!(starts[0], 32, "{media}");
+        for i in 1..3 {
+            let end = starts[i - 1] + sessions[i - 1]["blocks"].as_u64().unwrap();
+            assert_eq!(starts[i], end.div_ceil(32) * 32, "{media}");
+        }
+    } else {
+        assert_eq!(starts[0], 0, "{media}");
+        let tracks = info["media"]["tracks"].as_array().unwrap();
+        assert_eq!(tracks.len(), 3, "{media}: {info}");
+        assert_eq!(info["media"]["disc_status"], "complete", "{media}");
+        if media.starts_with("cd") {
+            // Lead-out + lead-in + pre-gap between a track's end and the next session.
+            for (i, gap) in [(1, 11_400), (2, 6_900)] {
+                let end = tracks[i - 1]["start"].as_u64().unwrap()
+                    + tracks[i - 1]["size"].as_u64().unwrap();
+                assert_eq!(starts[i] - end, gap, "{media} gap before session {}", i + 1);
+            }
+        }
+    }
+
+    for (i, expected) in trees.expected.iter().enumerate() {
+        let number = (i + 1).to_string();
+        let out = dir.path().join(format!("x{number}"));
+        run_ok(
+            discburn()
+                .args([
+                    "extract",
+                    "--target",
+                    &target,
+                    "--session",
+                    &number,
+                    "--output",
+                ])
+                .arg(&out),
+        );
+        assert_same(
+            &snapshot(expected).unwrap(),
+            &snapshot(&out).unwrap(),
+            &CompareOptions::content_only(),
+            &format!("{media} session {number} by discburn"),
+        );
+        // xorriso reads the medium's data file, addressed as the disc is.
+        if testkit::require_tool("xorriso") {
+            let out = dir.path().join(format!("xorriso{number}"));
+            let listing = testkit::run(Command::new("xorriso").args([
+                "-osirrox",
+                "on",
+                "-indev",
+                medium.to_str().unwrap(),
+                "-load",
+                "sbsector",
+                &starts[i].to_string(),
+                "-extract",
+                "/",
+                out.to_str().unwrap(),
+            ]));
+            assert!(listing.success(), "{listing}");
+            assert_same(
+                &snapshot(expected).unwrap(),
+                &snapshot(&out).unwrap(),
+                &CompareOptions::content_only(),
+                &format!("{media} session {number} by xorriso"),
+            );
+        }
+    }
+
+    if !overwritable {
+        // Closed: a fourth session is refused and the medium is untouched.
+        let last = &info["media"]["tracks"].as_array().unwrap()[2];
+        let end = last["start"].as_u64().unwrap() + last["size"].as_u64().unwrap() + 64;
+        let before = medium_bytes(&medium, end);
+        let out = discburn()
+            .args(["burn", "--target", &target, &source(2)])
+            .output()
+            .unwrap();
+        assert!(
+            !out.status.success(),
+            "{media}: a closed disc took a session"
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("closed"), "{media}: {stderr}");
+        assert!(
+            medium_bytes(&medium, end) == before,
+            "{media}: the refused burn changed the medium"
+        );
+    }
+}
+
+#[test]
+fn cd_r() {
+    three_sessions_on("cd-r");
+}
+
+#[test]
+fn cd_rw() {
+    three_sessions_on("cd-rw");
+}
+
+#[test]
+fn dvd_r() {
+    three_sessions_on("dvd-r");
+}
+
+#[test]
+fn dvd_rw() {
+    three_sessions_on("dvd-rw");
+}
+
+#[test]
+fn dvd_plus_r() {
+    three_sessions_on("dvd+r");
+}
+
+#[test]
+fn dvd_plus_r_dl() {
+    three_sessions_on("dvd+r-dl");
+}
+
+#[test]
+fn dvd_plus_rw() {
+    three_sessions_on("dvd+rw");
+}
+
+#[test]
+fn bd_r() {
+    three_sessions_on("bd-r");
+}
+
+#[test]
+fn bd_re() {
+    three_sessions_on("bd-re");
+}
