@@ -236,16 +236,56 @@ fn a_refused_transfer_size_is_halved_until_the_drive_takes_it() {
     assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof, "{err}");
 }
 
+/// A transport that counts the commands it passes on.
+struct Counting<T> {
+    inner: T,
+    commands: usize,
+}
+
+impl<T: mmc::Transport> mmc::Transport for Counting<T> {
+    fn execute(
+        &mut self,
+        cdb: &[u8],
+        data: mmc::DataDirection<'_>,
+        timeout: std::time::Duration,
+    ) -> Result<mmc::CommandOutcome, mmc::TransportError> {
+        self.commands += 1;
+        self.inner.execute(cdb, data, timeout)
+    }
+
+    fn device_name(&self) -> String {
+        self.inner.device_name()
+    }
+}
+
 #[test]
 fn an_empty_read_sends_no_command() {
     let scratch = Scratch::new("qemu-empty-read");
     let image = make_image(&scratch.0);
     for drive in [Personality::QemuIde, Personality::QemuScsi] {
         let path = scratch.0.join(drive.name());
-        let mut rec = Recorder::create_from_image(&path, None, &image, drive).unwrap();
+        let rec = Recorder::create_from_image(&path, None, &image, drive).unwrap();
+        let mut counting = Counting {
+            inner: rec,
+            commands: 0,
+        };
         // QEMU IDE behind libata answers READ(10) of 0 blocks with ABORTED COMMAND (row 11).
-        mmc::ops::read_blocks(&mut rec, 0, &mut []).unwrap();
-        let mut source = TransportSectorSource::new(rec).unwrap();
+        mmc::ops::read_blocks(&mut counting, 0, &mut []).unwrap();
+        assert_eq!(
+            counting.commands, 0,
+            "{drive}: mmc::ops::read_blocks of nothing"
+        );
+        let mut source = TransportSectorSource::new(counting).unwrap();
+        let before = source.transport_mut().commands;
         source.read_blocks(5, &mut []).unwrap();
+        assert_eq!(
+            source.transport_mut().commands,
+            before,
+            "{drive}: a sector source read of nothing"
+        );
+        // The counter does count: one block is one command.
+        let mut block = vec![0u8; BLOCK];
+        source.read_blocks(5, &mut block).unwrap();
+        assert_eq!(source.transport_mut().commands, before + 1, "{drive}");
     }
 }
