@@ -1,0 +1,432 @@
+//! Issue 14: the emulated recorder served over iSCSI (`discburn emu serve`) and passed
+//! through to a Linux guest as a real SCSI drive (`scsi-generic` on virtio-scsi), where
+//! other people's burners write three sessions each: wodim on a CD-R, growisofs on a
+//! DVD+R, xorriso on a BD-R. The guest kernel then mounts each disc with no options and
+//! must find the newest session by itself (from the drive's TOC), and every older one
+//! with `-o session=N`; on the host, `discburn info` must report the sessions at the
+//! addresses the burners reported, and `discburn ls`/`extract --session N` must read
+//! every session exactly.
+//!
+//! One boot serves all three media; each test checks its part of the one report.
+//!
+//! A quirk of Linux, not of the drive: the `sr` driver reads a disc's capacity when the
+//! medium changes, not after a burn, so a blank disc stays 1 block long to the kernel
+//! until the tray is reloaded. growisofs reloads by itself ("reloading tray"); after
+//! wodim and xorriso the guest ejects and loads (`wodim -eject` / `-load`, `xorriso
+//! -commit_eject all` + START STOP UNIT), as a user of a real drive does.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use qemu_harness::{discburn_binary, BootReport, Scenario};
+
+/// One `discburn emu serve` process, killed when dropped.
+struct Served {
+    child: Child,
+    _lines: BufReader<ChildStdout>,
+    url: String,
+}
+
+impl Served {
+    fn start(discburn: &Path, medium: &Path) -> Served {
+        let mut child = Command::new(discburn)
+            .args(["--json", "emu", "serve", "--listen", "127.0.0.1:0"])
+            .arg(medium)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start discburn emu serve");
+        let mut lines = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut line = String::new();
+        lines.read_line(&mut line).expect("the listening line");
+        let listening: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+        let url = listening["url"].as_str().expect("url").to_string();
+        Served {
+            child,
+            _lines: lines,
+            url,
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A served medium: its drive label in the guest, `emu create --media` type, the
+/// burner, and the file each session adds (name, contents).
+struct Disc {
+    label: &'static str,
+    media: &'static str,
+    burner: &'static str,
+}
+
+const DISCS: [Disc; 3] = [
+    Disc {
+        label: "cdr",
+        media: "cd-r",
+        burner: "wodim",
+    },
+    Disc {
+        label: "dvdr",
+        media: "dvd+r",
+        burner: "growisofs",
+    },
+    Disc {
+        label: "bdr",
+        media: "bd-r",
+        burner: "xorriso",
+    },
+];
+
+/// Programs copied into the guest (with their libraries).
+const GUEST_TOOLS: [&str; 5] = ["wodim", "genisoimage", "growisofs", "xorriso", "sg_raw"];
+
+/// The file session `n` of `label` adds, and its contents.
+fn session_file(label: &str, n: usize) -> (String, String) {
+    (format!("{label}{n}.txt"), format!("{label} session {n}"))
+}
+
+struct Fixture {
+    report: BootReport,
+    /// Media files after the boot, by label.
+    media: BTreeMap<&'static str, PathBuf>,
+    discburn: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+fn fixture() -> Option<&'static Fixture> {
+    static FIXTURE: OnceLock<Option<Fixture>> = OnceLock::new();
+    FIXTURE
+        .get_or_init(|| {
+            if !qemu_harness::require_qemu() {
+                return None;
+            }
+            if !GUEST_TOOLS
+                .iter()
+                .all(|tool| testkit::tools::require_tool(tool))
+            {
+                return None;
+            }
+            Some(boot())
+        })
+        .as_ref()
+}
+
+fn which(tool: &str) -> PathBuf {
+    let out = Command::new("which").arg(tool).output().expect("which");
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+/// Shell helpers every step gets: `session_dir LABEL N` makes the tree session N adds;
+/// `reload DEV` ejects and loads the disc so the kernel re-reads its capacity;
+/// `show_tree DIR` prints `path contents` of every file.
+const PRELUDE: &str = r#"
+session_dir() { mkdir -p /tmp/$1-$2 && printf '%s session %s' $1 $2 > /tmp/$1-$2/$1$2.txt; }
+show_tree() { (cd $1 && find . -type f | sort | while read f; do echo "$f $(cat $f)"; done); }
+"#;
+
+/// wodim on the CD-R: `-multi -tao`, each later image made with `genisoimage -C $(wodim
+/// -msinfo) -M $DEV` (what the wodim man page shows).
+const WODIM: &str = r#"
+D=$DEV_cdr
+for n in 1 2 3; do
+  session_dir cdr $n
+  if [ $n = 1 ]; then
+    genisoimage -quiet -R -J -o /tmp/cdr$n.iso /tmp/cdr-$n || exit 1
+  else
+    MS=$(wodim dev=$D -msinfo) || exit 2
+    echo "msinfo $n: $MS"
+    genisoimage -quiet -R -J -C $MS -M $D -o /tmp/cdr$n.iso /tmp/cdr-$n || exit 3
+  fi
+  wodim dev=$D gracetime=2 -multi -tao -eject -data /tmp/cdr$n.iso > /tmp/wodim$n.log 2>&1 \
+    || { cat /tmp/wodim$n.log; exit 4; }
+  wodim dev=$D -load >/dev/null 2>&1 || exit 5
+  echo "wodim session $n written"
+done
+wodim dev=$D -toc 2>/dev/null | grep '^track:'
+"#;
+
+/// growisofs on the DVD+R: `-Z` then `-M` twice (it runs genisoimage itself).
+const GROWISOFS: &str = r#"
+D=$DEV_dvdr
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+for n in 1 2 3; do
+  session_dir dvdr $n
+  if [ $n = 1 ]; then mode=-Z; else mode=-M; fi
+  MKISOFS=/bin/genisoimage growisofs $mode $D -R -J /tmp/dvdr-$n > /tmp/growisofs$n.log 2>&1 \
+    || { cat /tmp/growisofs$n.log; exit 1; }
+  grep "^Executing" /tmp/growisofs$n.log
+done
+"#;
+
+/// xorriso on the BD-R: its own ISO engine, one `-commit` per session.
+const XORRISO: &str = r#"
+D=$DEV_bdr
+for n in 1 2 3; do
+  session_dir bdr $n
+  xorriso -dev $D -map /tmp/bdr-$n/bdr$n.txt /bdr$n.txt -commit_eject all > /tmp/xorriso$n.log 2>&1 \
+    || { cat /tmp/xorriso$n.log; exit 1; }
+  sg_raw $SG_bdr 1b 00 00 00 03 00 >/dev/null 2>&1 || exit 2
+  echo "xorriso session $n written"
+done
+xorriso -outdev $D -toc 2>/dev/null | grep '^ISO session'
+"#;
+
+/// The kernel mounts the disc with no options (the newest session), then each session.
+fn mount_script(label: &str) -> String {
+    format!(
+        r#"
+D=$DEV_{label}
+mount -t iso9660 -o ro $D /mnt || exit 1
+echo newest; show_tree /mnt; umount /mnt
+for s in 0 1 2; do
+  mount -t iso9660 -o ro,session=$s $D /mnt || exit 2
+  echo "session=$s"; show_tree /mnt; umount /mnt
+done
+"#
+    )
+}
+
+fn boot() -> Fixture {
+    let discburn = discburn_binary().expect("discburn binary");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut scenario = Scenario::new("served-burners").timeout(Duration::from_secs(420));
+    let mut servers = Vec::new();
+    let mut media = BTreeMap::new();
+    for disc in &DISCS {
+        let medium = dir.path().join(format!("{}.emu", disc.label));
+        let status = Command::new(&discburn)
+            .args(["emu", "create", "--media", disc.media])
+            .arg(&medium)
+            .stdout(Stdio::null())
+            .status()
+            .expect("emu create");
+        assert!(status.success(), "emu create --media {}", disc.media);
+        let served = Served::start(&discburn, &medium);
+        scenario = scenario.iscsi_drive(disc.label, &served.url);
+        servers.push(served);
+        media.insert(disc.label, medium);
+    }
+    for tool in GUEST_TOOLS {
+        scenario = scenario.binary(tool, &which(tool));
+    }
+    scenario = scenario
+        .binary("discburn", &discburn)
+        .step("drives", "discburn drives --json")
+        .step("wodim", &format!("{PRELUDE}{WODIM}"))
+        .step("growisofs", &format!("{PRELUDE}{GROWISOFS}"))
+        .step("xorriso", &format!("{PRELUDE}{XORRISO}"));
+    for disc in &DISCS {
+        scenario = scenario
+            .step(
+                &format!("mount_{}", disc.label),
+                &format!("{PRELUDE}{}", mount_script(disc.label)),
+            )
+            .step(
+                &format!("info_{}", disc.label),
+                &format!("discburn info --json --target $DEV_{}", disc.label),
+            );
+    }
+    let report = scenario.run().expect("boot");
+    // Stopping the servers leaves the media as the burners left them (each session end
+    // was persisted when the initiator logged out).
+    drop(servers);
+    eprintln!("{}", report.timing_summary());
+    Fixture {
+        report,
+        media,
+        discburn,
+        dir,
+    }
+}
+
+/// A step's output, or a panic showing it when the step failed.
+fn step_output<'a>(fixture: &'a Fixture, name: &str) -> &'a str {
+    let section = fixture
+        .report
+        .section(name)
+        .unwrap_or_else(|e| panic!("{e}\n{}", fixture.report.console));
+    assert_eq!(section.rc, 0, "step {name} failed:\n{}", section.output);
+    &section.output
+}
+
+/// The last JSON object with `"type":"result"` in `output`.
+fn json_result(output: &str) -> serde_json::Value {
+    output
+        .lines()
+        .rev()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|v| v["type"] == "result")
+        .unwrap_or_else(|| panic!("no JSON result in:\n{output}"))
+}
+
+/// Session start addresses as the burner reported them in the guest.
+fn burner_session_starts(fixture: &Fixture, disc: &Disc) -> Vec<u64> {
+    let output = step_output(fixture, disc.burner);
+    let number = |s: &str| {
+        s.trim()
+            .parse::<u64>()
+            .unwrap_or_else(|e| panic!("{e}: {s:?}"))
+    };
+    match disc.burner {
+        // "track:   2 lba:     11702 (    46808) 02:38:02 adr: 1 control: 4 mode: -1"
+        "wodim" => output
+            .lines()
+            .filter(|l| l.starts_with("track:") && !l.contains("lout"))
+            .map(|l| number(l.split("lba:").nth(1).unwrap().split('(').next().unwrap()))
+            .collect(),
+        // "Executing 'genisoimage -C 16,6336 -M /dev/fd/4 ...": the new session's start
+        // is the second number; the first session starts at 0.
+        "growisofs" => std::iter::once(0)
+            .chain(output.lines().filter_map(|l| {
+                let c = l.split(" -C ").nth(1)?;
+                Some(number(c.split_whitespace().next()?.split(',').nth(1)?))
+            }))
+            .collect(),
+        // "ISO session  :   2 ,      4288 ,        26s , ISOIMAGE"
+        "xorriso" => output
+            .lines()
+            .filter(|l| l.starts_with("ISO session"))
+            .map(|l| number(l.split(',').nth(1).unwrap()))
+            .collect(),
+        other => panic!("unknown burner {other}"),
+    }
+}
+
+/// What the tree of session `n` (1-based) holds: every file of sessions 1..=n.
+fn expected_tree(label: &str, n: usize) -> String {
+    (1..=n)
+        .map(|k| {
+            let (name, text) = session_file(label, k);
+            format!("./{name} {text}\n")
+        })
+        .collect()
+}
+
+fn run_discburn(fixture: &Fixture, args: &[&str]) -> String {
+    let out = Command::new(&fixture.discburn)
+        .args(args)
+        .output()
+        .expect("run discburn");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "discburn {args:?}: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+#[test]
+fn the_guest_sees_served_recorders() {
+    let Some(fixture) = fixture() else { return };
+    let drives = json_result(step_output(fixture, "drives"));
+    let drives = drives["drives"].as_array().expect("drives");
+    assert_eq!(drives.len(), DISCS.len(), "{drives:?}");
+    let profiles: Vec<&str> = drives
+        .iter()
+        .map(|d| {
+            assert_eq!(d["vendor"], "DISCBURN", "{d}");
+            assert_eq!(d["model"], "EMU RECORDER", "{d}");
+            d["current_profile"].as_str().unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(profiles, ["CD-R", "DVD+R", "BD-R SRM"]);
+}
+
+/// The checks of one disc after its burner wrote three sessions.
+fn check_disc(disc: &Disc) {
+    let Some(fixture) = fixture() else { return };
+    let label = disc.label;
+
+    // The kernel finds the newest session by itself, and each one on request.
+    let mounted = step_output(fixture, &format!("mount_{label}"));
+    let mut expected = format!("newest\n{}", expected_tree(label, 3));
+    for s in 0..3 {
+        expected.push_str(&format!("session={s}\n{}", expected_tree(label, s + 1)));
+    }
+    assert_eq!(
+        mounted, expected,
+        "what the guest kernel mounted from {label}"
+    );
+
+    // discburn on the host and in the guest agree with the burner's addresses.
+    let starts = burner_session_starts(fixture, disc);
+    assert_eq!(starts.len(), 3, "{} reported {starts:?}", disc.burner);
+    let medium = fixture.media[label].display().to_string();
+    let target = format!("emu:{medium}");
+    let host_info = json_result(&run_discburn(
+        fixture,
+        &["info", "--json", "--target", &target],
+    ));
+    let guest_info = json_result(step_output(fixture, &format!("info_{label}")));
+    for (info, side) in [(&host_info, "host"), (&guest_info, "guest")] {
+        let sessions: Vec<u64> = info["sessions"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{side}: no sessions in {info}"))
+            .iter()
+            .map(|s| s["start_lba"].as_u64().unwrap())
+            .collect();
+        assert_eq!(
+            sessions, starts,
+            "{side} discburn info vs {}: {info}",
+            disc.burner
+        );
+    }
+
+    // Every session reads back exactly on the host.
+    for n in 1..=3 {
+        let out = fixture.dir.path().join(format!("extract-{label}-{n}"));
+        let session = n.to_string();
+        run_discburn(
+            fixture,
+            &[
+                "extract",
+                "--target",
+                &target,
+                "--session",
+                &session,
+                "--output",
+                out.to_str().unwrap(),
+            ],
+        );
+        let mut found: Vec<(String, String)> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|entry| {
+                let entry = entry.unwrap();
+                let name = entry.file_name().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(entry.path()).unwrap())
+            })
+            .collect();
+        found.sort();
+        let wanted: Vec<(String, String)> = (1..=n).map(|k| session_file(label, k)).collect();
+        assert_eq!(
+            found, wanted,
+            "session {n} of {label} extracted on the host"
+        );
+    }
+}
+
+#[test]
+fn wodim_writes_three_sessions_to_a_served_cd_r() {
+    check_disc(&DISCS[0]);
+}
+
+#[test]
+fn growisofs_writes_three_sessions_to_a_served_dvd_plus_r() {
+    check_disc(&DISCS[1]);
+}
+
+#[test]
+fn xorriso_writes_three_sessions_to_a_served_bd_r() {
+    check_disc(&DISCS[2]);
+}
