@@ -11,7 +11,10 @@ fn a_hanging_guest_is_killed_at_the_limit_with_its_output() {
     if !qemu_harness::require_qemu() {
         return;
     }
-    let limit = Duration::from_secs(12);
+    // A boot to /init takes about 5 s here (QEMU-RECORD.txt's runs: "guest ready
+    // at 4.8 s"); the limit leaves room for a slow machine, so that the output
+    // printed before the hang is always there to check.
+    let limit = Duration::from_secs(30);
     let started = Instant::now();
     let result = Scenario::new("hang")
         .timeout(limit)
@@ -27,21 +30,21 @@ fn a_hanging_guest_is_killed_at_the_limit_with_its_output() {
             results,
         }) => {
             assert_eq!(scenario, "hang");
-            assert_eq!(seconds, 12);
-            // On a slow machine the guest may not have reached /init in time (with `quiet`
-            // the kernel prints nearly nothing); when it did, the console and the results
-            // channel hold what it printed up to the hang.
-            if results.contains("@@READY") {
-                assert!(
-                    console.contains("@@READY"),
-                    "console not captured:\n{console}"
-                );
-                if results.contains("@@END before rc=0@@") {
-                    assert!(results.contains("about to hang"), "{results}");
-                }
-            } else {
-                eprintln!("the guest did not reach /init within {seconds} s; console:\n{console}");
-            }
+            assert_eq!(seconds, 30);
+            // The console and the results channel hold what the guest printed
+            // up to the hang: /init's marker, the first step's output and end,
+            // and the hanging step's first words.
+            assert!(
+                console.contains("@@READY"),
+                "console not captured:\n{console}"
+            );
+            assert!(results.contains("@@READY"), "results: {results}");
+            assert!(
+                results.contains("about to hang") && results.contains("@@END before rc=0@@"),
+                "results: {results}"
+            );
+            assert!(results.contains("hanging now"), "results: {results}");
+            assert!(!results.contains("@@END hang"), "the hang ended? {results}");
         }
         Err(other) => panic!("expected a timeout, got: {other}"),
         Ok(report) => panic!(
