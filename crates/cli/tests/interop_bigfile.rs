@@ -14,6 +14,9 @@ use testkit::{cmd, require_python_module, require_tool, run, Kind, SPARSE_SIZE};
 
 const BIG: &str = "big/sparse_4g.bin";
 
+/// isovfy's exit status on these images: it stops at the multi-extent record.
+const ISOVFY_EXIT: i32 = 0;
+
 /// A tree holding only the big sparse file and a small file after it.
 fn big_fixture() -> Fixture {
     Fixture::with_tree(|src| {
@@ -42,6 +45,76 @@ fn check_and_remove(f: &Fixture, out: &Path, what: &str) {
         "{what}"
     );
     std::fs::remove_dir_all(out).unwrap();
+}
+
+/// Reads the `(lba, bytes)` extents a reader reported from the image, in order,
+/// and checks they hold the big file: its length, its SHA-256, and the data
+/// written around each extent boundary and at each of the file's data offsets.
+fn check_extents(f: &Fixture, extents: &[(u64, u64)], what: &str) {
+    use std::io::{Read, Seek, SeekFrom};
+    assert!(extents.len() >= 2, "{what}: extents {extents:?}");
+    let total: u64 = extents.iter().map(|(_, len)| len).sum();
+    assert_eq!(total, SPARSE_SIZE, "{what}: extent lengths {extents:?}");
+    let open_at = |lba: u64| {
+        let mut file = std::fs::File::open(&f.image).unwrap();
+        file.seek(SeekFrom::Start(lba * 2048)).unwrap();
+        file
+    };
+    // The bytes of the file at `offset`, as the extents place them.
+    let read_at = |mut offset: u64, len: usize| -> Vec<u8> {
+        let mut out = Vec::new();
+        for &(lba, extent_len) in extents {
+            if offset >= extent_len {
+                offset -= extent_len;
+                continue;
+            }
+            let mut file = open_at(lba);
+            file.seek(SeekFrom::Current(offset as i64)).unwrap();
+            let want = (len - out.len()).min((extent_len - offset) as usize);
+            let mut piece = vec![0u8; want];
+            file.read_exact(&mut piece).unwrap();
+            out.extend(piece);
+            offset = 0;
+            if out.len() == len {
+                break;
+            }
+        }
+        out
+    };
+    let source = f.src.join(BIG);
+    let source_at = |offset: u64, len: usize| {
+        let mut file = std::fs::File::open(&source).unwrap();
+        file.seek(SeekFrom::Start(offset)).unwrap();
+        let mut buf = vec![0u8; len];
+        file.read_exact(&mut buf).unwrap();
+        buf
+    };
+    let mut boundary = 0;
+    let mut offsets: Vec<u64> = testkit::tree::SPARSE_DATA_OFFSETS.to_vec();
+    for (_, len) in &extents[..extents.len() - 1] {
+        boundary += len;
+        offsets.push(boundary - 4096);
+    }
+    for offset in offsets {
+        let len = 8192.min((SPARSE_SIZE - offset) as usize);
+        assert!(
+            read_at(offset, len) == source_at(offset, len),
+            "{what}: the {len} bytes at file offset {offset} differ from the source"
+        );
+    }
+    let whole = extents
+        .iter()
+        .map(|&(lba, len)| open_at(lba).take(len))
+        .fold(Box::new(std::io::empty()) as Box<dyn Read>, |all, next| {
+            Box::new(all.chain(next))
+        });
+    let (sha, len) = sha256_reader(whole).unwrap();
+    assert_eq!(len, SPARSE_SIZE, "{what}");
+    assert_eq!(
+        sha,
+        expected_sha(f),
+        "{what}: the extents' bytes differ from the file"
+    );
 }
 
 #[test]
@@ -97,54 +170,70 @@ fn file_over_4_gib_reads_back_in_every_reader() {
         check_and_remove(&f, &out, "7zz");
     }
     if require_tool("isoinfo") {
-        // isoinfo lists one line per extent; the sizes add up to the file.
+        // isoinfo lists one line per extent, `... SIZE DATE [ LBA FLAGS] NAME`:
+        // the bytes those extents hold, in order, must be the file.
         let result = run(cmd("isoinfo", ["-R", "-l", "-i"]).arg(&f.image));
         assert!(result.success(), "{result}");
-        let total: u64 = result
+        let extents: Vec<(u64, u64)> = result
             .stdout
             .lines()
             .filter(|l| l.trim_end().ends_with("sparse_4g.bin"))
-            .filter_map(|l| {
-                l.split_whitespace()
-                    .nth(4)
-                    .and_then(|s| s.parse::<u64>().ok())
+            .map(|l| {
+                let size = l.split_whitespace().nth(4).and_then(|s| s.parse().ok());
+                let lba = l
+                    .split_once('[')
+                    .and_then(|(_, rest)| rest.split_whitespace().next())
+                    .and_then(|s| s.parse().ok());
+                match (lba, size) {
+                    (Some(lba), Some(size)) => (lba, size),
+                    _ => panic!("isoinfo -R -l: cannot read {l:?}"),
+                }
             })
-            .sum();
-        assert_eq!(
-            total, SPARSE_SIZE,
-            "isoinfo -R -l extents of {BIG}:\n{}",
-            result.stdout
-        );
+            .collect();
+        check_extents(&f, &extents, "isoinfo -R -l");
     }
     if require_python_module("pycdlib") {
         // pycdlib links the chunks of a multi-extent file (data_continuation),
         // but its rr_path lookup lands on the last chunk and reads only that
-        // chunk's bytes, so the chain's lengths are added up here instead.
+        // chunk's bytes; so it prints each chunk's extent and length, and the
+        // bytes there are read and hashed here.
         let script = r#"
 import sys, pycdlib
 iso = pycdlib.PyCdlib()
 iso.open(sys.argv[1])
-total = 0
 for child in iso.list_children(rr_path='/big'):
     if child.rock_ridge is not None and child.rock_ridge.name() == b'sparse_4g.bin':
         while child is not None:
-            total += child.data_length
+            print(child.extent_location(), child.data_length)
             child = child.data_continuation
-print(total)
+        break
 "#;
         let result = run(cmd("python3", ["-c", script]).arg(&f.image));
         assert!(result.success(), "{result}");
-        assert_eq!(
-            result.stdout.trim(),
-            SPARSE_SIZE.to_string(),
-            "pycdlib: chunks of {BIG}"
-        );
+        let extents: Vec<(u64, u64)> = result
+            .stdout
+            .lines()
+            .map(|l| {
+                let mut numbers = l.split_whitespace().map(|n| n.parse::<u64>().unwrap());
+                (numbers.next().unwrap(), numbers.next().unwrap())
+            })
+            .collect();
+        check_extents(&f, &extents, "pycdlib chunks");
     }
     if require_tool("isovfy") {
         // isovfy (genisoimage 1.1.11) stops at the first multi-extent record,
         // printing it with its size as a negative 32-bit number and no verdict;
         // xorriso's `-iso-level 3` images get the same. Anything else is an error.
         let result = run(&mut cmd("isovfy", [&f.image]));
+        assert_eq!(result.code, Some(ISOVFY_EXIT), "{result}");
+        assert!(
+            result
+                .stdout
+                .lines()
+                .any(|l| l.starts_with("Root at extent"))
+                && result.stdout.lines().any(|l| l.contains("Flags=(80)")),
+            "isovfy did not reach the multi-extent record: {result}"
+        );
         for line in result.stdout.lines() {
             let known = line.starts_with("Root at extent")
                 || line == "[0 0]"

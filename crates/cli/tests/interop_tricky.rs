@@ -374,7 +374,7 @@ fn iso_info_lists_the_joliet_tree() {
     // (whole blocks). Entries under names iso-info cannot show exactly are
     // matched by size as a multiset.
     let fits = |e: &testkit::Entry, size: u64| match e.kind {
-        Kind::Dir => size > 0 && size % 2048 == 0,
+        Kind::Dir => size > 0 && size.is_multiple_of(2048),
         _ => size == e.size,
     };
     for path in &exact {
