@@ -307,3 +307,92 @@ fn bd_r() {
 fn bd_re() {
     three_sessions_on("bd-re");
 }
+
+/// A burn that meets a fault never reports success, never loses the earlier
+/// session, and leaves a disc whose next burn says what happened.
+fn fault_during_second_session(media: &str, faults: &str, recovers: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let trees = trees(dir.path());
+    let medium = dir.path().join(format!("{media}.emu"));
+    run_ok(
+        discburn()
+            .args(["emu", "create"])
+            .arg(&medium)
+            .args(["--media", media]),
+    );
+    let target = format!("emu:{}", medium.display());
+    let source = |i: usize| trees.sources[i].to_str().unwrap().to_string();
+    run_ok(discburn().args(["burn", "--target", &target, &source(0)]));
+    let info = run_ok(discburn().args(["--json", "info", "--target", &target]));
+    let nwa = info["media"]["next_writable_address"].as_u64().unwrap();
+    let faults = faults.replace("NWA", &(nwa + 40).to_string());
+
+    let out = discburn()
+        .env("DISCBURN_EMU_FAULTS", &faults)
+        .args(["--json", "burn", "--target", &target, &source(1)])
+        .output()
+        .unwrap();
+    let what = format!("{media} with {faults}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if recovers {
+        // A fault the drive recovers from (busy, reset before any data): the burn completes.
+        assert!(out.status.success(), "{what}: {stdout}");
+    } else {
+        assert!(!out.status.success(), "{what}: reported success: {stdout}");
+        assert!(!stdout.contains("\"type\":\"result\""), "{what}: {stdout}");
+    }
+    // Session 1 is whole.
+    let x1 = dir.path().join("x1");
+    run_ok(
+        discburn()
+            .args(["extract", "--target", &target, "--session", "1", "--output"])
+            .arg(&x1),
+    );
+    assert_same(
+        &snapshot(&trees.expected[0]).unwrap(),
+        &snapshot(&x1).unwrap(),
+        &CompareOptions::content_only(),
+        &format!("{what}: session 1 after the fault"),
+    );
+    let info = run_ok(discburn().args(["--json", "info", "--target", &target]));
+    if recovers {
+        assert_eq!(
+            info["sessions"].as_array().unwrap().len(),
+            2,
+            "{what}: {info}"
+        );
+        return;
+    }
+    // Only the complete session is listed; the next burn is refused, saying why.
+    assert_eq!(
+        info["sessions"].as_array().unwrap().len(),
+        1,
+        "{what}: {info}"
+    );
+    let out = discburn()
+        .args(["burn", "--target", &target, &source(2)])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if info["media"]["last_session_state"] == "incomplete" {
+        assert!(
+            !out.status.success(),
+            "{what}: appended after an incomplete session"
+        );
+        assert!(stderr.contains("left incomplete"), "{what}: {stderr}");
+    } else {
+        // Nothing of session 2 reached the disc (the fault came before any
+        // data was kept): the next burn is session 2.
+        assert!(out.status.success(), "{what}: {stderr}");
+    }
+}
+
+#[test]
+fn faults_never_lose_a_session_or_report_success() {
+    for media in ["cd-r", "dvd+r", "bd-r"] {
+        fault_during_second_session(media, "write_error@lba=NWA", false);
+        fault_during_second_session(media, "power_loss@write=2", false);
+        fault_during_second_session(media, "medium_removed@write=2,for=50", false);
+        fault_during_second_session(media, "busy_every=3", true);
+    }
+}

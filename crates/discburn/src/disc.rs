@@ -359,6 +359,15 @@ impl SequentialDisc {
             set_write_parameters(drive.as_mut(), profile, !options.close)?;
         }
         let media = inspect_media(drive.as_mut())?;
+        if let Some(session) = crate::sessions::incomplete_session(&media) {
+            let track = media.tracks.iter().rev().find(|t| t.session == session);
+            return Err(BurnError::IncompleteSession {
+                target: name.to_string(),
+                session,
+                lba: track.map_or(0, |t| u64::from(t.start)),
+                blocks: track.map_or(0, |t| u64::from(t.size)),
+            });
+        }
         let disc = ops::read_disc_information(drive.as_mut()).map_err(drive_error)?;
         let track = disc.last_track_in_last_session;
         let info =

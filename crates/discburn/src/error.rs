@@ -73,6 +73,17 @@ pub enum BurnError {
     AppearedMeanwhile { path: PathBuf },
     #[error("{target} is closed (finalized): no session can be added; nothing was written")]
     DiscClosed { target: String },
+    #[error(
+        "{target}: session {session} was left incomplete by a burn that failed or was \
+         interrupted (a track at LBA {lba}, {blocks} blocks): its data cannot be trusted and \
+         readers do not see it; the earlier sessions are intact. Nothing was written"
+    )]
+    IncompleteSession {
+        target: String,
+        session: u16,
+        lba: u64,
+        blocks: u64,
+    },
     #[error("{target} cannot be written: {what}")]
     NotWritable { target: String, what: String },
     #[error("{what} is not supported for {target} yet")]

@@ -123,19 +123,34 @@ pub fn list_sessions(target: &str) -> Result<SessionList, BurnError> {
     }
 }
 
+/// The session a burn that failed or was interrupted left open, with data
+/// in it: its tracks' session number, if there is one. Readers do not see it
+/// (the table of contents lists complete sessions), and its data cannot be trusted.
+pub fn incomplete_session(media: &crate::drive::MediaInfo) -> Option<u16> {
+    let open = matches!(
+        media.last_session_state.as_deref(),
+        Some("incomplete" | "damaged")
+    );
+    let last = media.tracks.iter().map(|t| t.session).max()?;
+    let has_data = media.tracks.iter().any(|t| t.session == last && t.size > 0);
+    (open && has_data).then_some(last)
+}
+
 /// The sessions of a disc from its table of contents: the first recorded
-/// track of each session starts it, and its ISO 9660 descriptor there gives
-/// its size and name (a session without one is left out).
+/// track of each complete session starts it, and its ISO 9660 descriptor
+/// there gives its size and name (a session without one is left out, and so
+/// is a session left incomplete by a failed burn).
 pub fn sessions_from_tracks(
     media: &crate::drive::MediaInfo,
     source: &mut dyn SectorSource,
 ) -> Vec<SessionEntry> {
+    let incomplete = incomplete_session(media);
     let mut sessions: Vec<SessionEntry> = Vec::new();
     for track in &media.tracks {
         let listed = sessions
             .iter()
             .any(|s| s.number == u32::from(track.session));
-        if track.size == 0 || listed {
+        if track.size == 0 || listed || Some(track.session) == incomplete {
             continue;
         }
         let start = u64::from(track.start);
