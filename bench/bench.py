@@ -8,6 +8,15 @@ against each peer. Output images go to the same file system as the trees; the pa
 cache is warm for everyone (one untimed warm-up run per tool first).
 
 Usage: python3 bench/bench.py [--runs 3] [--work DIR] [--discburn PATH] [--only small|large]
+       python3 bench/bench.py --append [--runs 3] [--files 1000000]
+
+--append measures session appends instead (issue 7): (a) appending one small file to an
+image of the 30 000-file tree, discburn against `xorriso -dev IMG -map f /f -commit` on
+xorriso's own image of the same tree (time ratio, target <= 0.25; new blocks, target: no
+more than xorriso); (b) appending one file to an image of a 1 000 000-file tree, which
+imports every file of the last session (time, target < 3 s; peak RSS per imported file,
+target < 500 bytes). Before every timed run each image is put back exactly as it was
+(length and the 64 KiB superblock at LBA 0-31, the only bytes an append rewrites).
 """
 
 import argparse
@@ -53,6 +62,26 @@ def make_large_tree(path):
             for _ in range(64):
                 fh.write(chunk)
     open(os.path.join(path, ".complete"), "w").close()
+
+
+def make_million_tree(path, count):
+    """`count` files (default 1 000 000) in directories of 1000, two levels; one file in
+    16 holds 1..97 bytes, the others are empty. Takes a few minutes the first time."""
+    marker = path.rstrip("/") + f".complete-{count}"  # outside the tree: not one of its files
+    if os.path.exists(marker):
+        return
+    shutil.rmtree(path, ignore_errors=True)
+    per = 1000
+    for d in range((count + per - 1) // per):
+        sub = os.path.join(path, f"d{d // 100:03d}", f"d{d:04d}")
+        os.makedirs(sub, exist_ok=True)
+        for f in range(min(per, count - d * per)):
+            i = d * per + f
+            fd = os.open(os.path.join(sub, f"f{i:07d}"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            if i % 16 == 0:
+                os.write(fd, b"x" * (i % 97 + 1))
+            os.close(fd)
+    open(marker, "w").close()
 
 
 def tools(discburn):
@@ -113,12 +142,219 @@ def bench_tree(name, src, work, runs, discburn):
     return all(verdicts)
 
 
+# ---------------------------------------------------------------- --append (issue 7)
+
+SUPERBLOCK = 32 * 2048
+
+
+class Pristine:
+    """An image file and what an append may change in it: LBA 0-31, and everything from
+    the next writable address `nwa` (blocks) on (xorriso's padding lies past its
+    last session, inside the file, and the next session overwrites it); so that every
+    run starts from the same image without copying it."""
+
+    def __init__(self, path, nwa):
+        self.path = path
+        self.length = os.path.getsize(path)
+        self.tail_from = min(nwa * 2048, self.length)
+        with open(path, "rb") as fh:
+            self.head = fh.read(SUPERBLOCK)
+            fh.seek(self.tail_from)
+            self.tail = fh.read()
+
+    def restore(self):
+        with open(self.path, "r+b") as fh:
+            fh.truncate(self.tail_from)
+            fh.seek(self.tail_from)
+            fh.write(self.tail)
+            fh.seek(0)
+            fh.write(self.head)
+
+    def digest(self):
+        import hashlib
+        h = hashlib.sha256()
+        with open(self.path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
+
+
+def timed(argv):
+    """Runs argv under /usr/bin/time; returns (seconds, peak RSS KiB, output)."""
+    start = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-f", "@@RSS %M"] + argv, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"failed ({proc.returncode}): {' '.join(argv)}\n{proc.stdout}\n{proc.stderr}")
+    rss = [l for l in proc.stderr.splitlines() if l.startswith("@@RSS ")]
+    return elapsed, int(rss[-1].split()[1]), proc.stdout + proc.stderr
+
+
+def discburn_sessions(discburn, image):
+    out = subprocess.run([discburn, "--json", "info", "--target", image], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    import json
+    return json.loads(out.strip().splitlines()[-1])["sessions"]
+
+
+def xorriso_sessions(image):
+    out = subprocess.run(["xorriso", "-indev", image, "-toc"], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True).stdout
+    sessions = []
+    for line in out.splitlines():
+        if line.startswith("ISO session  :"):
+            f = [x.strip() for x in line.split(":", 1)[1].split(",")]
+            sessions.append({"number": int(f[0]), "start_lba": int(f[1]), "blocks": int(f[2].rstrip("s"))})
+    return sessions
+
+
+def stage_seconds(output):
+    """Seconds per stage of a `discburn --json burn` run, from its stage events."""
+    import json
+    marks = []
+    for line in output.splitlines():
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            continue
+        if ev.get("type") in ("stage", "progress", "result") and "elapsed_s" in ev:
+            name = ev.get("action") or ev["type"]
+            if not marks or marks[-1][0] != name:
+                marks.append((name, ev["elapsed_s"]))
+    out = {}
+    for (name, t), (_, t_next) in zip(marks, marks[1:]):
+        out[name] = out.get(name, 0) + t_next - t
+    return out
+
+
+def next_writable(sessions):
+    """Where the next session goes: the end of the last one, rounded up to 32 blocks."""
+    last = sessions[-1]
+    return -(-(last["start_lba"] + last["blocks"]) // 32) * 32
+
+
+def bench_append_small(src, work, runs, discburn):
+    """(a) One small file appended to an image of the 30 000-file tree."""
+    extra_dir = os.path.join(work, "append-extra")
+    os.makedirs(extra_dir, exist_ok=True)
+    extra = os.path.join(extra_dir, "f")
+    with open(extra, "wb") as fh:
+        fh.write(b"one small file appended\n")
+    d_img = os.path.join(work, "append-discburn.iso")
+    x_img = os.path.join(work, "append-xorriso.iso")
+    j_img = os.path.join(work, "append-xorriso-joliet.iso")
+    for img in (d_img, x_img, j_img):
+        if os.path.exists(img):
+            os.remove(img)
+    subprocess.run([discburn, "burn", "--target", d_img, "--volume-name", "BENCH", src], check=True,
+                   stdout=subprocess.DEVNULL)
+    # xorriso's native mode writes no Joliet tree; discburn always does (ISO 9660 + Joliet +
+    # Rock Ridge in every session), so xorriso -joliet on is the like-for-like peer.
+    for img, joliet in ((x_img, []), (j_img, ["-joliet", "on"])):
+        subprocess.run(["xorriso"] + joliet + ["-outdev", img, "-volid", "BENCH", "-map", src, "/",
+                        "-commit"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    d_base = Pristine(d_img, next_writable(discburn_sessions(discburn, d_img)))
+    x_base = Pristine(x_img, next_writable(xorriso_sessions(x_img)))
+    j_base = Pristine(j_img, next_writable(xorriso_sessions(j_img)))
+    digests = [(b, b.digest()) for b in (d_base, x_base, j_base)]
+    tools = {
+        "discburn": (d_base, [discburn, "burn", "--target", d_img, extra]),
+        "xorriso": (x_base, ["xorriso", "-dev", x_img, "-map", extra, "/f", "-commit"]),
+        "xorriso-J": (j_base, ["xorriso", "-joliet", "on", "-dev", j_img, "-map", extra, "/f", "-commit"]),
+    }
+    results = {t: [] for t in tools}
+    grown = {}
+    for i in range(runs + 1):  # the first round warms the cache and is not counted
+        for tool, (base, argv) in tools.items():
+            base.restore()
+            t, rss, out = timed(argv)
+            if i > 0:
+                results[tool].append((t, rss))
+            # Blocks written past the old end of the last session (the file may have been longer).
+            grown[tool] = (os.path.getsize(base.path) - base.tail_from) // 2048
+            if tool == "xorriso":
+                import re
+                m = re.search(r"Written to medium : (\d+) sectors", out)
+                grown["xorriso-written"] = int(m.group(1)) if m else None
+    sessions = {"discburn": discburn_sessions(discburn, d_img), "xorriso": xorriso_sessions(x_img),
+                "xorriso-J": xorriso_sessions(j_img)}
+    for base, digest in digests:
+        base.restore()
+        if base.digest() != digest:
+            sys.exit(f"{base.path}: not restored exactly")
+    print(f"\n== (a) append one small file to an image of the 30 000-file tree ({runs} runs)")
+    print(f"{'tool':<10} {'median s':>9} {'peak RSS MiB':>13} {'session blocks':>15} {'file grew by':>13}")
+    med = {}
+    for tool, rs in results.items():
+        t = statistics.median(r[0] for r in rs)
+        rss = statistics.median(r[1] for r in rs) / 1024
+        med[tool] = t
+        newest = sessions[tool][-1]["blocks"] if sessions[tool] else 0
+        print(f"{tool:<10} {t:9.3f} {rss:13.1f} {newest:15d} {grown[tool]:13d}")
+    if grown.get("xorriso-written") is not None:
+        print(f"(xorriso: 'Written to medium : {grown['xorriso-written']} sectors', its 300 KiB padding included)")
+    ratio = med["discburn"] / med["xorriso"]
+    d_blocks = sessions["discburn"][-1]["blocks"]
+    x_blocks = sessions["xorriso"][-1]["blocks"]
+    j_blocks = sessions["xorriso-J"][-1]["blocks"]
+    print(f"time discburn/xorriso: {ratio:.3f}  (target <= 0.25: {'met' if ratio <= 0.25 else 'MISSED'})")
+    print(f"time discburn/xorriso -joliet on: {med['discburn'] / med['xorriso-J']:.3f}")
+    blocks_ok = d_blocks <= x_blocks and grown["discburn"] <= grown["xorriso"]
+    print(f"new blocks discburn {d_blocks} (file +{grown['discburn']}) vs xorriso {x_blocks} "
+          f"(file +{grown['xorriso']})  (target: no more than xorriso: {'met' if blocks_ok else 'MISSED'})")
+    print(f"new blocks discburn {d_blocks} vs xorriso -joliet on {j_blocks} (file +{grown['xorriso-J']}): "
+          f"{'no more' if d_blocks <= j_blocks else 'MORE'}")
+    return ratio <= 0.25 and blocks_ok
+
+
+def bench_import_million(src, count, work, runs, discburn):
+    """(b) Append to an image of `count` files: the whole session is imported."""
+    img = os.path.join(work, f"million-{count}.iso")
+    marker = img + ".complete"
+    if not os.path.exists(marker):
+        if os.path.exists(img):
+            os.remove(img)
+        t, rss, _ = timed([discburn, "burn", "--target", img, "--volume-name", "MILLION", src])
+        print(f"made {img}: {t:.1f} s, peak RSS {rss / 1024:.0f} MiB")
+        open(marker, "w").close()
+    files = discburn_sessions(discburn, img)[-1]["files"]
+    extra_dir = os.path.join(work, "append-extra")
+    os.makedirs(extra_dir, exist_ok=True)
+    extra = os.path.join(extra_dir, "tiny")
+    with open(extra, "wb") as fh:
+        fh.write(b"tiny\n")
+    base = Pristine(img, next_writable(discburn_sessions(discburn, img)))
+    results = []
+    stages = []
+    for i in range(runs + 1):  # the first run warms the cache and is not counted
+        base.restore()
+        t, rss, out = timed([discburn, "--json", "burn", "--target", img, extra])
+        if i > 0:
+            results.append((t, rss))
+            stages.append(stage_seconds(out))
+    base.restore()
+    t = statistics.median(r[0] for r in results)
+    rss_kib = statistics.median(r[1] for r in results)
+    per_file = rss_kib * 1024 / files
+    print(f"\n== (b) append to an image of {files} files (imports every one; {runs} runs)")
+    print(f"median {t:.3f} s, peak RSS {rss_kib / 1024:.1f} MiB = {per_file:.0f} bytes per imported file")
+    names = [n for n in stages[0] if n not in ("completed", "result")]
+    print("stages (median s): " + ", ".join(
+        f"{n} {statistics.median(st.get(n, 0) for st in stages):.2f}" for n in names))
+    print(f"time: target < 3 s: {'met' if t < 3 else 'MISSED'}; "
+          f"memory: target < 500 bytes/file: {'met' if per_file < 500 else 'MISSED'}")
+    return t < 3 and per_file < 500
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--work", default=os.path.join(HERE, "work"))
     ap.add_argument("--discburn", default=os.path.join(ROOT, "target", "release", "discburn"))
     ap.add_argument("--only", choices=["small", "large"])
+    ap.add_argument("--append", action="store_true", help="benchmark session appends (issue 7)")
+    ap.add_argument("--files", type=int, default=1_000_000, help="files of the --append import tree")
     args = ap.parse_args()
     if not os.path.exists(args.discburn):
         subprocess.run(["cargo", "build", "--release", "-p", "discburn-cli"], cwd=ROOT, check=True)
@@ -127,6 +363,17 @@ def main():
             sys.exit(f"missing {tool}: apt-get install -y genisoimage xorriso tar time")
     os.makedirs(args.work, exist_ok=True)
     ok = True
+    if args.append:
+        if args.only in (None, "small"):
+            src = os.path.join(args.work, "small")
+            make_small_tree(src)
+            ok &= bench_append_small(src, args.work, args.runs, args.discburn)
+        if args.only in (None, "large"):
+            src = os.path.join(args.work, "million")
+            make_million_tree(src, args.files)
+            ok &= bench_import_million(src, args.files, args.work, args.runs, args.discburn)
+        print("\nall targets met" if ok else "\nsome targets missed (see above)")
+        return
     if args.only in (None, "small"):
         src = os.path.join(args.work, "small")
         make_small_tree(src)
