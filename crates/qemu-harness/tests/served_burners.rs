@@ -32,10 +32,11 @@ struct Served {
 }
 
 impl Served {
-    fn start(discburn: &Path, medium: &Path) -> Served {
+    fn start(discburn: &Path, medium: &Path, faults: &str) -> Served {
         let mut child = Command::new(discburn)
             .args(["--json", "emu", "serve", "--listen", "127.0.0.1:0"])
             .arg(medium)
+            .env("DISCBURN_EMU_FAULTS", faults)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()
@@ -62,11 +63,12 @@ impl Drop for Served {
 }
 
 /// A served medium: its drive label in the guest, `emu create --media` type, the
-/// burner, and the file each session adds (name, contents).
+/// burner, and the emulator faults it is served with (`DISCBURN_EMU_FAULTS`).
 struct Disc {
     label: &'static str,
     media: &'static str,
     burner: &'static str,
+    faults: &'static str,
 }
 
 const DISCS: [Disc; 3] = [
@@ -74,16 +76,22 @@ const DISCS: [Disc; 3] = [
         label: "cdr",
         media: "cd-r",
         burner: "wodim",
+        // Immed SYNCHRONIZE CACHE/CLOSE stay busy for the emulator's default 2 polls.
+        faults: "",
     },
     Disc {
         label: "dvdr",
         media: "dvd+r",
         burner: "growisofs",
+        // growisofs and libburn wait about a second between polls of a busy drive:
+        // finish Immed operations at once to keep the boot short.
+        faults: "immed_polls=0",
     },
     Disc {
         label: "bdr",
         media: "bd-r",
         burner: "xorriso",
+        faults: "immed_polls=0",
     },
 ];
 
@@ -211,7 +219,7 @@ fn boot() -> Fixture {
             .status()
             .expect("emu create");
         assert!(status.success(), "emu create --media {}", disc.media);
-        let served = Served::start(&discburn, &medium);
+        let served = Served::start(&discburn, &medium, disc.faults);
         scenario = scenario.iscsi_drive(disc.label, &served.url);
         servers.push(served);
         media.insert(disc.label, medium);
