@@ -396,3 +396,65 @@ fn faults_never_lose_a_session_or_report_success() {
         fault_during_second_session(media, "busy_every=3", true);
     }
 }
+
+#[test]
+fn a_dry_run_plans_exactly_and_touches_nothing() {
+    for media in ["cd-r", "dvd+rw"] {
+        let dir = tempfile::tempdir().unwrap();
+        let trees = trees(dir.path());
+        let medium = dir.path().join("m.emu");
+        run_ok(
+            discburn()
+                .args(["emu", "create"])
+                .arg(&medium)
+                .args(["--media", media]),
+        );
+        let target = format!("emu:{}", medium.display());
+        let source = |i: usize| trees.sources[i].to_str().unwrap().to_string();
+        run_ok(discburn().args(["burn", "--target", &target, &source(0)]));
+        let before = medium_bytes(&medium, 20_000);
+        let plan = run_ok(discburn().args([
+            "--json",
+            "burn",
+            "--dry-run",
+            "--target",
+            &target,
+            "--remove",
+            "/gone",
+            &source(1),
+        ]));
+        assert_eq!(plan["dry_run"], true, "{media}: {plan}");
+        assert_eq!(plan["bytes_written"], 0, "{media}: {plan}");
+        assert!(
+            plan["free_blocks_after"].as_u64().is_some(),
+            "{media}: {plan}"
+        );
+        assert!(
+            medium_bytes(&medium, 20_000) == before,
+            "{media}: the dry run changed the medium"
+        );
+        let done = run_ok(discburn().args([
+            "--json",
+            "burn",
+            "--target",
+            &target,
+            "--remove",
+            "/gone",
+            &source(1),
+        ]));
+        for field in [
+            "session",
+            "start_lba",
+            "blocks",
+            "image_blocks",
+            "files",
+            "replaced",
+            "removed",
+        ] {
+            assert_eq!(
+                plan[field], done[field],
+                "{media}: {field} planned {plan} vs done {done}"
+            );
+        }
+    }
+}

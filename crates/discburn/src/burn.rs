@@ -37,6 +37,9 @@ pub struct BurnRequest {
     pub source_date_epoch: Option<i64>,
     /// Finalize a write-once disc after this session (no more sessions).
     pub close: bool,
+    /// Plan only: import, edit, lay out and check the room, report what
+    /// would be written where, and write nothing.
+    pub dry_run: bool,
 }
 
 /// Hooks a caller gives a burn: progress events, and a way to stop it.
@@ -67,6 +70,7 @@ pub fn burn(
     }
     let options = crate::disc::DiscOptions {
         close: request.close,
+        dry_run: request.dry_run,
     };
     let target = open_burn_target(&request.target, options)?;
     burn_to(target, request, observer, clock)
@@ -145,7 +149,43 @@ fn burn_to(
     };
     let mut stream = ImageStream::new(tree, options)?;
     let total_blocks = stream.total_blocks();
-    target.check_room(total_blocks)?;
+    let free_blocks_after = target.check_room(total_blocks)?;
+    let mut report = BurnReport {
+        target: target.name(),
+        dry_run: request.dry_run,
+        session: session_number,
+        start_lba: next_start,
+        blocks: total_blocks,
+        image_blocks: target.planned_end(total_blocks),
+        bytes_written: 0,
+        free_blocks_after,
+        imported,
+        replaced: edits.replaced,
+        removed: edits.removed,
+        files: 0,
+        directories: 0,
+        symlinks: 0,
+        file_bytes: 0,
+        reclaimed_blocks: 0,
+        elapsed_s: 0.0,
+    };
+    let stats = stream.stats();
+    (
+        report.files,
+        report.directories,
+        report.symlinks,
+        report.file_bytes,
+    ) = (
+        stats.files,
+        stats.directories,
+        stats.symlinks,
+        stats.data_bytes,
+    );
+    if request.dry_run {
+        target.roll_back().ok();
+        report.elapsed_s = clock.elapsed_s();
+        return Ok(report);
+    }
     if observer.cancelled() {
         target.roll_back().ok();
         return Err(BurnError::Cancelled);
@@ -192,24 +232,11 @@ fn burn_to(
         total_blocks,
         total_blocks,
     ));
-    let stats = stream.stats();
-    Ok(BurnReport {
-        target: target.name(),
-        session: session_number,
-        start_lba: next_start,
-        blocks: total_blocks,
-        image_blocks,
-        bytes_written: stream.position(),
-        imported,
-        replaced: edits.replaced,
-        removed: edits.removed,
-        files: stats.files,
-        directories: stats.directories,
-        symlinks: stats.symlinks,
-        file_bytes: stats.data_bytes,
-        reclaimed_blocks: target.reclaimed_blocks(),
-        elapsed_s: clock.elapsed_s(),
-    })
+    report.image_blocks = image_blocks;
+    report.bytes_written = stream.position();
+    report.reclaimed_blocks = target.reclaimed_blocks();
+    report.elapsed_s = clock.elapsed_s();
+    Ok(report)
 }
 
 /// The session the new tree starts from: `--from-session N`, else the newest;
@@ -235,7 +262,7 @@ fn base_session(
         return Ok(None);
     };
     match request.from_session {
-        None => Ok(Some(newest.clone())),
+        None => Ok(sessions.first().cloned().or(Some(newest.clone()))),
         Some(number) => sessions
             .iter()
             .find(|s| s.number == number)

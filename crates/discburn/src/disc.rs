@@ -40,6 +40,8 @@ const LONG_OPERATION: Duration = Duration::from_secs(3600);
 pub struct DiscOptions {
     /// Finalize the disc: no session can be added afterwards.
     pub close: bool,
+    /// Only plan: change nothing in the drive (no write parameters are sent).
+    pub dry_run: bool,
 }
 
 /// Opens the disc in a recorder for a burn.
@@ -246,7 +248,7 @@ impl BurnTarget for FreshOverwritable {
         fsimage::sessions::FIRST_SESSION_LBA
     }
 
-    fn check_room(&mut self, blocks: u64) -> Result<(), BurnError> {
+    fn check_room(&mut self, blocks: u64) -> Result<Option<u64>, BurnError> {
         check_blocks(
             &self.name,
             blocks + SUPERBLOCK_BLOCKS,
@@ -292,7 +294,8 @@ fn write_error(name: &str, source: io::Error) -> BurnError {
     }
 }
 
-fn check_blocks(name: &str, needed: u64, available: u64) -> Result<(), BurnError> {
+/// Checks that `needed` blocks fit in `available`; gives the blocks left after.
+fn check_blocks(name: &str, needed: u64, available: u64) -> Result<Option<u64>, BurnError> {
     if needed > available {
         return Err(BurnError::NoRoom {
             path: name.into(),
@@ -300,7 +303,7 @@ fn check_blocks(name: &str, needed: u64, available: u64) -> Result<(), BurnError
             available: available * BLOCK,
         });
     }
-    Ok(())
+    Ok(Some(available - needed))
 }
 
 /// Streams a session chunk by chunk into `storage` from block `start` on,
@@ -344,6 +347,8 @@ struct SequentialDisc {
     closed_sessions: u32,
     /// Where the written blocks end (the session padded to the write unit).
     written_end: u64,
+    /// Whether anything was sent that a roll-back must wrap up.
+    started: bool,
 }
 
 impl SequentialDisc {
@@ -355,7 +360,7 @@ impl SequentialDisc {
     ) -> Result<SequentialDisc, BurnError> {
         // The next writable address depends on the write type (mmc.md §4):
         // set page 05h before asking for it.
-        if profile.is_cd() || is_dvd_minus(profile) {
+        if (profile.is_cd() || is_dvd_minus(profile)) && !options.dry_run {
             set_write_parameters(drive.as_mut(), profile, !options.close)?;
         }
         let media = inspect_media(drive.as_mut())?;
@@ -399,6 +404,7 @@ impl SequentialDisc {
             next_writable: u64::from(next_writable),
             free_blocks: u64::from(info.free_blocks),
             written_end: 0,
+            started: false,
             drive,
         })
     }
@@ -507,7 +513,11 @@ impl BurnTarget for SequentialDisc {
         self.next_writable
     }
 
-    fn check_room(&mut self, blocks: u64) -> Result<(), BurnError> {
+    fn planned_end(&self, blocks: u64) -> u64 {
+        self.next_writable + self.padded(blocks)
+    }
+
+    fn check_room(&mut self, blocks: u64) -> Result<Option<u64>, BurnError> {
         let needed = self.padded(blocks) + self.closing_overhead();
         check_blocks(&self.name, needed, self.free_blocks)
     }
@@ -517,6 +527,7 @@ impl BurnTarget for SequentialDisc {
         stream: &mut ImageStream,
         progress: &mut dyn FnMut(u64) -> bool,
     ) -> Result<(), BurnError> {
+        self.started = true;
         let drive = self.drive.as_mut();
         // Locking the tray and choosing the speed are courtesies a drive may refuse.
         ops::prevent_allow(drive, true).ok();
@@ -599,6 +610,9 @@ impl BurnTarget for SequentialDisc {
     fn roll_back(&mut self) -> io::Result<()> {
         // Nothing written to a write-once disc can be taken back; the earlier
         // sessions are untouched. Flush what the drive holds and unlock it.
+        if !self.started {
+            return Ok(());
+        }
         let drive = self.drive.as_mut();
         ops::synchronize_cache(drive, false).ok();
         ops::prevent_allow(drive, false).ok();

@@ -54,6 +54,8 @@ pub struct ImportSummary {
 #[derive(Debug, Clone, Serialize)]
 pub struct BurnReport {
     pub target: String,
+    /// Planned only (`--dry-run`): nothing was written.
+    pub dry_run: bool,
     /// Number of the session written (1 for a new image).
     pub session: u32,
     /// First block of the session.
@@ -64,6 +66,9 @@ pub struct BurnReport {
     pub image_blocks: u64,
     /// Bytes of new data and metadata written (old files are referenced, not copied).
     pub bytes_written: u64,
+    /// Blocks left on the medium (or the image's file system) after the
+    /// session, when known.
+    pub free_blocks_after: Option<u64>,
     /// The session this one started from, when it appended.
     pub imported: Option<ImportSummary>,
     /// Paths of the earlier session that the sources replaced.

@@ -87,7 +87,7 @@ impl BurnTarget for NewImage {
         sessions::FIRST_SESSION_LBA
     }
 
-    fn check_room(&mut self, blocks: u64) -> Result<(), BurnError> {
+    fn check_room(&mut self, blocks: u64) -> Result<Option<u64>, BurnError> {
         let dir = match self.path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -166,9 +166,11 @@ fn block_u32(blocks: u64) -> Result<u32, BurnError> {
     })
 }
 
-fn check_free_space(path: &Path, dir: &Path, needed: u64) -> Result<(), BurnError> {
+/// Checks that `needed` bytes fit in the file system holding `dir`; gives
+/// the blocks left after (`None` when the file system cannot tell).
+fn check_free_space(path: &Path, dir: &Path, needed: u64) -> Result<Option<u64>, BurnError> {
     let Ok(stat) = rustix::fs::statvfs(dir) else {
-        return Ok(()); // cannot tell: the write itself will say
+        return Ok(None); // cannot tell: the write itself will say
     };
     let available = stat.f_bavail.saturating_mul(stat.f_frsize);
     if needed > available {
@@ -178,7 +180,7 @@ fn check_free_space(path: &Path, dir: &Path, needed: u64) -> Result<(), BurnErro
             available,
         });
     }
-    Ok(())
+    Ok(Some((available - needed) / BLOCK))
 }
 
 /// Where an append stands, for [`GrowingImage::roll_back`].
@@ -376,7 +378,7 @@ impl BurnTarget for GrowingImage {
         self.found.next_start().max(sessions::FIRST_SESSION_LBA)
     }
 
-    fn check_room(&mut self, blocks: u64) -> Result<(), BurnError> {
+    fn check_room(&mut self, blocks: u64) -> Result<Option<u64>, BurnError> {
         if !self.is_file {
             let available = self.old_len.saturating_sub(self.next_start() * BLOCK);
             if blocks * BLOCK > available {
@@ -386,7 +388,7 @@ impl BurnTarget for GrowingImage {
                     available,
                 });
             }
-            return Ok(());
+            return Ok(Some((available - blocks * BLOCK) / BLOCK));
         }
         let start_bytes = self.next_start() * BLOCK;
         let reused = self.old_len.saturating_sub(start_bytes);

@@ -85,8 +85,9 @@ pub trait BurnTarget {
     fn sectors(&mut self) -> Result<Box<dyn SectorSource + '_>, BurnError>;
     /// The first block of the next session.
     fn next_start(&self) -> u64;
-    /// Fails when a session of `blocks` blocks cannot be written.
-    fn check_room(&mut self, blocks: u64) -> Result<(), BurnError>;
+    /// Fails when a session of `blocks` blocks cannot be written (with what
+    /// closing it costs); gives the blocks left after it, when known.
+    fn check_room(&mut self, blocks: u64) -> Result<Option<u64>, BurnError>;
     /// Writes the session's blocks at its start LBA; `progress(bytes)` after
     /// each chunk, which stops the write (as [`BurnError::Cancelled`]) by
     /// returning `false`.
@@ -101,6 +102,11 @@ pub trait BurnTarget {
     /// Undoes what a failed [`BurnTarget::write_session`] or
     /// [`BurnTarget::finish`] left behind.
     fn roll_back(&mut self) -> std::io::Result<()>;
+    /// Where a session of `blocks` blocks would end on the target (a disc
+    /// pads it to its write unit).
+    fn planned_end(&self, blocks: u64) -> u64 {
+        self.next_start() + blocks
+    }
     /// Blocks of an earlier interrupted append this session wrote over.
     fn reclaimed_blocks(&self) -> u64 {
         0

@@ -37,6 +37,11 @@ pub struct Args {
     #[arg(long)]
     pub close: bool,
 
+    /// Plan only: import, lay out and check the room, print what would be
+    /// written where and what would be left, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
     /// What to write: a directory adds its contents at the root; a file is
     /// added at the root under its name; `ISO/PATH=HOST/PATH` grafts a file or
     /// directory at that path in the image. A file at a path that exists in
@@ -163,6 +168,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         volume_name: args.volume_name.clone(),
         source_date_epoch: source_date_epoch()?,
         close: args.close,
+        dry_run: args.dry_run,
     };
     let mut observer = Observer {
         out,
@@ -201,6 +207,29 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
 }
 
 fn text(report: &discburn::BurnReport) -> String {
+    if report.dry_run {
+        let left = report
+            .free_blocks_after
+            .map(|b| {
+                format!(
+                    ", leaving {b} blocks ({:.1} MiB) free",
+                    b as f64 * 2048.0 / (1024.0 * 1024.0)
+                )
+            })
+            .unwrap_or_default();
+        return format!(
+            "dry run, nothing written: session {} of {} would start at LBA {} and take {} \
+             blocks ({:.1} MiB), {} files, {} directories; the image would end at block {}{left}\n",
+            report.session,
+            report.target,
+            report.start_lba,
+            report.blocks,
+            report.blocks as f64 * 2048.0 / (1024.0 * 1024.0),
+            report.files,
+            report.directories,
+            report.image_blocks
+        );
+    }
     let mut text = format!(
         "wrote session {} of {} at LBA {}: {} blocks ({:.1} MiB new), {} files, {} directories, \
          {} symlinks in {:.2} s\n",
