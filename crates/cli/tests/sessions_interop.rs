@@ -3,8 +3,9 @@
 //! (add; remove a directory and replace files; add again), then
 //!
 //! - `xorriso -toc` lists the three sessions at the start LBAs `discburn info` reports;
-//! - `xorriso -load session N -extract` and `discburn extract/ls --session N` give
-//!   exactly the tree session N had (expected trees are built on the host with `cp -a`);
+//! - `xorriso -load session N -extract`, `isoinfo -T START` (listing, `-x` contents,
+//!   `-l` modes and sizes) and `discburn extract/ls --session N` give exactly the tree
+//!   session N had (expected trees are built on the host with `cp -a`);
 //! - the newest tree read by xorriso, isoinfo, isovfy, 7-Zip, pycdlib and libcdio
 //!   (`iso-info`, `iso-read`) equals the expected newest tree (Joliet readers: what
 //!   Joliet holds);
@@ -363,7 +364,8 @@ fn discburn_extract(image: &Path, session: Option<usize>, out: &Path) -> Snapsho
     snapshot(&out).unwrap()
 }
 
-/// xorriso and discburn (extract and ls) read session `n` (1-based) as `expected`, exactly.
+/// xorriso, isoinfo (`-T START`) and discburn (extract and ls) read session `n`
+/// (1-based) as `expected`, exactly.
 fn check_session(image: &Path, n: usize, expected: &Snapshot, scratch: &Path) {
     let strict = CompareOptions::strict();
     let got = xorriso_extract(image, Some(n), &scratch.join(format!("xorriso-s{n}")));
@@ -380,6 +382,9 @@ fn check_session(image: &Path, n: usize, expected: &Snapshot, scratch: &Path) {
         &strict,
         &format!("discburn extract --session {n}"),
     );
+    // isoinfo reads any session given its start (-T).
+    let start = info_sessions(image)[n - 1].1;
+    check_isoinfo(image, Some(start), expected);
     let listed: BTreeSet<String> = discburn_ls(image, Some(n as u32)).into_keys().collect();
     assert_same_paths(
         &interop_support::paths(expected),
@@ -412,39 +417,58 @@ fn check_newest_xorriso(image: &Path, expected: &Snapshot, scratch: &Path) {
 /// `isoinfo -R -f` lists the newest tree, `-R -x` reads every file, `-R -l` shows the
 /// modes, sizes and symlink targets.
 fn check_newest_isoinfo(image: &Path, expected: &Snapshot) {
+    check_isoinfo(image, None, expected);
+}
+
+/// `isoinfo` arguments for the session at `start` (`-T`), or the newest.
+fn isoinfo(args: &[&str], image: &Path, start: Option<u64>) -> std::process::Command {
+    let mut c = cmd("isoinfo", args);
+    c.arg("-i").arg(image);
+    if let Some(start) = start {
+        c.args(["-T", &start.to_string()]);
+    }
+    c
+}
+
+/// The isoinfo checks of the tree at session start `start` (`isoinfo -T`), else the newest.
+fn check_isoinfo(image: &Path, start: Option<u64>, expected: &Snapshot) {
     if !require_tool("isoinfo") {
         return;
     }
-    let listing = run_ok(cmd("isoinfo", ["-R", "-f", "-i"]).arg(image));
+    let what = start.map_or(String::new(), |s| format!(" -T {s}"));
+    let listing = run_ok(isoinfo(&["-R", "-f"], image, start));
     let listed: BTreeSet<String> = listing
         .stdout
         .lines()
         .map(|l| l.trim_start_matches('/').to_string())
         .filter(|l| !l.is_empty())
         .collect();
-    assert_same_paths(&interop_support::paths(expected), &listed, "isoinfo -R -f");
+    assert_same_paths(
+        &interop_support::paths(expected),
+        &listed,
+        &format!("isoinfo -R -f{what}"),
+    );
     for (path, e) in &expected.entries {
         if e.kind != Kind::File {
             continue;
         }
         let out = run_ok(
-            cmd("isoinfo", ["-R", "-i"])
-                .arg(image)
+            isoinfo(&["-R"], image, start)
                 .arg("-x")
                 .arg(format!("/{path}")),
         );
         assert_eq!(
             Some(testkit::snapshot::sha256_bytes(&out.stdout_bytes)),
             e.sha256,
-            "isoinfo -R -x /{path}: content differs ({} bytes read)",
+            "isoinfo -R{what} -x /{path}: content differs ({} bytes read)",
             out.stdout_bytes.len()
         );
     }
-    let long = isoinfo_long(image);
+    let long = isoinfo_long_at(image, start);
     for (path, e) in &expected.entries {
         let got = long
             .get(path)
-            .unwrap_or_else(|| panic!("isoinfo -R -l: {path} missing"));
+            .unwrap_or_else(|| panic!("isoinfo -R -l{what}: {path} missing"));
         let mode = e.mode
             | match e.kind {
                 Kind::Dir => 0o040000,
@@ -452,13 +476,13 @@ fn check_newest_isoinfo(image: &Path, expected: &Snapshot) {
                 _ => 0o100000,
             };
         if e.kind != Kind::Symlink {
-            assert_eq!(got.mode, mode, "isoinfo -R -l: {path}: mode");
+            assert_eq!(got.mode, mode, "isoinfo -R -l{what}: {path}: mode");
         }
         if e.kind == Kind::File {
-            assert_eq!(got.size, e.size, "isoinfo -R -l: {path}: size");
+            assert_eq!(got.size, e.size, "isoinfo -R -l{what}: {path}: size");
         }
         if e.kind == Kind::Symlink {
-            assert_eq!(got.target, e.target, "isoinfo -R -l: {path}: target");
+            assert_eq!(got.target, e.target, "isoinfo -R -l{what}: {path}: target");
         }
     }
 }
@@ -474,7 +498,12 @@ struct IsoinfoEntry {
 
 /// `isoinfo -R -l`: path → mode (type bits included), size, first extent, target.
 fn isoinfo_long(image: &Path) -> BTreeMap<String, IsoinfoEntry> {
-    let out = run_ok(cmd("isoinfo", ["-R", "-l", "-i"]).arg(image));
+    isoinfo_long_at(image, None)
+}
+
+/// [`isoinfo_long`] of the session at `start` (`-T`), else the newest.
+fn isoinfo_long_at(image: &Path, start: Option<u64>) -> BTreeMap<String, IsoinfoEntry> {
+    let out = run_ok(isoinfo(&["-R", "-l"], image, start));
     let mut entries = BTreeMap::new();
     let mut dir = String::new();
     for line in out.stdout.lines() {
@@ -774,7 +803,10 @@ fn xorriso_toc_lists_three_sessions_where_info_says() {
         "session 1 starts after the 64 KiB superblock"
     );
     for w in starts.windows(2) {
-        assert!(w[1] > w[0] && w[1].is_multiple_of(32), "session starts {starts:?}");
+        assert!(
+            w[1] > w[0] && w[1].is_multiple_of(32),
+            "session starts {starts:?}"
+        );
     }
     let names: Vec<String> = info_sessions(&g.image).into_iter().map(|s| s.3).collect();
     assert_eq!(names, ["S1", "S2", "S3"]);
