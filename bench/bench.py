@@ -8,15 +8,17 @@ against each peer. Output images go to the same file system as the trees; the pa
 cache is warm for everyone (one untimed warm-up run per tool first).
 
 Usage: python3 bench/bench.py [--runs 3] [--work DIR] [--discburn PATH] [--only small|large]
-       python3 bench/bench.py --append [--runs 3] [--files 1000000]
+       python3 bench/bench.py --append [--runs 3] [--files 1000000] [--only small|large]
 
 --append measures session appends instead (issue 7): (a) appending one small file to an
 image of the 30 000-file tree, discburn against `xorriso -dev IMG -map f /f -commit` on
 xorriso's own image of the same tree (time ratio, target <= 0.25; new blocks, target: no
 more than xorriso); (b) appending one file to an image of a 1 000 000-file tree, which
 imports every file of the last session (time, target < 3 s; peak RSS per imported file,
-target < 500 bytes). Before every timed run each image is put back exactly as it was
-(length and the 64 KiB superblock at LBA 0-31, the only bytes an append rewrites).
+target < 500 bytes; the stages of discburn's --json events are printed too). With
+--append, --only small runs (a) and --only large runs (b). Before every timed run each
+image is put back exactly as it was (the 64 KiB superblock at LBA 0-31 and everything from
+the next writable address on: the only bytes an append writes; checked by hash).
 """
 
 import argparse
