@@ -38,6 +38,14 @@ enum Command {
     Emu(cmd::emu::Args),
     /// Rebuild LBA 0-31 of an image file from its newest intact session.
     Repair(cmd::repair::Args),
+    /// Erase a rewritable disc (CD-RW, DVD-RW).
+    Blank(cmd::media::BlankArgs),
+    /// Format a DVD+RW, BD-RE or DVD-RW for random writing.
+    Format(cmd::media::TargetArgs),
+    /// Open the recorder's tray.
+    Eject(cmd::media::TargetArgs),
+    /// Copy every session of a disc into an image file (each at its own LBA).
+    Export(cmd::media::ExportArgs),
 }
 
 /// A command stopped by SIGINT or SIGTERM: the process exits with 128 + signal.
@@ -71,6 +79,10 @@ fn main() {
         Command::Drives(args) => cmd::drives::run(args, &out),
         Command::Emu(args) => cmd::emu::run(args, &out),
         Command::Repair(args) => cmd::repair::run(args, &out),
+        Command::Blank(args) => cmd::media::blank(args, &out),
+        Command::Format(args) => cmd::media::format(args, &out),
+        Command::Eject(args) => cmd::media::eject(args, &out),
+        Command::Export(args) => cmd::media::export(args, &out),
     };
     if let Err(err) = result {
         out.error(&err);

@@ -195,6 +195,30 @@ fn three_sessions_on(media: &str) {
         }
     }
 
+    // The export: every track at its LBA, as ordinary tools address a disc.
+    let export = dir.path().join("export.iso");
+    let cue = dir.path().join("export.cue");
+    let exported = run_ok(
+        discburn()
+            .args(["--json", "export", "--target", &target, "--output"])
+            .arg(&export)
+            .arg("--cue")
+            .arg(&cue),
+    );
+    let cue_text = fs::read_to_string(&cue).unwrap();
+    if !overwritable {
+        assert_eq!(
+            exported["tracks"].as_array().unwrap().len(),
+            3,
+            "{media}: {exported}"
+        );
+        assert_eq!(
+            cue_text.matches("REM SESSION").count(),
+            3,
+            "{media}: {cue_text}"
+        );
+    }
+
     for (i, expected) in trees.expected.iter().enumerate() {
         let number = (i + 1).to_string();
         let out = dir.path().join(format!("x{number}"));
@@ -216,14 +240,40 @@ fn three_sessions_on(media: &str) {
             &CompareOptions::content_only(),
             &format!("{media} session {number} by discburn"),
         );
-        // xorriso reads the medium's data file, addressed as the disc is.
+        // xorriso and isoinfo read each session of the export.
+        if testkit::require_tool("isoinfo") {
+            let listing = testkit::run(Command::new("isoinfo").args([
+                "-i",
+                export.to_str().unwrap(),
+                "-T",
+                &starts[i].to_string(),
+                "-R",
+                "-f",
+            ]));
+            assert!(listing.success(), "{listing}");
+            let mut seen: Vec<String> = listing
+                .stdout
+                .lines()
+                .map(|l| l.trim_start_matches('/').to_string())
+                .collect();
+            seen.sort();
+            let mut wanted: Vec<String> = snapshot(expected)
+                .unwrap()
+                .entries
+                .keys()
+                .cloned()
+                .collect();
+            wanted.retain(|p| !p.is_empty());
+            wanted.sort();
+            assert_eq!(seen, wanted, "{media} session {number} by isoinfo");
+        }
         if testkit::require_tool("xorriso") {
             let out = dir.path().join(format!("xorriso{number}"));
             let listing = testkit::run(Command::new("xorriso").args([
                 "-osirrox",
                 "on",
                 "-indev",
-                medium.to_str().unwrap(),
+                export.to_str().unwrap(),
                 "-load",
                 "sbsector",
                 &starts[i].to_string(),

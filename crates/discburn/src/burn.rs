@@ -262,7 +262,7 @@ fn base_session(
         return Ok(None);
     };
     match request.from_session {
-        None => Ok(sessions.first().cloned().or(Some(newest.clone()))),
+        None => Ok(Some(newest.clone())),
         Some(number) => sessions
             .iter()
             .find(|s| s.number == number)

@@ -102,7 +102,10 @@ fn overwritable_capacity(drive: &mut dyn Transport) -> Result<u64, BurnError> {
 /// Formats a blank overwritable disc (mmc.md §5.5): DVD+RW with format 26h
 /// over the whole disc, others with the first full-format descriptor READ
 /// FORMAT CAPACITIES offers; then waits for the drive.
-fn format_overwritable(drive: &mut dyn Transport, profile: Profile) -> Result<(), MmcError> {
+pub(crate) fn format_overwritable(
+    drive: &mut dyn Transport,
+    profile: Profile,
+) -> Result<(), MmcError> {
     use mmc::format::{format_type, FormatUnitParameters};
     let parameters = if profile == Profile::DvdPlusRw {
         FormatUnitParameters::dvd_plus_rw(false)

@@ -84,6 +84,8 @@ pub enum BurnError {
         lba: u64,
         blocks: u64,
     },
+    #[error("{target}: block {lba} cannot be read")]
+    Unreadable { target: String, lba: u64 },
     #[error("{target} cannot be written: {what}")]
     NotWritable { target: String, what: String },
     #[error("{what} is not supported for {target} yet")]

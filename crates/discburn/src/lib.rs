@@ -22,6 +22,7 @@ pub mod error;
 pub mod events;
 pub mod image_file;
 mod lock;
+pub mod media_ops;
 mod plan;
 pub mod repair;
 pub mod sessions;

@@ -6,4 +6,5 @@ pub mod emu;
 pub mod extract;
 pub mod info;
 pub mod ls;
+pub mod media;
 pub mod repair;
