@@ -4,7 +4,7 @@
 mod cmd;
 mod output;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use output::Output;
 
 #[derive(Parser)]
@@ -46,6 +46,71 @@ enum Command {
     Eject(cmd::media::TargetArgs),
     /// Copy every session of a disc into an image file (each at its own LBA).
     Export(cmd::media::ExportArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on standard output.
+    Manpage,
+}
+
+/// Exit codes (documented in the README): distinct for each kind of failure
+/// a script may want to tell apart.
+mod exit {
+    /// Anything not listed below.
+    pub const FAILURE: i32 = 1;
+    /// Bad arguments (clap's own code).
+    pub const USAGE: i32 = 2;
+    /// The target does not exist, or the drive holds no disc.
+    pub const NOT_FOUND: i32 = 3;
+    /// The medium is full, closed, or holds an incomplete session.
+    pub const MEDIUM: i32 = 4;
+    /// The drive reported an error (sense data in the message).
+    pub const DRIVE: i32 = 5;
+}
+
+/// The exit code for an error: the first cause that says what kind it is.
+fn exit_code(err: &anyhow::Error) -> i32 {
+    use discburn::drive::DriveError;
+    use discburn::BurnError;
+    for cause in err.chain() {
+        if let Some(interrupted) = cause.downcast_ref::<Interrupted>() {
+            return 128 + interrupted.signal;
+        }
+        let drive_code = |e: &DriveError| match e {
+            DriveError::NoMedium { .. } => exit::NOT_FOUND,
+            _ => exit::DRIVE,
+        };
+        if let Some(e) = cause.downcast_ref::<BurnError>() {
+            return match e {
+                BurnError::NoRoom { .. }
+                | BurnError::DiscClosed { .. }
+                | BurnError::IncompleteSession { .. } => exit::MEDIUM,
+                BurnError::Open { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                    exit::NOT_FOUND
+                }
+                BurnError::Drive(d) => drive_code(d),
+                BurnError::Target(discburn::Error::Drive(d)) => drive_code(d),
+                BurnError::Target(discburn::Error::Open { source, .. })
+                    if source.kind() == std::io::ErrorKind::NotFound =>
+                {
+                    exit::NOT_FOUND
+                }
+                _ => continue,
+            };
+        }
+        if let Some(d) = cause.downcast_ref::<DriveError>() {
+            return drive_code(d);
+        }
+        if let Some(discburn::Error::Open { source, .. }) = cause.downcast_ref::<discburn::Error>()
+        {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                return exit::NOT_FOUND;
+            }
+        }
+    }
+    exit::FAILURE
 }
 
 /// A command stopped by SIGINT or SIGTERM: the process exits with 128 + signal.
@@ -68,7 +133,15 @@ impl std::fmt::Display for Interrupted {
 impl std::error::Error for Interrupted {}
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version print and succeed; anything else is a usage error.
+            let code = if e.use_stderr() { exit::USAGE } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
     let out = Output::new(cli.json);
     out.init_logging();
     let result = match cli.command {
@@ -83,13 +156,21 @@ fn main() {
         Command::Format(args) => cmd::media::format(args, &out),
         Command::Eject(args) => cmd::media::eject(args, &out),
         Command::Export(args) => cmd::media::export(args, &out),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "discburn",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+        Command::Manpage => clap_mangen::Man::new(Cli::command())
+            .render(&mut std::io::stdout())
+            .map_err(anyhow::Error::from),
     };
     if let Err(err) = result {
         out.error(&err);
-        let code = err
-            .chain()
-            .find_map(|cause| cause.downcast_ref::<Interrupted>())
-            .map_or(1, |interrupted| 128 + interrupted.signal);
-        std::process::exit(code);
+        std::process::exit(exit_code(&err));
     }
 }

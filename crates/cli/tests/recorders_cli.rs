@@ -508,3 +508,52 @@ fn a_dry_run_plans_exactly_and_touches_nothing() {
         }
     }
 }
+
+#[test]
+fn exit_codes_tell_failures_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let trees = trees(dir.path());
+    let source = trees.sources[0].to_str().unwrap();
+    let code = |cmd: &mut Command| cmd.output().unwrap().status.code();
+    // 2: usage.
+    assert_eq!(code(discburn().args(["burn", "--no-such-option"])), Some(2));
+    // 3: no such target.
+    let missing = dir.path().join("missing.iso");
+    assert_eq!(
+        code(discburn().args(["info", "--target"]).arg(&missing)),
+        Some(3)
+    );
+    // 4: a closed disc.
+    let medium = dir.path().join("closed.emu");
+    run_ok(
+        discburn()
+            .args(["emu", "create"])
+            .arg(&medium)
+            .args(["--media", "dvd+r"]),
+    );
+    let target = format!("emu:{}", medium.display());
+    run_ok(discburn().args(["burn", "--close", "--target", &target, source]));
+    assert_eq!(
+        code(discburn().args(["burn", "--target", &target, source])),
+        Some(4)
+    );
+    // 0 and a blank disc again after blanking a closed CD-RW.
+    let rw = dir.path().join("rw.emu");
+    run_ok(
+        discburn()
+            .args(["emu", "create"])
+            .arg(&rw)
+            .args(["--media", "cd-rw"]),
+    );
+    let rw_target = format!("emu:{}", rw.display());
+    run_ok(discburn().args(["burn", "--close", "--target", &rw_target, source]));
+    run_ok(discburn().args(["blank", "--target", &rw_target]));
+    let info = run_ok(discburn().args(["--json", "info", "--target", &rw_target]));
+    assert_eq!(info["media"]["disc_status"], "blank", "{info}");
+    run_ok(discburn().args(["burn", "--target", &rw_target, source]));
+    // Completions and the manual page come from the same definitions.
+    let out = discburn().args(["completions", "bash"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("export"));
+    let out = discburn().arg("manpage").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains(".TH discburn 1"));
+}
