@@ -1,11 +1,13 @@
 //! Issue 14: the emulated recorder served over iSCSI (`discburn emu serve`) and passed
 //! through to a Linux guest as a real SCSI drive (`scsi-generic` on virtio-scsi), where
-//! other people's burners write three sessions each: wodim on a CD-R, growisofs on a
-//! DVD+R, xorriso on a BD-R. The guest kernel then mounts each disc with no options and
-//! must find the newest session by itself (from the drive's TOC), and every older one
-//! with `-o session=N`; on the host, `discburn info` must report the sessions at the
-//! addresses the burners reported, and `discburn ls`/`extract --session N` must read
-//! every session exactly.
+//! other people's burners write three sessions each: wodim on a CD-R, cdrskin on a CD-RW
+//! (after blanking it), growisofs on a DVD+R, xorriso on a BD-R. The guest kernel then
+//! mounts each disc with no options and must find the newest session by itself (from the
+//! drive's TOC), and every older one with `-o session=N`; on the host, `discburn info`
+//! must report the sessions at the addresses the burners reported, and `discburn extract
+//! --session N` must read every session exactly. growisofs also grows a DVD+RW three
+//! times, and discburn itself burns two sessions through the guest's SG_IO that must
+//! equal, byte for byte, the same burns made on the host to an `emu:` medium.
 //!
 //! One boot serves all three media; each test checks its part of the one report.
 //!
@@ -71,13 +73,19 @@ struct Disc {
     faults: &'static str,
 }
 
-const DISCS: [Disc; 3] = [
+const DISCS: [Disc; 4] = [
     Disc {
         label: "cdr",
         media: "cd-r",
         burner: "wodim",
         // Immed SYNCHRONIZE CACHE/CLOSE stay busy for the emulator's default 2 polls.
         faults: "",
+    },
+    Disc {
+        label: "cdrw",
+        media: "cd-rw",
+        burner: "cdrskin",
+        faults: "immed_polls=0",
     },
     Disc {
         label: "dvdr",
@@ -96,7 +104,23 @@ const DISCS: [Disc; 3] = [
 ];
 
 /// Programs copied into the guest (with their libraries).
-const GUEST_TOOLS: [&str; 5] = ["wodim", "genisoimage", "growisofs", "xorriso", "sg_raw"];
+const GUEST_TOOLS: [&str; 6] = [
+    "wodim",
+    "cdrskin",
+    "genisoimage",
+    "growisofs",
+    "xorriso",
+    "sg_raw",
+];
+
+/// A DVD+RW that growisofs grows (one session, its descriptors rewritten at LBA 16).
+const GROWN: (&str, &str) = ("dvdrw", "dvd+rw");
+
+/// A DVD+R that discburn burns in the guest, and its twin burned on the host.
+const OWN: (&str, &str) = ("own", "dvd+r");
+
+/// SOURCE_DATE_EPOCH of discburn's own burns, in the guest and on the host.
+const EPOCH: &str = "1700000000";
 
 /// The file session `n` of `label` adds, and its contents.
 fn session_file(label: &str, n: usize) -> (String, String) {
@@ -163,6 +187,30 @@ done
 wodim dev=$D -toc 2>/dev/null | grep '^track:'
 "#;
 
+/// cdrskin (libburn's cdrecord) on the CD-RW: one session, `blank=fast`, then three
+/// sessions as with wodim. The blanked disc must read as blank to discburn.
+const CDRSKIN: &str = r#"
+D=$DEV_cdrw
+session_dir cdrw 0
+genisoimage -quiet -R -J -o /tmp/cdrw0.iso /tmp/cdrw-0 || exit 1
+cdrskin dev=$D -multi -tao /tmp/cdrw0.iso > /tmp/cdrskin0.log 2>&1 || { cat /tmp/cdrskin0.log; exit 2; }
+cdrskin dev=$D blank=fast > /tmp/blank.log 2>&1 || { cat /tmp/blank.log; exit 3; }
+discburn info --json --no-count --target $D
+for n in 1 2 3; do
+  session_dir cdrw $n
+  if [ $n = 1 ]; then
+    genisoimage -quiet -R -J -o /tmp/cdrw$n.iso /tmp/cdrw-$n || exit 4
+  else
+    MS=$(cdrskin dev=$D -msinfo 2>/dev/null) || exit 5
+    genisoimage -quiet -R -J -C $MS -M $D -o /tmp/cdrw$n.iso /tmp/cdrw-$n || exit 6
+  fi
+  cdrskin dev=$D -multi -tao -eject /tmp/cdrw$n.iso > /tmp/cdrskin$n.log 2>&1 \
+    || { cat /tmp/cdrskin$n.log; exit 7; }
+  sg_raw $SG_cdrw 1b 00 00 00 03 00 >/dev/null 2>&1 || exit 8
+done
+cdrskin dev=$D -toc 2>/dev/null | grep '^track:'
+"#;
+
 /// growisofs on the DVD+R: `-Z` then `-M` twice (it runs genisoimage itself).
 const GROWISOFS: &str = r#"
 D=$DEV_dvdr
@@ -189,6 +237,35 @@ done
 xorriso -outdev $D -toc 2>/dev/null | grep '^ISO session'
 "#;
 
+/// growisofs grows the DVD+RW three times; the kernel mounts the result.
+const GROW: &str = r#"
+D=$DEV_dvdrw
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+for n in 1 2 3; do
+  session_dir dvdrw $n
+  if [ $n = 1 ]; then mode=-Z; else mode=-M; fi
+  MKISOFS=/bin/genisoimage growisofs $mode $D -R -J /tmp/dvdrw-$n > /tmp/grow$n.log 2>&1 \
+    || { cat /tmp/grow$n.log; exit 1; }
+done
+mount -t iso9660 -o ro $D /mnt || exit 2
+show_tree /mnt; umount /mnt
+"#;
+
+/// discburn burns two sessions to the served DVD+R through SG_IO; the host's uid and gid
+/// own the files so that the host can burn the same trees.
+fn own_script(uid: u32, gid: u32) -> String {
+    format!(
+        r#"
+D=$DEV_own
+for n in 1 2; do
+  session_dir own $n
+  chown -R {uid}:{gid} /tmp/own-$n && chmod 0644 /tmp/own-$n/own$n.txt && chmod 0755 /tmp/own-$n || exit 1
+  SOURCE_DATE_EPOCH={EPOCH} discburn burn --target $D /tmp/own-$n || exit 2
+done
+"#
+    )
+}
+
 /// The kernel mounts the disc with no options (the newest session), then each session.
 fn mount_script(label: &str) -> String {
     format!(
@@ -204,6 +281,28 @@ done
     )
 }
 
+fn create_medium(discburn: &Path, medium: &Path, kind: &str) {
+    let status = Command::new(discburn)
+        .args(["emu", "create", "--media", kind])
+        .arg(medium)
+        .stdout(Stdio::null())
+        .status()
+        .expect("emu create");
+    assert!(status.success(), "emu create --media {kind}");
+}
+
+/// The uid and gid this test runs as (owners of the trees discburn burns).
+fn host_ids() -> (u32, u32) {
+    let id = |flag: &str| {
+        let out = Command::new("id").arg(flag).output().expect("id");
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("a number")
+    };
+    (id("-u"), id("-g"))
+}
+
 fn boot() -> Fixture {
     let discburn = discburn_binary().expect("discburn binary");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -212,17 +311,19 @@ fn boot() -> Fixture {
     let mut media = BTreeMap::new();
     for disc in &DISCS {
         let medium = dir.path().join(format!("{}.emu", disc.label));
-        let status = Command::new(&discburn)
-            .args(["emu", "create", "--media", disc.media])
-            .arg(&medium)
-            .stdout(Stdio::null())
-            .status()
-            .expect("emu create");
-        assert!(status.success(), "emu create --media {}", disc.media);
+        create_medium(&discburn, &medium, disc.media);
         let served = Served::start(&discburn, &medium, disc.faults);
         scenario = scenario.iscsi_drive(disc.label, &served.url);
         servers.push(served);
         media.insert(disc.label, medium);
+    }
+    for (label, kind) in [GROWN, OWN] {
+        let medium = dir.path().join(format!("{label}.emu"));
+        create_medium(&discburn, &medium, kind);
+        let served = Served::start(&discburn, &medium, "immed_polls=0");
+        scenario = scenario.iscsi_drive(label, &served.url);
+        servers.push(served);
+        media.insert(label, medium);
     }
     for tool in GUEST_TOOLS {
         scenario = scenario.binary(tool, &which(tool));
@@ -231,8 +332,17 @@ fn boot() -> Fixture {
         .binary("discburn", &discburn)
         .step("drives", "discburn drives --json")
         .step("wodim", &format!("{PRELUDE}{WODIM}"))
+        .step("cdrskin", &format!("{PRELUDE}{CDRSKIN}"))
         .step("growisofs", &format!("{PRELUDE}{GROWISOFS}"))
-        .step("xorriso", &format!("{PRELUDE}{XORRISO}"));
+        .step("xorriso", &format!("{PRELUDE}{XORRISO}"))
+        .step("grow", &format!("{PRELUDE}{GROW}"))
+        .step(
+            "own",
+            &format!("{PRELUDE}{}", {
+                let (uid, gid) = host_ids();
+                own_script(uid, gid)
+            }),
+        );
     for disc in &DISCS {
         scenario = scenario
             .step(
@@ -287,7 +397,7 @@ fn burner_session_starts(fixture: &Fixture, disc: &Disc) -> Vec<u64> {
     };
     match disc.burner {
         // "track:   2 lba:     11702 (    46808) 02:38:02 adr: 1 control: 4 mode: -1"
-        "wodim" => output
+        "wodim" | "cdrskin" => output
             .lines()
             .filter(|l| l.starts_with("track:") && !l.contains("lout"))
             .map(|l| number(l.split("lba:").nth(1).unwrap().split('(').next().unwrap()))
@@ -339,7 +449,7 @@ fn the_guest_sees_served_recorders() {
     let Some(fixture) = fixture() else { return };
     let drives = json_result(step_output(fixture, "drives"));
     let drives = drives["drives"].as_array().expect("drives");
-    assert_eq!(drives.len(), DISCS.len(), "{drives:?}");
+    assert_eq!(drives.len(), DISCS.len() + 2, "{drives:?}");
     let profiles: Vec<&str> = drives
         .iter()
         .map(|d| {
@@ -348,7 +458,10 @@ fn the_guest_sees_served_recorders() {
             d["current_profile"].as_str().unwrap_or_default()
         })
         .collect();
-    assert_eq!(profiles, ["CD-R", "DVD+R", "BD-R SRM"]);
+    assert_eq!(
+        profiles,
+        ["CD-R", "CD-RW", "DVD+R", "BD-R SRM", "DVD+RW", "DVD+R"]
+    );
 }
 
 /// The checks of one disc after its burner wrote three sessions.
@@ -430,11 +543,112 @@ fn wodim_writes_three_sessions_to_a_served_cd_r() {
 }
 
 #[test]
-fn growisofs_writes_three_sessions_to_a_served_dvd_plus_r() {
+fn cdrskin_blanks_a_served_cd_rw_and_writes_three_sessions() {
+    let Some(fixture) = fixture() else { return };
+    // After `blank=fast`, before the new sessions: discburn in the guest sees a blank disc.
+    let blanked = json_result(step_output(fixture, "cdrskin"));
+    assert_eq!(blanked["media"]["disc_status"], "blank", "{blanked}");
+    assert_eq!(blanked["media"]["sessions"], 0, "{blanked}");
     check_disc(&DISCS[1]);
 }
 
 #[test]
-fn xorriso_writes_three_sessions_to_a_served_bd_r() {
+fn growisofs_writes_three_sessions_to_a_served_dvd_plus_r() {
     check_disc(&DISCS[2]);
+}
+
+#[test]
+fn xorriso_writes_three_sessions_to_a_served_bd_r() {
+    check_disc(&DISCS[3]);
+}
+
+#[test]
+fn growisofs_grows_a_served_dvd_plus_rw() {
+    let Some(fixture) = fixture() else { return };
+    let label = GROWN.0;
+    assert_eq!(step_output(fixture, "grow"), expected_tree(label, 3));
+    // On the host: one grown session whose tree holds all three files.
+    let target = format!("emu:{}", fixture.media[label].display());
+    let out = fixture.dir.path().join("extract-grown");
+    run_discburn(
+        fixture,
+        &[
+            "extract",
+            "--target",
+            &target,
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    );
+    for n in 1..=3 {
+        let (name, text) = session_file(label, n);
+        assert_eq!(std::fs::read_to_string(out.join(&name)).unwrap(), text);
+    }
+}
+
+/// The first `blocks` blocks of a medium's data file.
+fn data_prefix(medium: &Path, blocks: u64) -> Vec<u8> {
+    use std::io::Read;
+    let mut data = vec![0u8; (blocks * 2048) as usize];
+    std::fs::File::open(medium)
+        .and_then(|mut file| file.read_exact(&mut data))
+        .unwrap_or_else(|e| panic!("{}: {e}", medium.display()));
+    data
+}
+
+#[test]
+fn discburn_burns_through_the_guest_as_it_burns_emu_media() {
+    let Some(fixture) = fixture() else { return };
+    step_output(fixture, "own");
+    let (label, kind) = OWN;
+    // The same two burns on the host, straight to an `emu:` medium.
+    let twin = fixture.dir.path().join("own-twin.emu");
+    create_medium(&fixture.discburn, &twin, kind);
+    let twin_target = format!("emu:{}", twin.display());
+    for n in 1..=2 {
+        let tree = fixture.dir.path().join(format!("own-{n}"));
+        std::fs::create_dir_all(&tree).unwrap();
+        let (name, text) = session_file(label, n);
+        let file = tree.join(name);
+        std::fs::write(&file, text).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(&tree, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let out = Command::new(&fixture.discburn)
+            .args(["burn", "--target", &twin_target])
+            .arg(&tree)
+            .env("SOURCE_DATE_EPOCH", EPOCH)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let show = |medium: &Path| {
+        let text = run_discburn(
+            fixture,
+            &["emu", "show", "--json", medium.to_str().unwrap()],
+        );
+        let mut summary = json_result(&text);
+        summary["path"] = serde_json::Value::Null;
+        summary["target"] = serde_json::Value::Null;
+        summary
+    };
+    let served = &fixture.media[label];
+    let (guest_state, host_state) = (show(served), show(&twin));
+    assert_eq!(
+        guest_state, host_state,
+        "medium state after the guest's and the host's burns"
+    );
+    let sessions = host_state["sessions"].as_array().expect("sessions");
+    assert_eq!(sessions.len(), 2, "{host_state}");
+    let end = sessions[1]["leadout_start"]
+        .as_u64()
+        .expect("leadout_start");
+    assert!(
+        data_prefix(served, end) == data_prefix(&twin, end),
+        "the blocks burned through the guest differ from those burned to emu: on the host"
+    );
 }
