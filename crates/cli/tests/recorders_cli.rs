@@ -107,6 +107,11 @@ fn three_sessions_on(media: &str) {
             .args(["--media", media]),
     );
     let target = format!("emu:{}", medium.display());
+    let blank = run_ok(discburn().args(["--json", "info", "--plan", "10M", "--target", &target]));
+    assert_eq!(blank["status"], "blank", "{media}: {blank}");
+    let fit = blank["capacity"]["sessions_that_fit"].as_u64().unwrap();
+    let free = blank["free_blocks"].as_u64().unwrap();
+    assert!(fit > 0 && fit <= free / 5120, "{media}: {blank}");
 
     let source = |i: usize| trees.sources[i].to_str().unwrap().to_string();
     let reports = [
@@ -185,6 +190,7 @@ fn three_sessions_on(media: &str) {
         let tracks = info["media"]["tracks"].as_array().unwrap();
         assert_eq!(tracks.len(), 3, "{media}: {info}");
         assert_eq!(info["media"]["disc_status"], "complete", "{media}");
+        assert_eq!(info["status"], "closed", "{media}");
         if media.starts_with("cd") {
             // Lead-out + lead-in + pre-gap between a track's end and the next session.
             for (i, gap) in [(1, 11_400), (2, 6_900)] {
@@ -425,6 +431,7 @@ fn fault_during_second_session(media: &str, faults: &str, recovers: bool) {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     if info["media"]["last_session_state"] == "incomplete" {
+        assert_eq!(info["status"], "damaged", "{what}: {info}");
         assert!(
             !out.status.success(),
             "{what}: appended after an incomplete session"

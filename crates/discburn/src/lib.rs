@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 pub mod burn;
+pub mod capacity;
 pub mod disc;
 pub mod drive;
 pub mod error;

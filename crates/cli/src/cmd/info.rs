@@ -19,6 +19,34 @@ pub struct Args {
     /// Do not walk the tree to count files and directories (faster on slow media).
     #[arg(long)]
     pub no_count: bool,
+
+    /// How many more sessions of SIZE fit on the disc (bytes, or with a K, M
+    /// or G suffix: `--plan 700M`).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub plan: Option<u64>,
+}
+
+/// Bytes from `123`, `64K`, `700M`, `4G` (powers of 1024).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, ""),
+    };
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (e.g. 700M)"))?;
+    let shift = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(format!("{text:?}: unknown unit (K, M, G, T)")),
+    };
+    number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("{text:?} is too large"))
 }
 
 /// The result of `discburn info`. New sections (drive, media, sessions) are
@@ -32,6 +60,17 @@ pub struct InfoResult {
     /// The drive and its medium (emulated media and real drives; absent for image files).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub media: Option<discburn::drive::MediaInfo>,
+    /// The medium's status in IMAPI2's terms (`blank`, `appendable`, `final
+    /// session`, `closed`, `damaged`, `overwritable`, `no medium`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_writable_address: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub free_blocks: Option<u32>,
+    /// What the next session costs and how many more fit (`--plan`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<discburn::capacity::Capacity>,
     /// The ISO 9660 file system of the session read, if there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_system: Option<FileSystemInfo>,
@@ -187,10 +226,17 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     let sessions = list
         .map(|list| session_rows(&args, &list))
         .unwrap_or_default();
+    let capacity = media
+        .as_ref()
+        .map(|m| discburn::capacity::capacity(m, args.plan));
     let result = InfoResult {
         kind: "result",
         command: "info",
         target: args.read.target.clone(),
+        status: capacity.as_ref().map(|c| c.status),
+        next_writable_address: media.as_ref().and_then(|m| m.next_writable_address),
+        free_blocks: media.as_ref().and_then(|m| m.free_blocks),
+        capacity,
         media,
         file_system,
         sessions,
@@ -302,6 +348,21 @@ fn text(result: &InfoResult) -> String {
     let mut t = format!("{:<20} {}\n", "Target:", result.target);
     if let Some(media) = &result.media {
         t.push_str(&media.to_text());
+    }
+    if let Some(c) = &result.capacity {
+        t.push_str(&format!("{:<20} {}\n", "Status:", c.status));
+        if let Some(overhead) = c.next_session_overhead {
+            t.push_str(&format!(
+                "{:<20} {overhead} blocks beyond its data\n",
+                "Next session costs:"
+            ));
+        }
+        if let (Some(blocks), Some(fit)) = (c.plan_blocks, c.sessions_that_fit) {
+            t.push_str(&format!(
+                "{:<20} {fit} more sessions of {blocks} blocks fit\n",
+                "Plan:"
+            ));
+        }
     }
     let mut line = |k: &str, v: String| t.push_str(&format!("{k:<20} {v}\n"));
     if let Some(fs) = &result.file_system {
