@@ -104,10 +104,11 @@ fn observed_gap(media: &MediaInfo) -> Option<u64> {
     let tracks = &media.tracks;
     tracks
         .windows(2)
+        .rev()
         .filter(|pair| pair[1].session != pair[0].session)
         .map(|pair| {
             u64::from(pair[1].start)
                 .saturating_sub(u64::from(pair[0].start) + u64::from(pair[0].size))
         })
-        .last()
+        .next()
 }
