@@ -1,16 +1,18 @@
 //! `discburn emu serve` judged by other people's iSCSI initiators: libiscsi's
-//! `iscsi-ls` and `iscsi-inq`, and QEMU's iSCSI block driver (`qemu-img`).
+//! `iscsi-ls` and `iscsi-inq`, and QEMU's iSCSI block driver (`qemu-img`, `qemu-io`).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::Duration;
 
 use testkit::tools::{cmd, require_tool, run_ok};
 
-/// The serving process, killed when the test ends.
+/// The serving process, killed when the test ends; its JSON lines arrive on a channel.
 struct Served {
     child: Child,
-    lines: BufReader<ChildStdout>,
+    lines: Receiver<serde_json::Value>,
 }
 
 impl Served {
@@ -22,7 +24,16 @@ impl Served {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        let lines = BufReader::new(child.stdout.take().unwrap());
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let (send, lines) = channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                let value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+                if send.send(value).is_err() {
+                    break;
+                }
+            }
+        });
         let mut served = Served { child, lines };
         let listening = served.next_line();
         (served, listening)
@@ -30,9 +41,14 @@ impl Served {
 
     /// The next JSON line the server prints.
     fn next_line(&mut self) -> serde_json::Value {
-        let mut line = String::new();
-        self.lines.read_line(&mut line).unwrap();
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"))
+        self.lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a line from emu serve within 30 s")
+    }
+
+    /// Every line printed until the server has been quiet for a while.
+    fn drain(&mut self) -> Vec<serde_json::Value> {
+        std::iter::from_fn(|| self.lines.recv_timeout(Duration::from_millis(500)).ok()).collect()
     }
 }
 
@@ -45,7 +61,7 @@ impl Drop for Served {
 
 #[test]
 fn initiators_find_identify_and_read_the_served_medium() {
-    let tools = ["qemu-img", "iscsi-ls", "iscsi-inq"];
+    let tools = ["qemu-img", "qemu-io", "iscsi-ls", "iscsi-inq"];
     if !tools.iter().all(|tool| require_tool(tool)) {
         return;
     }
@@ -110,4 +126,45 @@ fn initiators_find_identify_and_read_the_served_medium() {
         std::fs::read(&copy).unwrap() == image,
         "qemu-img read other bytes than the medium holds"
     );
+    // qemu-img's sessions (one or more per run) have all ended.
+    let events = served.drain();
+    let count = |name: &str| events.iter().filter(|e| e["event"] == name).count();
+    assert!(count("login") >= 2, "{events:?}");
+    assert_eq!(count("login"), count("ended"), "{events:?}");
+
+    // One initiator at a time: while qemu-io holds a session, iscsi-inq is refused with
+    // "out of resources", and the server names the holder.
+    let mut holder = Command::new("qemu-io")
+        .args(["-f", "raw", "-c", "sleep 3000", &url])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let login = served.next_line();
+    assert_eq!(login["event"], "login", "{login}");
+    assert_eq!(login["initiator"], "iqn.2008-11.org.linux-kvm", "{login}");
+    let refused = testkit::tools::run(cmd("iscsi-inq", [&url]));
+    assert!(!refused.success(), "{refused}");
+    assert!(
+        refused.stdout.contains("Out of resources") || refused.stderr.contains("Out of resources"),
+        "{refused}"
+    );
+    let event = served.next_line();
+    assert_eq!(event["event"], "refused", "{event}");
+    assert!(
+        event["initiator"].as_str().unwrap().contains("iscsi-inq"),
+        "{event}"
+    );
+    assert!(
+        event["detail"]
+            .as_str()
+            .unwrap()
+            .contains("in use by iqn.2008-11.org.linux-kvm"),
+        "{event}"
+    );
+    assert!(holder.wait().unwrap().success());
+    assert_eq!(served.next_line()["event"], "ended");
+    // The device is free again.
+    run_ok(cmd("iscsi-inq", [&url]));
 }

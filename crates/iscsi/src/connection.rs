@@ -26,6 +26,10 @@ use crate::{text, Error};
 /// Expected Data Transfer Length must not allocate without bound).
 pub const MAX_TRANSFER: u32 = 16 << 20;
 
+/// Commands an initiator may send past the command window while a write waits
+/// for its data (it should send none: MaxCmdSN says so).
+const MAX_QUEUED: usize = 64;
+
 /// How long a backend may take for one command (passed to `Transport::execute`).
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -199,6 +203,11 @@ impl Connection {
                 let command = ScsiCommand::parse(pdu)?;
                 self.count_command(command.immediate, command.cmd_sn);
                 if self.write.is_some() {
+                    if self.queued.len() >= MAX_QUEUED {
+                        return Err(Error::Protocol(format!(
+                            "{MAX_QUEUED} commands past the command window (MaxCmdSN)"
+                        )));
+                    }
                     self.queued.push_back(command);
                     return Ok(Vec::new());
                 }

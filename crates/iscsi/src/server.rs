@@ -31,7 +31,11 @@ pub enum Event {
         normal: bool,
     },
     /// A login was refused (another initiator holds the device, wrong target name, ...).
-    Refused { peer: String, reason: String },
+    Refused {
+        initiator: Option<String>,
+        peer: String,
+        reason: String,
+    },
     /// A logged-in connection ended: `error` is `None` after a Logout.
     Ended {
         initiator: String,
@@ -148,6 +152,7 @@ fn serve_connection<T: Transport>(
     }
     if let Some(reason) = connection.refusal() {
         hooks.event(Event::Refused {
+            initiator: connection.initiator().map(str::to_string),
             peer,
             reason: reason.to_string(),
         });

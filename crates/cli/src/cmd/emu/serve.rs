@@ -96,15 +96,22 @@ fn describe(event: &iscsi::Event) -> (SessionEvent, String) {
                 }
             ),
         ),
-        iscsi::Event::Refused { peer, reason } => (
+        iscsi::Event::Refused {
+            initiator,
+            peer,
+            reason,
+        } => (
             SessionEvent {
                 kind: "event",
                 event: "refused",
                 peer: peer.clone(),
-                initiator: None,
+                initiator: initiator.clone(),
                 detail: Some(reason.clone()),
             },
-            format!("refused a login from {peer}: {reason}"),
+            format!(
+                "refused a login of {} ({peer}): {reason}",
+                initiator.as_deref().unwrap_or("an unnamed initiator")
+            ),
         ),
         iscsi::Event::Ended {
             initiator,
