@@ -68,6 +68,8 @@ mod exit {
     pub const MEDIUM: i32 = 4;
     /// The drive reported an error (sense data in the message).
     pub const DRIVE: i32 = 5;
+    /// A session read back differs from what was written (`--verify`).
+    pub const VERIFY: i32 = 6;
 }
 
 /// The exit code for an error: the first cause that says what kind it is.
@@ -87,6 +89,7 @@ fn exit_code(err: &anyhow::Error) -> i32 {
                 BurnError::NoRoom { .. }
                 | BurnError::DiscClosed { .. }
                 | BurnError::IncompleteSession { .. } => exit::MEDIUM,
+                BurnError::VerifyFailed { .. } => exit::VERIFY,
                 BurnError::Open { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
                     exit::NOT_FOUND
                 }

@@ -35,7 +35,9 @@ impl BurnObserver for Printer {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let directory = args.next().ok_or("usage: multisession DIRECTORY [TARGET]")?;
+    let directory = args
+        .next()
+        .ok_or("usage: multisession DIRECTORY [TARGET]")?;
     // 1. Find a recorder.
     let target = match args.next() {
         Some(target) => target,

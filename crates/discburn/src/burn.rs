@@ -13,6 +13,14 @@ use crate::error::BurnError;
 use crate::events::{Action, BurnReport, Clock, ImportSummary, Progress};
 use crate::plan::{apply_edits, Source};
 use crate::target::{open_burn_target, BurnTarget};
+use crate::verify::Verify;
+
+/// Seconds since 1970, now.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
 
 /// Volume name of a new image when none is given.
 pub const DEFAULT_VOLUME_NAME: &str = "CDROM";
@@ -40,6 +48,11 @@ pub struct BurnRequest {
     /// Plan only: import, edit, lay out and check the room, report what
     /// would be written where, and write nothing.
     pub dry_run: bool,
+    /// Read the session back after writing it.
+    pub verify: crate::verify::Verify,
+    /// Write speed as a multiple of the medium's 1× (CD 176.4, DVD 1385,
+    /// BD 4495 kB/s); default: the drive's fastest.
+    pub speed: Option<f64>,
 }
 
 /// Hooks a caller gives a burn: progress events, and a way to stop it.
@@ -71,6 +84,7 @@ pub fn burn(
     let options = crate::disc::DiscOptions {
         close: request.close,
         dry_run: request.dry_run,
+        speed: request.speed,
     };
     let target = open_burn_target(&request.target, options)?;
     burn_to(target, request, observer, clock)
@@ -145,8 +159,11 @@ fn burn_to(
             .or(imported_volume_name)
             .unwrap_or_else(|| DEFAULT_VOLUME_NAME.to_string()),
         source_date_epoch: request.source_date_epoch,
+        // Fixed now, so that a verification lays out the same bytes again.
+        volume_time: Some(unix_now()),
         ..ImageOptions::default()
     };
+    let verify_with = (request.verify == Verify::Full).then(|| (tree.clone(), options.clone()));
     let mut stream = ImageStream::new(tree, options)?;
     let total_blocks = stream.total_blocks();
     let free_blocks_after = target.check_room(total_blocks)?;
@@ -167,6 +184,7 @@ fn burn_to(
         symlinks: 0,
         file_bytes: 0,
         reclaimed_blocks: 0,
+        verified: Verify::None,
         elapsed_s: 0.0,
     };
     let stats = stream.stats();
@@ -232,6 +250,33 @@ fn burn_to(
         total_blocks,
         total_blocks,
     ));
+    if request.verify != Verify::None {
+        let name = target.name();
+        let descriptors = stream.volume_descriptors();
+        let mut sectors = target.sectors()?;
+        let mut last_verify_event = std::time::Instant::now();
+        let mut verify_progress = |done: u64| {
+            if last_verify_event.elapsed() >= PROGRESS_INTERVAL || done == total_blocks {
+                last_verify_event = std::time::Instant::now();
+                observer.progress(&clock.progress(
+                    Action::Verifying,
+                    next_start + done,
+                    done,
+                    total_blocks,
+                ));
+            }
+        };
+        crate::verify::verify(
+            sectors.as_mut(),
+            &name,
+            next_start,
+            total_blocks,
+            &descriptors,
+            verify_with,
+            &mut verify_progress,
+        )?;
+        report.verified = request.verify;
+    }
     report.image_blocks = image_blocks;
     report.bytes_written = stream.position();
     report.reclaimed_blocks = target.reclaimed_blocks();

@@ -36,12 +36,14 @@ const CD_MIN_TRACK_BLOCKS: u64 = 300;
 const LONG_OPERATION: Duration = Duration::from_secs(3600);
 
 /// How a burn on a disc ends.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct DiscOptions {
     /// Finalize the disc: no session can be added afterwards.
     pub close: bool,
     /// Only plan: change nothing in the drive (no write parameters are sent).
     pub dry_run: bool,
+    /// Write speed as a multiple of the medium's 1× speed.
+    pub speed: Option<f64>,
 }
 
 /// Opens the disc in a recorder for a burn.
@@ -241,10 +243,10 @@ impl BurnTarget for FreshOverwritable {
     }
 
     fn sectors(&mut self) -> Result<Box<dyn SectorSource + '_>, BurnError> {
-        Err(BurnError::NothingToImport {
-            target: self.name.clone(),
-            what: "importing",
-        })
+        // Blank before this burn: only what it wrote is there to read back.
+        let source = crate::storage::StorageSource::new(&mut self.storage)
+            .map_err(|e| write_error(&self.name, e))?;
+        Ok(Box::new(source))
     }
 
     fn next_start(&self) -> u64 {
@@ -505,9 +507,11 @@ impl BurnTarget for SequentialDisc {
 
     fn sectors(&mut self) -> Result<Box<dyn SectorSource + '_>, BurnError> {
         let transfer = self.profile.transfer_bytes();
+        // Up to the next writable address, or past the session just written.
+        let readable = self.written_end.max(self.next_writable);
         Ok(Box::new(TransportSectorSource::with_geometry(
             self.drive.as_mut(),
-            Some(self.next_writable),
+            Some(readable),
             transfer,
         )))
     }
@@ -534,8 +538,21 @@ impl BurnTarget for SequentialDisc {
         let drive = self.drive.as_mut();
         // Locking the tray and choosing the speed are courtesies a drive may refuse.
         ops::prevent_allow(drive, true).ok();
+        // kB/s of 1× (MMC-5: CD 176.4, DVD 1385, BD 4495); 0xFFFF is "fastest" on CD.
+        let one_x = if self.profile.is_cd() {
+            176.4
+        } else if self.profile.is_bd() {
+            4495.0
+        } else {
+            1385.0
+        };
+        let kbps = self.options.speed.map(|x| (x * one_x).round() as u32);
         if self.profile.is_cd() {
-            ops::set_cd_speed(drive, 0xFFFF, 0xFFFF).ok();
+            let write = kbps.map_or(0xFFFF, |k| k.min(0xFFFE) as u16);
+            ops::set_cd_speed(drive, 0xFFFF, write).ok();
+        } else if let Some(kbps) = kbps {
+            let performance = mmc::speed::PerformanceDescriptor::speed(kbps, u32::MAX >> 1);
+            ops::set_streaming(drive, &performance).ok();
         }
         let start = self.next_writable;
         let unit = self.unit();

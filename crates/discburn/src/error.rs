@@ -84,6 +84,12 @@ pub enum BurnError {
         lba: u64,
         blocks: u64,
     },
+    #[error("verification of {target} failed at block {lba}: it {reason}")]
+    VerifyFailed {
+        target: String,
+        lba: u64,
+        reason: String,
+    },
     #[error("{target}: block {lba} cannot be read")]
     Unreadable { target: String, lba: u64 },
     #[error("{target} cannot be written: {what}")]

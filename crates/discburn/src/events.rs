@@ -17,6 +17,8 @@ pub enum Action {
     Writing,
     /// Making the session the one readers find (superblock, close session).
     Finalizing,
+    /// Reading the session back (`--verify`).
+    Verifying,
     /// Undoing a write that failed or was interrupted.
     RollingBack,
     Completed,
@@ -83,6 +85,8 @@ pub struct BurnReport {
     pub file_bytes: u64,
     /// Blocks of an interrupted earlier append that this session reclaimed.
     pub reclaimed_blocks: u64,
+    /// How the session was read back after writing.
+    pub verified: crate::verify::Verify,
     pub elapsed_s: f64,
 }
 

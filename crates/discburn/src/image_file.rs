@@ -77,10 +77,22 @@ impl BurnTarget for NewImage {
     }
 
     fn sectors(&mut self) -> Result<Box<dyn SectorSource + '_>, BurnError> {
-        Err(BurnError::NothingToImport {
-            target: self.name(),
-            what: "importing",
-        })
+        // Nothing to import before the burn; after it, the published image
+        // is read back (verification).
+        if self.pending.is_some() {
+            return Err(BurnError::NothingToImport {
+                target: self.name(),
+                what: "importing",
+            });
+        }
+        let open_error = |source| BurnError::Open {
+            path: self.path.clone(),
+            source,
+        };
+        let file = std::fs::File::open(&self.path).map_err(open_error)?;
+        let source =
+            fsimage::FileSectorSource::new(std::io::BufReader::new(file)).map_err(open_error)?;
+        Ok(Box::new(source))
     }
 
     fn next_start(&self) -> u64 {

@@ -29,9 +29,11 @@ pub mod repair;
 pub mod sessions;
 pub mod storage;
 pub mod target;
+pub mod verify;
 
 pub use burn::{burn, burn_to_target, BurnObserver, BurnRequest, Quiet};
 pub use error::BurnError;
 pub use events::{Action, BurnReport, ImportSummary, Progress};
 pub use plan::Source;
 pub use target::{open_burn_target, open_read_source, BurnTarget, Error, TargetKind};
+pub use verify::Verify;

@@ -607,3 +607,74 @@ fn a_hostile_volume_size_cannot_aim_the_append_at_existing_data() {
         );
     }
 }
+
+/// A disk that silently changes one byte of what it is asked to write past
+/// `corrupt_from`.
+struct LyingDisk {
+    file: File,
+    corrupt_at: u64,
+}
+
+impl Storage for LyingDisk {
+    fn byte_len(&mut self) -> io::Result<u64> {
+        Ok(self.file.metadata()?.len())
+    }
+
+    fn read_exact_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        self.file.read_exact_at(buf, offset)
+    }
+
+    fn write_all_at(&mut self, buf: &[u8], offset: u64) -> io::Result<()> {
+        let mut data = buf.to_vec();
+        let end = offset + buf.len() as u64;
+        if (offset..end).contains(&self.corrupt_at) {
+            data[(self.corrupt_at - offset) as usize] ^= 0x55;
+        }
+        self.file.write_all_at(&data, offset)
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn set_len(&mut self, len: u64) -> io::Result<()> {
+        self.file.set_len(len)
+    }
+}
+
+#[test]
+fn a_full_verification_catches_a_disk_that_lies() {
+    let setup = setup();
+    let start = {
+        let file = File::open(&setup.base).unwrap();
+        let mut source = FileSectorSource::new(file).unwrap();
+        fsimage::sessions::scan(&mut source).unwrap().next_start()
+    };
+    // A byte of file data of the new session (past its metadata).
+    let corrupt_lba = start + 60;
+    for (verify, caught) in [
+        (discburn::Verify::None, false),
+        (discburn::Verify::Quick, false),
+        (discburn::Verify::Full, true),
+    ] {
+        let copy = setup.dir.join("lying.iso");
+        fs::write(&copy, &setup.base_bytes).unwrap();
+        let disk = LyingDisk {
+            file: fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&copy)
+                .unwrap(),
+            corrupt_at: corrupt_lba * BLOCK + 100,
+        };
+        let target = GrowingImage::with_storage(&copy, Box::new(disk)).unwrap();
+        let mut request = setup.request.clone();
+        request.verify = verify;
+        let result = burn_to_target(Box::new(target), &request, &mut Quiet);
+        match (result, caught) {
+            (Err(BurnError::VerifyFailed { lba, .. }), true) => assert_eq!(lba, corrupt_lba),
+            (Ok(report), false) => assert_eq!(report.verified, verify),
+            (other, _) => panic!("{verify:?}: {other:?}"),
+        }
+    }
+}

@@ -64,6 +64,10 @@ pub struct ImageOptions {
     /// file time later than it is clamped to it, so that the same tree gives
     /// byte-identical images.
     pub source_date_epoch: Option<i64>,
+    /// The volume's creation time (descriptor dates), seconds since 1970;
+    /// default: `source_date_epoch`, else now. Two layouts of one tree with
+    /// the same time give the same bytes (a burn's verification relies on it).
+    pub volume_time: Option<i64>,
     /// Write a Joliet tree (a supplementary volume descriptor).
     pub joliet: bool,
     /// Write Rock Ridge (SUSP + RRIP 1.12) system use fields in the ISO tree.
@@ -81,6 +85,7 @@ impl Default for ImageOptions {
             start_lba: 0,
             volume_name: "CDROM".to_string(),
             source_date_epoch: None,
+            volume_time: None,
             joliet: true,
             rock_ridge: true,
             system_id: "LINUX".to_string(),
@@ -379,7 +384,7 @@ fn iso_sort_key(name: &SplitName<u8>) -> (Vec<u8>, Vec<u8>) {
 impl Layout {
     /// Lays out `tree` as a session with `opts`.
     pub fn new(tree: Tree, opts: ImageOptions) -> Result<Layout, Error> {
-        let volume_time = match opts.source_date_epoch {
+        let volume_time = match opts.source_date_epoch.or(opts.volume_time) {
             Some(t) => t,
             None => std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

@@ -42,6 +42,17 @@ pub struct Args {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Read the session back after writing it: `quick` reads every block
+    /// and compares the volume descriptors, `full` compares every block with
+    /// the session produced again (reading the sources a second time).
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub verify: Option<VerifyArg>,
+
+    /// Write speed as a multiple of 1× (`16`, `8x`; CD 176.4, DVD 1385, BD
+    /// 4495 kB/s). Default: the drive's fastest.
+    #[arg(long, value_name = "X", value_parser = parse_speed)]
+    pub speed: Option<f64>,
+
     /// What to write: a directory adds its contents at the root; a file is
     /// added at the root under its name; `ISO/PATH=HOST/PATH` grafts a file or
     /// directory at that path in the image. A file at a path that exists in
@@ -52,6 +63,20 @@ pub struct Args {
 
 /// A JSON event: `progress` while writing (with bytes), `stage` when the burn
 /// moves to another step.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum VerifyArg {
+    Quick,
+    Full,
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    let number = text.trim().trim_end_matches(['x', 'X']);
+    match number.parse::<f64>() {
+        Ok(x) if x > 0.0 && x.is_finite() => Ok(x),
+        _ => Err(format!("{text:?} is not a speed (e.g. 16 or 8x)")),
+    }
+}
+
 #[derive(Serialize)]
 struct ProgressEvent<'a> {
     #[serde(rename = "type")]
@@ -169,6 +194,12 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         source_date_epoch: source_date_epoch()?,
         close: args.close,
         dry_run: args.dry_run,
+        verify: match args.verify {
+            None => discburn::Verify::None,
+            Some(VerifyArg::Quick) => discburn::Verify::Quick,
+            Some(VerifyArg::Full) => discburn::Verify::Full,
+        },
+        speed: args.speed,
     };
     let mut observer = Observer {
         out,
