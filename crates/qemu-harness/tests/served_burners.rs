@@ -113,8 +113,12 @@ const GUEST_TOOLS: [&str; 6] = [
     "sg_raw",
 ];
 
-/// A DVD+RW that growisofs grows (one session, its descriptors rewritten at LBA 16).
-const GROWN: (&str, &str) = ("dvdrw", "dvd+rw");
+/// A DVD+RW and a BD-RE that growisofs grows (one session, its descriptors rewritten at
+/// LBA 16; growisofs formats the blank BD-RE first).
+const GROWN: [(&str, &str); 2] = [("plusrw", "dvd+rw"), ("bdre", "bd-re")];
+
+/// A DVD-RW that xorriso writes and blanks.
+const BLANKED: (&str, &str) = ("minusrw", "dvd-rw");
 
 /// A DVD+R that discburn burns in the guest, and its twin burned on the host.
 const OWN: (&str, &str) = ("own", "dvd+r");
@@ -237,18 +241,34 @@ done
 xorriso -outdev $D -toc 2>/dev/null | grep '^ISO session'
 "#;
 
-/// growisofs grows the DVD+RW three times; the kernel mounts the result.
-const GROW: &str = r#"
-D=$DEV_dvdrw
+/// growisofs grows an overwritable disc three times; the kernel mounts the result.
+fn grow_script(label: &str) -> String {
+    format!(
+        r#"
+D=$DEV_{label}
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 for n in 1 2 3; do
-  session_dir dvdrw $n
+  session_dir {label} $n
   if [ $n = 1 ]; then mode=-Z; else mode=-M; fi
-  MKISOFS=/bin/genisoimage growisofs $mode $D -R -J /tmp/dvdrw-$n > /tmp/grow$n.log 2>&1 \
-    || { cat /tmp/grow$n.log; exit 1; }
+  MKISOFS=/bin/genisoimage growisofs $mode $D -R -J /tmp/{label}-$n > /tmp/grow$n.log 2>&1 \
+    || {{ cat /tmp/grow$n.log; exit 1; }}
 done
 mount -t iso9660 -o ro $D /mnt || exit 2
 show_tree /mnt; umount /mnt
+"#
+    )
+}
+
+/// xorriso writes a session to the DVD-RW, then blanks it (`-blank fast`, which xorriso
+/// turns into a full blank on sequential DVD-RW); discburn reports before and after.
+const XORRISO_BLANK: &str = r#"
+D=$DEV_minusrw
+session_dir minusrw 1
+xorriso -dev $D -map /tmp/minusrw-1/minusrw1.txt /minusrw1.txt -commit > /tmp/xw.log 2>&1 \
+  || { cat /tmp/xw.log; exit 1; }
+discburn info --json --no-count --target $D
+xorriso -dev $D -blank fast > /tmp/xb.log 2>&1 || { cat /tmp/xb.log; exit 2; }
+discburn info --json --no-count --target $D
 "#;
 
 /// discburn burns two sessions to the served DVD+R through SG_IO; the host's uid and gid
@@ -304,8 +324,11 @@ fn host_ids() -> (u32, u32) {
 }
 
 fn boot() -> Fixture {
-    let discburn = discburn_binary().expect("discburn binary");
     let dir = tempfile::tempdir().expect("tempdir");
+    // A copy: the guest and every host-side command use the same build, even if the
+    // workspace's binary is rebuilt while the test runs.
+    let discburn = dir.path().join("discburn");
+    std::fs::copy(discburn_binary().expect("discburn binary"), &discburn).expect("copy discburn");
     let mut scenario = Scenario::new("served-burners").timeout(Duration::from_secs(420));
     let mut servers = Vec::new();
     let mut media = BTreeMap::new();
@@ -317,7 +340,7 @@ fn boot() -> Fixture {
         servers.push(served);
         media.insert(disc.label, medium);
     }
-    for (label, kind) in [GROWN, OWN] {
+    for (label, kind) in [GROWN[0], GROWN[1], BLANKED, OWN] {
         let medium = dir.path().join(format!("{label}.emu"));
         create_medium(&discburn, &medium, kind);
         let served = Served::start(&discburn, &medium, "immed_polls=0");
@@ -335,7 +358,15 @@ fn boot() -> Fixture {
         .step("cdrskin", &format!("{PRELUDE}{CDRSKIN}"))
         .step("growisofs", &format!("{PRELUDE}{GROWISOFS}"))
         .step("xorriso", &format!("{PRELUDE}{XORRISO}"))
-        .step("grow", &format!("{PRELUDE}{GROW}"))
+        .step(
+            "grow_plusrw",
+            &format!("{PRELUDE}{}", grow_script(GROWN[0].0)),
+        )
+        .step(
+            "grow_bdre",
+            &format!("{PRELUDE}{}", grow_script(GROWN[1].0)),
+        )
+        .step("xorriso_blank", &format!("{PRELUDE}{XORRISO_BLANK}"))
         .step(
             "own",
             &format!("{PRELUDE}{}", {
@@ -449,7 +480,7 @@ fn the_guest_sees_served_recorders() {
     let Some(fixture) = fixture() else { return };
     let drives = json_result(step_output(fixture, "drives"));
     let drives = drives["drives"].as_array().expect("drives");
-    assert_eq!(drives.len(), DISCS.len() + 2, "{drives:?}");
+    assert_eq!(drives.len(), DISCS.len() + 4, "{drives:?}");
     let profiles: Vec<&str> = drives
         .iter()
         .map(|d| {
@@ -460,7 +491,16 @@ fn the_guest_sees_served_recorders() {
         .collect();
     assert_eq!(
         profiles,
-        ["CD-R", "CD-RW", "DVD+R", "BD-R SRM", "DVD+RW", "DVD+R"]
+        [
+            "CD-R",
+            "CD-RW",
+            "DVD+R",
+            "BD-R SRM",
+            "DVD+RW",
+            "BD-RE",
+            "DVD-RW sequential",
+            "DVD+R"
+        ]
     );
 }
 
@@ -562,14 +602,15 @@ fn xorriso_writes_three_sessions_to_a_served_bd_r() {
     check_disc(&DISCS[3]);
 }
 
-#[test]
-fn growisofs_grows_a_served_dvd_plus_rw() {
+/// growisofs grew `label` three times: the kernel and discburn see one tree with all files.
+fn check_grown(label: &str) {
     let Some(fixture) = fixture() else { return };
-    let label = GROWN.0;
-    assert_eq!(step_output(fixture, "grow"), expected_tree(label, 3));
-    // On the host: one grown session whose tree holds all three files.
+    assert_eq!(
+        step_output(fixture, &format!("grow_{label}")),
+        expected_tree(label, 3)
+    );
     let target = format!("emu:{}", fixture.media[label].display());
-    let out = fixture.dir.path().join("extract-grown");
+    let out = fixture.dir.path().join(format!("extract-{label}"));
     run_discburn(
         fixture,
         &[
@@ -584,6 +625,44 @@ fn growisofs_grows_a_served_dvd_plus_rw() {
         let (name, text) = session_file(label, n);
         assert_eq!(std::fs::read_to_string(out.join(&name)).unwrap(), text);
     }
+}
+
+#[test]
+fn growisofs_grows_a_served_dvd_plus_rw() {
+    check_grown(GROWN[0].0);
+}
+
+#[test]
+fn growisofs_formats_and_grows_a_served_bd_re() {
+    check_grown(GROWN[1].0);
+}
+
+#[test]
+fn xorriso_writes_and_blanks_a_served_dvd_rw() {
+    let Some(fixture) = fixture() else { return };
+    let output = step_output(fixture, "xorriso_blank");
+    let infos: Vec<serde_json::Value> = output
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|v| v["type"] == "result")
+        .collect();
+    assert_eq!(infos.len(), 2, "{output}");
+    assert_eq!(
+        infos[0]["media"]["disc_status"], "appendable",
+        "{}",
+        infos[0]
+    );
+    assert_eq!(
+        infos[0]["media"]["sessions"], 1,
+        "one session: {}",
+        infos[0]
+    );
+    assert_eq!(infos[1]["media"]["disc_status"], "blank", "{}", infos[1]);
+    assert_eq!(infos[1]["media"]["sessions"], 0, "{}", infos[1]);
+    // The medium on the host is blank too.
+    let medium = fixture.media[BLANKED.0].to_str().unwrap().to_string();
+    let show = json_result(&run_discburn(fixture, &["emu", "show", "--json", &medium]));
+    assert_eq!(show["disc_status"], "blank", "{show}");
 }
 
 /// The first `blocks` blocks of a medium's data file.
@@ -647,8 +726,14 @@ fn discburn_burns_through_the_guest_as_it_burns_emu_media() {
     let end = sessions[1]["leadout_start"]
         .as_u64()
         .expect("leadout_start");
-    assert!(
-        data_prefix(served, end) == data_prefix(&twin, end),
-        "the blocks burned through the guest differ from those burned to emu: on the host"
+    let (guest_blocks, host_blocks) = (data_prefix(served, end), data_prefix(&twin, end));
+    let first_difference = guest_blocks
+        .iter()
+        .zip(&host_blocks)
+        .position(|(a, b)| a != b);
+    assert_eq!(
+        first_difference.map(|at| (at / 2048, at % 2048)),
+        None,
+        "(block, byte) where the guest's burn through SG_IO differs from the host's to emu:"
     );
 }
