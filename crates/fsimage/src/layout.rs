@@ -32,7 +32,7 @@ use iso9660::date::DirDate;
 use iso9660::dirrec::{DirectoryRecord, FileFlags};
 use iso9660::rrip::{
     nm_flags, sl_flags, Entry, NmEntry, PnEntry, PxEntry, SlComponent, SlEntry, TfEntry, TfTime,
-    RRIP_112_DESCRIPTOR, RRIP_112_ID, RRIP_112_SOURCE,
+    RRIP_112_DESCRIPTOR, RRIP_112_ID,
 };
 use iso9660::susp::{CeEntry, ErEntry, SpEntry};
 
@@ -47,6 +47,11 @@ pub const MAX_EXTENT_BYTES: u64 = 0xFFFF_F800;
 
 /// Deepest ISO 9660 directory level (root is level 1; ECMA-119 6.8.2.1).
 const MAX_ISO_LEVEL: usize = 8;
+
+/// RRIP 1.12's ER source text without ", USA", so that the root's `.`
+/// record holds ER inline (every reader checks the identifier, none the text).
+const RRIP_112_SHORT_SOURCE: &[u8] =
+    b"PLEASE CONTACT THE IEEE STANDARDS DEPARTMENT, PISCATAWAY, NJ FOR THE P1282 SPECIFICATION.";
 
 /// Name of the relocation directory in the ISO tree.
 const RR_MOVED: &[u8] = b"rr_moved";
@@ -846,6 +851,24 @@ impl Layout {
         let is_root = dir_index == 0;
         if rec == Rec::Dot && is_root {
             su.push(&Entry::Sp(SpEntry { len_skp: 0 }));
+            // In the record itself, not in a continuation area: ER, by which
+            // Linux knows Rock Ridge (and which it would not follow to a
+            // continuation area past the volume size of a later session
+            // mounted with `sbsector=`: that session's areas lie at absolute
+            // LBAs beyond its own size), and a Rock Ridge entry libarchive
+            // sees before it decides between Rock Ridge and Joliet: NM with
+            // the CURRENT flag (RRIP 4.1.4), the smallest. SP (7) + ER (180)
+            // + NM (5) + CE (28) fill the 220 bytes; PX and TF continue.
+            su.push(&Entry::Er(ErEntry {
+                ext_version: 1,
+                identifier: RRIP_112_ID,
+                descriptor: RRIP_112_DESCRIPTOR,
+                source: RRIP_112_SHORT_SOURCE,
+            }));
+            su.push(&Entry::Nm(NmEntry {
+                flags: nm_flags::CURRENT,
+                name: b"",
+            }));
         }
         let node = self.rr_node_of(dir, rec);
         let content = match rec {
@@ -857,16 +880,7 @@ impl Layout {
         };
         self.push_px_tf(su, node, content);
         match rec {
-            Rec::Dot => {
-                if is_root {
-                    su.push(&Entry::Er(ErEntry {
-                        ext_version: 1,
-                        identifier: RRIP_112_ID,
-                        descriptor: RRIP_112_DESCRIPTOR,
-                        source: RRIP_112_SOURCE,
-                    }));
-                }
-            }
+            Rec::Dot => {}
             Rec::DotDot => {
                 if dir.relocated {
                     if let Some(n) = dir.node {

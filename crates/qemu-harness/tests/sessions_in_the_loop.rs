@@ -10,17 +10,15 @@
 //! session 1 minus the removed directory plus source 2, and so on. One boot serves every
 //! test (a `OnceLock`; under cargo-nextest each test would boot once: use `cargo test`).
 //!
-//! Known failure (ignored test below): the kernel under test (Debian's, with the 2026
-//! stable patch "isofs: bound CE extents by s_nzones", fs/isofs/rock.c `rock_continue`)
-//! refuses any Rock Ridge continuation area at an LBA at or above the mounted PVD's
-//! volume space size, which for session N > 1 is the session's own size (ECMA-119 /
-//! libisofs / cdrtools convention) while its CE areas lie at absolute LBAs past its
-//! start. discburn puts the root's ER entry in a continuation area, so the kernel misses
-//! it, falls back to the Joliet tree and shows sessions 2 and 3 without Rock Ridge
-//! (modes 0555, no symlinks; console: "rock: corrupted directory entry. extent=N out of
-//! volume (nzones=M)"). Until the writer keeps SP+ER inline in the root's `.` record,
-//! the non-ignored test checks what the kernel can show of those sessions: every name,
-//! size and content the Joliet tree holds.
+//! The kernel under test (Debian's, with the 2026 stable patch "isofs: bound CE extents
+//! by s_nzones", fs/isofs/rock.c `rock_continue`) refuses any Rock Ridge continuation
+//! area at an LBA at or above the mounted PVD's volume space size, which for session N > 1
+//! is the session's own size (ECMA-119 / libisofs / cdrtools convention) while its CE
+//! areas lie at absolute LBAs past its start. Linux knows Rock Ridge by the root's ER
+//! entry, so discburn keeps SP, ER and an NM entry inline in the root's `.` record (a
+//! writer that puts ER in a continuation area shows sessions 2 and up without Rock Ridge:
+//! modes 0555, no symlinks; console: "rock: corrupted directory entry. extent=N out of
+//! volume (nzones=M)"). `kernel_reads_every_older_session_with_rock_ridge` holds that.
 
 use std::fs::{self, File, FileTimes};
 use std::os::unix::fs::{symlink, PermissionsExt};
@@ -347,8 +345,6 @@ fn kernel_reads_every_session_with_sbsector() {
 }
 
 #[test]
-#[ignore = "known failure: the kernel refuses CE areas past a later session's own volume \
-            space size, and discburn keeps the root's ER in one (see the module docs)"]
 fn kernel_reads_every_older_session_with_rock_ridge() {
     let Some(f) = fixture() else { return };
     let mut failures = Vec::new();
