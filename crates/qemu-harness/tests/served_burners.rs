@@ -544,8 +544,16 @@ fn check_disc(disc: &Disc) {
         );
     }
 
-    // Every session reads back exactly on the host.
-    for n in 1..=3 {
+    // The burners left the disc open for more sessions, and discburn says so.
+    assert_eq!(
+        host_info["media"]["disc_status"], "appendable",
+        "{host_info}"
+    );
+
+    // Every session reads back exactly on the host: with discburn (`--session N`), and
+    // with xorriso reading the medium's data file from the session's first block.
+    for (n, start) in (1..=3).zip(&starts) {
+        let wanted: Vec<(String, String)> = (1..=n).map(|k| session_file(label, k)).collect();
         let out = fixture.dir.path().join(format!("extract-{label}-{n}"));
         let session = n.to_string();
         run_discburn(
@@ -560,21 +568,44 @@ fn check_disc(disc: &Disc) {
                 out.to_str().unwrap(),
             ],
         );
-        let mut found: Vec<(String, String)> = std::fs::read_dir(&out)
-            .unwrap()
-            .map(|entry| {
-                let entry = entry.unwrap();
-                let name = entry.file_name().to_string_lossy().into_owned();
-                (name, std::fs::read_to_string(entry.path()).unwrap())
-            })
-            .collect();
-        found.sort();
-        let wanted: Vec<(String, String)> = (1..=n).map(|k| session_file(label, k)).collect();
         assert_eq!(
-            found, wanted,
-            "session {n} of {label} extracted on the host"
+            files_in(&out),
+            wanted,
+            "session {n} of {label} extracted by discburn"
+        );
+        let by_xorriso = fixture.dir.path().join(format!("xorriso-{label}-{n}"));
+        let xorriso = Command::new("xorriso")
+            .args(["-osirrox", "on", "-indev"])
+            .arg(format!("stdio:{medium}"))
+            .args(["-load", "sbsector", &start.to_string(), "-extract", "/"])
+            .arg(&by_xorriso)
+            .output()
+            .expect("run xorriso");
+        assert!(
+            xorriso.status.success(),
+            "{}",
+            String::from_utf8_lossy(&xorriso.stderr)
+        );
+        assert_eq!(
+            files_in(&by_xorriso),
+            wanted,
+            "session {n} of {label} extracted by xorriso"
         );
     }
+}
+
+/// (name, contents) of the regular files directly in `dir`, sorted.
+fn files_in(dir: &Path) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(entry.path()).unwrap())
+        })
+        .collect();
+    found.sort();
+    found
 }
 
 #[test]
