@@ -564,3 +564,59 @@ fn exit_codes_tell_failures_apart() {
     let out = discburn().arg("manpage").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains(".TH discburn 1"));
 }
+
+#[test]
+fn the_drive_buffer_is_reported_and_a_starved_drive_underruns() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    write_tree(&src, &[("data.bin", &data)]);
+    for (faults, starved) in [("", false), ("slow=20ms", true)] {
+        let medium = dir.path().join(format!("u{starved}.emu"));
+        run_ok(
+            discburn()
+                .args(["emu", "create"])
+                .arg(&medium)
+                .args(["--media", "cd-r"]),
+        );
+        let target = format!("emu:{}", medium.display());
+        // 48x CD: 8.5 MB/s, so 20 ms between 64 KiB writes leaves the drive dry.
+        let out = discburn()
+            .env("DISCBURN_EMU_FAULTS", faults)
+            .args(["--json", "burn", "--speed", "48", "--target", &target])
+            .arg(&src)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let result = lines.last().unwrap();
+        let underruns = result["buffer_underruns"].as_u64().unwrap();
+        assert_eq!(underruns > 0, starved, "{faults:?}: {result}");
+        let fills: Vec<f64> = lines
+            .iter()
+            .filter(|e| e["action"] == "writing")
+            .filter_map(|e| e["drive_buffer_fill"].as_f64())
+            .collect();
+        if !starved {
+            assert!(
+                fills.iter().any(|&f| f > 0.0),
+                "a fed drive's buffer fills: {fills:?}"
+            );
+        }
+        assert!(
+            lines
+                .iter()
+                .filter(|e| e["action"] == "writing")
+                .all(|e| e["read_ahead_fill"].is_number()),
+            "{text}"
+        );
+    }
+}

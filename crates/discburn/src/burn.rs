@@ -185,6 +185,7 @@ fn burn_to(
         file_bytes: 0,
         reclaimed_blocks: 0,
         verified: Verify::None,
+        buffer_underruns: None,
         elapsed_s: 0.0,
     };
     let stats = stream.stats();
@@ -210,11 +211,13 @@ fn burn_to(
     }
 
     let mut last_event = std::time::Instant::now();
-    let mut report_progress = |position: u64| {
-        let done = position / fsimage::BLOCK_SIZE as u64;
+    let mut report_progress = |written: crate::events::WriteProgress| {
+        let done = written.bytes / fsimage::BLOCK_SIZE as u64;
         if last_event.elapsed() >= PROGRESS_INTERVAL || done == total_blocks {
             last_event = std::time::Instant::now();
-            let event = clock.progress(Action::Writing, next_start + done, done, total_blocks);
+            let mut event = clock.progress(Action::Writing, next_start + done, done, total_blocks);
+            event.drive_buffer_fill = written.drive_buffer_fill;
+            event.read_ahead_fill = written.read_ahead_fill;
             observer.progress(&event);
         }
         !observer.cancelled()
@@ -280,6 +283,7 @@ fn burn_to(
     report.image_blocks = image_blocks;
     report.bytes_written = stream.position();
     report.reclaimed_blocks = target.reclaimed_blocks();
+    report.buffer_underruns = target.buffer_underruns();
     report.elapsed_s = clock.elapsed_s();
     Ok(report)
 }

@@ -23,6 +23,7 @@ use mmc::{ops, MmcError, Profile, Transport};
 
 use crate::drive::{ensure_ready, inspect_media, TransportSectorSource};
 use crate::error::BurnError;
+use crate::events::WriteProgress;
 use crate::image_file::GrowingImage;
 use crate::storage::{build_superblock, Storage, SUPERBLOCK_BLOCKS};
 use crate::target::BurnTarget;
@@ -264,7 +265,7 @@ impl BurnTarget for FreshOverwritable {
     fn write_session(
         &mut self,
         stream: &mut ImageStream,
-        progress: &mut dyn FnMut(u64) -> bool,
+        progress: &mut dyn FnMut(WriteProgress) -> bool,
     ) -> Result<(), BurnError> {
         format_overwritable(self.storage.drive.as_mut(), self.storage.profile)
             .map_err(|e| write_error(&self.name, mmc_io(e)))?;
@@ -316,7 +317,7 @@ fn check_blocks(name: &str, needed: u64, available: u64) -> Result<Option<u64>, 
 fn stream_to(
     stream: &mut ImageStream,
     start: u64,
-    progress: &mut dyn FnMut(u64) -> bool,
+    progress: &mut dyn FnMut(WriteProgress) -> bool,
     storage: &mut dyn Storage,
     name: &str,
 ) -> Result<(), BurnError> {
@@ -331,7 +332,7 @@ fn stream_to(
             .write_all_at(&buf[..n], lba * BLOCK)
             .map_err(|source| write_error(name, source))?;
         lba += (n / BLOCK_SIZE) as u64;
-        if !progress(stream.position()) {
+        if !progress(WriteProgress::bytes(stream.position())) {
             return Err(BurnError::Cancelled);
         }
     }
@@ -354,6 +355,8 @@ struct SequentialDisc {
     written_end: u64,
     /// Whether anything was sent that a roll-back must wrap up.
     started: bool,
+    /// The drive's underrun count when the burn began, if it keeps one.
+    underruns_before: Option<u64>,
 }
 
 impl SequentialDisc {
@@ -410,6 +413,7 @@ impl SequentialDisc {
             free_blocks: u64::from(info.free_blocks),
             written_end: 0,
             started: false,
+            underruns_before: drive.buffer_underruns(),
             drive,
         })
     }
@@ -524,6 +528,11 @@ impl BurnTarget for SequentialDisc {
         self.next_writable + self.padded(blocks)
     }
 
+    fn buffer_underruns(&self) -> Option<u64> {
+        let now = self.drive.buffer_underruns()?;
+        Some(now - self.underruns_before.unwrap_or(0))
+    }
+
     fn check_room(&mut self, blocks: u64) -> Result<Option<u64>, BurnError> {
         let needed = self.padded(blocks) + self.closing_overhead();
         check_blocks(&self.name, needed, self.free_blocks)
@@ -532,7 +541,7 @@ impl BurnTarget for SequentialDisc {
     fn write_session(
         &mut self,
         stream: &mut ImageStream,
-        progress: &mut dyn FnMut(u64) -> bool,
+        progress: &mut dyn FnMut(WriteProgress) -> bool,
     ) -> Result<(), BurnError> {
         self.started = true;
         let drive = self.drive.as_mut();
@@ -556,31 +565,55 @@ impl BurnTarget for SequentialDisc {
         }
         let start = self.next_writable;
         let unit = self.unit();
-        let chunk_blocks = unit.max(16) as usize;
-        let mut buf = vec![0u8; chunk_blocks * BLOCK_SIZE];
+        let unit_bytes = unit as usize * BLOCK_SIZE;
+        let name = self.name.clone();
+        let drive = self.drive.as_mut();
         let mut lba = start;
-        loop {
-            let mut n = stream.next_chunk(&mut buf).map_err(BurnError::Source)?;
-            if n == 0 {
-                break;
-            }
-            // The last chunk: zeros up to the write unit (DVD 16, BD 32 blocks).
-            let unit_bytes = unit as usize * BLOCK_SIZE;
-            let padded = n.div_ceil(unit_bytes) * unit_bytes;
-            buf[n..padded].fill(0);
-            n = padded;
-            let at = u32::try_from(lba).map_err(|_| BurnError::NoRoom {
-                path: self.name.clone().into(),
-                needed: lba * BLOCK,
-                available: u64::from(u32::MAX) * BLOCK,
-            })?;
-            ops::write_blocks(self.drive.as_mut(), at, &buf[..n])
-                .map_err(|e| self.write_error(e))?;
-            lba += (n / BLOCK_SIZE) as u64;
-            if !progress(stream.position()) {
-                return Err(BurnError::Cancelled);
-            }
-        }
+        let drive_fill = std::cell::Cell::new(None);
+        let mut asked_fill: Option<std::time::Instant> = None;
+        let mut padded_chunk = Vec::new();
+        crate::read_ahead::stream_with_read_ahead(
+            stream,
+            &mut |chunk| {
+                // The last chunk: zeros up to the write unit (DVD 16, BD 32 blocks).
+                let data = if chunk.len() % unit_bytes == 0 {
+                    chunk
+                } else {
+                    padded_chunk.clear();
+                    padded_chunk.extend_from_slice(chunk);
+                    padded_chunk.resize(chunk.len().div_ceil(unit_bytes) * unit_bytes, 0);
+                    &padded_chunk
+                };
+                let at = u32::try_from(lba).map_err(|_| BurnError::NoRoom {
+                    path: name.clone().into(),
+                    needed: lba * BLOCK,
+                    available: u64::from(u32::MAX) * BLOCK,
+                })?;
+                ops::write_blocks(drive, at, data).map_err(|e| BurnError::Write {
+                    path: name.clone().into(),
+                    source: mmc_io(e),
+                })?;
+                lba += (data.len() / BLOCK_SIZE) as u64;
+                // The drive's buffer, twice a second (IMAPI2's rhythm).
+                if asked_fill.is_none_or(|at| at.elapsed() >= Duration::from_millis(500)) {
+                    asked_fill = Some(std::time::Instant::now());
+                    drive_fill.set(ops::read_buffer_capacity(drive).ok().and_then(|b| {
+                        (b.buffer_length > 0)
+                            .then(|| 1.0 - f64::from(b.available) / f64::from(b.buffer_length))
+                    }));
+                }
+                Ok(())
+            },
+            &mut |bytes, read_ahead| {
+                progress(WriteProgress {
+                    bytes,
+                    drive_buffer_fill: drive_fill.get(),
+                    read_ahead_fill: Some(read_ahead),
+                })
+            },
+        )?;
+        let mut buf = vec![0u8; unit.max(16) as usize * BLOCK_SIZE];
+        let chunk_blocks = buf.len() / BLOCK_SIZE;
         // Pad to the write unit (and a CD's shortest track) with zeros.
         let end = start + self.padded(lba - start);
         buf.fill(0);

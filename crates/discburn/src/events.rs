@@ -38,6 +38,29 @@ pub struct Progress {
     /// Seconds the write should still take, from the rate so far (none
     /// before there is a rate worth trusting).
     pub remaining_s: Option<f64>,
+    /// How full the drive's buffer is (0.0-1.0), when the drive tells.
+    pub drive_buffer_fill: Option<f64>,
+    /// How full discburn's read-ahead buffer is (0.0-1.0), when there is one.
+    pub read_ahead_fill: Option<f64>,
+}
+
+/// What a target reports while it writes a session.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WriteProgress {
+    /// Bytes of the session written so far.
+    pub bytes: u64,
+    pub drive_buffer_fill: Option<f64>,
+    pub read_ahead_fill: Option<f64>,
+}
+
+impl WriteProgress {
+    /// Bytes written, nothing known of buffers.
+    pub fn bytes(bytes: u64) -> WriteProgress {
+        WriteProgress {
+            bytes,
+            ..WriteProgress::default()
+        }
+    }
 }
 
 /// Which session a new one started from.
@@ -87,6 +110,9 @@ pub struct BurnReport {
     pub reclaimed_blocks: u64,
     /// How the session was read back after writing.
     pub verified: crate::verify::Verify,
+    /// Times the drive's buffer ran dry while writing (a drive with
+    /// buffer-underrun protection pauses); `None` when the drive cannot tell.
+    pub buffer_underruns: Option<u64>,
     pub elapsed_s: f64,
 }
 
@@ -124,6 +150,8 @@ impl Clock {
             sectors_total: total,
             elapsed_s: self.elapsed_s(),
             remaining_s,
+            drive_buffer_fill: None,
+            read_ahead_fill: None,
         }
     }
 }

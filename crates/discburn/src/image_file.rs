@@ -24,6 +24,7 @@ use fsimage::sessions::{self, ImageLayout, ImageSession, ImageSessions};
 use fsimage::{ImageStream, PendingFile, SectorSource, WriteError, BLOCK_SIZE};
 
 use crate::error::BurnError;
+use crate::events::WriteProgress;
 use crate::lock::{lock_image, ImageLock, LockError};
 use crate::storage::{
     build_superblock, commit_superblock, Storage, StorageSource, SUPERBLOCK_BLOCKS,
@@ -110,7 +111,7 @@ impl BurnTarget for NewImage {
     fn write_session(
         &mut self,
         stream: &mut ImageStream,
-        progress: &mut dyn FnMut(u64) -> bool,
+        progress: &mut dyn FnMut(WriteProgress) -> bool,
     ) -> Result<(), BurnError> {
         let start = u64::from(stream.start_lba());
         let Some(pending) = self.pending.as_mut() else {
@@ -120,7 +121,11 @@ impl BurnTarget for NewImage {
         let result = file
             .seek(SeekFrom::Start(start * BLOCK))
             .map_err(WriteError::Output)
-            .and_then(|_| stream.write_to_file(file, STREAM_BUFFER, &mut *progress));
+            .and_then(|_| {
+                stream.write_to_file(file, STREAM_BUFFER, |bytes| {
+                    progress(WriteProgress::bytes(bytes))
+                })
+            });
         result.map(|_| ()).map_err(|e| self.stream_error(e))
     }
 
@@ -350,7 +355,7 @@ impl GrowingImage {
         &mut self,
         stream: &mut ImageStream,
         start: u64,
-        progress: &mut dyn FnMut(u64) -> bool,
+        progress: &mut dyn FnMut(WriteProgress) -> bool,
     ) -> Result<(), BurnError> {
         let mut buf = vec![0u8; STREAM_BUFFER];
         let mut offset = start * BLOCK;
@@ -363,7 +368,7 @@ impl GrowingImage {
                 .write_all_at(&buf[..n], offset)
                 .map_err(|e| self.write_error(e))?;
             offset += n as u64;
-            if !progress(stream.position()) {
+            if !progress(WriteProgress::bytes(stream.position())) {
                 return Err(BurnError::Cancelled);
             }
         }
@@ -415,7 +420,7 @@ impl BurnTarget for GrowingImage {
     fn write_session(
         &mut self,
         stream: &mut ImageStream,
-        progress: &mut dyn FnMut(u64) -> bool,
+        progress: &mut dyn FnMut(WriteProgress) -> bool,
     ) -> Result<(), BurnError> {
         let start = u64::from(stream.start_lba());
         let start_bytes = start * BLOCK;
@@ -448,7 +453,11 @@ impl BurnTarget for GrowingImage {
             let result = file
                 .seek(SeekFrom::Start(start_bytes))
                 .map_err(WriteError::Output)
-                .and_then(|_| stream.write_to_file(file, STREAM_BUFFER, &mut *progress));
+                .and_then(|_| {
+                    stream.write_to_file(file, STREAM_BUFFER, |bytes| {
+                        progress(WriteProgress::bytes(bytes))
+                    })
+                });
             result.map_err(|e| stream_error(&self.path, e))?;
         } else {
             self.stream_through_storage(stream, start, progress)?;

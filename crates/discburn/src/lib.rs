@@ -25,6 +25,7 @@ pub mod image_file;
 mod lock;
 pub mod media_ops;
 mod plan;
+pub mod read_ahead;
 pub mod repair;
 pub mod sessions;
 pub mod storage;

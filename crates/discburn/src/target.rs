@@ -94,7 +94,7 @@ pub trait BurnTarget {
     fn write_session(
         &mut self,
         stream: &mut ImageStream,
-        progress: &mut dyn FnMut(u64) -> bool,
+        progress: &mut dyn FnMut(crate::events::WriteProgress) -> bool,
     ) -> Result<(), BurnError>;
     /// Makes the written session the one readers find; returns the blocks the
     /// target now holds in all.
@@ -110,6 +110,10 @@ pub trait BurnTarget {
     /// Blocks of an earlier interrupted append this session wrote over.
     fn reclaimed_blocks(&self) -> u64 {
         0
+    }
+    /// Buffer underruns the drive counted during this burn, when it can tell.
+    fn buffer_underruns(&self) -> Option<u64> {
+        None
     }
 }
 

@@ -92,6 +92,7 @@
 //! ([`MediaType::session_gap`]).
 #![forbid(unsafe_code)]
 
+pub mod buffer;
 pub mod fault;
 pub mod media;
 pub mod personality;

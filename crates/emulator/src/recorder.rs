@@ -2,7 +2,7 @@
 //! answers as a real MMC recorder does (mmc.md §2, §6, §7, §8).
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mmc::config::{Configuration, FeatureDescriptor};
 use mmc::disc::{DiscInformation, TrackInformation};
@@ -12,6 +12,7 @@ use mmc::toc::{Atip, FullToc, FullTocEntry, Msf, SessionInfo, Toc, TocTrack};
 use mmc::{CommandOutcome, DataDirection, Profile, Transport, TransportError};
 use serde::Serialize;
 
+use crate::buffer::DriveBuffer;
 use crate::fault::{Fault, Trigger, FAULTS_ENV};
 use crate::media::{profile, profile_name, Family, MediaType};
 use crate::personality::Personality;
@@ -137,6 +138,8 @@ pub struct Recorder {
     busy_every: Option<u64>,
     /// The WRITE count last refused by `busy_every` (its resend passes).
     busy_every_refused: u64,
+    /// The write buffer draining at the write speed (underruns counted).
+    buffer: DriveBuffer,
     tur_good_while_busy: bool,
     removed_left: u32,
     /// Test Write in progress: start and blocks of the simulated track.
@@ -387,6 +390,7 @@ impl Recorder {
             busy_fault: None,
             busy_every: None,
             busy_every_refused: 0,
+            buffer: DriveBuffer::default(),
             tur_good_while_busy: false,
             removed_left: 0,
             test_track: None,
@@ -856,9 +860,10 @@ impl Recorder {
             }
             op::READ_BUFFER_CAPACITY => {
                 need(10)?;
+                let available = self.buffer.available(Instant::now());
                 let buffer = BufferCapacity {
                     buffer_length: BUFFER_BYTES,
-                    available: BUFFER_BYTES,
+                    available: available.min(u64::from(BUFFER_BYTES)) as u32,
                 };
                 Reply::Data(buffer.emit().to_vec(), usize::from(be16(cdb, 7)))
             }
@@ -887,10 +892,26 @@ impl Recorder {
                 if cdb[8] != 0 && cdb[8] != 5 {
                     Reply::Check(sense::INVALID_FIELD_IN_CDB)
                 } else {
+                    if let DataDirection::ToDevice(bytes) = data {
+                        if let Ok(p) = mmc::speed::PerformanceDescriptor::parse(bytes) {
+                            // Write size in kB per write time in ms = MB/s x 1000.
+                            let speed = (p.write_time > 0).then(|| {
+                                u64::from(p.write_size) * 1_000_000 / u64::from(p.write_time)
+                            });
+                            self.buffer.set_speed(speed);
+                        }
+                    }
                     Reply::Good
                 }
             }
-            op::SET_CD_SPEED => Reply::Good,
+            op::SET_CD_SPEED => {
+                need(12)?;
+                // Write speed in kB/s (1000 bytes); FFFFh: the fastest, not modelled.
+                let write = be16(cdb, 4);
+                self.buffer
+                    .set_speed((write != 0xFFFF).then(|| u64::from(write) * 1000));
+                Reply::Good
+            }
             _ => Reply::Check(sense::INVALID_OPCODE),
         };
         Ok(reply)
@@ -1082,10 +1103,16 @@ impl Recorder {
         }
         self.state.apply_write(target, count, &params);
         self.dirty = true;
+        // A full drive buffer holds the host to the disc's speed.
+        let wait = self.buffer.write(Instant::now(), bytes.len() as u64);
+        if !wait.is_zero() {
+            std::thread::sleep(wait);
+        }
         Reply::Good
     }
 
     fn sync_cache(&mut self, immed: bool) -> Reply {
+        self.buffer.flush(Instant::now());
         if self.test_write_active() {
             self.test_track = None;
         } else if !self.write_protected() {
@@ -1101,6 +1128,7 @@ impl Recorder {
     }
 
     fn close(&mut self, cdb: &[u8]) -> Reply {
+        self.buffer.flush(Instant::now());
         let immed = cdb[1] & 0x01 != 0;
         let function = cdb[2] & 0x07;
         let track = u32::from(be16(cdb, 4));
@@ -2138,6 +2166,10 @@ impl Transport for Recorder {
 
     fn device_name(&self) -> String {
         self.name.clone()
+    }
+
+    fn buffer_underruns(&self) -> Option<u64> {
+        Some(self.buffer.underruns())
     }
 }
 

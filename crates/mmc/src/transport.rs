@@ -132,6 +132,12 @@ pub trait Transport {
 
     /// A human-readable name of the device (path, `emu:PATH`, ...), for messages.
     fn device_name(&self) -> String;
+
+    /// Buffer underruns the device counted since it was opened, when it can
+    /// tell (an emulated recorder can; MMC gives real drives no standard way).
+    fn buffer_underruns(&self) -> Option<u64> {
+        None
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for &mut T {
@@ -147,6 +153,10 @@ impl<T: Transport + ?Sized> Transport for &mut T {
     fn device_name(&self) -> String {
         (**self).device_name()
     }
+
+    fn buffer_underruns(&self) -> Option<u64> {
+        (**self).buffer_underruns()
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
@@ -161,5 +171,9 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
 
     fn device_name(&self) -> String {
         (**self).device_name()
+    }
+
+    fn buffer_underruns(&self) -> Option<u64> {
+        (**self).buffer_underruns()
     }
 }
