@@ -9,6 +9,15 @@ cache is warm for everyone (one untimed warm-up run per tool first).
 
 Usage: python3 bench/bench.py [--runs 3] [--work DIR] [--discburn PATH] [--only small|large]
        python3 bench/bench.py --append [--runs 3] [--files 1000000] [--only small|large]
+       python3 bench/bench.py --recorder [--runs 3]
+
+--recorder measures burning to the emulated recorder (issue 10): (a) the engine's throughput
+into an emulated BD-R with no speed limit, the data already in memory (a 2 GiB file in
+/dev/shm; target >= 1 GB/s; ratio against cp of the same file next to the medium); (b) the
+30 000-file tree burned to an emulated BD-R at 16x (72 MB/s) with the default buffers:
+buffer underruns (target 0), time and peak RSS; then the host delivering more and more
+slowly (the emulator's slow=D per command) until the drive underruns: the slowest delivery
+that still gives none.
 
 --append measures session appends instead (issue 7): (a) appending one small file to an
 image of the 30 000-file tree, discburn against `xorriso -dev IMG -map f /f -commit` on
@@ -349,6 +358,85 @@ def bench_import_million(src, count, work, runs, discburn):
     return t < 3 and per_file < 500
 
 
+def burn_to_emu(discburn, medium, src, extra, env_faults=""):
+    """Creates a blank BD-R at `medium` and burns `src` to it; returns (s, RSS KiB, result)."""
+    import json
+    for path in (medium, medium + ".state.json"):
+        if os.path.exists(path):
+            os.remove(path)
+    subprocess.run([discburn, "emu", "create", medium, "--media", "bd-r"], check=True,
+                   stdout=subprocess.DEVNULL)
+    env = dict(os.environ, DISCBURN_EMU_FAULTS=env_faults)
+    start = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-f", "@@RSS %M", discburn, "--json", "burn",
+                           "--target", "emu:" + medium] + extra + [src],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"burn failed: {proc.stdout}\n{proc.stderr}")
+    rss = int([l for l in proc.stderr.splitlines() if l.startswith("@@RSS ")][-1].split()[1])
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return elapsed, rss, result
+
+
+def bench_recorder(work, runs, discburn):
+    ok = True
+    print("\n== (a) throughput into an emulated BD-R, data in memory (no speed limit)")
+    shm = "/dev/shm/discburn-bench"
+    os.makedirs(shm, exist_ok=True)
+    data = os.path.join(shm, "src")
+    os.makedirs(data, exist_ok=True)
+    blob = os.path.join(data, "blob.bin")
+    if not os.path.exists(blob) or os.path.getsize(blob) != 2 << 30:
+        with open(blob, "wb") as f:
+            chunk = os.urandom(1 << 20)
+            for _ in range(2048):
+                f.write(chunk)
+    # The medium in memory too: the engine's throughput, not the disk's.
+    medium = os.path.join(shm, "bench-bdr.emu")
+    rates, peer = [], []
+    for _ in range(runs):
+        elapsed, rss, result = burn_to_emu(discburn, medium, data, [])
+        rates.append(result["bytes_written"] / result["elapsed_s"] / 1e9)
+        copy = os.path.join(shm, "bench-copy.bin")
+        start = time.perf_counter()
+        subprocess.run(["cp", blob, copy], check=True)
+        peer.append((2 << 30) / (time.perf_counter() - start) / 1e9)
+        os.remove(copy)
+    rate, cp_rate = statistics.median(rates), statistics.median(peer)
+    print(f"discburn: {rate:.2f} GB/s (burn's own elapsed time); cp of the same file: "
+          f"{cp_rate:.2f} GB/s; ratio {rate / cp_rate:.2f}; target >= 1 GB/s: "
+          f"{'met' if rate >= 1.0 else 'MISSED'}")
+    ok &= rate >= 1.0
+    shutil.rmtree(shm, ignore_errors=True)
+    medium = os.path.join(work, "bench-bdr.emu")
+
+    print("\n== (b) the 30 000-file tree to an emulated BD-R at 16x (72 MB/s), default buffers")
+    src = os.path.join(work, "small")
+    make_small_tree(src)
+    elapsed, rss, result = burn_to_emu(discburn, medium, src, ["--speed", "16"])
+    mb = result["bytes_written"] / 1e6
+    print(f"{mb:.0f} MB in {elapsed:.2f} s ({mb / elapsed:.1f} MB/s), peak RSS {rss / 1024:.0f} MiB, "
+          f"buffer underruns {result['buffer_underruns']} (target 0: "
+          f"{'met' if result['buffer_underruns'] == 0 else 'MISSED'})")
+    ok &= result["buffer_underruns"] == 0
+    slowest = None
+    for delay_us in (200, 500, 800, 1000, 2000):
+        _, _, result = burn_to_emu(discburn, medium, src, ["--speed", "16"], f"slow={delay_us}us")
+        rate = 65536 / (delay_us / 1e6) / 1e6
+        print(f"  host delivering 64 KiB per {delay_us} us (<= {rate:.0f} MB/s): "
+              f"{result['buffer_underruns']} underruns")
+        if result["buffer_underruns"] == 0:
+            slowest = rate
+        else:
+            break
+    if slowest:
+        print(f"slowest delivery with no underrun: about {slowest:.0f} MB/s")
+    os.remove(medium)
+    os.remove(medium + ".state.json")
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
@@ -357,6 +445,7 @@ def main():
     ap.add_argument("--only", choices=["small", "large"])
     ap.add_argument("--append", action="store_true", help="benchmark session appends (issue 7)")
     ap.add_argument("--files", type=int, default=1_000_000, help="files of the --append import tree")
+    ap.add_argument("--recorder", action="store_true", help="benchmark burning to the emulated recorder (issue 10)")
     args = ap.parse_args()
     if not os.path.exists(args.discburn):
         subprocess.run(["cargo", "build", "--release", "-p", "discburn-cli"], cwd=ROOT, check=True)
@@ -365,6 +454,10 @@ def main():
             sys.exit(f"missing {tool}: apt-get install -y genisoimage xorriso tar time")
     os.makedirs(args.work, exist_ok=True)
     ok = True
+    if args.recorder:
+        ok &= bench_recorder(args.work, args.runs, args.discburn)
+        print("\nall targets met" if ok else "\nsome targets missed (see above)")
+        return
     if args.append:
         if args.only in (None, "small"):
             src = os.path.join(args.work, "small")
