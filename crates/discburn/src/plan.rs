@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use fsimage::{NodeId, NodeKind, Tree};
+use fsimage::{NodeId, Tree};
 
 use crate::error::BurnError;
 
@@ -110,23 +110,21 @@ fn file_name(path: &Path) -> Result<String, BurnError> {
 }
 
 /// Paths where an imported entry (not a directory merged into) was replaced
-/// by a new one: the imported node is no longer its parent's entry of that
-/// name, and the parent is still in the tree.
+/// by a new one, and the new entry is still in the tree (its parent was not
+/// removed or replaced afterwards).
 fn replaced_paths(tree: &Tree, imported_nodes: usize) -> Vec<String> {
-    let mut replaced = Vec::new();
-    for id in tree.node_ids().take(imported_nodes).skip(1) {
-        let node = tree.node(id);
-        match tree.lookup(node.parent, &node.name) {
-            Some(now) if now != id && reachable(tree, node.parent) => {
-                let was_dir = matches!(node.kind, NodeKind::Directory(_));
-                if !(was_dir && tree.node(now).kind.is_dir()) {
-                    replaced.push(tree.path_of(now));
-                }
-            }
-            _ => {}
-        }
-    }
+    let mut replaced: Vec<String> = tree
+        .replaced_nodes()
+        .iter()
+        .filter(|old| old.index() < imported_nodes)
+        .filter_map(|&old| {
+            let node = tree.node(old);
+            let now = tree.lookup(node.parent, &node.name)?;
+            reachable(tree, now).then(|| tree.path_of(now))
+        })
+        .collect();
     replaced.sort();
+    replaced.dedup();
     replaced
 }
 

@@ -187,6 +187,8 @@ pub struct Tree {
     /// share one); 0 = none, a new one is given at layout.
     pub(crate) kept_node_inodes: Vec<u32>,
     pub(crate) kept_content_inodes: Vec<u32>,
+    /// Nodes a later [`Tree::add_node`] replaced at their path, in order.
+    pub(crate) replaced: Vec<NodeId>,
 }
 
 impl Default for Tree {
@@ -250,6 +252,7 @@ impl Tree {
             host_links: Default::default(),
             kept_node_inodes: Vec::new(),
             kept_content_inodes: Vec::new(),
+            replaced: Vec::new(),
         }
     }
 
@@ -260,6 +263,12 @@ impl Tree {
     /// Number of nodes ever added (removed and replaced ones included).
     pub fn node_count(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// Nodes that [`Tree::add_node`] replaced by a new node of the same name
+    /// (a directory merged into is not replaced), oldest first.
+    pub fn replaced_nodes(&self) -> &[NodeId] {
+        &self.replaced
     }
 
     /// Every node ever added, in the order they were added (the root first);
@@ -365,6 +374,7 @@ impl Tree {
                 self.node_mut(existing).meta = meta;
                 return Ok(existing);
             }
+            self.replaced.push(existing);
         }
         let id = NodeId(self.nodes.len() as u32);
         self.nodes.push(Node {
