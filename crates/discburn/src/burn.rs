@@ -53,6 +53,9 @@ pub struct BurnRequest {
     /// Write speed as a multiple of the medium's 1× (CD 176.4, DVD 1385,
     /// BD 4495 kB/s); default: the drive's fastest.
     pub speed: Option<f64>,
+    /// Two sources landing on one image path: keep the last one instead of
+    /// failing (replacing an earlier session's entry is always allowed).
+    pub merge_last_wins: bool,
 }
 
 /// Hooks a caller gives a burn: progress events, and a way to stop it.
@@ -143,6 +146,7 @@ fn burn_to(
         base.as_ref().map_or(0, |s| s.number),
         &request.remove,
         &request.sources,
+        request.merge_last_wins,
     )?;
 
     observer.progress(&clock.progress(Action::Planning, next_start, 0, 0));

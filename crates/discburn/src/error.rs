@@ -49,6 +49,12 @@ pub enum BurnError {
     },
     #[error("cannot remove {path}: it does not exist in session {session}")]
     RemoveMissing { path: String, session: u32 },
+    #[error("two sources land on {path}: {first} and {second} (give --merge=last-wins to keep the last one)")]
+    DuplicatePath {
+        path: String,
+        first: String,
+        second: String,
+    },
     #[error("nothing to write: give files or directories to add, or --remove")]
     NothingToDo,
     #[error(transparent)]

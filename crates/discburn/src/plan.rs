@@ -42,13 +42,15 @@ pub(crate) struct Edits {
 
 /// Applies `removals` (each must exist) and then `sources` to `tree`.
 /// `imported_nodes` is the number of nodes the tree had after the import:
-/// those that a source pushed out are reported as replaced.
+/// those that a source pushed out are reported as replaced. Two sources of
+/// this burn landing on one path are an error unless `last_wins`.
 pub(crate) fn apply_edits(
     tree: &mut Tree,
     imported_nodes: usize,
     session: u32,
     removals: &[String],
     sources: &[Source],
+    last_wins: bool,
 ) -> Result<Edits, BurnError> {
     let mut edits = Edits::default();
     for path in removals {
@@ -70,6 +72,9 @@ pub(crate) fn apply_edits(
     }
     for source in sources {
         add_source(tree, source)?;
+    }
+    if !last_wins {
+        check_collisions(tree, imported_nodes)?;
     }
     edits.replaced = replaced_paths(tree, imported_nodes);
     Ok(edits)
@@ -107,6 +112,41 @@ fn file_name(path: &Path) -> Result<String, BurnError> {
                 reason: "a source without a file name",
             })
         })
+}
+
+/// Fails on the first entry that this burn added and then replaced: two
+/// sources (or one directory and a graft) gave the same image path.
+fn check_collisions(tree: &Tree, imported_nodes: usize) -> Result<(), BurnError> {
+    for &old in tree.replaced_nodes() {
+        if old.index() < imported_nodes {
+            continue; // replacing an earlier session's entry is intended
+        }
+        let node = tree.node(old);
+        let Some(now) = tree.lookup(node.parent, &node.name) else {
+            continue;
+        };
+        return Err(BurnError::DuplicatePath {
+            path: tree.path_of(now),
+            first: host_origin(tree, old),
+            second: host_origin(tree, now),
+        });
+    }
+    Ok(())
+}
+
+/// The host file a node was made from, or what kind of entry it is.
+fn host_origin(tree: &Tree, id: NodeId) -> String {
+    match &tree.node(id).kind {
+        fsimage::NodeKind::File { content } => match &tree.content(*content).data {
+            fsimage::DataSource::HostFile { path, .. } => path.display().to_string(),
+            _ => "a file".to_string(),
+        },
+        fsimage::NodeKind::Directory(_) => "a directory".to_string(),
+        fsimage::NodeKind::Symlink { target } => {
+            format!("a symlink to {}", String::from_utf8_lossy(target))
+        }
+        fsimage::NodeKind::Device { .. } => "a special file".to_string(),
+    }
 }
 
 /// Paths where an imported entry (not a directory merged into) was replaced

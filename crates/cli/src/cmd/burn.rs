@@ -53,6 +53,12 @@ pub struct Args {
     #[arg(long, value_name = "X", value_parser = parse_speed)]
     pub speed: Option<f64>,
 
+    /// Two sources of this burn landing on one path in the image are an
+    /// error naming both host paths; `last-wins` keeps the last one instead.
+    /// (A file of an earlier session is always replaced by a new one.)
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub merge: Option<MergeArg>,
+
     /// What to write: a directory adds its contents at the root; a file is
     /// added at the root under its name; `ISO/PATH=HOST/PATH` grafts a file or
     /// directory at that path in the image. A file at a path that exists in
@@ -67,6 +73,12 @@ pub struct Args {
 pub enum VerifyArg {
     Quick,
     Full,
+}
+
+/// `--merge`: what two sources landing on one path do.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum MergeArg {
+    LastWins,
 }
 
 fn parse_speed(text: &str) -> Result<f64, String> {
@@ -200,6 +212,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
             Some(VerifyArg::Full) => discburn::Verify::Full,
         },
         speed: args.speed,
+        merge_last_wins: matches!(args.merge, Some(MergeArg::LastWins)),
     };
     let mut observer = Observer {
         out,

@@ -97,6 +97,12 @@ fn total_bytes(volume: &mut Volume<Box<dyn SectorSource>>, paths: &[&str]) -> u6
 pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     let mut volume = open_volume(&args.read)?;
     let paths: Vec<&str> = args.paths.iter().map(String::as_str).collect();
+    // A path that is not in the image: fail before anything is created.
+    for path in &paths {
+        if let Err(e) = volume.lookup(path) {
+            anyhow::bail!("{path}: not in {}: {e}", args.read.target);
+        }
+    }
     let total = total_bytes(&mut volume, &paths);
     let bar = out.progress_bar(total, "extracting");
     let mut done = 0u64;

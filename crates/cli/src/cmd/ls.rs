@@ -70,8 +70,25 @@ pub fn open_volume(args: &ReadArgs) -> anyhow::Result<Volume<Box<dyn SectorSourc
         namespace: args.namespace,
         ..ReadOptions::default()
     };
-    Volume::open(source, options)
-        .with_context(|| format!("cannot read the file system of {}", args.target))
+    Volume::open(source, options).with_context(|| match emulated_medium(&args.target) {
+        Some(state) => format!(
+            "{target} is the data file of an emulated medium ({state} is beside it): \
+             use --target emu:{target}",
+            target = args.target,
+            state = state.display()
+        ),
+        None => format!("cannot read the file system of {}", args.target),
+    })
+}
+
+/// The state file beside `target` when `target` is a plain path to the data
+/// file of an emulated medium (the user forgot `emu:`).
+fn emulated_medium(target: &str) -> Option<std::path::PathBuf> {
+    if target.starts_with("emu:") || target.starts_with("/dev/") {
+        return None;
+    }
+    let state = emulator::state_path(std::path::Path::new(target));
+    state.is_file().then_some(state)
 }
 
 #[derive(clap::Args)]

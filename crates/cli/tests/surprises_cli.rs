@@ -1,0 +1,161 @@
+//! Issue 9: what used to happen without a word now says so — two sources on
+//! one path, an `extract` of a path that is not there, `info` on the data file
+//! of an emulated medium without `emu:`, a blank medium described as blank.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn discburn() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_discburn"))
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn write(path: &Path, text: &str) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+#[test]
+fn two_sources_on_one_path_are_an_error_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("dir1"), dir.path().join("dir2"));
+    write(&a.join("same.txt"), "first\n");
+    write(&b.join("same.txt"), "second\n");
+    let image = dir.path().join("c.iso");
+
+    let out = discburn()
+        .args(["burn", "--target"])
+        .arg(&image)
+        .args([&a, &b])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let message = stderr(&out);
+    assert!(message.contains("/same.txt"), "{message}");
+    assert!(
+        message.contains(&a.join("same.txt").display().to_string()),
+        "{message}"
+    );
+    assert!(
+        message.contains(&b.join("same.txt").display().to_string()),
+        "{message}"
+    );
+    assert!(message.contains("--merge=last-wins"), "{message}");
+    assert!(!image.exists(), "a refused burn creates no image");
+
+    // --merge=last-wins keeps the second one.
+    let out = discburn()
+        .args(["burn", "--merge=last-wins", "--target"])
+        .arg(&image)
+        .args([&a, &b])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let restored = dir.path().join("restored");
+    let out = discburn()
+        .args(["extract", "--target"])
+        .arg(&image)
+        .arg("--output")
+        .arg(&restored)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        fs::read_to_string(restored.join("same.txt")).unwrap(),
+        "second\n"
+    );
+
+    // Replacing a file of an earlier session is intended, and reported.
+    let out = discburn()
+        .args(["--json", "burn", "--target"])
+        .arg(&image)
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let result: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        result["replaced"],
+        serde_json::json!(["/same.txt"]),
+        "{result}"
+    );
+}
+
+#[test]
+fn a_graft_onto_a_scanned_file_is_a_collision_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    write(&src.join("docs/readme"), "scanned\n");
+    let other = dir.path().join("other");
+    write(&other, "grafted\n");
+    let out = discburn()
+        .args(["burn", "--target"])
+        .arg(dir.path().join("g.iso"))
+        .arg(&src)
+        .arg(format!("docs/readme={}", other.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("/docs/readme"), "{}", stderr(&out));
+}
+
+#[test]
+fn extracting_a_path_that_is_not_there_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    write(&src.join("here.txt"), "here\n");
+    let image = dir.path().join("x.iso");
+    let out = discburn()
+        .args(["burn", "--target"])
+        .arg(&image)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let output = dir.path().join("out");
+    let out = discburn()
+        .args(["extract", "--target"])
+        .arg(&image)
+        .arg("--output")
+        .arg(&output)
+        .arg("NOT-THERE")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("NOT-THERE"), "{}", stderr(&out));
+    assert!(!output.exists(), "extract of nothing created {output:?}");
+}
+
+#[test]
+fn an_emulated_medium_without_emu_prefix_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let medium = dir.path().join("disc.emu");
+    let out = discburn()
+        .args(["emu", "create"])
+        .arg(&medium)
+        .args(["--media", "bd-r"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    for command in ["info", "ls"] {
+        let out = discburn()
+            .args([command, "--target"])
+            .arg(&medium)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let message = stderr(&out);
+        assert!(message.contains("emulated medium"), "{command}: {message}");
+        assert!(
+            message.contains(&format!("--target emu:{}", medium.display())),
+            "{command}: {message}"
+        );
+    }
+}
