@@ -159,3 +159,29 @@ fn an_emulated_medium_without_emu_prefix_is_named_as_such() {
         );
     }
 }
+
+#[test]
+fn a_blank_medium_is_described_as_blank_without_drive_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    for media in ["bd-r", "cd-r", "dvd+r"] {
+        let medium = dir.path().join(format!("{media}.emu"));
+        let out = discburn()
+            .args(["emu", "create"])
+            .arg(&medium)
+            .args(["--media", media])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let out = discburn()
+            .args(["info", "--target"])
+            .arg(format!("emu:{}", medium.display()))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("blank"), "{media}: {text}");
+        for noise in ["Note:", "INVALID FIELD", "5/24/00", "Readable:"] {
+            assert!(!text.contains(noise), "{media}: {noise} in\n{text}");
+        }
+    }
+}

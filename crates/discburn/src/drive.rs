@@ -347,6 +347,14 @@ pub fn inspect_media(t: &mut dyn Transport) -> Result<MediaInfo, DriveError> {
         read_tracks(t, di, &mut info);
     }
 
+    // A blank disc has no TOC and nothing to read: drives refuse READ TOC
+    // and report a capacity of one block; neither is news to the user.
+    let blank = disc
+        .as_ref()
+        .is_some_and(|d| d.disc_status == DiscStatus::Blank);
+    if blank {
+        return Ok(info);
+    }
     match ops::read_session_info(t) {
         Ok(si) if si.last_complete_session > 0 => {
             info.last_session_start = Some(si.last_session_start)
