@@ -72,6 +72,55 @@ mod exit {
     pub const VERIFY: i32 = 6;
 }
 
+/// `--json` anywhere on the command line (before `--`), even when the rest
+/// does not parse.
+fn json_requested() -> bool {
+    std::env::args()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json")
+}
+
+/// True when `arg` names a subcommand.
+fn is_subcommand(arg: &str) -> bool {
+    Cli::command()
+        .get_subcommands()
+        .any(|c| c.get_name() == arg)
+}
+
+/// The subcommand's name, as JSON objects carry it in `command`.
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Burn(_) => "burn",
+        Command::Ls(_) => "ls",
+        Command::Extract(_) => "extract",
+        Command::Info(_) => "info",
+        Command::Drives(_) => "drives",
+        Command::Emu(_) => "emu",
+        Command::Repair(_) => "repair",
+        Command::Blank(_) => "blank",
+        Command::Format(_) => "format",
+        Command::Eject(_) => "eject",
+        Command::Export(_) => "export",
+        Command::Completions { .. } => "completions",
+        Command::Manpage => "manpage",
+    }
+}
+
+/// The stable name of an exit code: the `code` of a JSON error object.
+fn code_name(code: i32) -> &'static str {
+    match code {
+        exit::USAGE => "usage",
+        exit::NOT_FOUND => "not_found",
+        exit::MEDIUM => "medium",
+        exit::DRIVE => "drive",
+        exit::VERIFY => "verify",
+        130 => "interrupted",
+        143 => "interrupted",
+        _ => "failure",
+    }
+}
+
 /// The exit code for an error: the first cause that says what kind it is.
 fn exit_code(err: &anyhow::Error) -> i32 {
     use discburn::drive::DriveError;
@@ -141,10 +190,16 @@ fn main() {
         Err(e) => {
             // --help and --version print and succeed; anything else is a usage error.
             let code = if e.use_stderr() { exit::USAGE } else { 0 };
-            let _ = e.print();
+            if e.use_stderr() && json_requested() {
+                let command = std::env::args().skip(1).find(|a| is_subcommand(a));
+                output::usage_error_json(command.as_deref(), &e.render().to_string());
+            } else {
+                let _ = e.print();
+            }
             std::process::exit(code);
         }
     };
+    let command = command_name(&cli.command);
     let out = Output::new(cli.json);
     out.init_logging();
     let result = match cli.command {
@@ -173,7 +228,8 @@ fn main() {
             .map_err(anyhow::Error::from),
     };
     if let Err(err) = result {
-        out.error(&err);
-        std::process::exit(exit_code(&err));
+        let code = exit_code(&err);
+        out.error(command, code_name(code), &err);
+        std::process::exit(code);
     }
 }

@@ -50,8 +50,10 @@ impl Output {
         }
     }
 
-    /// Reports an error: a JSON object on stdout in JSON mode, else `discburn: error: ...` on stderr.
-    pub fn error(&self, err: &anyhow::Error) {
+    /// Reports an error: a JSON object on stdout in JSON mode (`code` is the
+    /// stable name of the exit code, see docs/json.md), else
+    /// `discburn: error: ...` on stderr.
+    pub fn error(&self, command: &str, code: &str, err: &anyhow::Error) {
         let mut chain: Vec<String> = Vec::new();
         for cause in err.chain() {
             let text = cause.to_string();
@@ -64,6 +66,8 @@ impl Output {
         if self.json {
             print_json_line(&serde_json::json!({
                 "type": "error",
+                "command": command,
+                "code": code,
                 "message": chain.join(": "),
                 "causes": chain,
             }));
@@ -91,6 +95,20 @@ impl Output {
         bar.set_message(what.to_string());
         bar
     }
+}
+
+/// A command-line error (clap's) under `--json`: one error object with code
+/// `usage`; the text clap would print is the message.
+pub fn usage_error_json(command: Option<&str>, message: &str) {
+    let message = message.trim_end();
+    let message = message.strip_prefix("error: ").unwrap_or(message);
+    print_json_line(&serde_json::json!({
+        "type": "error",
+        "command": command,
+        "code": "usage",
+        "message": message,
+        "causes": [message],
+    }));
 }
 
 fn print_json_line<T: Serialize>(value: &T) {

@@ -79,7 +79,8 @@ fn initiators_find_identify_and_read_the_served_medium() {
     );
 
     let (mut served, listening) = Served::start(&medium);
-    assert_eq!(listening["type"], "listening");
+    assert_eq!(listening["type"], "event");
+    assert_eq!(listening["event"], "listening");
     assert_eq!(listening["iqn"], "iqn.2026-12.org.discburn:pressed");
     let address = listening["address"].as_str().unwrap().to_string();
     let url = listening["url"].as_str().unwrap().to_string();

@@ -46,7 +46,7 @@ fn info_describes_a_whole_image_without_warnings() {
     let fs_info = &info["file_system"];
     assert_eq!(fs_info["volume_id"], "INFOTEST");
     assert_eq!(fs_info["files"], 2);
-    assert_eq!(fs_info["dirs"], 1);
+    assert_eq!(fs_info["directories"], 1);
     assert_eq!(fs_info["file_bytes"], 10_006);
     let size = fs::metadata(&image).unwrap().len();
     assert_eq!(fs_info["size_bytes"], size);

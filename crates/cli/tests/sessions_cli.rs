@@ -58,7 +58,7 @@ fn start_big_append(
         let event: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
         if event["type"] == "progress" {
             assert!(
-                event["bytes"].as_u64() < event["total"].as_u64(),
+                event["bytes"].as_u64() < event["total_bytes"].as_u64(),
                 "complete at its first progress event: {event}"
             );
             return (child, lines);

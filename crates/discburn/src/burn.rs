@@ -200,7 +200,8 @@ fn burn_to(
         report.file_bytes,
     ) = (
         stats.files,
-        stats.directories,
+        // Below the root, as `info`, `extract` and the import summary count them.
+        stats.directories.saturating_sub(1),
         stats.symlinks,
         stats.data_bytes,
     );

@@ -96,7 +96,7 @@ struct ProgressEvent<'a> {
     command: &'static str,
     /// Bytes of the session written so far, and in all.
     bytes: u64,
-    total: u64,
+    total_bytes: u64,
     #[serde(flatten)]
     progress: &'a discburn::Progress,
 }
@@ -178,7 +178,7 @@ impl discburn::BurnObserver for Observer<'_> {
                 },
                 command: "burn",
                 bytes: event.sectors_done * block,
-                total: event.sectors_total * block,
+                total_bytes: event.sectors_total * block,
                 progress: event,
             });
         }

@@ -15,6 +15,7 @@ pub struct Args {}
 struct DrivesResult<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
+    command: &'static str,
     drives: &'a [DriveInfo],
 }
 
@@ -23,6 +24,7 @@ pub fn run(_args: Args, out: &Output) -> anyhow::Result<()> {
     out.result(
         &DrivesResult {
             kind: "result",
+            command: "drives",
             drives: &drives,
         },
         || render(&drives),

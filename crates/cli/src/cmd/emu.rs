@@ -120,6 +120,7 @@ fn strip_prefix(path: &Path) -> PathBuf {
 struct Created<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
+    command: &'static str,
     target: String,
     #[serde(flatten)]
     medium: &'a MediumSummary,
@@ -143,6 +144,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
             out.result(
                 &Created {
                     kind: "result",
+                    command: "emu create",
                     target: target.clone(),
                     medium: &summary,
                 },
@@ -174,6 +176,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
             out.result(
                 &Created {
                     kind: "result",
+                    command: "emu show",
                     target,
                     medium: &summary,
                 },

@@ -53,7 +53,7 @@ struct ExtractResult {
     output: String,
     namespace: &'static str,
     files: u64,
-    dirs: u64,
+    directories: u64,
     symlinks: u64,
     hard_links: u64,
     special: u64,
@@ -65,10 +65,14 @@ struct ExtractResult {
 struct ProgressEvent {
     #[serde(rename = "type")]
     kind: &'static str,
+    command: &'static str,
     action: &'static str,
     bytes: u64,
     total_bytes: u64,
 }
+
+/// How often progress events are printed (IMAPI2's rhythm is 0.5 s).
+const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Total file bytes below the requested paths (for the progress bar).
 fn total_bytes(volume: &mut Volume<Box<dyn SectorSource>>, paths: &[&str]) -> u64 {
@@ -106,17 +110,19 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     let total = total_bytes(&mut volume, &paths);
     let bar = out.progress_bar(total, "extracting");
     let mut done = 0u64;
-    let mut last_event = 0u64;
+    let mut last_event = std::time::Instant::now();
     let mut progress = |event: ExtractEvent<'_>| {
         if let ExtractEvent::Bytes(n) = event {
             done += n;
             bar.inc(n);
-            // JSON progress events every 64 MiB and at the end of each file's data.
-            if done - last_event >= 64 << 20 || done == total {
-                last_event = done;
+            // JSON progress events at least every 0.5 s (within large files
+            // too), and when the last byte is written.
+            if last_event.elapsed() >= PROGRESS_INTERVAL || done == total {
+                last_event = std::time::Instant::now();
                 out.event(&ProgressEvent {
                     kind: "progress",
-                    action: "extract",
+                    command: "extract",
+                    action: "extracting",
                     bytes: done,
                     total_bytes: total,
                 });
@@ -143,7 +149,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         output: args.output.display().to_string(),
         namespace: volume.namespace().as_str(),
         files: report.files,
-        dirs: report.dirs,
+        directories: report.dirs,
         symlinks: report.symlinks,
         hard_links: report.hard_links,
         special: report.special,
@@ -160,7 +166,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     out.result(&result, || {
         format!(
             "extracted {} files ({} bytes), {} directories, {} symlinks, {} hard links, {} special files into {}",
-            result.files, result.bytes, result.dirs, result.symlinks, result.hard_links, result.special, result.output
+            result.files, result.bytes, result.directories, result.symlinks, result.hard_links, result.special, result.output
         )
     });
     if !report.skipped.is_empty() {

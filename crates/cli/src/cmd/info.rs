@@ -123,7 +123,7 @@ pub struct FileSystemInfo {
     /// Namespace the counts below were taken in.
     pub namespace: &'static str,
     pub files: Option<u64>,
-    pub dirs: Option<u64>,
+    pub directories: Option<u64>,
     pub symlinks: Option<u64>,
     pub file_bytes: Option<u64>,
     /// Problems found while describing the volume (truncated image, damaged tree).
@@ -408,7 +408,7 @@ fn text(result: &InfoResult) -> String {
             line("Boot catalog:", format!("LBA {}", e.catalog_lba));
         }
         if let (Some(files), Some(dirs), Some(symlinks), Some(bytes)) =
-            (fs.files, fs.dirs, fs.symlinks, fs.file_bytes)
+            (fs.files, fs.directories, fs.symlinks, fs.file_bytes)
         {
             line("Contents:", format!("{files} files ({bytes} bytes), {dirs} directories, {symlinks} symlinks ({} names)", fs.namespace));
         }
@@ -458,7 +458,7 @@ fn count_contents(
         Ok(true)
     };
     volume.walk(&root, "", &mut visit, &mut |_, _| {})?;
-    (fs.files, fs.dirs, fs.symlinks, fs.file_bytes) =
+    (fs.files, fs.directories, fs.symlinks, fs.file_bytes) =
         (Some(files), Some(dirs), Some(symlinks), Some(bytes));
     Ok(())
 }

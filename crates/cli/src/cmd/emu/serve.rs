@@ -54,6 +54,8 @@ fn check_iqn(name: &str) -> anyhow::Result<()> {
 struct Listening<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
+    command: &'static str,
+    event: &'static str,
     target: String,
     address: String,
     iqn: &'a str,
@@ -65,6 +67,7 @@ struct Listening<'a> {
 struct SessionEvent {
     #[serde(rename = "type")]
     kind: &'static str,
+    command: &'static str,
     event: &'static str,
     peer: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,6 +85,7 @@ fn describe(event: &iscsi::Event) -> (SessionEvent, String) {
         } => (
             SessionEvent {
                 kind: "event",
+                command: "emu serve",
                 event: if *normal { "login" } else { "discovery" },
                 peer: peer.clone(),
                 initiator: Some(initiator.clone()),
@@ -103,6 +107,7 @@ fn describe(event: &iscsi::Event) -> (SessionEvent, String) {
         } => (
             SessionEvent {
                 kind: "event",
+                command: "emu serve",
                 event: "refused",
                 peer: peer.clone(),
                 initiator: initiator.clone(),
@@ -120,6 +125,7 @@ fn describe(event: &iscsi::Event) -> (SessionEvent, String) {
         } => (
             SessionEvent {
                 kind: "event",
+                command: "emu serve",
                 event: "ended",
                 peer: peer.clone(),
                 initiator: Some(initiator.clone()),
@@ -156,7 +162,9 @@ pub fn run(
     let url = format!("iscsi://{address}/{iqn}/0");
     out.result(
         &Listening {
-            kind: "listening",
+            kind: "event",
+            command: "emu serve",
+            event: "listening",
             target: target.clone(),
             address: address.to_string(),
             iqn: &iqn,
