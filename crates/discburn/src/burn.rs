@@ -56,6 +56,23 @@ pub struct BurnRequest {
     /// Two sources landing on one image path: keep the last one instead of
     /// failing (replacing an earlier session's entry is always allowed).
     pub merge_last_wins: bool,
+    /// Identifiers of the volume descriptors (`None`: the defaults of
+    /// [`ImageOptions`]: system LINUX, application DISCBURN, others empty).
+    pub ids: VolumeIds,
+    /// Leave out the Joliet tree (`mkisofs` without `-J`).
+    pub no_joliet: bool,
+    /// Leave out Rock Ridge (`mkisofs` without `-R`).
+    pub no_rock_ridge: bool,
+}
+
+/// The descriptive identifiers of a session's volume descriptors.
+#[derive(Debug, Clone, Default)]
+pub struct VolumeIds {
+    pub system: Option<String>,
+    pub application: Option<String>,
+    pub publisher: Option<String>,
+    pub preparer: Option<String>,
+    pub volume_set: Option<String>,
 }
 
 /// Hooks a caller gives a burn: progress events, and a way to stop it.
@@ -165,8 +182,11 @@ fn burn_to(
         source_date_epoch: request.source_date_epoch,
         // Fixed now, so that a verification lays out the same bytes again.
         volume_time: Some(unix_now()),
+        joliet: !request.no_joliet,
+        rock_ridge: !request.no_rock_ridge,
         ..ImageOptions::default()
     };
+    let options = with_ids(options, &request.ids);
     let verify_with = (request.verify == Verify::Full).then(|| (tree.clone(), options.clone()));
     let mut stream = ImageStream::new(tree, options)?;
     let total_blocks = stream.total_blocks();
@@ -356,4 +376,21 @@ fn import(
         .unwrap_or_else(|| info.volume_id.clone());
     let imported = import_session(&mut volume).map_err(import_error)?;
     Ok((imported, volume_name))
+}
+
+/// `options` with the identifiers `ids` gives in place of the defaults.
+fn with_ids(mut options: ImageOptions, ids: &VolumeIds) -> ImageOptions {
+    let fields = [
+        (&ids.system, &mut options.system_id),
+        (&ids.application, &mut options.application_id),
+        (&ids.publisher, &mut options.publisher_id),
+        (&ids.preparer, &mut options.preparer_id),
+        (&ids.volume_set, &mut options.volume_set_id),
+    ];
+    for (given, field) in fields {
+        if let Some(value) = given {
+            *field = value.clone();
+        }
+    }
+    options
 }

@@ -32,7 +32,7 @@ pub mod storage;
 pub mod target;
 pub mod verify;
 
-pub use burn::{burn, burn_to_target, BurnObserver, BurnRequest, Quiet};
+pub use burn::{burn, burn_to_target, BurnObserver, BurnRequest, Quiet, VolumeIds};
 pub use error::BurnError;
 pub use events::{Action, BurnReport, ImportSummary, Progress};
 pub use plan::Source;

@@ -82,6 +82,10 @@ pub struct ImageOptions {
     pub system_id: String,
     pub application_id: String,
     pub publisher_id: String,
+    /// Data preparer (`mkisofs -p`); default empty.
+    pub preparer_id: String,
+    /// Volume set (`mkisofs -volset`); default empty.
+    pub volume_set_id: String,
 }
 
 impl Default for ImageOptions {
@@ -96,6 +100,8 @@ impl Default for ImageOptions {
             system_id: "LINUX".to_string(),
             application_id: "DISCBURN".to_string(),
             publisher_id: String::new(),
+            preparer_id: String::new(),
+            volume_set_id: String::new(),
         }
     }
 }
@@ -1391,6 +1397,8 @@ impl Layout {
         text(&mut vd.volume_id, &self.opts.volume_name, true);
         text(&mut vd.application_id, &self.opts.application_id, false);
         text(&mut vd.publisher_id, &self.opts.publisher_id, false);
+        text(&mut vd.preparer_id, &self.opts.preparer_id, false);
+        text(&mut vd.volume_set_id, &self.opts.volume_set_id, true);
         // The session's own size, not its end: a later session's descriptors
         // describe only that session (libisofs, genisoimage; multisession.md §1.1).
         vd.volume_space_size = self.lbas.end - self.opts.start_lba;

@@ -59,6 +59,39 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "HOW")]
     pub merge: Option<MergeArg>,
 
+    /// Publisher (`mkisofs -publisher`), in the volume descriptors.
+    #[arg(long, value_name = "TEXT")]
+    pub publisher: Option<String>,
+
+    /// Data preparer (`mkisofs -p`).
+    #[arg(long, value_name = "TEXT")]
+    pub preparer: Option<String>,
+
+    /// Application (`mkisofs -A`); default DISCBURN.
+    #[arg(long, value_name = "TEXT")]
+    pub application: Option<String>,
+
+    /// System identifier (`mkisofs -sysid`); default LINUX.
+    #[arg(long, value_name = "TEXT")]
+    pub system_id: Option<String>,
+
+    /// Volume set (`mkisofs -volset`).
+    #[arg(long, value_name = "TEXT")]
+    pub volume_set: Option<String>,
+
+    /// Leave out the Joliet tree (Windows then shows 8.3 ISO 9660 names).
+    #[arg(long)]
+    pub no_joliet: bool,
+
+    /// Leave out Rock Ridge (no POSIX names, modes, owners or symlinks).
+    #[arg(long)]
+    pub no_rock_ridge: bool,
+
+    /// Print the blocks (2048 bytes) the burn would write, as
+    /// `genisoimage -print-size` does, and write nothing.
+    #[arg(long)]
+    pub print_size: bool,
+
     /// What to write: a directory adds its contents at the root; a file is
     /// added at the root under its name; `ISO/PATH=HOST/PATH` grafts a file or
     /// directory at that path in the image. A file at a path that exists in
@@ -205,7 +238,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         volume_name: args.volume_name.clone(),
         source_date_epoch: source_date_epoch()?,
         close: args.close,
-        dry_run: args.dry_run,
+        dry_run: args.dry_run || args.print_size,
         verify: match args.verify {
             None => discburn::Verify::None,
             Some(VerifyArg::Quick) => discburn::Verify::Quick,
@@ -213,6 +246,15 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         },
         speed: args.speed,
         merge_last_wins: matches!(args.merge, Some(MergeArg::LastWins)),
+        ids: discburn::VolumeIds {
+            system: args.system_id.clone(),
+            application: args.application.clone(),
+            publisher: args.publisher.clone(),
+            preparer: args.preparer.clone(),
+            volume_set: args.volume_set.clone(),
+        },
+        no_joliet: args.no_joliet,
+        no_rock_ridge: args.no_rock_ridge,
     };
     let mut observer = Observer {
         out,
@@ -245,9 +287,25 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
             command: "burn",
             report: &report,
         },
-        || text(&report),
+        || {
+            if args.print_size {
+                print_size(&report).to_string()
+            } else {
+                text(&report)
+            }
+        },
     );
     Ok(())
+}
+
+/// `--print-size`: the blocks the burn writes — a new image file with its
+/// 32-block superblock, else the session.
+fn print_size(report: &discburn::BurnReport) -> u64 {
+    if report.session == 1 {
+        report.image_blocks
+    } else {
+        report.blocks
+    }
 }
 
 fn text(report: &discburn::BurnReport) -> String {
