@@ -185,3 +185,52 @@ fn a_blank_medium_is_described_as_blank_without_drive_errors() {
         }
     }
 }
+
+#[test]
+fn a_rewritten_volume_name_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    write(&src.join("f.txt"), "f\n");
+    let asked = "my data 2026 ünïcode and a very long tail";
+    let out = discburn()
+        .args(["burn", "--volume-name", asked, "--target"])
+        .arg(dir.path().join("v.iso"))
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let message = stderr(&out);
+    assert!(message.contains("in ISO 9660"), "{message}");
+    assert!(message.contains("\"MY_DATA_2026_"), "{message}");
+    assert!(message.contains("in Joliet"), "{message}");
+    assert!(message.contains("\"my data 2026 ünï\""), "{message}");
+    // What the warnings say is what the image holds.
+    let out = discburn()
+        .args(["--json", "info", "--target"])
+        .arg(dir.path().join("v.iso"))
+        .output()
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fs_info = &info["file_system"];
+    assert_eq!(fs_info["volume_id"], "MY_DATA_2026___N__CODE_AND_A_VER");
+    assert_eq!(fs_info["joliet_volume_id"], "my data 2026 ünï");
+
+    // JSON: the same in the result's warnings; a name that fits says nothing.
+    for (name, expected) in [(asked, 2), ("BACKUP_2026", 0)] {
+        let out = discburn()
+            .args(["--json", "burn", "--volume-name", name, "--target"])
+            .arg(dir.path().join(format!("{expected}.iso")))
+            .arg(&src)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let result: serde_json::Value =
+            serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+        assert_eq!(
+            result["warnings"].as_array().unwrap().len(),
+            expected,
+            "{result}"
+        );
+    }
+}

@@ -141,6 +141,31 @@ struct BurnResult<'a> {
     command: &'static str,
     #[serde(flatten)]
     report: &'a discburn::BurnReport,
+    /// What the user should know: names the file systems had to change.
+    warnings: Vec<String>,
+}
+
+/// Where the volume name given differs from what a file system records:
+/// ISO 9660 keeps 32 d-characters (A-Z, 0-9, _), Joliet 16 characters.
+fn volume_name_warnings(asked: &str, joliet: bool) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut iso = [0u8; 32];
+    iso9660::names::pad_field(&mut iso, &iso9660::names::to_d_chars(asked.as_bytes()));
+    let iso = String::from_utf8_lossy(&iso).trim_end().to_string();
+    if iso != asked {
+        warnings.push(format!(
+            "volume name {asked:?} is recorded as {iso:?} in ISO 9660 (up to 32 of A-Z, 0-9 and _)"
+        ));
+    }
+    let short: String = char::decode_utf16(asked.encode_utf16().take(16))
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    if joliet && short != asked {
+        warnings.push(format!(
+            "volume name {asked:?} is recorded as {short:?} in Joliet (up to 16 characters)"
+        ));
+    }
+    warnings
 }
 
 /// Reads `SOURCE_DATE_EPOCH` (reproducible builds): seconds since 1970.
@@ -281,11 +306,22 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         }
         Err(e) => return Err(e.into()),
     };
+    let warnings = args
+        .volume_name
+        .as_deref()
+        .map(|name| volume_name_warnings(name, !args.no_joliet))
+        .unwrap_or_default();
+    if !out.json {
+        for warning in &warnings {
+            eprintln!("discburn: warning: {warning}");
+        }
+    }
     out.result(
         &BurnResult {
             kind: "result",
             command: "burn",
             report: &report,
+            warnings,
         },
         || {
             if args.print_size {
