@@ -571,7 +571,7 @@ fn the_drive_buffer_is_reported_and_a_starved_drive_underruns() {
     let src = dir.path().join("src");
     let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
     write_tree(&src, &[("data.bin", &data)]);
-    for (faults, starved) in [("", false), ("slow=20ms", true)] {
+    for (faults, starved, speed) in [("", false, "8"), ("slow=20ms", true, "48")] {
         let medium = dir.path().join(format!("u{starved}.emu"));
         run_ok(
             discburn()
@@ -583,7 +583,7 @@ fn the_drive_buffer_is_reported_and_a_starved_drive_underruns() {
         // 48x CD: 8.5 MB/s, so 20 ms between 64 KiB writes leaves the drive dry.
         let out = discburn()
             .env("DISCBURN_EMU_FAULTS", faults)
-            .args(["--json", "burn", "--speed", "48", "--target", &target])
+            .args(["--json", "burn", "--speed", speed, "--target", &target])
             .arg(&src)
             .output()
             .unwrap();

@@ -18,7 +18,6 @@ use fsimage::sessions::ImageSession;
 use fsimage::{ImageStream, SectorSource, BLOCK_SIZE};
 use mmc::cdb::{CloseFunction, TrackAddress};
 use mmc::exec::{wait_ready, PollOptions};
-use mmc::mode::{MultiSession, WriteType};
 use mmc::{ops, MmcError, Profile, Transport};
 
 use crate::drive::{ensure_ready, inspect_media, TransportSectorSource};
@@ -474,29 +473,7 @@ fn set_write_parameters(
     appendable: bool,
 ) -> Result<(), BurnError> {
     let mut page = ops::write_parameters(drive).map_err(drive_error)?;
-    page.bufe = true;
-    page.test_write = false;
-    page.multi_session = if appendable {
-        MultiSession::Appendable
-    } else {
-        MultiSession::Final
-    };
-    page.data_block_type = 8;
-    page.session_format = 0;
-    if profile.is_cd() {
-        page.write_type = WriteType::TrackAtOnce;
-        page.track_mode = 4;
-        page.fp = false;
-        page.packet_size = 0;
-        page.ls_v = false;
-    } else {
-        page.write_type = WriteType::Incremental;
-        page.track_mode = 5;
-        page.ls_v = true;
-        page.link_size = 16;
-        page.fp = true;
-        page.packet_size = 16;
-    }
+    page.set_data_session(profile.is_cd(), appendable);
     ops::mode_select_page(drive, &page.emit()).map_err(drive_error)
 }
 

@@ -101,11 +101,7 @@ impl BurnTarget for NewImage {
     }
 
     fn check_room(&mut self, blocks: u64) -> Result<Option<u64>, BurnError> {
-        let dir = match self.path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        check_free_space(&self.path, &dir, (blocks + SUPERBLOCK_BLOCKS) * BLOCK)
+        check_free_space(&self.path, (blocks + SUPERBLOCK_BLOCKS) * BLOCK)
     }
 
     fn write_session(
@@ -117,16 +113,8 @@ impl BurnTarget for NewImage {
         let Some(pending) = self.pending.as_mut() else {
             return Ok(());
         };
-        let file = pending.file();
-        let result = file
-            .seek(SeekFrom::Start(start * BLOCK))
-            .map_err(WriteError::Output)
-            .and_then(|_| {
-                stream.write_to_file(file, STREAM_BUFFER, |bytes| {
-                    progress(WriteProgress::bytes(bytes))
-                })
-            });
-        result.map(|_| ()).map_err(|e| self.stream_error(e))
+        stream_into_file(pending.file(), start * BLOCK, stream, progress)
+            .map_err(|e| stream_error(&self.path, e))
     }
 
     fn finish(&mut self, stream: &ImageStream) -> Result<u64, BurnError> {
@@ -158,10 +146,20 @@ impl BurnTarget for NewImage {
     }
 }
 
-impl NewImage {
-    fn stream_error(&self, e: WriteError) -> BurnError {
-        stream_error(&self.path, e)
-    }
+/// Streams the session into an image file from byte `at` on (which must read
+/// as zeros from there: holes are left for zero chunks).
+fn stream_into_file(
+    file: &mut std::fs::File,
+    at: u64,
+    stream: &mut ImageStream,
+    progress: &mut dyn FnMut(WriteProgress) -> bool,
+) -> Result<(), WriteError> {
+    file.seek(SeekFrom::Start(at)).map_err(WriteError::Output)?;
+    stream
+        .write_to_file(file, STREAM_BUFFER, |bytes| {
+            progress(WriteProgress::bytes(bytes))
+        })
+        .map(|_| ())
 }
 
 fn stream_error(path: &Path, e: WriteError) -> BurnError {
@@ -185,8 +183,12 @@ fn block_u32(blocks: u64) -> Result<u32, BurnError> {
 
 /// Checks that `needed` bytes fit in the file system holding `dir`; gives
 /// the blocks left after (`None` when the file system cannot tell).
-fn check_free_space(path: &Path, dir: &Path, needed: u64) -> Result<Option<u64>, BurnError> {
-    let Ok(stat) = rustix::fs::statvfs(dir) else {
+fn check_free_space(path: &Path, needed: u64) -> Result<Option<u64>, BurnError> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Ok(stat) = rustix::fs::statvfs(&dir) else {
         return Ok(None); // cannot tell: the write itself will say
     };
     let available = stat.f_bavail.saturating_mul(stat.f_frsize);
@@ -410,11 +412,7 @@ impl BurnTarget for GrowingImage {
         let start_bytes = self.next_start() * BLOCK;
         let reused = self.old_len.saturating_sub(start_bytes);
         let needed = (blocks * BLOCK).saturating_sub(reused);
-        let dir = match self.path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        check_free_space(&self.path, &dir, needed)
+        check_free_space(&self.path, needed)
     }
 
     fn write_session(
@@ -450,15 +448,8 @@ impl BurnTarget for GrowingImage {
         }
         stream.defer_descriptors();
         if let Some(file) = self.storage.as_file().filter(|_| self.is_file) {
-            let result = file
-                .seek(SeekFrom::Start(start_bytes))
-                .map_err(WriteError::Output)
-                .and_then(|_| {
-                    stream.write_to_file(file, STREAM_BUFFER, |bytes| {
-                        progress(WriteProgress::bytes(bytes))
-                    })
-                });
-            result.map_err(|e| stream_error(&self.path, e))?;
+            stream_into_file(file, start_bytes, stream, progress)
+                .map_err(|e| stream_error(&self.path, e))?;
         } else {
             self.stream_through_storage(stream, start, progress)?;
         }

@@ -198,6 +198,37 @@ impl Default for WriteParametersPage {
 }
 
 impl WriteParametersPage {
+    /// Sets the page up for a data session (mmc.md §5.1 step 2, §5.3 step 2):
+    /// buffer-underrun protection on, no test write, Mode 1 2048-byte blocks;
+    /// on CD track at once (track mode 4), on DVD-R/RW incremental with
+    /// 16-block fixed packets (track mode 5, link size 16); multi-session 11b
+    /// keeps the disc appendable, 00b finalizes it when the session closes.
+    pub fn set_data_session(&mut self, cd: bool, appendable: bool) {
+        self.bufe = true;
+        self.test_write = false;
+        self.multi_session = if appendable {
+            MultiSession::Appendable
+        } else {
+            MultiSession::Final
+        };
+        self.data_block_type = 8;
+        self.session_format = 0;
+        if cd {
+            self.write_type = WriteType::TrackAtOnce;
+            self.track_mode = 4;
+            self.fp = false;
+            self.packet_size = 0;
+            self.ls_v = false;
+        } else {
+            self.write_type = WriteType::Incremental;
+            self.track_mode = 5;
+            self.ls_v = true;
+            self.link_size = 16;
+            self.fp = true;
+            self.packet_size = 16;
+        }
+    }
+
     /// Parses the page (from its code byte). Needs 16 bytes; missing bytes read as zero.
     pub fn parse(p: &[u8]) -> Result<WriteParametersPage, ParseError> {
         ParseError::need("write parameters page", p, 16)?;

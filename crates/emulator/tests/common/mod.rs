@@ -7,7 +7,6 @@ use std::time::Duration;
 use mmc::cdb::{CloseFunction, RequestType, TrackAddress};
 use mmc::disc::{DiscInformation, TrackInformation};
 use mmc::exec::{wait_ready, MmcError, PollOptions};
-use mmc::mode::{MultiSession, WriteType};
 use mmc::speed::PerformanceDescriptor;
 use mmc::{ops, DataDirection, Profile, ScsiStatus, Transport};
 
@@ -118,29 +117,8 @@ pub fn set_write_parameters(
     test_write: bool,
 ) {
     let mut page = ops::write_parameters(t).expect("MODE SENSE 05h");
-    page.bufe = true;
+    page.set_data_session(is_cd(profile), appendable);
     page.test_write = test_write;
-    page.multi_session = if appendable {
-        MultiSession::Appendable
-    } else {
-        MultiSession::Final
-    };
-    page.data_block_type = 8;
-    page.session_format = 0;
-    if is_cd(profile) {
-        page.write_type = WriteType::TrackAtOnce;
-        page.track_mode = 4;
-        page.fp = false;
-        page.packet_size = 0;
-        page.ls_v = false;
-    } else {
-        page.write_type = WriteType::Incremental;
-        page.track_mode = 5;
-        page.ls_v = true;
-        page.link_size = 16;
-        page.fp = true;
-        page.packet_size = 16;
-    }
     ops::mode_select_page(t, &page.emit()).expect("MODE SELECT 05h");
 }
 
