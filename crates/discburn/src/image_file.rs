@@ -25,7 +25,7 @@ use fsimage::{ImageStream, PendingFile, SectorSource, WriteError, BLOCK_SIZE};
 
 use crate::error::BurnError;
 use crate::events::WriteProgress;
-use crate::lock::{lock_image, ImageLock, LockError};
+use crate::lock::{lock_for_writing, ImageLock};
 use crate::storage::{
     build_superblock, commit_superblock, Storage, StorageSource, SUPERBLOCK_BLOCKS,
 };
@@ -240,16 +240,7 @@ impl GrowingImage {
     /// Opens `path` for appending: takes the lock, lists the sessions, and
     /// refuses an image whose superblock or length says it is damaged.
     pub fn open(path: &Path) -> Result<GrowingImage, BurnError> {
-        let lock = lock_image(path).map_err(|e| match e {
-            LockError::Busy { holder } => BurnError::Locked {
-                path: path.to_path_buf(),
-                holder,
-            },
-            LockError::Io(source) => BurnError::Open {
-                path: path.to_path_buf(),
-                source,
-            },
-        })?;
+        let lock = lock_for_writing(path)?;
         let open_error = |source| BurnError::Open {
             path: path.to_path_buf(),
             source,

@@ -80,3 +80,19 @@ fn lock_holder(file: &File) -> Option<String> {
     }
     None
 }
+
+/// [`lock_image`] for a writer: a busy lock or an unopenable file as the
+/// burn's error, naming the holder.
+pub(crate) fn lock_for_writing(path: &Path) -> Result<ImageLock, crate::error::BurnError> {
+    use crate::error::BurnError;
+    lock_image(path).map_err(|e| match e {
+        LockError::Busy { holder } => BurnError::Locked {
+            path: path.to_path_buf(),
+            holder,
+        },
+        LockError::Io(source) => BurnError::Open {
+            path: path.to_path_buf(),
+            source,
+        },
+    })
+}

@@ -14,7 +14,7 @@ use fsimage::{SectorSource, BLOCK_SIZE};
 use serde::Serialize;
 
 use crate::error::BurnError;
-use crate::lock::{lock_image, LockError};
+use crate::lock::lock_for_writing;
 use crate::storage::{
     build_superblock, commit_superblock, Storage, StorageSource, SUPERBLOCK_BLOCKS,
 };
@@ -45,16 +45,7 @@ pub fn repair(target: &str) -> Result<RepairReport, BurnError> {
             what: "repair (discs keep their sessions in the table of contents)",
         });
     };
-    let _lock = lock_image(&path).map_err(|e| match e {
-        LockError::Busy { holder } => BurnError::Locked {
-            path: path.clone(),
-            holder,
-        },
-        LockError::Io(source) => BurnError::Open {
-            path: path.clone(),
-            source,
-        },
-    })?;
+    let _lock = lock_for_writing(&path)?;
     let mut file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)

@@ -125,13 +125,9 @@ pub fn open_burn_target(
 ) -> Result<Box<dyn BurnTarget>, BurnError> {
     match TargetKind::parse(target) {
         TargetKind::ImageFile(path) => crate::image_file::open_image_target(&path),
-        TargetKind::Emulated(path) => {
-            let recorder = emulator::Recorder::open_with_env_faults(&path).map_err(Error::from)?;
-            crate::disc::open_disc_target(target, Box::new(recorder), options)
-        }
-        TargetKind::Drive(path) => {
-            let device = crate::drive::open_drive(&path, mmc::sgio::OpenMode::Exclusive)?;
-            crate::disc::open_disc_target(target, Box::new(device), options)
+        TargetKind::Emulated(_) | TargetKind::Drive(_) => {
+            let drive = crate::media_ops::open_recorder(target)?;
+            crate::disc::open_disc_target(target, drive, options)
         }
     }
 }
