@@ -297,6 +297,33 @@ fn three_sessions_on(media: &str) {
         }
     }
 
+    // Without --session every reader shows the newest tree, as the kernel
+    // mounts a disc (its last session), not the first session at LBA 16.
+    let newest = dir.path().join("newest");
+    run_ok(
+        discburn()
+            .args(["extract", "--target", &target, "--output"])
+            .arg(&newest),
+    );
+    assert_same(
+        &snapshot(&trees.expected[2]).unwrap(),
+        &snapshot(&newest).unwrap(),
+        &CompareOptions::content_only(),
+        &format!("{media}: extract without --session"),
+    );
+    let listing = |extra: &[&str]| {
+        run_ok(
+            discburn()
+                .args(["--json", "ls", "-R", "--target", &target])
+                .args(extra),
+        )
+    };
+    assert_eq!(listing(&[]), listing(&["--session", "3"]), "{media}: ls");
+    assert_eq!(
+        info["file_system"]["volume_id"], "THREE",
+        "{media}: info describes the newest session: {info}"
+    );
+
     if !overwritable {
         // Closed: a fourth session is refused and the medium is untouched.
         let last = &info["media"]["tracks"].as_array().unwrap()[2];

@@ -123,6 +123,29 @@ pub fn list_sessions(target: &str) -> Result<SessionList, BurnError> {
     }
 }
 
+/// Where a reader finds the tree it shows by default, as Linux mounts a disc
+/// (`isofs` asks the drive for the last session, READ TOC format 1):
+/// on a write-once disc the first block of its last complete session; on an
+/// image file or an overwritable medium 0, because the descriptors at LBA 16
+/// describe the newest tree there (they are rewritten last by every append).
+pub fn default_read_start(target: &str) -> Result<u64, BurnError> {
+    match TargetKind::parse(target) {
+        TargetKind::ImageFile(_) => Ok(0),
+        TargetKind::Emulated(_) | TargetKind::Drive(_) => {
+            let Some(media) = crate::drive::inspect_target(target)? else {
+                return Ok(0);
+            };
+            let overwritable = media
+                .profile_code
+                .is_some_and(|code| mmc::Profile::from(code).is_overwritable());
+            if overwritable {
+                return Ok(0);
+            }
+            Ok(media.last_session_start.map_or(0, u64::from))
+        }
+    }
+}
+
 /// The session a burn that failed or was interrupted left open, with data
 /// in it: its tracks' session number, if there is one. Readers do not see it
 /// (the table of contents lists complete sessions), and its data cannot be trusted.

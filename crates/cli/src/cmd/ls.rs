@@ -15,9 +15,11 @@ pub struct ReadArgs {
     pub target: String,
 
     /// Read the session whose first block is LBA (its volume descriptors are at
-    /// LBA+16; like Linux's `sbsector=`). Default: the newest tree, at LBA 16.
-    #[arg(long, alias = "sbsector", value_name = "LBA", default_value_t = 0)]
-    pub session_start: u64,
+    /// LBA+16; like Linux's `sbsector=`). Default: the newest tree (on a
+    /// write-once disc the last session its table of contents lists, as the
+    /// kernel mounts it; elsewhere the descriptors at LBA 16).
+    #[arg(long, alias = "sbsector", value_name = "LBA")]
+    pub session_start: Option<u64>,
 
     /// Read session N (1 = oldest; `discburn info` lists them) exactly as it
     /// was written. Default: the newest.
@@ -32,14 +34,15 @@ pub struct ReadArgs {
 
 impl ReadArgs {
     /// The first block of the session to read: `--session N` looked up in the
-    /// target's sessions, else `--session-start`.
+    /// target's sessions, else `--session-start`, else where the newest tree is.
     pub fn resolved_session_start(&self) -> anyhow::Result<u64> {
-        match self.session {
-            Some(number) => {
+        match (self.session, self.session_start) {
+            (Some(number), _) => {
                 Ok(discburn::sessions::list_sessions(&self.target)?
                     .start_of(&self.target, number)?)
             }
-            None => Ok(self.session_start),
+            (None, Some(start)) => Ok(start),
+            (None, None) => Ok(discburn::sessions::default_read_start(&self.target)?),
         }
     }
 }
