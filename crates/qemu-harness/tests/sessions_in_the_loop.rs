@@ -6,6 +6,10 @@
 //! exactly (names, kinds, sizes, SHA-256, modes, symlink targets, mtimes, link counts;
 //! `check_rock_ridge_view`).
 //!
+//! The same three sessions burned to emulated CD-R and DVD+R media and exported with
+//! `discburn export` (every track at its LBA, gaps as holes) sit in virtio-scsi drives:
+//! the kernel mounts each session of them with `sbsector=` too (issue 10).
+//!
 //! Expected trees are built on the host from the source trees with `cp -a`: session 2 is
 //! session 1 minus the removed directory plus source 2, and so on. One boot serves every
 //! test (a `OnceLock`; under cargo-nextest each test would boot once: use `cargo test`).
@@ -192,7 +196,15 @@ struct Fixture {
     sessions: Vec<(u64, u64)>,
     /// The tree of session N at index N-1.
     expected: Vec<Snapshot>,
+    /// Emulated write-once media burned the same way and exported
+    /// (`discburn export`): medium name → `(number, start_lba)` of its sessions.
+    exported: Vec<(&'static str, Vec<(u64, u64)>)>,
 }
+
+/// Write-once media whose exported sessions the kernel mounts (issue 10): the CD
+/// gaps (11 400 / 6 900 blocks) and DVD+R's aligned ones put every session
+/// somewhere else than an image file's 32-block chain.
+const EXPORTED_MEDIA: [&str; 2] = ["cd-r", "dvd+r"];
 
 static FIXTURE: OnceLock<Option<Fixture>> = OnceLock::new();
 
@@ -253,6 +265,38 @@ fn prepare_and_boot() -> Fixture {
     let sessions = sessions_of(&host_info).unwrap();
     assert_eq!(sessions.len(), 3, "{host_info}");
 
+    // The same three sessions on emulated write-once media, exported with every
+    // track at its LBA (what `mount -o sbsector=` addresses on a real disc).
+    let mut exported = Vec::new();
+    for media in EXPORTED_MEDIA {
+        let medium = root.join(format!("{media}.emu"));
+        run_ok(
+            Command::new(&discburn)
+                .args(["emu", "create"])
+                .arg(&medium)
+                .args(["--media", media]),
+        );
+        let target = format!("emu:{}", medium.display());
+        for (n, src) in srcs.iter().enumerate() {
+            let name = format!("S{}", n + 1);
+            let mut command = Command::new(&discburn);
+            command.args(["burn", "--target", &target, "--volume-name", &name]);
+            if n == 1 {
+                command.args(["--remove", "/gone"]);
+            }
+            run_ok(command.arg(src));
+        }
+        let info = run_ok(Command::new(&discburn).args(["--json", "info", "--target", &target]));
+        let medium_sessions = sessions_of(&info).unwrap();
+        assert_eq!(medium_sessions.len(), 3, "{media}: {info}");
+        run_ok(
+            Command::new(&discburn)
+                .args(["export", "--target", &target, "--output"])
+                .arg(root.join(format!("{}.iso", label_of(media)))),
+        );
+        exported.push((media, medium_sessions));
+    }
+
     let mut scenario = Scenario::new("sessions_in_the_loop")
         .timeout(Duration::from_secs(600))
         .drive("cd", Bus::Ide, &image)
@@ -271,6 +315,21 @@ fn prepare_and_boot() -> Fixture {
             ),
         );
     }
+    for (media, medium_sessions) in &exported {
+        let label = label_of(media);
+        scenario = scenario.drive(&label, Bus::VirtioScsi, &root.join(format!("{label}.iso")));
+        for (n, start) in medium_sessions {
+            scenario = scenario.step(
+                &format!("{label}_session{n}"),
+                &mount_and_list_step(
+                    &label,
+                    &format!("/mnt/{label}{n}"),
+                    &format!("sbsector={start}"),
+                    None,
+                ),
+            );
+        }
+    }
     // What isofs said about Rock Ridge (KERN_NOTICE/DEBUG lines are not on the console).
     scenario = scenario.step(
         "isofs_messages",
@@ -284,7 +343,13 @@ fn prepare_and_boot() -> Fixture {
         report,
         sessions,
         expected,
+        exported,
     }
+}
+
+/// Drive label and image name for an emulated medium (`dvd+r` → `dvd_plus_r`).
+fn label_of(media: &str) -> String {
+    media.replace('+', "_plus_").replace('-', "_")
 }
 
 /// The kernel's Rock Ridge view of `step` against `expected`, exactly.
@@ -358,4 +423,19 @@ fn kernel_reads_every_older_session_with_rock_ridge() {
         failures.join("\n\n"),
         f.report.ok_output("isofs_messages").unwrap_or_default()
     );
+}
+
+#[test]
+fn kernel_mounts_every_exported_session_of_write_once_media() {
+    let Some(f) = fixture() else { return };
+    let mut failures = Vec::new();
+    for (media, medium_sessions) in &f.exported {
+        // Write-once media put sessions 2 and 3 past gaps, not on the image chain.
+        assert_eq!(medium_sessions[0].1, 0, "{media}: {medium_sessions:?}");
+        for (n, _) in medium_sessions {
+            let step = format!("{}_session{n}", label_of(media));
+            failures.extend(rock_ridge_view(f, &step, &f.expected[*n as usize - 1]).err());
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
