@@ -46,18 +46,26 @@ fn make_unique<T: Copy + Eq + Hash>(
     digit: impl Fn(u8) -> T,
 ) -> Vec<SplitName<T>> {
     let key = |n: &SplitName<T>| {
-        let mut k = n.stem.clone();
+        let mut k = Vec::with_capacity(n.stem.len() + 1 + n.ext.len());
+        k.extend_from_slice(&n.stem);
         if !n.ext.is_empty() {
             k.push(dot);
             k.extend_from_slice(&n.ext);
         }
         k
     };
+    let keys: Vec<Vec<T>> = names.iter().map(|(n, _)| key(n)).collect();
+    // The common case: every mapped name is already unique.
+    {
+        let mut seen: HashSet<&[T]> = HashSet::with_capacity(keys.len());
+        if keys.iter().all(|k| seen.insert(k.as_slice())) {
+            return names.into_iter().map(|(n, _)| n).collect();
+        }
+    }
     let mut used: HashSet<Vec<T>> = HashSet::with_capacity(names.len());
     let mut next_suffix: HashMap<Vec<T>, u64> = HashMap::new();
     let mut out = Vec::with_capacity(names.len());
-    for (name, max_total) in names {
-        let k = key(&name);
+    for ((name, max_total), k) in names.into_iter().zip(keys) {
         if used.insert(k.clone()) {
             out.push(name);
             continue;
@@ -142,24 +150,18 @@ pub fn joliet_names(entries: &[(&[u8], bool)]) -> Vec<SplitName<u16>> {
     let mapped = entries
         .iter()
         .map(|&(host, is_dir)| {
-            let chars = joliet_chars(host);
-            let (stem, ext) = match split_ext(&chars, dot) {
-                // A trailing dot stays part of the name (`name.` is not `name`).
-                (_, []) => (&chars[..], &[][..]),
-                _ if is_dir => (&chars[..], &[][..]),
-                split => split,
-            };
-            let mut name = if ext.is_empty() {
-                SplitName {
-                    stem: stem.to_vec(),
-                    ext: Vec::new(),
+            let mut stem = joliet_chars(host);
+            // A trailing dot stays part of the name (`name.` is not `name`),
+            // and a directory's name has no extension.
+            let ext = match stem.iter().rposition(|&c| c == dot) {
+                Some(p) if p > 0 && p + 1 < stem.len() && !is_dir => {
+                    let ext = stem.split_off(p + 1);
+                    stem.pop();
+                    ext
                 }
-            } else {
-                SplitName {
-                    stem: stem.to_vec(),
-                    ext: ext.to_vec(),
-                }
+                _ => Vec::new(),
             };
+            let mut name = SplitName { stem, ext };
             // The dot between stem and extension counts towards the limit.
             let max_total = if name.ext.is_empty() {
                 JOLIET_MAX

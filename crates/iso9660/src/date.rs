@@ -5,12 +5,12 @@
 use crate::{need, Error};
 
 /// Days since 1970-01-01 of a proleptic Gregorian civil date.
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+pub const fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let m = month as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
 }
@@ -89,9 +89,9 @@ impl DirDate {
     /// The date of `secs` seconds since 1970-01-01 UTC, written with GMT offset 0.
     /// Years outside 1900..=2155 are clamped to the representable range.
     pub fn from_unix(secs: i64) -> Self {
-        let min = days_from_civil(1900, 1, 1) * 86_400;
-        let max = days_from_civil(2155, 12, 31) * 86_400 + 86_399;
-        let (y, mo, d, h, mi, s) = split_unix(secs.clamp(min, max));
+        const MIN: i64 = days_from_civil(1900, 1, 1) * 86_400;
+        const MAX: i64 = days_from_civil(2155, 12, 31) * 86_400 + 86_399;
+        let (y, mo, d, h, mi, s) = split_unix(secs.clamp(MIN, MAX));
         DirDate {
             years_since_1900: (y - 1900) as u8,
             month: mo as u8,
@@ -215,9 +215,9 @@ impl VolumeDate {
 
     /// The date of `secs` seconds since 1970-01-01 UTC (offset 0), clamped to years 1..=9999.
     pub fn from_unix(secs: i64) -> Self {
-        let min = days_from_civil(1, 1, 1) * 86_400;
-        let max = days_from_civil(9999, 12, 31) * 86_400 + 86_399;
-        let (y, mo, d, h, mi, s) = split_unix(secs.clamp(min, max));
+        const MIN: i64 = days_from_civil(1, 1, 1) * 86_400;
+        const MAX: i64 = days_from_civil(9999, 12, 31) * 86_400 + 86_399;
+        let (y, mo, d, h, mi, s) = split_unix(secs.clamp(MIN, MAX));
         VolumeDate {
             year: y as u16,
             month: mo as u8,
