@@ -17,7 +17,9 @@
 //! from `modules.dep`, [`CpioArchive`] writes a deterministic initramfs, [`listing`] lists a
 //! mounted tree in the guest and turns it into a [`testkit::Snapshot`], [`checks`] mounts,
 //! lists and compares in one go (with the [`isofs`] allowances), [`discburn_binary`] finds
-//! (building if needed) the `discburn` executable, [`require_qemu`] skips outside CI.
+//! (building if needed) the `discburn` executable, [`require_qemu`] skips outside CI,
+//! [`TgtDaemon`] runs a private Linux SCSI target whose DVD+R LUNs the guest reaches as
+//! passthrough drives ([`Scenario::iscsi_drive_as`]).
 //!
 //! How a boot goes: the initramfs holds busybox (static), the modules (cdrom, sr_mod, sg,
 //! isofs, ata_piix, virtio_pci, virtio_scsi and their dependencies), the binaries added
@@ -39,6 +41,7 @@ pub mod kernel;
 pub mod libs;
 pub mod listing;
 pub mod scenario;
+pub mod tgt;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -53,8 +56,9 @@ pub use listing::{
     parse_guest_listing, parse_ranges, to_snapshot, GuestEntry, LinkGrouping,
 };
 pub use scenario::{
-    parse_sections, BootReport, Bus, Drive, Scenario, Section, Step, DEFAULT_MODULES,
+    parse_sections, BootReport, Bus, Drive, Passthrough, Scenario, Section, Step, DEFAULT_MODULES,
 };
+pub use tgt::{require_tgt, tgt_unavailable_reason, TgtDaemon, TgtLun};
 
 /// Whether this machine can run scenarios: `qemu-system-x86_64` on `PATH`, a kernel with
 /// modules, and busybox. Returns the reason when it cannot.

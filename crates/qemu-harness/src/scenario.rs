@@ -58,9 +58,30 @@ pub struct Drive {
     pub bus: Bus,
     /// The image (read only); `None` for a drive with no disc in it.
     pub image: Option<PathBuf>,
-    /// An iSCSI LUN (`iscsi://HOST:PORT/IQN/LUN`) passed through to the guest as
-    /// `scsi-generic` on virtio-scsi: the target answers every command (tgt-recorder.md §4.2).
-    pub iscsi: Option<String>,
+    /// An iSCSI LUN (`iscsi://HOST:PORT/IQN/LUN`) passed through to the guest on
+    /// virtio-scsi, and how: the target answers every command (tgt-recorder.md §4.2).
+    pub iscsi: Option<(String, Passthrough)>,
+}
+
+/// How an iSCSI LUN is handed to the guest. Both pass every command to the target (QEMU's
+/// own CD emulations, `scsi-cd` and IDE, would answer MMC themselves and refuse writes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Passthrough {
+    /// `-device scsi-generic`: every CDB goes to the target as it is.
+    Generic,
+    /// `-device scsi-block`: QEMU reads and writes through its block layer and passes
+    /// every other command through.
+    Block,
+}
+
+impl Passthrough {
+    /// The QEMU device name.
+    pub fn device(self) -> &'static str {
+        match self {
+            Passthrough::Generic => "scsi-generic",
+            Passthrough::Block => "scsi-block",
+        }
+    }
 }
 
 /// A guest shell snippet, run with `sh` in its own process; its output forms a section.
@@ -200,12 +221,17 @@ impl Scenario {
     /// Attaches the iSCSI LUN at `url` (e.g. what `discburn emu serve` prints) as a
     /// passthrough drive on virtio-scsi (`scsi-generic`, QEMU's block-iscsi module from
     /// qemu-block-extra): the guest's `$DEV_<label>`/`$SG_<label>` reach the target itself.
-    pub fn iscsi_drive(mut self, label: &str, url: &str) -> Self {
+    pub fn iscsi_drive(self, label: &str, url: &str) -> Self {
+        self.iscsi_drive_as(label, url, Passthrough::Generic)
+    }
+
+    /// Attaches the iSCSI LUN at `url` as a passthrough drive of the given kind.
+    pub fn iscsi_drive_as(mut self, label: &str, url: &str, passthrough: Passthrough) -> Self {
         self.drives.push(Drive {
             label: label.to_string(),
             bus: Bus::VirtioScsi,
             image: None,
-            iscsi: Some(url.to_string()),
+            iscsi: Some((url.to_string(), passthrough)),
         });
         self
     }
@@ -523,13 +549,12 @@ run_step() {
                 ),
                 None => "media=cdrom".to_string(),
             };
-            match drive.bus {
-                Bus::Ide => {
+            match (drive.bus, &drive.iscsi) {
+                (Bus::Ide, _) => {
                     args.push("-drive".into());
                     args.push(format!("{medium},if=ide,index={index}"));
                 }
-                Bus::VirtioScsi if drive.iscsi.is_some() => {
-                    let url = drive.iscsi.as_deref().unwrap_or_default();
+                (Bus::VirtioScsi, Some((url, passthrough))) => {
                     args.push("-drive".into());
                     args.push(format!(
                         "file={},if=none,id=cd_{label},format=raw",
@@ -538,11 +563,12 @@ run_step() {
                     ));
                     args.push("-device".into());
                     args.push(format!(
-                        "scsi-generic,bus=vscsi.0,drive=cd_{label},scsi-id={index},lun=0",
+                        "{device},bus=vscsi.0,drive=cd_{label},scsi-id={index},lun=0",
+                        device = passthrough.device(),
                         label = drive.label
                     ));
                 }
-                Bus::VirtioScsi => {
+                (Bus::VirtioScsi, None) => {
                     args.push("-drive".into());
                     args.push(format!(
                         "if=none,id=cd_{label},{medium}",
@@ -971,6 +997,22 @@ mod tests {
         assert!(
             init.contains("DEV_served=$(resolve_sr '*/virtio*/host*/target*:0:1/*')"),
             "{init}"
+        );
+        let block = Scenario::new("t")
+            .iscsi_drive_as("b", "iscsi://127.0.0.1:9/iqn.x:y/1", Passthrough::Block)
+            .qemu_args(
+                &Kernel {
+                    version: "v".into(),
+                    image: "/k".into(),
+                    modules_dir: "/m".into(),
+                },
+                Path::new("/i"),
+                Path::new("/r"),
+            )
+            .join(" ");
+        assert!(
+            block.contains("-device scsi-block,bus=vscsi.0,drive=cd_b,scsi-id=0,lun=0"),
+            "{block}"
         );
     }
 
