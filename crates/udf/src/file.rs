@@ -221,7 +221,7 @@ impl FileEntry {
                     format!("extended attributes ({l_ea}) and allocation descriptors ({l_ad}) run past the block"),
                 )
             })?;
-        if l_ea % 4 != 0 {
+        if !l_ea.is_multiple_of(4) {
             return Err(invalid(WHAT, format!("L_EA {l_ea} is not a multiple of 4")));
         }
         tag::verify(buf, None)?;
@@ -359,7 +359,7 @@ impl Allocation {
             AdKind::Long => LongAd::LEN,
             AdKind::Extended => ExtAd::LEN,
         };
-        if area.len() % size != 0 {
+        if !area.len().is_multiple_of(size) {
             return Err(invalid(
                 WHAT,
                 format!(

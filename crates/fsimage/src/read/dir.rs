@@ -31,15 +31,7 @@ struct Pending {
     problem: Option<String>,
 }
 
-pub(super) fn read_dir<S: SectorSource>(
-    vol: &mut Volume<S>,
-    dir: &Node,
-    path: &str,
-) -> Result<Listing> {
-    read_dir_capped(vol, dir, path, None)
-}
-
-/// [`read_dir`] that also stops after `held_room` records (a walk's remaining
+/// Reads a directory, stopping after `held_room` records (a walk's remaining
 /// [`super::Limits::max_walk_held_entries`]), so a walk never holds more.
 pub(super) fn read_dir_capped<S: SectorSource>(
     vol: &mut Volume<S>,
@@ -190,7 +182,8 @@ fn presented_name(namespace: Namespace, file_id: &[u8], rr: Option<&RrInfo>) -> 
             };
             base.as_bytes().to_vec()
         }
-        Namespace::Iso9660 => names::strip_version(file_id).to_vec(),
+        // UDF directories are read by `read::udf`, never here.
+        Namespace::Iso9660 | Namespace::Udf => names::strip_version(file_id).to_vec(),
     }
 }
 
@@ -371,6 +364,8 @@ fn finish<S: SectorSource>(
         extents,
         record_at: p.record_at,
         interleave: p.interleave,
+        embedded: None,
+        icb: None,
     });
     Ok(())
 }

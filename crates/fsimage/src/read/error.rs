@@ -15,7 +15,7 @@ pub enum ReadError {
     },
 
     /// No ISO 9660 volume starts here.
-    #[error("no ISO 9660 volume in the session starting at LBA {session_start}: {reason}")]
+    #[error("no ISO 9660 or UDF volume in the session starting at LBA {session_start}: {reason}")]
     NotIso { session_start: u64, reason: String },
 
     /// An on-disc structure is malformed.

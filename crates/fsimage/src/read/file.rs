@@ -45,6 +45,19 @@ pub(super) fn open<'v, S: SectorSource>(
             limit: volume.limits.max_extents_per_file as u64,
         });
     }
+    if let Some(data) = &node.embedded {
+        return Ok(FileReader {
+            volume,
+            extents: Vec::new(),
+            path,
+            index: 0,
+            done_in_extent: 0,
+            buf: data.clone(),
+            buf_pos: 0,
+            buf_len: data.len(),
+            size: data.len() as u64,
+        });
+    }
     let mut size: u64 = 0;
     for extent in &node.extents {
         if extent.len > 0 {

@@ -24,11 +24,13 @@ pub mod error;
 pub mod extract;
 mod file;
 mod rr;
+mod udf;
 mod volume;
 
 pub use error::{ReadError, Result};
 pub use extract::{extract, ExtractEvent, ExtractOptions, ExtractReport, Skipped};
 pub use file::FileReader;
+pub use udf::UdfInfo;
 pub use volume::{ElTorito, Namespace, RockRidgeInfo, VolumeInfo};
 
 use std::collections::BTreeMap;
@@ -207,6 +209,11 @@ pub struct Node {
     pub record_at: (u64, u32),
     /// Interleaving (file unit size, gap) when recorded; such files cannot be read.
     pub interleave: Option<(u8, u8)>,
+    /// UDF: the data itself, when the file entry embeds it (ECMA-167 4/14.6.8,
+    /// allocation type 3); `extents` is then empty.
+    pub embedded: Option<Vec<u8>>,
+    /// UDF: the absolute block of the entry's file entry (its identity).
+    pub icb: Option<u64>,
 }
 
 impl Node {
@@ -249,6 +256,8 @@ pub struct Volume<S> {
     /// the most CE areas allowed cannot make one directory cost
     /// `records × max_ce_hops` reads.
     ce_hops_left: usize,
+    /// The session's UDF volume (partition mappings, root), when it has one.
+    udf: Option<udf::UdfState>,
 }
 
 impl<S: SectorSource> Volume<S> {
@@ -289,7 +298,36 @@ impl<S: SectorSource> Volume<S> {
     /// Reads a directory: its entries, and the records it refused (bad or
     /// duplicate names). `path` is only used in messages.
     pub fn read_dir(&mut self, dir: &Node, path: &str) -> Result<Listing> {
-        dir::read_dir(self, dir, path)
+        self.read_dir_any(dir, path, None)
+    }
+
+    /// Reads a directory of the namespace in use, holding at most `held_room` entries.
+    fn read_dir_any(
+        &mut self,
+        dir: &Node,
+        path: &str,
+        held_room: Option<usize>,
+    ) -> Result<Listing> {
+        if self.namespace != Namespace::Udf {
+            return dir::read_dir_capped(self, dir, path, held_room);
+        }
+        let cap = match held_room {
+            Some(room) if room < self.limits.max_entries_per_dir => (
+                room,
+                (
+                    "entries held by the directories open in one walk",
+                    self.limits.max_walk_held_entries as u64,
+                ),
+            ),
+            _ => (
+                self.limits.max_entries_per_dir,
+                (
+                    "records in one directory",
+                    self.limits.max_entries_per_dir as u64,
+                ),
+            ),
+        };
+        udf::read_dir(self, dir, path, cap.0, cap.1)
     }
 
     /// [`Volume::read_dir`] within a walk's budget (extraction).
@@ -300,7 +338,7 @@ impl<S: SectorSource> Volume<S> {
         budget: &WalkBudget,
     ) -> Result<Listing> {
         let room = budget.room(&self.limits);
-        dir::read_dir_capped(self, dir, path, Some(room))
+        self.read_dir_any(dir, path, Some(room))
     }
 
     /// The entries of a directory (refused records are left out, with a warning in the log).
@@ -348,7 +386,7 @@ impl<S: SectorSource> Volume<S> {
                     limit: self.limits.max_depth as u64,
                 });
             }
-            let listing = dir::read_dir(self, current, &walked)?;
+            let listing = self.read_dir_any(current, &walked, None)?;
             walked.push('/');
             walked.push_str(component);
             let found = listing
@@ -436,7 +474,7 @@ impl<S: SectorSource> Volume<S> {
         }
         visited.insert(node, display)?;
         budget.enter_dir(&self.limits, node, display)?;
-        let listing = dir::read_dir_capped(self, node, display, Some(budget.room(&self.limits)))?;
+        let listing = self.read_dir_any(node, display, Some(budget.room(&self.limits)))?;
         let held = budget.hold(&self.limits, &listing, display)?;
         for s in &listing.skipped {
             skipped(display, s);
@@ -549,11 +587,15 @@ pub(crate) struct VisitedDirs {
 impl VisitedDirs {
     /// Records `dir`'s extent, or says why it must not be read.
     pub(crate) fn insert(&mut self, dir: &Node, path: &str) -> Result<()> {
-        let extent = dir
-            .extents
-            .first()
-            .copied()
-            .unwrap_or(Extent { lba: 0, len: 0 });
+        // A UDF directory is known by its file entry (its data may be embedded).
+        let extent = match dir.icb {
+            Some(lba) => Extent { lba, len: BLOCK },
+            None => dir
+                .extents
+                .first()
+                .copied()
+                .unwrap_or(Extent { lba: 0, len: 0 }),
+        };
         let start = extent.lba;
         let end = start.saturating_add(extent.len.div_ceil(BLOCK).max(1));
         if self.extents.contains_key(&start) {

@@ -19,6 +19,8 @@ pub enum Namespace {
     Joliet,
     /// Plain ISO 9660 identifiers of the primary tree (`;1` stripped).
     Iso9660,
+    /// The UDF file set (ECMA-167 part 4): Unicode names, POSIX attributes.
+    Udf,
 }
 
 impl Namespace {
@@ -27,6 +29,7 @@ impl Namespace {
             Namespace::RockRidge => "rock_ridge",
             Namespace::Joliet => "joliet",
             Namespace::Iso9660 => "iso9660",
+            Namespace::Udf => "udf",
         }
     }
 }
@@ -77,6 +80,13 @@ pub struct VolumeInfo {
     pub el_torito: Option<ElTorito>,
     /// Blocks the reader accepts extents in (the source's size, else the session end).
     pub readable_blocks: u64,
+    /// The session has ISO 9660 descriptors (false: UDF only).
+    pub iso9660: bool,
+    /// The session's UDF volume, when it has one.
+    pub udf: Option<super::udf::UdfInfo>,
+    /// Why the session's UDF volume could not be read, when it names UDF but
+    /// the ISO 9660 trees were read instead.
+    pub udf_problem: Option<String>,
 }
 
 /// How many descriptors are scanned before giving up on a terminator
@@ -121,14 +131,58 @@ fn parse_descriptor(block: &[u8]) -> std::result::Result<VolumeDescriptor, iso96
     }
 }
 
+/// The ISO 9660 descriptors of a session: primary, Joliet, El Torito.
+struct IsoDescriptors {
+    pvd: VolumeDescriptor,
+    joliet: Option<VolumeDescriptor>,
+    el_torito: Option<ElTorito>,
+}
+
 pub(super) fn open<S: SectorSource>(mut source: S, options: ReadOptions) -> Result<Volume<S>> {
     let start = options.session_start;
+    let source_blocks = source.block_count();
+    // UDF first (its recognition sequence follows the ISO descriptors in a
+    // bridge); a damaged UDF volume does not hide the ISO 9660 trees.
+    let udf = super::udf::probe(&mut source, start, source_blocks, &options.limits);
+    let iso = match read_descriptors(&mut source, start, source_blocks) {
+        Ok(iso) => iso,
+        Err(ReadError::NotIso { reason, .. }) => {
+            return match udf {
+                Ok(Some(state)) => open_udf_only(source, options, state),
+                Ok(None) => Err(ReadError::NotIso {
+                    session_start: start,
+                    reason: format!("{reason}; no UDF recognition sequence either"),
+                }),
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => return Err(e),
+    };
+    let (udf, udf_problem) = match udf {
+        Ok(state) => (state, None),
+        Err(e) if options.namespace == Some(Namespace::Udf) => return Err(e),
+        Err(e) => {
+            tracing::warn!("UDF of the session at LBA {start} is not readable: {e}");
+            (None, Some(e.to_string()))
+        }
+    };
+    let IsoDescriptors {
+        pvd,
+        joliet,
+        el_torito,
+    } = iso;
+    open_iso(source, options, pvd, joliet, el_torito, udf, udf_problem)
+}
+
+fn read_descriptors<S: SectorSource>(
+    source: &mut S,
+    start: u64,
+    source_blocks: Option<u64>,
+) -> Result<IsoDescriptors> {
     let not_iso = |reason: String| ReadError::NotIso {
         session_start: start,
         reason,
     };
-    let source_blocks = source.block_count();
-
     let mut pvd: Option<VolumeDescriptor> = None;
     let mut joliet: Option<VolumeDescriptor> = None;
     let mut el_torito: Option<ElTorito> = None;
@@ -193,6 +247,83 @@ pub(super) fn open<S: SectorSource>(mut source: S, options: ReadOptions) -> Resu
     }
     let pvd =
         pvd.ok_or_else(|| not_iso("no primary volume descriptor before the terminator".into()))?;
+    Ok(IsoDescriptors {
+        pvd,
+        joliet,
+        el_torito,
+    })
+}
+
+/// A session with UDF and no ISO 9660 descriptors (as Windows burns them).
+fn open_udf_only<S: SectorSource>(
+    source: S,
+    options: ReadOptions,
+    state: super::udf::UdfState,
+) -> Result<Volume<S>> {
+    if matches!(
+        options.namespace,
+        Some(Namespace::RockRidge | Namespace::Joliet | Namespace::Iso9660)
+    ) {
+        return Err(ReadError::Unsupported {
+            path: "/".into(),
+            what: "the session holds UDF only (no ISO 9660 descriptors)".into(),
+        });
+    }
+    let start = options.session_start;
+    let info = &state.info;
+    let end = info.partition_start.saturating_add(info.partition_blocks);
+    let image_blocks = source
+        .block_count()
+        .unwrap_or_else(|| end.max(start.saturating_add(257)));
+    let mut volume = Volume {
+        source,
+        info: VolumeInfo {
+            session_start: start,
+            system_id: String::new(),
+            volume_id: info.logical_volume_id.clone(),
+            volume_set_id: info.volume_set_id.clone(),
+            publisher_id: String::new(),
+            preparer_id: String::new(),
+            application_id: String::new(),
+            volume_space_size: 0,
+            logical_block_size: BLOCK_SIZE as u16,
+            creation_date: info.recorded,
+            modification_date: None,
+            file_structure_version: 0,
+            root_lba: 0,
+            joliet_level: None,
+            joliet_volume_id: None,
+            rock_ridge: None,
+            el_torito: None,
+            readable_blocks: image_blocks,
+            iso9660: false,
+            udf: Some(info.clone()),
+            udf_problem: None,
+        },
+        namespace: Namespace::Udf,
+        susp_skip: None,
+        image_blocks,
+        root: placeholder_root(),
+        limits: options.limits.clone(),
+        ce_hops_left: options.limits.max_ce_hops,
+        udf: Some(state),
+    };
+    volume.root = super::udf::root_node(&mut volume)?;
+    Ok(volume)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn open_iso<S: SectorSource>(
+    source: S,
+    options: ReadOptions,
+    pvd: VolumeDescriptor,
+    joliet: Option<VolumeDescriptor>,
+    el_torito: Option<ElTorito>,
+    udf: Option<super::udf::UdfState>,
+    udf_problem: Option<String>,
+) -> Result<Volume<S>> {
+    let start = options.session_start;
+    let source_blocks = source.block_count();
     if usize::from(pvd.logical_block_size) != BLOCK_SIZE {
         return Err(ReadError::Unsupported {
             path: "/".into(),
@@ -226,6 +357,9 @@ pub(super) fn open<S: SectorSource>(mut source: S, options: ReadOptions) -> Resu
             rock_ridge: None,
             el_torito,
             readable_blocks: image_blocks,
+            iso9660: true,
+            udf: udf.as_ref().map(|u| u.info.clone()),
+            udf_problem,
         },
         namespace: Namespace::Iso9660,
         susp_skip: None,
@@ -233,6 +367,7 @@ pub(super) fn open<S: SectorSource>(mut source: S, options: ReadOptions) -> Resu
         root: placeholder_root(),
         limits: options.limits.clone(),
         ce_hops_left: options.limits.max_ce_hops,
+        udf,
     };
 
     // Rock Ridge: SP at the start of the System Use field of the root's `.` record.
@@ -259,10 +394,15 @@ pub(super) fn open<S: SectorSource>(mut source: S, options: ReadOptions) -> Resu
         }
     }
 
+    // Rock Ridge first (POSIX names and attributes; genisoimage's UDF of a
+    // later session shows earlier files as empty), then UDF (IMAPI2's choice),
+    // then Joliet, then ISO 9660.
     let wanted = options
         .namespace
         .unwrap_or(if volume.info.rock_ridge.is_some() {
             Namespace::RockRidge
+        } else if volume.udf.is_some() {
+            Namespace::Udf
         } else if joliet.is_some() {
             Namespace::Joliet
         } else {
@@ -294,6 +434,15 @@ pub(super) fn open<S: SectorSource>(mut source: S, options: ReadOptions) -> Resu
             volume.root = root;
         }
         Namespace::Iso9660 => volume.root = primary_root,
+        Namespace::Udf => {
+            if volume.udf.is_none() {
+                return Err(ReadError::Unsupported {
+                    path: "/".into(),
+                    what: "the session has no UDF".into(),
+                });
+            }
+            volume.root = super::udf::root_node(&mut volume)?;
+        }
     }
     volume.namespace = wanted;
     Ok(volume)
@@ -311,6 +460,8 @@ fn placeholder_root() -> Node {
         extents: Vec::new(),
         record_at: (0, 0),
         interleave: None,
+        embedded: None,
+        icb: None,
     }
 }
 
@@ -372,6 +523,8 @@ fn read_root<S: SectorSource>(
         extents: vec![Extent { lba, len }],
         record_at: (lba, 0),
         interleave: None,
+        embedded: None,
+        icb: None,
     };
     let mut rr_info = None;
     if with_susp {
