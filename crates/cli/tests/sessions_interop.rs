@@ -22,13 +22,13 @@
 mod interop_support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, File, FileTimes};
-use std::os::unix::fs::{symlink, PermissionsExt};
+use std::fs;
+use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::time::{Duration, SystemTime};
 
 use interop_support::{assert_same_paths, discburn, pycdlib_snapshot};
+use testkit::sessions::{copy_tree, overlay, set_dir, write_file, ThreeSessions, SESSION2_REMOVE};
 use testkit::{
     cmd, compare, require_python_module, require_tool, run, run_ok, snapshot, CompareOptions, Kind,
     ModeCheck, NameView, Snapshot, SymlinkCheck,
@@ -39,152 +39,15 @@ const BIG_SIZE: usize = (6 << 20) + 123;
 
 // ---------------------------------------------------------------- source trees
 
-fn write(path: &Path, data: &[u8], mode: u32, mtime: u64) {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).unwrap();
-    }
-    fs::write(path, data).unwrap();
-    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
-    set_mtime(path, mtime);
-}
-
-fn set_mtime(path: &Path, secs: u64) {
-    let time = SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
-    File::open(path)
-        .unwrap()
-        .set_times(FileTimes::new().set_modified(time).set_accessed(time))
-        .unwrap();
-}
-
-fn set_dir(path: &Path, mode: u32, mtime: u64) {
-    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
-    set_mtime(path, mtime);
-}
-
-/// Session 1: kept files (one big), a hard-link pair that stays, a pair one of whose
-/// names is replaced later, a symlink, a directory removed later, a file replaced later.
-fn make_src1(dir: &Path) {
-    write(
-        &dir.join("keep.txt"),
-        b"kept since session 1\n",
-        0o640,
-        1_100_000_000,
-    );
-    write(
-        &dir.join("big.bin"),
-        &testkit::tree::content("big", BIG_SIZE),
-        0o644,
-        1_100_000_100,
-    );
-    write(
-        &dir.join("hard/one"),
-        b"one inode, two names\n",
-        0o600,
-        1_100_000_200,
-    );
-    fs::hard_link(dir.join("hard/one"), dir.join("hard/two")).unwrap();
-    write(
-        &dir.join("pair_a"),
-        b"pair, split in session 2\n",
-        0o644,
-        1_100_000_300,
-    );
-    fs::hard_link(dir.join("pair_a"), dir.join("pair_b")).unwrap();
-    symlink("keep.txt", dir.join("link")).unwrap();
-    write(
-        &dir.join("replace.txt"),
-        b"version 1\n",
-        0o644,
-        1_100_000_400,
-    );
-    write(
-        &dir.join("tool.sh"),
-        b"#!/bin/sh\necho tool\n",
-        0o755,
-        1_100_000_500,
-    );
-    write(
-        &dir.join("docs/readme.txt"),
-        b"read me\n",
-        0o644,
-        1_100_000_600,
-    );
-    write(
-        &dir.join("gone/a.txt"),
-        &testkit::tree::content("gone-a", 5000),
-        0o644,
-        1_100_000_700,
-    );
-    write(
-        &dir.join("gone/sub/b.bin"),
-        b"removed in session 2",
-        0o644,
-        1_100_000_800,
-    );
-    set_dir(&dir.join("gone/sub"), 0o750, 1_100_001_000);
-    set_dir(&dir.join("gone"), 0o755, 1_100_001_100);
-    set_dir(&dir.join("hard"), 0o700, 1_100_001_200);
-    set_dir(&dir.join("docs"), 0o755, 1_100_001_300);
-}
-
-/// Session 2 (with `--remove /gone`): replaces `replace.txt` (new size, mode, time)
-/// and one name of the pair, merges into `docs/`, adds a directory with a hard link and
-/// a symlink into it.
-fn make_src2(dir: &Path) {
-    write(
-        &dir.join("replace.txt"),
-        b"version 2, longer than the first\n",
-        0o600,
-        1_200_000_000,
-    );
-    write(
-        &dir.join("pair_a"),
-        b"pair_a replaced\n",
-        0o644,
-        1_200_000_100,
-    );
-    write(
-        &dir.join("docs/added.txt"),
-        b"added in session 2\n",
-        0o644,
-        1_200_000_200,
-    );
-    write(
-        &dir.join("new2/x.bin"),
-        &testkit::tree::content("new2-x", 70_000),
-        0o644,
-        1_200_000_300,
-    );
-    fs::hard_link(dir.join("new2/x.bin"), dir.join("new2/y.bin")).unwrap();
-    symlink("docs/added.txt", dir.join("link2")).unwrap();
-    set_dir(&dir.join("new2"), 0o755, 1_200_001_000);
-    set_dir(&dir.join("docs"), 0o775, 1_200_001_100);
-}
-
-/// Session 3: additions only (an empty file, an empty directory, a deeper file).
-fn make_src3(dir: &Path) {
-    write(
-        &dir.join("later/deep/file.txt"),
-        b"session 3\n",
-        0o644,
-        1_300_000_000,
-    );
-    write(&dir.join("later/empty"), b"", 0o444, 1_300_000_100);
-    fs::create_dir_all(dir.join("later/emptydir")).unwrap();
-    set_dir(&dir.join("later/emptydir"), 0o700, 1_300_000_200);
-    set_dir(&dir.join("later/deep"), 0o755, 1_300_000_300);
-    set_dir(&dir.join("later"), 0o755, 1_300_000_400);
-}
-
 /// A small tree of its own for the mixed-producer tests.
 fn make_small(dir: &Path, tag: &str, mtime: u64) {
-    write(
+    write_file(
         &dir.join(format!("{tag}.bin")),
         &testkit::tree::content(tag, 3000 + tag.len() * 100),
         0o644,
         mtime,
     );
-    write(
+    write_file(
         &dir.join(format!("sub/{tag}.txt")),
         tag.as_bytes(),
         0o600,
@@ -197,22 +60,6 @@ fn make_small(dir: &Path, tag: &str, mtime: u64) {
     .unwrap();
     symlink(format!("sub/{tag}.txt"), dir.join(format!("{tag}.sym"))).unwrap();
     set_dir(&dir.join("sub"), 0o755, mtime + 2);
-}
-
-/// `cp -a --remove-destination SRC/. DST/`: what a session that adds `src` at `DST`
-/// makes of the tree (a replaced path is a new file: its old hard links keep the old
-/// content; merged directories take the source's attributes).
-fn overlay(src: &Path, dst: &Path) {
-    fs::create_dir_all(dst).unwrap();
-    run_ok(
-        cmd("cp", ["-a", "--remove-destination"])
-            .arg(format!("{}/.", src.display()))
-            .arg(format!("{}/", dst.display())),
-    );
-}
-
-fn copy_tree(src: &Path, dst: &Path) {
-    run_ok(cmd("cp", ["-a"]).arg(src).arg(dst));
 }
 
 // ---------------------------------------------------------------- discburn runs
@@ -751,28 +598,17 @@ fn grown() -> &'static Grown {
     GROWN.get_or_init(|| {
         let temp = tempfile::tempdir().unwrap();
         let root = temp.path().to_path_buf();
-        let srcs: Vec<PathBuf> = (1..=3).map(|n| root.join(format!("src{n}"))).collect();
-        for s in &srcs {
-            fs::create_dir(s).unwrap();
-        }
-        make_src1(&srcs[0]);
-        make_src2(&srcs[1]);
-        make_src3(&srcs[2]);
-
-        let e: Vec<PathBuf> = (1..=3).map(|n| root.join(format!("expected{n}"))).collect();
-        copy_tree(&srcs[0], &e[0]);
-        copy_tree(&e[0], &e[1]);
-        fs::remove_dir_all(e[1].join("gone")).unwrap();
-        overlay(&srcs[1], &e[1]);
-        copy_tree(&e[1], &e[2]);
-        overlay(&srcs[2], &e[2]);
+        let ThreeSessions {
+            sources: srcs,
+            expected: e,
+        } = ThreeSessions::create(&root, BIG_SIZE);
         let expected: Vec<Snapshot> = e.iter().map(|d| snapshot(d).unwrap()).collect();
 
         let image = root.join("grown.iso");
         burn(&image, &["--volume-name", "S1"], &[&srcs[0]]);
         burn(
             &image,
-            &["--volume-name", "S2", "--remove", "/gone"],
+            &["--volume-name", "S2", "--remove", SESSION2_REMOVE],
             &[&srcs[1]],
         );
         burn(&image, &["--volume-name", "S3"], &[&srcs[2]]);
@@ -783,7 +619,7 @@ fn grown() -> &'static Grown {
             _temp: temp,
             root,
             image,
-            expected_dirs: e,
+            expected_dirs: e.to_vec(),
             expected,
         }
     })

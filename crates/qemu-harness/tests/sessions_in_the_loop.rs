@@ -24,11 +24,9 @@
 //! modes 0555, no symlinks; console: "rock: corrupted directory entry. extent=N out of
 //! volume (nzones=M)"). `kernel_reads_every_older_session_with_rock_ridge` holds that.
 
-use std::fs::{self, File, FileTimes};
-use std::os::unix::fs::{symlink, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use std::sync::OnceLock;
 
@@ -36,138 +34,14 @@ use qemu_harness::{
     check_rock_ridge_view, mount_and_list_step, parse_guest_listing, to_snapshot, BootReport, Bus,
     LinkGrouping, Scenario,
 };
+use testkit::sessions::{ThreeSessions, SESSION2_REMOVE};
 use testkit::{compare, run, CompareOptions, Kind, NameView, Snapshot, SymlinkCheck};
-
-fn write(path: &Path, data: &[u8], mode: u32, mtime: u64) {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).unwrap();
-    }
-    fs::write(path, data).unwrap();
-    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
-    set_mtime(path, mtime);
-}
-
-fn set_mtime(path: &Path, secs: u64) {
-    let time = SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
-    File::open(path)
-        .unwrap()
-        .set_times(FileTimes::new().set_modified(time).set_accessed(time))
-        .unwrap();
-}
-
-fn set_dir(path: &Path, mode: u32, mtime: u64) {
-    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
-    set_mtime(path, mtime);
-}
-
-fn make_src1(dir: &Path) {
-    write(
-        &dir.join("keep.txt"),
-        b"kept since session 1\n",
-        0o640,
-        1_100_000_000,
-    );
-    write(
-        &dir.join("big.bin"),
-        &testkit::tree::content("big", (3 << 20) + 77),
-        0o644,
-        1_100_000_100,
-    );
-    write(
-        &dir.join("hard/one"),
-        b"one inode, two names\n",
-        0o600,
-        1_100_000_200,
-    );
-    fs::hard_link(dir.join("hard/one"), dir.join("hard/two")).unwrap();
-    write(
-        &dir.join("pair_a"),
-        b"pair, split in session 2\n",
-        0o644,
-        1_100_000_300,
-    );
-    fs::hard_link(dir.join("pair_a"), dir.join("pair_b")).unwrap();
-    symlink("keep.txt", dir.join("link")).unwrap();
-    write(
-        &dir.join("replace.txt"),
-        b"version 1\n",
-        0o644,
-        1_100_000_400,
-    );
-    write(
-        &dir.join("docs/readme.txt"),
-        b"read me\n",
-        0o644,
-        1_100_000_600,
-    );
-    write(
-        &dir.join("gone/sub/b.bin"),
-        b"removed in session 2",
-        0o644,
-        1_100_000_800,
-    );
-    set_dir(&dir.join("gone/sub"), 0o750, 1_100_001_000);
-    set_dir(&dir.join("gone"), 0o755, 1_100_001_100);
-    set_dir(&dir.join("hard"), 0o700, 1_100_001_200);
-    set_dir(&dir.join("docs"), 0o755, 1_100_001_300);
-}
-
-fn make_src2(dir: &Path) {
-    write(
-        &dir.join("replace.txt"),
-        b"version 2, longer than the first\n",
-        0o600,
-        1_200_000_000,
-    );
-    write(
-        &dir.join("pair_a"),
-        b"pair_a replaced\n",
-        0o644,
-        1_200_000_100,
-    );
-    write(
-        &dir.join("docs/added.txt"),
-        b"added in session 2\n",
-        0o644,
-        1_200_000_200,
-    );
-    symlink("docs/added.txt", dir.join("link2")).unwrap();
-    set_dir(&dir.join("docs"), 0o775, 1_200_001_100);
-}
-
-fn make_src3(dir: &Path) {
-    write(
-        &dir.join("later/deep/file.txt"),
-        b"session 3\n",
-        0o644,
-        1_300_000_000,
-    );
-    write(&dir.join("later/empty"), b"", 0o444, 1_300_000_100);
-    fs::create_dir_all(dir.join("later/emptydir")).unwrap();
-    set_dir(&dir.join("later/emptydir"), 0o700, 1_300_000_200);
-    set_dir(&dir.join("later/deep"), 0o755, 1_300_000_300);
-    set_dir(&dir.join("later"), 0o755, 1_300_000_400);
-}
 
 #[track_caller]
 fn run_ok(command: &mut Command) -> String {
     let out = run(command);
     assert!(out.success(), "{out}");
     out.stdout
-}
-
-/// `cp -a --remove-destination SRC/. DST/`: what a session that adds `src` makes of the tree.
-fn overlay(src: &Path, dst: &Path) {
-    run_ok(
-        Command::new("cp")
-            .args(["-a", "--remove-destination"])
-            .arg(format!("{}/.", src.display()))
-            .arg(format!("{}/", dst.display())),
-    );
-}
-
-fn copy_tree(src: &Path, dst: &Path) {
-    run_ok(Command::new("cp").arg("-a").arg(src).arg(dst));
 }
 
 /// `(number, start_lba)` of the sessions in a `discburn info --json` result.
@@ -188,6 +62,9 @@ fn sessions_of(info_output: &str) -> Result<Vec<(u64, u64)>, String> {
         })
         .collect()
 }
+
+/// Size of session 1's big file (not a multiple of the block size).
+const BIG_SIZE: usize = (3 << 20) + 77;
 
 /// The one boot and what it must show.
 struct Fixture {
@@ -228,20 +105,10 @@ fn prepare_and_boot() -> Fixture {
     let discburn = qemu_harness::discburn_binary().unwrap_or_else(|e| panic!("{e}"));
     let temp = tempfile::tempdir().unwrap();
     let root = temp.path();
-    let srcs: Vec<PathBuf> = (1..=3).map(|n| root.join(format!("src{n}"))).collect();
-    for s in &srcs {
-        fs::create_dir(s).unwrap();
-    }
-    make_src1(&srcs[0]);
-    make_src2(&srcs[1]);
-    make_src3(&srcs[2]);
-    let e: Vec<PathBuf> = (1..=3).map(|n| root.join(format!("expected{n}"))).collect();
-    copy_tree(&srcs[0], &e[0]);
-    copy_tree(&e[0], &e[1]);
-    fs::remove_dir_all(e[1].join("gone")).unwrap();
-    overlay(&srcs[1], &e[1]);
-    copy_tree(&e[1], &e[2]);
-    overlay(&srcs[2], &e[2]);
+    let ThreeSessions {
+        sources: srcs,
+        expected: e,
+    } = ThreeSessions::create(root, BIG_SIZE);
     let expected: Vec<Snapshot> = e.iter().map(|d| testkit::snapshot(d).unwrap()).collect();
 
     let image = root.join("grown.iso");
@@ -255,7 +122,10 @@ fn prepare_and_boot() -> Fixture {
         );
     };
     burn(&["--volume-name", "S1"], &srcs[0]);
-    burn(&["--volume-name", "S2", "--remove", "/gone"], &srcs[1]);
+    burn(
+        &["--volume-name", "S2", "--remove", SESSION2_REMOVE],
+        &srcs[1],
+    );
     burn(&["--volume-name", "S3"], &srcs[2]);
     let host_info = run_ok(
         Command::new(&discburn)
@@ -282,7 +152,7 @@ fn prepare_and_boot() -> Fixture {
             let mut command = Command::new(&discburn);
             command.args(["burn", "--target", &target, "--volume-name", &name]);
             if n == 1 {
-                command.args(["--remove", "/gone"]);
+                command.args(["--remove", SESSION2_REMOVE]);
             }
             run_ok(command.arg(src));
         }

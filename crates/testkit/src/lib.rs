@@ -8,6 +8,8 @@
 //!   SHA-256, hard-link group, mtime) without following symlinks.
 //! - [`mod@compare`]: [`compare()`] checks an extracted tree against the source with
 //!   per-reader allowances ([`CompareOptions`]) and returns a readable [`Diff`].
+//! - [`sessions`]: three sessions of sources (add; remove + replace; add) and the
+//!   trees each must show, for multisession tests.
 //! - [`views`]: what a Joliet-only reader can hold, what 7-Zip does with symlinks.
 //! - [`tools`]: running external programs, capturing output, skipping a test when
 //!   a tool is missing (but never in CI).
@@ -17,6 +19,7 @@
 
 pub mod compare;
 pub mod images;
+pub mod sessions;
 pub mod skip;
 pub mod snapshot;
 pub mod tools;
