@@ -1,6 +1,6 @@
 //! The everyday options of `burn` that users of genisoimage and xorriso
 //! reach for: descriptor identifiers, --no-joliet, --no-rock-ridge,
-//! --print-size.
+//! --print-size, --exclude, --follow-links, --skip-unreadable.
 
 use std::fs;
 use std::path::Path;
@@ -136,4 +136,260 @@ fn print_size_prints_the_blocks_and_writes_nothing() {
 
     burn(&[], &image, &src);
     assert_eq!(fs::metadata(&image).unwrap().len(), blocks * 2048);
+}
+
+/// `discburn --json burn ...` run with assert_cmd: the result object.
+fn burn_json(args: &[&str], image: &Path, src: &Path) -> Value {
+    let out = assert_cmd::Command::cargo_bin("discburn")
+        .unwrap()
+        .args(["--json", "burn"])
+        .args(args)
+        .arg("--target")
+        .arg(image)
+        .arg(src)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
+}
+
+/// The paths `ls -R` lists in `image`, sorted.
+fn listing(image: &Path) -> Vec<String> {
+    let out = assert_cmd::Command::cargo_bin("discburn")
+        .unwrap()
+        .args(["--json", "ls", "-R", "--target"])
+        .arg(image)
+        .assert()
+        .success();
+    let value: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let mut paths: Vec<String> = value["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["kind"].as_str().unwrap(),
+                e["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    paths.sort();
+    paths
+}
+
+#[test]
+fn exclude_leaves_out_matching_names_paths_and_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    for (path, text) in [
+        ("keep.txt", "k\n"),
+        ("drop.o", "o\n"),
+        ("sub/keep2.txt", "k2\n"),
+        ("sub/deep.o", "o\n"),
+        (".git/config", "g\n"),
+        ("cache/big.bin", "b\n"),
+    ] {
+        let path = src.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    let image = dir.path().join("x.iso");
+    let host_cache = src.join("cache");
+    let result = burn_json(
+        &[
+            "--exclude",
+            "*.o",
+            "--exclude",
+            ".git",
+            "--exclude",
+            host_cache.to_str().unwrap(),
+        ],
+        &image,
+        &src,
+    );
+    // drop.o, sub/deep.o, .git (with its file), cache (with its file).
+    assert_eq!(result["excluded"], 4, "{result}");
+    assert_eq!(
+        listing(&image),
+        ["dir sub", "file keep.txt", "file sub/keep2.txt"],
+        "{result}"
+    );
+
+    // A glob that does not parse is an error that names it.
+    assert_cmd::Command::cargo_bin("discburn")
+        .unwrap()
+        .args(["burn", "--exclude", "[", "--target"])
+        .arg(dir.path().join("bad.iso"))
+        .arg(&src)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("--exclude \"[\""));
+    assert!(!dir.path().join("bad.iso").exists());
+}
+
+#[test]
+fn follow_links_stores_what_links_point_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir_all(src.join("sub")).unwrap();
+    fs::create_dir_all(dir.path().join("elsewhere")).unwrap();
+    fs::write(dir.path().join("outside.txt"), "outside\n").unwrap();
+    fs::write(dir.path().join("elsewhere/inner.txt"), "inner\n").unwrap();
+    std::os::unix::fs::symlink("../outside.txt", src.join("file-link")).unwrap();
+    std::os::unix::fs::symlink("../elsewhere", src.join("dir-link")).unwrap();
+    std::os::unix::fs::symlink("..", src.join("sub/up")).unwrap();
+
+    // Without --follow-links the links are links.
+    let plain = dir.path().join("plain.iso");
+    burn_json(&[], &plain, &src);
+    assert_eq!(
+        listing(&plain),
+        [
+            "dir sub",
+            "symlink dir-link",
+            "symlink file-link",
+            "symlink sub/up"
+        ]
+    );
+
+    let followed = dir.path().join("followed.iso");
+    let result = burn_json(&["--follow-links"], &followed, &src);
+    assert_eq!(
+        listing(&followed),
+        [
+            "dir dir-link",
+            "dir sub",
+            "file dir-link/inner.txt",
+            "file file-link"
+        ],
+        "{result}"
+    );
+    // The link back to an ancestor is left out as a loop, and said so.
+    let skipped = result["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{result}");
+    assert!(skipped[0]["path"].as_str().unwrap().ends_with("sub/up"));
+    assert!(skipped[0]["reason"].as_str().unwrap().contains("loop"));
+    // What was stored is the content the links point to.
+    let out = dir.path().join("out");
+    assert_cmd::Command::cargo_bin("discburn")
+        .unwrap()
+        .args(["extract", "--target"])
+        .arg(&followed)
+        .arg("--output")
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read_to_string(out.join("file-link")).unwrap(),
+        "outside\n"
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("dir-link/inner.txt")).unwrap(),
+        "inner\n"
+    );
+
+    // A link that points nowhere stops the burn, naming it...
+    std::os::unix::fs::symlink("nowhere", src.join("dangling")).unwrap();
+    let refused = dir.path().join("refused.iso");
+    assert_cmd::Command::cargo_bin("discburn")
+        .unwrap()
+        .args(["burn", "--follow-links", "--target"])
+        .arg(&refused)
+        .arg(&src)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("dangling"));
+    assert!(!refused.exists());
+    // ...unless --skip-unreadable, which lists it.
+    let result = burn_json(&["--follow-links", "--skip-unreadable"], &refused, &src);
+    let skipped = result["skipped"].to_string();
+    assert!(skipped.contains("dangling"), "{result}");
+}
+
+/// Runs `discburn` as an unprivileged user when the tests run as root
+/// (root reads everything), through setpriv; `None` when that is not possible.
+fn unprivileged(dir: &Path) -> Option<std::process::Command> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let probe = dir.join("probe");
+    fs::write(&probe, "").unwrap();
+    let root = fs::metadata(&probe).unwrap().uid() == 0;
+    if !root {
+        return Some(discburn());
+    }
+    if !testkit::require_tool("setpriv") {
+        return None;
+    }
+    // The unprivileged user writes the image into `dir`.
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o777)).unwrap();
+    let mut cmd = std::process::Command::new("setpriv");
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_discburn"));
+    Some(cmd)
+}
+
+#[test]
+fn an_unreadable_source_stops_the_burn_unless_skip_unreadable() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir_all(src.join("locked")).unwrap();
+    fs::write(src.join("locked/hidden.txt"), "h\n").unwrap();
+    fs::write(src.join("secret.txt"), "s\n").unwrap();
+    fs::write(src.join("fine.txt"), "f\n").unwrap();
+    fs::set_permissions(src.join("locked"), fs::Permissions::from_mode(0o000)).unwrap();
+    fs::set_permissions(src.join("secret.txt"), fs::Permissions::from_mode(0o000)).unwrap();
+    let Some(mut cmd) = unprivileged(dir.path()) else {
+        return;
+    };
+    let image = dir.path().join("u.iso");
+    let out = cmd
+        .args(["burn", "--target"])
+        .arg(&image)
+        .arg(&src)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("locked") || stderr.contains("secret.txt"),
+        "{stderr}"
+    );
+    assert!(!image.exists(), "a stopped burn leaves no image");
+
+    let mut cmd = unprivileged(dir.path()).unwrap();
+    let out = cmd
+        .args(["--json", "burn", "--skip-unreadable", "--target"])
+        .arg(&image)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let result: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let mut skipped: Vec<String> = result["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            assert!(
+                s["reason"].as_str().unwrap().contains("ermission denied"),
+                "{s}"
+            );
+            s["path"].as_str().unwrap().to_string()
+        })
+        .collect();
+    skipped.sort();
+    assert_eq!(
+        skipped,
+        [
+            src.join("locked").display().to_string(),
+            src.join("secret.txt").display().to_string()
+        ]
+    );
+    assert_eq!(listing(&image), ["file fine.txt"]);
 }

@@ -63,6 +63,13 @@ pub struct BurnRequest {
     pub no_joliet: bool,
     /// Leave out Rock Ridge (`mkisofs` without `-R`).
     pub no_rock_ridge: bool,
+    /// Shell globs of host entries to leave out (`mkisofs -m`).
+    pub exclude: Vec<String>,
+    /// Store what symbolic links point to (`mkisofs -f`).
+    pub follow_links: bool,
+    /// Skip host files and directories that cannot be read (listed in the
+    /// report) instead of stopping.
+    pub skip_unreadable: bool,
 }
 
 /// The descriptive identifiers of a session's volume descriptors.
@@ -164,6 +171,11 @@ fn burn_to(
         &request.remove,
         &request.sources,
         request.merge_last_wins,
+        fsimage::host::ScanOptions {
+            exclude: fsimage::host::ScanOptions::exclude_patterns(&request.exclude)?,
+            follow_links: request.follow_links,
+            skip_unreadable: request.skip_unreadable,
+        },
     )?;
 
     observer.progress(&clock.progress(Action::Planning, next_start, 0, 0));
@@ -203,6 +215,8 @@ fn burn_to(
         imported,
         replaced: edits.replaced,
         removed: edits.removed,
+        skipped: edits.skipped,
+        excluded: edits.excluded,
         files: 0,
         directories: 0,
         symlinks: 0,

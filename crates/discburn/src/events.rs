@@ -75,6 +75,13 @@ pub struct ImportSummary {
     pub directories: u64,
 }
 
+/// A host entry a burn left out, and why.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SkippedSource {
+    pub path: String,
+    pub reason: String,
+}
+
 /// What a finished burn did.
 #[derive(Debug, Clone, Serialize)]
 pub struct BurnReport {
@@ -100,6 +107,11 @@ pub struct BurnReport {
     pub replaced: Vec<String>,
     /// Paths removed (`--remove`).
     pub removed: Vec<String>,
+    /// Host entries left out: unreadable ones (`--skip-unreadable`) and
+    /// links that would loop (`--follow-links`).
+    pub skipped: Vec<SkippedSource>,
+    /// Host entries left out by `--exclude` (a directory counts once).
+    pub excluded: u64,
     /// What the new session holds in all.
     pub files: u64,
     pub directories: u64,

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use fsimage::host::{Scan, ScanOptions};
 use fsimage::{NodeId, Tree};
 
 use crate::error::BurnError;
@@ -38,6 +39,10 @@ impl Source {
 pub(crate) struct Edits {
     pub replaced: Vec<String>,
     pub removed: Vec<String>,
+    /// Host entries left out as unreadable (`--skip-unreadable`) or as loops.
+    pub skipped: Vec<crate::events::SkippedSource>,
+    /// Host entries left out by `--exclude`.
+    pub excluded: u64,
 }
 
 /// Applies `removals` (each must exist) and then `sources` to `tree`.
@@ -51,6 +56,7 @@ pub(crate) fn apply_edits(
     removals: &[String],
     sources: &[Source],
     last_wins: bool,
+    scan: ScanOptions,
 ) -> Result<Edits, BurnError> {
     let mut edits = Edits::default();
     for path in removals {
@@ -70,9 +76,19 @@ pub(crate) fn apply_edits(
         tree.remove(path)?;
         edits.removed.push(format!("/{trimmed}"));
     }
+    let mut scan = Scan::new(scan);
     for source in sources {
-        add_source(tree, source)?;
+        add_source(tree, source, &mut scan)?;
     }
+    edits.excluded = scan.excluded;
+    edits.skipped = scan
+        .skipped
+        .into_iter()
+        .map(|s| crate::events::SkippedSource {
+            path: s.path.display().to_string(),
+            reason: s.reason,
+        })
+        .collect();
     if !last_wins {
         check_collisions(tree, imported_nodes)?;
     }
@@ -80,23 +96,30 @@ pub(crate) fn apply_edits(
     Ok(edits)
 }
 
-fn add_source(tree: &mut Tree, source: &Source) -> Result<(), BurnError> {
+fn add_source(tree: &mut Tree, source: &Source, scan: &mut Scan) -> Result<(), BurnError> {
     match source {
         Source::Graft { image_path, host } => {
-            tree.graft(image_path, host)?;
+            tree.graft_with(image_path, host, scan)?;
         }
         Source::Path(path) => {
-            let md = std::fs::symlink_metadata(path).map_err(|source| {
+            let scan_error = |source| {
                 BurnError::Tree(fsimage::Error::Scan {
                     path: path.clone(),
                     source,
                 })
-            })?;
-            if md.is_dir() {
-                tree.add_directory_contents(path)?;
+            };
+            let md = std::fs::symlink_metadata(path).map_err(scan_error)?;
+            // A link given on the command line is followed only with --follow-links.
+            let is_dir = if scan.options.follow_links && md.file_type().is_symlink() {
+                std::fs::metadata(path).is_ok_and(|md| md.is_dir())
+            } else {
+                md.is_dir()
+            };
+            if is_dir {
+                tree.add_directory_contents_with(path, scan)?;
             } else {
                 let name = file_name(path)?;
-                tree.graft(&name, path)?;
+                tree.graft_with(&name, path, scan)?;
             }
         }
     }

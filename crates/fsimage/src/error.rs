@@ -42,6 +42,12 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// An `--exclude` glob that does not parse.
+    #[error("--exclude {pattern:?} is not a shell glob: {reason}")]
+    Pattern {
+        pattern: String,
+        reason: &'static str,
+    },
     /// The layout does not fit ISO 9660's limits.
     #[error("the image cannot be laid out: {reason}")]
     Layout { reason: String },

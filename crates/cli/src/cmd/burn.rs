@@ -92,6 +92,25 @@ pub struct Args {
     #[arg(long)]
     pub print_size: bool,
 
+    /// Leave out host files and directories matching this shell glob
+    /// (repeatable), as `mkisofs -m`: it is matched against each entry's name,
+    /// its path below the source and its host path; `*` does not cross `/`.
+    /// An excluded directory is left out with all it holds.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Store what symbolic links point to, files and directories, instead of
+    /// the links (`mkisofs -f`). A link that points nowhere stops the burn
+    /// (or is skipped with --skip-unreadable); a link to a directory above it
+    /// is skipped as a loop.
+    #[arg(long)]
+    pub follow_links: bool,
+
+    /// Skip source files that cannot be opened and directories that cannot
+    /// be listed, and list them in the result, instead of stopping the burn.
+    #[arg(long)]
+    pub skip_unreadable: bool,
+
     /// What to write: a directory adds its contents at the root; a file is
     /// added at the root under its name; `ISO/PATH=HOST/PATH` grafts a file or
     /// directory at that path in the image. A file at a path that exists in
@@ -280,6 +299,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         },
         no_joliet: args.no_joliet,
         no_rock_ridge: args.no_rock_ridge,
+        exclude: args.exclude.clone(),
+        follow_links: args.follow_links,
+        skip_unreadable: args.skip_unreadable,
     };
     let mut observer = Observer {
         out,
@@ -314,6 +336,12 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     if !out.json {
         for warning in &warnings {
             eprintln!("discburn: warning: {warning}");
+        }
+        for skipped in &report.skipped {
+            eprintln!(
+                "discburn: warning: {}: not written: {}",
+                skipped.path, skipped.reason
+            );
         }
     }
     out.result(
@@ -399,6 +427,24 @@ fn text(report: &discburn::BurnReport) -> String {
             "replaced {} paths of the previous session: {}\n",
             report.replaced.len(),
             report.replaced.join(", ")
+        ));
+    }
+    if report.excluded > 0 {
+        text.push_str(&format!(
+            "left out {} entries matching --exclude\n",
+            report.excluded
+        ));
+    }
+    if !report.skipped.is_empty() {
+        text.push_str(&format!(
+            "skipped {} unreadable entries: {}\n",
+            report.skipped.len(),
+            report
+                .skipped
+                .iter()
+                .map(|s| s.path.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     if report.reclaimed_blocks > 0 {
