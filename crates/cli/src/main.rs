@@ -70,7 +70,7 @@ mod exit {
     pub const USAGE: i32 = 2;
     /// The target does not exist, or the drive holds no disc.
     pub const NOT_FOUND: i32 = 3;
-    /// The medium is full, closed, or holds an incomplete session.
+    /// The medium is full, closed or read-only, or holds an incomplete session.
     pub const MEDIUM: i32 = 4;
     /// The drive reported an error (sense data in the message).
     pub const DRIVE: i32 = 5;
@@ -143,6 +143,7 @@ fn exit_code(err: &anyhow::Error) -> i32 {
             return match e {
                 BurnError::NoRoom { .. }
                 | BurnError::DiscClosed { .. }
+                | BurnError::NotWritable { .. }
                 | BurnError::IncompleteSession { .. } => exit::MEDIUM,
                 BurnError::VerifyFailed { .. } => exit::VERIFY,
                 BurnError::Open { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {

@@ -241,3 +241,33 @@ fn pressed_media_options_are_checked() {
     assert_eq!(model(&faults), "QEMU CD-ROM", "in the QEMU SCSI drive");
     assert_eq!(model(&[]), "EMU RECORDER", "back in its own drive");
 }
+
+#[test]
+fn burning_to_a_pressed_disc_is_refused_with_what_the_drive_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = make_image(dir.path());
+    let medium = dir.path().join("rom.emu");
+    discburn()
+        .args(["emu", "create", "--media", "dvd-rom", "--from"])
+        .arg(&image)
+        .arg(&medium)
+        .assert()
+        .success();
+    let before = std::fs::read(&medium).unwrap();
+    let target = format!("emu:{}", medium.display());
+    let out = discburn()
+        .args(["burn", "--target", &target])
+        .arg(dir.path().join("tree"))
+        .assert()
+        .code(4);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("the drive reports DVD-ROM media")
+            && stderr.contains("nothing was written"),
+        "{stderr}"
+    );
+    assert!(
+        std::fs::read(&medium).unwrap() == before,
+        "the disc changed"
+    );
+}

@@ -98,7 +98,7 @@ pub enum BurnError {
     },
     #[error("{target}: block {lba} cannot be read")]
     Unreadable { target: String, lba: u64 },
-    #[error("{target} cannot be written: {what}")]
+    #[error("{target} cannot be written: the drive reports {what} (read-only: pressed or finalized); nothing was written")]
     NotWritable { target: String, what: String },
     #[error("{what} is not supported for {target} yet")]
     Unsupported { target: String, what: &'static str },
