@@ -785,27 +785,31 @@ impl Layout {
         }
     }
 
-    /// SL entries for a link target (RRIP 4.1.3): `/` gives a ROOT component,
-    /// `.` and `..` CURRENT and PARENT; components longer than an entry can
-    /// hold are split with the component CONTINUE flag, entries with the entry
-    /// CONTINUE flag.
+    /// SL entries for a link target (RRIP 4.1.3): a leading `/` gives a ROOT
+    /// component, `.` and `..` CURRENT and PARENT, and every other piece
+    /// between slashes a plain component, empty ones included, so that
+    /// `a//b`, `.///x` and `dir/` read back as written
+    /// (`SlEntry::append_target`, as Linux joins them); components longer
+    /// than an entry can hold are split with the component CONTINUE flag,
+    /// entries with the entry CONTINUE flag.
     fn push_sl(su: &mut SuBuf, target: &[u8]) {
         const ENTRY_MAX: usize = 255;
         const HEADER: usize = 5;
         let mut components: Vec<(u8, &[u8])> = Vec::new();
+        let mut pieces = target.split(|&b| b == b'/').peekable();
         if target.first() == Some(&b'/') {
             components.push((sl_flags::ROOT, b""));
+            pieces.next(); // the empty piece before the leading `/`
+            if target.len() == 1 {
+                pieces.next(); // `/` alone: ROOT says it all
+            }
         }
-        for part in target.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
+        for part in pieces {
             match part {
                 b"." => components.push((sl_flags::CURRENT, b"")),
                 b".." => components.push((sl_flags::PARENT, b"")),
                 _ => components.push((0, part)),
             }
-        }
-        // A trailing slash (`dir/`) is kept as an empty last component.
-        if target.len() > 1 && target.ends_with(b"/") {
-            components.push((0, b""));
         }
         let mut entries: Vec<Vec<SlComponent<'_>>> = vec![Vec::new()];
         let mut used = HEADER;
@@ -1488,6 +1492,51 @@ mod tests {
             start = end;
         }
         assert_eq!(rebuilt, long);
+    }
+
+    /// The target SL entries of `su` read back as (`SlEntry::append_target`).
+    fn read_sl(su: &SuBuf) -> Vec<u8> {
+        let mut target = Vec::new();
+        let mut start = 0;
+        for &end in &su.ends {
+            let Entry::Sl(sl) = Entry::parse_bytes(&su.bytes[start..end]).unwrap() else {
+                panic!("not SL")
+            };
+            sl.append_target(&mut target);
+            start = end;
+        }
+        target
+    }
+
+    #[test]
+    fn sl_targets_of_every_shape_read_back_as_written() {
+        let long_component = format!("x/{}/y", "b".repeat(700));
+        let many = "abc/".repeat(300);
+        for target in [
+            "plain",
+            "/",
+            "/etc/hosts",
+            "./x",
+            "../../up",
+            ".///file",
+            "/tmp//..",
+            "a//b",
+            "//x",
+            "dir/",
+            "dir//",
+            "/./.",
+            long_component.as_str(),
+            many.as_str(),
+        ] {
+            let mut su = SuBuf::default();
+            Layout::push_sl(&mut su, target.as_bytes());
+            assert_eq!(
+                String::from_utf8(read_sl(&su)).unwrap(),
+                target,
+                "{target:?} in {} SL entries",
+                su.ends.len()
+            );
+        }
     }
 
     #[test]

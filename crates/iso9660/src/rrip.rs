@@ -183,6 +183,35 @@ impl<'a> SlEntry<'a> {
         })
     }
 
+    /// Appends the part of a link target this entry holds, as Linux reads
+    /// it (fs/isofs/rock.c): a plain component adds its text, CURRENT `.`,
+    /// PARENT `..`, ROOT `/`; any other flag combination (VOLROOT, HOST, or
+    /// several flags at once) adds nothing. A `/` follows every component
+    /// that is neither ROOT nor continued (component CONTINUE flag), except
+    /// the entry's last, which gets one only when the target goes on in the
+    /// next SL entry (entry CONTINUE flag). So a ROOT component in the middle
+    /// of a target adds a `/` and does not restart it: `.` ROOT ROOT `file`
+    /// reads `.///file`, as mkisofs recorded it.
+    pub fn append_target(&self, target: &mut Vec<u8>) {
+        let count = self.components.len();
+        for (i, component) in self.components.iter().enumerate() {
+            let is_root = component.flags & !sl_flags::CONTINUE == sl_flags::ROOT;
+            match component.flags & !sl_flags::CONTINUE {
+                0 => target.extend_from_slice(component.content),
+                sl_flags::CURRENT => target.push(b'.'),
+                sl_flags::PARENT => target.extend_from_slice(b".."),
+                sl_flags::ROOT => target.push(b'/'),
+                _ => {}
+            }
+            let continued = component.flags & sl_flags::CONTINUE != 0;
+            let last = i + 1 == count;
+            let slash = !is_root && !continued && (!last || self.flags & Self::CONTINUE != 0);
+            if slash {
+                target.push(b'/');
+            }
+        }
+    }
+
     pub fn buffer_len(&self) -> usize {
         HEADER_LEN
             + 1
@@ -510,6 +539,84 @@ mod tests {
         0x64, 0, 0, 0, 0, 0, 0, 0x64, // gid 100
         7, 0, 0, 0, 0, 0, 0, 7, // serial 7
     ];
+
+    /// SL components as (flags, content).
+    type Components<'a> = &'a [(u8, &'a [u8])];
+
+    /// The target of SL entries given as (entry flags, components).
+    fn target(entries: &[(u8, Components<'_>)]) -> String {
+        let mut out = Vec::new();
+        for (flags, components) in entries {
+            let entry = SlEntry {
+                flags: *flags,
+                components: components
+                    .iter()
+                    .map(|&(flags, content)| SlComponent { flags, content })
+                    .collect(),
+            };
+            entry.append_target(&mut out);
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn sl_targets_read_as_linux_reads_them() {
+        use sl_flags::*;
+        // Values worked out by hand from fs/isofs/rock.c get_symlink_chunk.
+        assert_eq!(target(&[(0, &[(0, b"t.txt")])]), "t.txt");
+        assert_eq!(
+            target(&[(0, &[(ROOT, b""), (0, b"etc"), (0, b"hosts")])]),
+            "/etc/hosts"
+        );
+        assert_eq!(target(&[(0, &[(CURRENT, b""), (0, b"t")])]), "./t");
+        assert_eq!(target(&[(0, &[(PARENT, b""), (0, b"t")])]), "../t");
+        assert_eq!(target(&[(0, &[(ROOT, b"")])]), "/");
+        // ROOT in the middle appends a `/` (old mkisofs for `.///file`).
+        assert_eq!(
+            target(&[(0, &[(CURRENT, b""), (ROOT, b""), (ROOT, b""), (0, b"file")])]),
+            ".///file"
+        );
+        // An empty component in the middle (`/tmp//..`).
+        assert_eq!(
+            target(&[(0, &[(ROOT, b""), (0, b"tmp"), (0, b""), (PARENT, b"")])]),
+            "/tmp//.."
+        );
+        // A component continued within an entry, and across entries.
+        assert_eq!(
+            target(&[(0, &[(CONTINUE, b"lo"), (0, b"ng"), (0, b"x")])]),
+            "long/x"
+        );
+        assert_eq!(
+            target(&[
+                (SlEntry::CONTINUE, &[(CONTINUE, b"lo")]),
+                (0, &[(0, b"ng")])
+            ]),
+            "long"
+        );
+        // The entry continues but its last component does not: a `/` between entries.
+        assert_eq!(
+            target(&[(SlEntry::CONTINUE, &[(0, b"a")]), (0, &[(0, b"b")])]),
+            "a/b"
+        );
+        // ...unless that last component is ROOT.
+        assert_eq!(
+            target(&[(SlEntry::CONTINUE, &[(ROOT, b"")]), (0, &[(0, b"b")])]),
+            "/b"
+        );
+        // A continued CURRENT or PARENT adds no `/`.
+        assert_eq!(
+            target(&[(0, &[(CURRENT | CONTINUE, b""), (0, b"x")])]),
+            ".x"
+        );
+        // VOLROOT, HOST and combined flags add nothing but still separate.
+        assert_eq!(target(&[(0, &[(VOLROOT, b""), (0, b"x")])]), "/x");
+        assert_eq!(target(&[(0, &[(HOST, b"h"), (0, b"x")])]), "/x");
+        assert_eq!(target(&[(0, &[(ROOT | CURRENT, b""), (0, b"x")])]), "/x");
+        // A trailing empty component: a trailing `/`.
+        assert_eq!(target(&[(0, &[(0, b"dir"), (0, b"")])]), "dir/");
+        // The last entry wrongly flagged CONTINUE: Linux ends the target with `/`.
+        assert_eq!(target(&[(SlEntry::CONTINUE, &[(0, b"a")])]), "a/");
+    }
 
     #[test]
     fn px_both_forms() {

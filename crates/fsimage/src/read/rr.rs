@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use iso9660::rrip::{nm_flags, sl_flags, Entry, PnEntry, PxEntry, TfTime};
+use iso9660::rrip::{nm_flags, Entry, PnEntry, PxEntry, TfTime};
 use iso9660::susp::{SpEntry, SystemUseIter};
 use iso9660::VolumeDate;
 
@@ -44,45 +44,6 @@ impl RrInfo {
     }
 }
 
-/// Builder for an SL target over several components and entries (RRIP 4.1.3.1).
-#[derive(Default)]
-struct SymlinkBuilder {
-    target: Vec<u8>,
-    /// A component has been written (the next needs a `/` unless continued).
-    started: bool,
-    /// The previous component had the CONTINUE flag: the next one extends it.
-    continued: bool,
-}
-
-impl SymlinkBuilder {
-    fn push(&mut self, flags: u8, content: &[u8]) {
-        if flags & sl_flags::ROOT != 0 {
-            // An absolute target: a leading `/`.
-            self.target.clear();
-            self.target.push(b'/');
-            self.started = false;
-            self.continued = false;
-            return;
-        }
-        let part: &[u8] = if flags & sl_flags::CURRENT != 0 {
-            b"."
-        } else if flags & sl_flags::PARENT != 0 {
-            b".."
-        } else if flags & (sl_flags::VOLROOT | sl_flags::HOST) != 0 {
-            // No meaning on a POSIX host; Linux drops these too.
-            b""
-        } else {
-            content
-        };
-        if self.started && !self.continued {
-            self.target.push(b'/');
-        }
-        self.target.extend_from_slice(part);
-        self.started = true;
-        self.continued = flags & sl_flags::CONTINUE != 0;
-    }
-}
-
 /// Gathers the entries of `area` (a record's System Use field after LEN_SKP)
 /// and of the continuation areas it chains to.
 pub(crate) fn collect<S: SectorSource>(
@@ -95,9 +56,8 @@ pub(crate) fn collect<S: SectorSource>(
         name: Vec::new(),
         name_done: false,
         nm_seen: false,
-        link: SymlinkBuilder::default(),
+        link: Vec::new(),
         sl_seen: false,
-        sl_done: false,
     };
     let mut next_ce = process_area(&vol.limits, area, &mut info, &mut state);
 
@@ -181,13 +141,13 @@ pub(crate) fn collect<S: SectorSource>(
         }
     }
     if state.sl_seen && info.problem.is_none() {
-        if state.link.target.len() > vol.limits.max_symlink_bytes {
+        if state.link.len() > vol.limits.max_symlink_bytes {
             info.fail(format!(
                 "symlink target longer than {} bytes",
                 vol.limits.max_symlink_bytes
             ));
         } else {
-            info.symlink = Some(std::mem::take(&mut state.link.target));
+            info.symlink = Some(std::mem::take(&mut state.link));
         }
     }
     Ok(info)
@@ -197,9 +157,10 @@ struct State {
     name: Vec<u8>,
     name_done: bool,
     nm_seen: bool,
-    link: SymlinkBuilder,
+    /// The SL target so far: every SL entry of the record, in order, as
+    /// Linux joins them (`SlEntry::append_target`).
+    link: Vec<u8>,
     sl_seen: bool,
-    sl_done: bool,
 }
 
 /// Applies the entries of one area; returns the CE entry it holds, if any (the
@@ -261,17 +222,10 @@ fn process_area(
             }
             Entry::Sl(sl) => {
                 info.any_rrip = true;
-                if st.sl_done {
-                    continue;
-                }
                 st.sl_seen = true;
-                for component in &sl.components {
-                    if st.link.target.len() <= limits.max_symlink_bytes {
-                        st.link.push(component.flags, component.content);
-                    }
-                }
-                if sl.flags & iso9660::rrip::SlEntry::CONTINUE == 0 {
-                    st.sl_done = true;
+                // Stop gathering past the cap; the length check reports it.
+                if st.link.len() <= limits.max_symlink_bytes {
+                    sl.append_target(&mut st.link);
                 }
             }
             Entry::Tf(tf) => {
@@ -310,38 +264,5 @@ fn tf_time_to_unix(time: TfTime) -> Option<i64> {
         TfTime::Long(d) => d
             .to_unix()
             .or_else(|| VolumeDate { gmt_offset: 0, ..d }.to_unix()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn build(components: &[(u8, &[u8])]) -> Vec<u8> {
-        let mut b = SymlinkBuilder::default();
-        for (flags, content) in components {
-            b.push(*flags, content);
-        }
-        b.target
-    }
-
-    #[test]
-    fn symlink_components() {
-        assert_eq!(build(&[(0, b"target.txt")]), b"target.txt");
-        assert_eq!(
-            build(&[(sl_flags::ROOT, b""), (0, b"etc"), (0, b"hostname")]),
-            b"/etc/hostname"
-        );
-        assert_eq!(
-            build(&[(sl_flags::PARENT, b""), (0, b"x"), (0, b"y")]),
-            b"../x/y"
-        );
-        assert_eq!(build(&[(sl_flags::CURRENT, b""), (0, b"t")]), b"./t");
-        // A component split over two SL components (CONTINUE) is joined without `/`.
-        assert_eq!(
-            build(&[(sl_flags::CONTINUE, b"long"), (0, b"name"), (0, b"z")]),
-            b"longname/z"
-        );
-        assert_eq!(build(&[(sl_flags::ROOT, b"")]), b"/");
     }
 }

@@ -307,3 +307,179 @@ pub fn sample_image() -> Vec<u8> {
     );
     img.data
 }
+
+/// SL entries for a target given as entries of `(component flags, content)`;
+/// every entry but the last has the entry CONTINUE flag when `chain` is set.
+pub fn sl_entries(entries: &[&[(u8, &[u8])]], chain: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, components) in entries.iter().enumerate() {
+        let components = components
+            .iter()
+            .map(|(flags, content)| SlComponent {
+                flags: *flags,
+                content,
+            })
+            .collect();
+        let flags = if chain && i + 1 < entries.len() {
+            SlEntry::CONTINUE
+        } else {
+            0
+        };
+        out.extend(entry(Entry::Sl(SlEntry { flags, components })));
+    }
+    out
+}
+
+/// Symlinks whose SL records take every shape older mkisofs, xorriso and
+/// hand-made images use: `(name, SL entries, the target Linux reads)`. The
+/// targets are what fs/isofs/rock.c makes of the records (a ROOT component
+/// in the middle appends `/`; a `/` between entries unless the last
+/// component is continued).
+/// to these same records.
+pub fn symlink_shapes() -> Vec<(&'static str, Vec<u8>, String)> {
+    use iso9660::rrip::sl_flags::*;
+    let long = [b'l'; 100];
+    let long_target = format!("{}m/end", "l".repeat(100));
+    let shapes: Vec<(&'static str, Vec<u8>, &str)> = vec![
+        ("plain", sl_entries(&[&[(0, b"target")]], false), "target"),
+        (
+            "absolute",
+            sl_entries(&[&[(ROOT, b""), (0, b"etc"), (0, b"hosts")]], false),
+            "/etc/hosts",
+        ),
+        ("root_only", sl_entries(&[&[(ROOT, b"")]], false), "/"),
+        (
+            "current",
+            sl_entries(&[&[(CURRENT, b""), (0, b"f")]], false),
+            "./f",
+        ),
+        (
+            "parent",
+            sl_entries(&[&[(PARENT, b""), (PARENT, b""), (0, b"f")]], false),
+            "../../f",
+        ),
+        (
+            "dot_slashes",
+            sl_entries(
+                &[&[(CURRENT, b""), (ROOT, b""), (ROOT, b""), (0, b"file")]],
+                false,
+            ),
+            ".///file",
+        ),
+        (
+            "tmp_dotdot",
+            sl_entries(
+                &[&[(ROOT, b""), (0, b"tmp"), (0, b""), (PARENT, b"")]],
+                false,
+            ),
+            "/tmp//..",
+        ),
+        (
+            "root_at_end",
+            sl_entries(&[&[(0, b"a"), (ROOT, b"")]], false),
+            "a//",
+        ),
+        (
+            "empty_middle",
+            sl_entries(&[&[(0, b"a"), (0, b""), (0, b"b")]], false),
+            "a//b",
+        ),
+        (
+            "trailing_empty",
+            sl_entries(&[&[(0, b"dir"), (0, b"")]], false),
+            "dir/",
+        ),
+        (
+            "split_component",
+            sl_entries(&[&[(CONTINUE, b"lo"), (0, b"ng"), (0, b"x")]], false),
+            "long/x",
+        ),
+        (
+            "split_across_entries",
+            sl_entries(&[&[(CONTINUE, b"lo")], &[(0, b"ng")]], true),
+            "long",
+        ),
+        (
+            "slash_between_entries",
+            sl_entries(&[&[(0, b"a")], &[(0, b"b")]], true),
+            "a/b",
+        ),
+        (
+            "root_ends_entry",
+            sl_entries(&[&[(ROOT, b"")], &[(0, b"b")]], true),
+            "/b",
+        ),
+        (
+            "entries_not_chained",
+            sl_entries(&[&[(0, b"a")], &[(0, b"b")]], false),
+            "ab",
+        ),
+        (
+            "current_continued",
+            sl_entries(&[&[(CURRENT | CONTINUE, b""), (0, b"x")]], false),
+            ".x",
+        ),
+        (
+            "parent_continued",
+            sl_entries(&[&[(PARENT | CONTINUE, b""), (0, b"x")]], false),
+            "..x",
+        ),
+        (
+            "volroot",
+            sl_entries(&[&[(VOLROOT, b""), (0, b"x")]], false),
+            "/x",
+        ),
+        (
+            "host",
+            sl_entries(&[&[(HOST, b"h"), (0, b"x")]], false),
+            "/x",
+        ),
+        (
+            "root_and_current",
+            sl_entries(&[&[(ROOT | CURRENT, b""), (0, b"x")]], false),
+            "/x",
+        ),
+        (
+            "last_entry_continued",
+            sl_entries(&[&[(0, b"a")]], true),
+            "a",
+        ),
+        (
+            "dangling_continue",
+            {
+                let mut su = sl_entries(&[&[(0, b"a")]], false);
+                su[4] = SlEntry::CONTINUE; // the only entry says more follow
+                su
+            },
+            "a/",
+        ),
+        (
+            "long_split",
+            sl_entries(&[&[(CONTINUE, &long)], &[(0, b"m"), (0, b"end")]], true),
+            &long_target,
+        ),
+    ];
+    shapes
+        .into_iter()
+        .map(|(name, su, target)| (name, su, target.to_string()))
+        .collect()
+}
+
+/// An image whose root holds one symlink per [`symlink_shapes`] entry.
+pub fn symlink_shapes_image() -> Vec<u8> {
+    let shapes = symlink_shapes();
+    let records: Vec<Rec> = shapes
+        .iter()
+        .enumerate()
+        .map(|(i, (name, sl_su, _))| {
+            let mut su = px(0o120777, 1, 100 + i as u32);
+            su.extend(nm(name.as_bytes()));
+            su.extend_from_slice(sl_su);
+            rec(format!("L{i:02}.;1").as_bytes(), 0, 0, 0, su)
+        })
+        .collect();
+    let root_len = dir_bytes(ROOT, 0, ROOT, &root_dot_su(), &records).len() as u32;
+    let mut img = Image::new(40, root_len);
+    img.dir(ROOT, ROOT, &records);
+    img.data
+}
