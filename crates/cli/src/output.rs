@@ -64,13 +64,18 @@ impl Output {
             chain.push(text);
         }
         if self.json {
-            print_json_line(&serde_json::json!({
+            let mut object = serde_json::json!({
                 "type": "error",
                 "command": command,
                 "code": code,
                 "message": chain.join(": "),
                 "causes": chain,
-            }));
+                "partial": null,
+            });
+            if let Some(partial) = err.chain().find_map(|c| c.downcast_ref::<Partial>()) {
+                object["partial"] = partial.result.clone();
+            }
+            print_json_line(&object);
         } else {
             eprintln!("discburn: error: {}", chain.join(": "));
         }
@@ -97,6 +102,33 @@ impl Output {
     }
 }
 
+/// A command that did part of its work and failed for the rest (`extract`
+/// with entries it could not write): under `--json` the error object carries
+/// the result object of what was done as `partial`, so that the error stays
+/// the one final object.
+#[derive(Debug)]
+pub struct Partial {
+    message: String,
+    result: serde_json::Value,
+}
+
+impl Partial {
+    pub fn new<T: Serialize>(message: String, result: &T) -> Partial {
+        Partial {
+            message,
+            result: serde_json::to_value(result).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+impl std::fmt::Display for Partial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Partial {}
+
 /// A command-line error (clap's) under `--json`: one error object with code
 /// `usage`; the text clap would print is the message.
 pub fn usage_error_json(command: Option<&str>, message: &str) {
@@ -108,6 +140,7 @@ pub fn usage_error_json(command: Option<&str>, message: &str) {
         "code": "usage",
         "message": message,
         "causes": [message],
+        "partial": null,
     }));
 }
 

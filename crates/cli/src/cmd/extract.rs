@@ -33,6 +33,12 @@ pub struct Args {
     #[arg(long)]
     pub no_same_owner: bool,
 
+    /// Write what can be read of files whose data lies past the end of a
+    /// truncated image or cannot be read (the missing parts as zeros, at
+    /// their offsets), and name them as incomplete, instead of skipping them.
+    #[arg(long)]
+    pub salvage: bool,
+
     /// Paths inside the image to extract (default: everything). `a/b` is
     /// written to OUTPUT/a/b.
     pub paths: Vec<String>,
@@ -41,6 +47,14 @@ pub struct Args {
 #[derive(Serialize)]
 struct SkippedJson {
     path: String,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct IncompleteJson {
+    path: String,
+    size: u64,
+    missing_bytes: u64,
     reason: String,
 }
 
@@ -59,6 +73,10 @@ struct ExtractResult {
     special: u64,
     bytes: u64,
     skipped: Vec<SkippedJson>,
+    /// Files written with parts missing (`--salvage`).
+    incomplete: Vec<IncompleteJson>,
+    /// What the user should know (a truncated image).
+    warnings: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -107,6 +125,21 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
             anyhow::bail!("{path}: not in {}: {e}", args.read.target);
         }
     }
+    let warnings: Vec<String> = super::ls::truncation_warning(&volume, &args.read.target)
+        .map(|w| {
+            if args.salvage {
+                w
+            } else {
+                format!("{w} (--salvage writes what is there)")
+            }
+        })
+        .into_iter()
+        .collect();
+    if !out.json {
+        for warning in &warnings {
+            eprintln!("discburn: warning: {warning}");
+        }
+    }
     let total = total_bytes(&mut volume, &paths);
     let bar = out.progress_bar(total, "extracting");
     let mut done = 0u64;
@@ -132,6 +165,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     let options = ExtractOptions {
         force: args.force,
         same_owner: !args.no_same_owner && ExtractOptions::same_owner_by_default(),
+        salvage: args.salvage,
     };
     let report = extract(&mut volume, &paths, &args.output, &options, &mut progress)
         .with_context(|| format!("extracting from {}", args.read.target))?;
@@ -140,6 +174,13 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     if !out.json {
         for s in &report.skipped {
             eprintln!("discburn: warning: {}: not extracted: {}", s.path, s.reason);
+        }
+        for i in &report.incomplete {
+            eprintln!(
+                "discburn: warning: {}: incomplete: {} of its {} bytes could not be read ({}); \
+                 written with zeros in their place",
+                i.path, i.missing_bytes, i.size, i.reason
+            );
         }
     }
     let result = ExtractResult {
@@ -162,18 +203,45 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
                 reason: s.reason.clone(),
             })
             .collect(),
+        incomplete: report
+            .incomplete
+            .iter()
+            .map(|i| IncompleteJson {
+                path: i.path.clone(),
+                size: i.size,
+                missing_bytes: i.missing_bytes,
+                reason: i.reason.clone(),
+            })
+            .collect(),
+        warnings,
     };
-    out.result(&result, || {
-        format!(
-            "extracted {} files ({} bytes), {} directories, {} symlinks, {} hard links, {} special files into {}",
-            result.files, result.bytes, result.directories, result.symlinks, result.hard_links, result.special, result.output
-        )
-    });
-    if !report.skipped.is_empty() {
-        anyhow::bail!(
-            "{} entries were not extracted (see the warnings above)",
-            report.skipped.len()
-        );
+    let problems = match (report.skipped.len(), report.incomplete.len()) {
+        (0, 0) => None,
+        (skipped, 0) => Some(format!(
+            "{skipped} entries were not extracted (see the warnings above)"
+        )),
+        (0, incomplete) => Some(format!(
+            "{incomplete} files were written incomplete (see the warnings above)"
+        )),
+        (skipped, incomplete) => Some(format!(
+            "{skipped} entries were not extracted and {incomplete} files were written \
+             incomplete (see the warnings above)"
+        )),
+    };
+    if let Some(message) = problems {
+        // One final object: under --json the error carries what was done.
+        if !out.json {
+            out.result(&result, || summary(&result));
+        }
+        return Err(crate::output::Partial::new(message, &result).into());
     }
+    out.result(&result, || summary(&result));
     Ok(())
+}
+
+fn summary(result: &ExtractResult) -> String {
+    format!(
+        "extracted {} files ({} bytes), {} directories, {} symlinks, {} hard links, {} special files into {}",
+        result.files, result.bytes, result.directories, result.symlinks, result.hard_links, result.special, result.output
+    )
 }

@@ -276,15 +276,8 @@ fn file_system_info(args: &Args) -> anyhow::Result<FileSystemInfo> {
         namespace: volume.namespace().as_str(),
         ..FileSystemInfo::default()
     };
-    let volume_end = info.session_start + u64::from(info.volume_space_size);
-    if let Some(blocks) = volume.source().block_count() {
-        if volume_end > blocks {
-            fs.warnings.push(format!(
-                "the volume ends at block {volume_end} but {} holds only {blocks} blocks: it is truncated",
-                args.read.target
-            ));
-        }
-    }
+    fs.warnings
+        .extend(super::ls::truncation_warning(&volume, &args.read.target));
     if !args.no_count {
         if let Err(err) = count_contents(&args.read, &mut volume, &mut fs) {
             fs.warnings

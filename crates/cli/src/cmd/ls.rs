@@ -84,6 +84,23 @@ pub fn open_volume(args: &ReadArgs) -> anyhow::Result<Volume<Box<dyn SectorSourc
     })
 }
 
+/// The warning every reading command gives when `target` ends before the
+/// session's volume space does (a truncated download or copy): files past
+/// the end cannot be read (`extract --salvage` writes what is there).
+pub fn truncation_warning(volume: &Volume<Box<dyn SectorSource>>, target: &str) -> Option<String> {
+    let info = volume.info();
+    // A session's own descriptors record its size (multisession.md §1.1);
+    // the copy at LBA 16 of a grown image, read from 0, the image's.
+    let volume_end = info.session_start + u64::from(info.volume_space_size);
+    let blocks = volume.source().block_count()?;
+    (info.volume_space_size > 0 && volume_end > blocks).then(|| {
+        format!(
+            "the volume ends at block {volume_end} but {target} holds only {blocks} blocks: \
+             it is truncated, and files past its end cannot be read"
+        )
+    })
+}
+
 /// The state file beside `target` when `target` is a plain path to the data
 /// file of an emulated medium (the user forgot `emu:`).
 fn emulated_medium(target: &str) -> Option<std::path::PathBuf> {
@@ -151,6 +168,8 @@ struct LsResult {
     path: String,
     entries: Vec<EntryJson>,
     skipped: Vec<SkippedJson>,
+    /// What the user should know (a truncated image).
+    warnings: Vec<String>,
 }
 
 /// `drwxr-xr-x`-style mode string.
@@ -323,8 +342,14 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     }
     // Directory records are sorted by ISO 9660 identifier; show presented names in order.
     entries.sort_by(|a, b| a.path.cmp(&b.path));
-    for s in &skipped {
-        if !out.json {
+    let warnings: Vec<String> = truncation_warning(&volume, &args.read.target)
+        .into_iter()
+        .collect();
+    if !out.json {
+        for warning in &warnings {
+            eprintln!("discburn: warning: {warning}");
+        }
+        for s in &skipped {
             eprintln!("discburn: warning: {}: skipped: {}", s.path, s.reason);
         }
     }
@@ -337,6 +362,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         path: format!("/{start_path}"),
         entries,
         skipped,
+        warnings,
     };
     out.result(&result, || {
         let mut text = String::new();

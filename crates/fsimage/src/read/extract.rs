@@ -32,6 +32,11 @@ pub struct ExtractOptions {
     /// belong to the extracting user. [`ExtractOptions::same_owner_by_default`]
     /// says what `tar` would choose.
     pub same_owner: bool,
+    /// Write what can be read of a file whose data lies partly past the end
+    /// of the image or cannot be read (the rest left as a hole of zeros, at
+    /// the file's offsets), and list it in [`ExtractReport::incomplete`],
+    /// instead of skipping it.
+    pub salvage: bool,
 }
 
 impl ExtractOptions {
@@ -62,6 +67,17 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// A file written with parts missing ([`ExtractOptions::salvage`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incomplete {
+    pub path: String,
+    /// The file's size, and the bytes of it that could not be read (zeros).
+    pub size: u64,
+    pub missing_bytes: u64,
+    /// Why the first missing part is missing.
+    pub reason: String,
+}
+
 /// What an extraction did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExtractReport {
@@ -73,6 +89,8 @@ pub struct ExtractReport {
     /// File data bytes written.
     pub bytes: u64,
     pub skipped: Vec<Skipped>,
+    /// Files written with parts missing (only with [`ExtractOptions::salvage`]).
+    pub incomplete: Vec<Incomplete>,
 }
 
 /// Extracts `paths` (image paths; empty, or `/`, means everything) from
@@ -498,7 +516,12 @@ fn extract_entry<S: SectorSource>(
             )
             .map_err(|e| ctx.err("create", rel, e))?;
             let mut file = File::from(fd);
-            match copy_data(volume, node, &mut file, rel, ctx) {
+            let copied = if ctx.options.salvage {
+                salvage_data(volume, node, &mut file, rel, ctx)
+            } else {
+                copy_data(volume, node, &mut file, rel, ctx)
+            };
+            match copied {
                 Ok(written) => ctx.report.bytes += written,
                 Err(CopyError::Read(reason)) => {
                     drop(file);
@@ -597,6 +620,62 @@ fn copy_data<S: SectorSource>(
     let result = copy_loop(&mut reader, &mut buf, out, rel, ctx);
     ctx.copy_buf = buf;
     result
+}
+
+/// [`copy_data`] for `--salvage`: what cannot be read becomes a hole, and
+/// the file is listed in [`ExtractReport::incomplete`].
+fn salvage_data<S: SectorSource>(
+    volume: &mut Volume<S>,
+    node: &Node,
+    out: &mut File,
+    rel: &str,
+    ctx: &mut Ctx<'_>,
+) -> std::result::Result<u64, CopyError> {
+    use super::file::{salvage, Piece, SalvageError};
+    let mut buf = std::mem::take(&mut ctx.copy_buf);
+    let mut written = 0u64;
+    let mut readable = 0u64;
+    let progress = &mut ctx.progress;
+    let result = salvage(volume, node, &mut buf, &mut |piece| {
+        let n = match piece {
+            Piece::Data(data) if data.iter().any(|&b| b != 0) => {
+                out.write_all(data)?;
+                readable += data.len() as u64;
+                data.len() as u64
+            }
+            Piece::Data(data) => {
+                out.seek(SeekFrom::Current(data.len() as i64))?;
+                readable += data.len() as u64;
+                data.len() as u64
+            }
+            Piece::Missing(n) => {
+                out.seek(SeekFrom::Current(n as i64))?;
+                n
+            }
+        };
+        written += n;
+        (progress)(ExtractEvent::Bytes(n));
+        Ok(())
+    });
+    ctx.copy_buf = buf;
+    let salvaged = match result {
+        Ok(salvaged) => salvaged,
+        Err(SalvageError::Unreadable(e)) => {
+            return Err(CopyError::Read(e.with_path(rel).to_string()))
+        }
+        Err(SalvageError::Write(e)) => return Err(CopyError::Write(e)),
+    };
+    // Holes (zeros and missing parts) at the end still count in the size.
+    out.set_len(written).map_err(CopyError::Write)?;
+    if salvaged.missing > 0 {
+        ctx.report.incomplete.push(Incomplete {
+            path: rel.to_string(),
+            size: written,
+            missing_bytes: salvaged.missing,
+            reason: salvaged.reason.unwrap_or_default(),
+        });
+    }
+    Ok(readable)
 }
 
 fn copy_loop<R: Read>(

@@ -184,3 +184,143 @@ impl<S: SectorSource> io::Read for FileReader<'_, S> {
         Ok(n)
     }
 }
+
+/// A piece of a file being salvaged: bytes read, or bytes that could not be.
+pub(super) enum Piece<'a> {
+    Data(&'a [u8]),
+    Missing(u64),
+}
+
+/// What [`salvage`] could not read of a file.
+pub(super) struct Salvaged {
+    /// Bytes written as [`Piece::Missing`].
+    pub missing: u64,
+    /// Why the first missing piece was missing.
+    pub reason: Option<String>,
+}
+
+/// Why [`salvage`] stopped: the file cannot be salvaged at all, or `sink` failed.
+pub(super) enum SalvageError {
+    Unreadable(ReadError),
+    Write(io::Error),
+}
+
+/// Blocks read at once while salvaging (retried one by one on an error).
+const SALVAGE_BLOCKS: u64 = 256;
+
+/// Reads a regular file's data as far as it can be read (`extract
+/// --salvage`): blocks past the end of the image (a truncated file) and
+/// blocks the source fails to read come as [`Piece::Missing`], the rest as
+/// [`Piece::Data`], in order. A file bigger than the volume claims to be is
+/// still refused: the pieces, missing ones too, never add up to more than
+/// the larger of the image and the session's recorded volume space.
+pub(super) fn salvage<S: SectorSource>(
+    volume: &mut Volume<S>,
+    node: &Node,
+    buf: &mut Vec<u8>,
+    sink: &mut dyn FnMut(Piece<'_>) -> io::Result<()>,
+) -> std::result::Result<Salvaged, SalvageError> {
+    let path = node.name_lossy();
+    if node.embedded.is_some() || node.interleave.is_some() {
+        // Nothing past the image here: the ordinary reader decides.
+        let mut reader = match open(volume, node) {
+            Ok(reader) => reader,
+            Err(e) => return Err(SalvageError::Unreadable(e)),
+        };
+        let mut data = Vec::new();
+        if let Err(e) = io::Read::read_to_end(&mut reader, &mut data) {
+            return Err(SalvageError::Unreadable(ReadError::Io {
+                what: "data".into(),
+                lba: 0,
+                source: e,
+            }));
+        }
+        sink(Piece::Data(&data)).map_err(SalvageError::Write)?;
+        return Ok(Salvaged {
+            missing: 0,
+            reason: None,
+        });
+    }
+    if node.extents.len() > volume.limits.max_extents_per_file {
+        return Err(SalvageError::Unreadable(ReadError::Limit {
+            path,
+            what: "extents of one file",
+            limit: volume.limits.max_extents_per_file as u64,
+        }));
+    }
+    let image_blocks = volume.image_blocks;
+    let volume_end = volume
+        .info
+        .session_start
+        .saturating_add(u64::from(volume.info.volume_space_size));
+    let bound = image_blocks.max(volume_end).saturating_mul(BLOCK);
+    let size = node
+        .extents
+        .iter()
+        .fold(0u64, |sum, e| sum.saturating_add(e.len));
+    if size > bound {
+        return Err(SalvageError::Unreadable(ReadError::Corrupt {
+            path,
+            what: "file size",
+            lba: node.extents.first().map_or(0, |e| e.lba),
+            reason: format!("{size} bytes in extents, more than the volume ({bound} bytes)"),
+        }));
+    }
+    let mut salvaged = Salvaged {
+        missing: 0,
+        reason: None,
+    };
+    let missing = |salvaged: &mut Salvaged, bytes: u64, reason: String| {
+        salvaged.missing += bytes;
+        salvaged.reason.get_or_insert(reason);
+        Piece::Missing(bytes)
+    };
+    for extent in node.extents.clone() {
+        let mut done = 0u64;
+        while done < extent.len {
+            let lba = extent.lba.saturating_add(done / BLOCK);
+            let bytes = (extent.len - done).min(SALVAGE_BLOCKS * BLOCK);
+            done += bytes;
+            if lba >= image_blocks {
+                let reason = format!(
+                    "its data from LBA {lba} on lies past the end of the image ({image_blocks} blocks)"
+                );
+                sink(missing(&mut salvaged, bytes, reason)).map_err(SalvageError::Write)?;
+                continue;
+            }
+            let blocks = bytes.div_ceil(BLOCK).min(image_blocks - lba);
+            let present = bytes.min(blocks * BLOCK);
+            let len = (blocks * BLOCK) as usize;
+            if buf.len() < len {
+                buf.resize(len, 0);
+            }
+            if volume.source.read_blocks(lba, &mut buf[..len]).is_ok() {
+                sink(Piece::Data(&buf[..present as usize])).map_err(SalvageError::Write)?;
+            } else {
+                // Block by block: keep every block that can be read.
+                for i in 0..blocks {
+                    let piece = (present - i * BLOCK).min(BLOCK);
+                    let block = &mut buf[..BLOCK as usize];
+                    match volume.source.read_blocks(lba + i, block) {
+                        Ok(()) => sink(Piece::Data(&block[..piece as usize]))
+                            .map_err(SalvageError::Write)?,
+                        Err(e) => {
+                            let reason = format!("cannot read LBA {}: {e}", lba + i);
+                            sink(missing(&mut salvaged, piece, reason))
+                                .map_err(SalvageError::Write)?;
+                        }
+                    }
+                }
+            }
+            if present < bytes {
+                let reason = format!(
+                    "its data from LBA {} on lies past the end of the image ({image_blocks} blocks)",
+                    lba + blocks
+                );
+                sink(missing(&mut salvaged, bytes - present, reason))
+                    .map_err(SalvageError::Write)?;
+            }
+        }
+    }
+    Ok(salvaged)
+}

@@ -28,7 +28,7 @@ mod udf;
 mod volume;
 
 pub use error::{ReadError, Result};
-pub use extract::{extract, ExtractEvent, ExtractOptions, ExtractReport, Skipped};
+pub use extract::{extract, ExtractEvent, ExtractOptions, ExtractReport, Incomplete, Skipped};
 pub use file::FileReader;
 pub use udf::UdfInfo;
 pub use volume::{ElTorito, Namespace, RockRidgeInfo, VolumeInfo};
