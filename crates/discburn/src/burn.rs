@@ -70,6 +70,9 @@ pub struct BurnRequest {
     /// Skip host files and directories that cannot be read (listed in the
     /// report) instead of stopping.
     pub skip_unreadable: bool,
+    /// The tree of the imported session to start from; default: Rock Ridge,
+    /// else UDF, else Joliet, else ISO 9660 (IMAPI2 imports UDF first).
+    pub import: Option<fsimage::read::Namespace>,
 }
 
 /// The descriptive identifiers of a session's volume descriptors.
@@ -140,7 +143,7 @@ fn burn_to(
     let (mut tree, imported, imported_volume_name, imported_nodes) = match &base {
         Some(session) => {
             observer.progress(&clock.progress(Action::Importing, session.start, 0, 0));
-            let (imported, volume_name) = import(target.as_mut(), session)?;
+            let (imported, volume_name) = import(target.as_mut(), session, request.import)?;
             if imported.data_end > next_start {
                 return Err(BurnError::NotAnImage {
                     path: target.name().into(),
@@ -369,6 +372,7 @@ fn base_session(
 fn import(
     target: &mut dyn BurnTarget,
     session: &ImageSession,
+    namespace: Option<fsimage::read::Namespace>,
 ) -> Result<(fsimage::import::Imported, String), BurnError> {
     let name = target.name();
     let import_error = |source: ImportError| BurnError::Import {
@@ -379,6 +383,7 @@ fn import(
     let sectors = target.sectors()?;
     let options = ReadOptions {
         session_start: session.start,
+        namespace,
         ..ReadOptions::default()
     };
     let mut volume = Volume::open(sectors, options).map_err(|e| import_error(e.into()))?;

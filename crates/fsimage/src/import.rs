@@ -5,7 +5,9 @@
 //! (backup tools key on them).
 //!
 //! Names and attributes come from the richest namespace of the session (Rock
-//! Ridge, else Joliet, else ISO 9660). The import is strict: an entry the
+//! Ridge, else UDF, else Joliet, else ISO 9660; the caller may choose).
+//! UDF files keep their extents too; a file whose data is embedded in its
+//! UDF file entry is carried as bytes. The import is strict: an entry the
 //! reader had to refuse, or a file the new session could not carry over
 //! unchanged (an interleaved file), stops it, so that a new session never
 //! silently drops what the old one held.
@@ -57,6 +59,8 @@ pub fn import_session<S: SectorSource>(volume: &mut Volume<S>) -> Result<Importe
         links: HashMap::new(),
         used_inodes: Default::default(),
         keep_inodes: namespace == Namespace::RockRidge,
+        // A UDF file's identity is its file entry: names sharing one are links.
+        link_by_entry: namespace == Namespace::Udf,
         files: 0,
         directories: 0,
         others: 0,
@@ -120,6 +124,8 @@ struct Importer {
     used_inodes: std::collections::HashSet<u32>,
     /// Only Rock Ridge records inode numbers worth keeping.
     keep_inodes: bool,
+    /// UDF: hard links are FIDs naming the same file entry.
+    link_by_entry: bool,
     files: u64,
     directories: u64,
     others: u64,
@@ -210,9 +216,8 @@ impl Importer {
         // empty files, which all lie nowhere, are not linked by it.
         let recorded = self.recorded_inode(node);
         let linked = stat.nlink > 1
-            && self.keep_inodes
             && stat.inode != 0
-            && (recorded.is_some() || stat.size > 0);
+            && (self.link_by_entry || (self.keep_inodes && (recorded.is_some() || stat.size > 0)));
         if linked {
             if let Some((content, extents)) = self.links.get(&stat.inode) {
                 if *extents == node.extents {
@@ -258,6 +263,12 @@ impl Importer {
 fn data_source(node: &Node) -> Result<DataSource, String> {
     if node.stat.size == 0 {
         return Ok(DataSource::Empty);
+    }
+    if let Some(bytes) = &node.embedded {
+        return Ok(DataSource::Bytes(bytes.as_slice().into()));
+    }
+    if node.extents.is_empty() {
+        return Err("a file with data but no extent".into());
     }
     let mut pieces = Vec::with_capacity(node.extents.len());
     for extent in &node.extents {

@@ -1109,9 +1109,9 @@ impl Layout {
                     let c = content.index();
                     if self.content_lba[c] == NONE {
                         match &self.tree.content(*content).data {
-                            DataSource::HostFile { size, .. } => {
+                            data @ (DataSource::HostFile { .. } | DataSource::Bytes(_)) => {
                                 self.content_lba[c] = lba.min(u64::from(u32::MAX)) as u32;
-                                lba += blocks_for(*size);
+                                lba += blocks_for(data.size());
                                 order.push(*content);
                             }
                             DataSource::Extent { lba: at, .. } => self.content_lba[c] = *at,

@@ -14,7 +14,8 @@
 //! Walking that chain from LBA 32 up to the end recorded at LBA 16 lists every
 //! session (libisoburn's `isoburn_emulate_toc`). Images whose first session
 //! starts at LBA 0 (genisoimage, growisofs, `xorriso -compliance
-//! no_emul_toc`) record no history: only their newest tree is visible.
+//! no_emul_toc`) record no history: only their newest tree is visible; nor
+//! do UDF-only images (Windows), read as one session from LBA 0.
 
 use iso9660::volume::{field, DescriptorHeader, DescriptorType, VolumeDescriptor};
 
@@ -141,6 +142,31 @@ pub fn same_but_size(copy: &[u8], own: &[u8]) -> bool {
         && copy[size.end..] == own[size.end..]
 }
 
+/// A UDF volume without ISO 9660 descriptors (as Windows burns them) is one
+/// session from LBA 0 that spans the whole file: its partition, anchors and
+/// VAT may lie anywhere in it.
+fn udf_only_session(source: &mut dyn SectorSource) -> Result<Option<ImageSessions>, ScanError> {
+    let file_blocks = source.block_count();
+    let limits = crate::read::Limits::default();
+    let Ok(Some(udf)) = crate::read::udf_probe(source, 0, file_blocks, &limits) else {
+        return Ok(None);
+    };
+    let end = udf.volume_end().max(file_blocks.unwrap_or(0));
+    Ok(Some(ImageSessions {
+        layout: ImageLayout::FromZero,
+        sessions: vec![ImageSession {
+            number: 1,
+            start: 0,
+            blocks: end,
+            volume_id: udf.logical_volume_id,
+        }],
+        end,
+        blocks_past_end: 0,
+        superblock_problem: None,
+        warnings: Vec::new(),
+    }))
+}
+
 /// Lists the sessions of an image file.
 pub fn scan(source: &mut dyn SectorSource) -> Result<ImageSessions, ScanError> {
     let file_blocks = source.block_count();
@@ -178,6 +204,11 @@ pub fn scan(source: &mut dyn SectorSource) -> Result<ImageSessions, ScanError> {
         None => {
             // The superblock is damaged: the chain still lists the sessions.
             follow_chain(source, None, &mut found, &mut warnings)?;
+            if found.is_empty() {
+                if let Some(session) = udf_only_session(source)? {
+                    return Ok(session);
+                }
+            }
             let Some(last) = found.last() else {
                 return Err(ScanError::NoSession {
                     reason: "no primary volume descriptor at LBA 16, and no session chain from \

@@ -322,9 +322,22 @@ impl ImageStream {
     /// padding to the block boundary). Checks the file still has the size the
     /// scan saw.
     fn read_file_data(&mut self, content: ContentId, out: &mut [u8]) -> Result<usize, Error> {
-        let DataSource::HostFile { path, size } = &self.layout.tree.content(content).data else {
-            out.fill(0);
-            return Ok(out.len());
+        let (path, size) = match &self.layout.tree.content(content).data {
+            DataSource::HostFile { path, size } => (path, size),
+            DataSource::Bytes(bytes) => {
+                // Data, then zeros to the end of the block.
+                let at = self.in_region as usize;
+                out.fill(0);
+                if let Some(rest) = bytes.get(at..) {
+                    let n = rest.len().min(out.len());
+                    out[..n].copy_from_slice(&rest[..n]);
+                }
+                return Ok(out.len());
+            }
+            _ => {
+                out.fill(0);
+                return Ok(out.len());
+            }
         };
         let size = *size;
         if self.open.is_none() {

@@ -41,6 +41,9 @@ pub enum DataSource {
     /// The pieces of a file of an earlier session that is recorded as several
     /// extents (multi-extent), in order; referenced, never copied.
     Extents(Vec<MediumExtent>),
+    /// Bytes held in memory: a small file of an earlier session whose data is
+    /// embedded in its UDF file entry (ECMA-167 4/14.6.8), written anew.
+    Bytes(std::sync::Arc<[u8]>),
     /// No data.
     Empty,
 }
@@ -50,6 +53,7 @@ impl DataSource {
         match self {
             DataSource::HostFile { size, .. } | DataSource::Extent { size, .. } => *size,
             DataSource::Extents(pieces) => pieces.iter().map(|p| u64::from(p.len)).sum(),
+            DataSource::Bytes(bytes) => bytes.len() as u64,
             DataSource::Empty => 0,
         }
     }

@@ -62,3 +62,48 @@ pub fn pycdlib_image(src: &Path, out: &Path) {
     c.arg(src).arg(out);
     run_ok(&mut c);
 }
+
+/// A UDF-only image, as Windows burns them: `genisoimage -udf ARGS` with its
+/// ISO 9660 descriptors at LBA 16.. replaced by the UDF recognition sequence
+/// (BEA01, NSR02, TEA01) that followed them. The ISO 9660 directories stay
+/// in the image, unreferenced.
+#[track_caller]
+pub fn udf_only_image(src: &Path, out: &Path, args: &[&str]) {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let mut all = vec!["-udf"];
+    all.extend_from_slice(args);
+    genisoimage(src, out, &all);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(out)
+        .unwrap();
+    let mut recognition = Vec::new();
+    let mut last = 16;
+    for lba in 16..64u64 {
+        let mut block = vec![0u8; 2048];
+        file.seek(SeekFrom::Start(lba * 2048)).unwrap();
+        file.read_exact(&mut block).unwrap();
+        let id = &block[1..6];
+        if [&b"BEA01"[..], b"NSR02", b"NSR03", b"TEA01"].contains(&id) {
+            recognition.push(block.clone());
+        }
+        if id == b"TEA01" {
+            last = lba;
+            break;
+        }
+    }
+    assert_eq!(
+        recognition.len(),
+        3,
+        "genisoimage wrote no UDF recognition sequence"
+    );
+    for lba in 16..=last {
+        let block = recognition
+            .get((lba - 16) as usize)
+            .cloned()
+            .unwrap_or_else(|| vec![0u8; 2048]);
+        file.seek(SeekFrom::Start(lba * 2048)).unwrap();
+        file.write_all(&block).unwrap();
+    }
+}

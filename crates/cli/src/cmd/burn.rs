@@ -32,6 +32,12 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub from_session: Option<u32>,
 
+    /// The tree of the old session to start from: `rock-ridge`, `udf`,
+    /// `joliet` or `iso9660`. Default: Rock Ridge, else UDF, else Joliet, else
+    /// ISO 9660 (Windows' IMAPI2 imports UDF, then Joliet, then ISO 9660).
+    #[arg(long, value_parser = super::ls::parse_namespace, value_name = "TREE")]
+    pub import: Option<fsimage::read::Namespace>,
+
     /// Finalize a write-once disc after this session: no session can be
     /// added afterwards (IMAPI2 closes by default; discburn leaves discs open).
     #[arg(long)]
@@ -279,6 +285,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         sources,
         remove: args.remove.clone(),
         from_session: args.from_session,
+        import: args.import,
         volume_name: args.volume_name.clone(),
         source_date_epoch: source_date_epoch()?,
         close: args.close,

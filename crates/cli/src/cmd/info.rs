@@ -120,6 +120,9 @@ pub struct FileSystemInfo {
     pub joliet_volume_id: Option<String>,
     pub rock_ridge: Option<RockRidgeJson>,
     pub el_torito: Option<ElToritoJson>,
+    /// The session's UDF volume (alone, or bridged with ISO 9660).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub udf: Option<UdfJson>,
     /// Namespace the counts below were taken in.
     pub namespace: &'static str,
     pub files: Option<u64>,
@@ -135,6 +138,76 @@ pub struct FileSystemInfo {
 pub struct RockRidgeJson {
     pub version: String,
     pub identifier: Option<String>,
+}
+
+/// What a session's UDF descriptors say.
+#[derive(Serialize, Debug, Clone)]
+pub struct UdfJson {
+    /// From the logical volume's domain identifier, e.g. `"2.01"`.
+    pub revision: String,
+    /// The logical volume identifier (the label Windows shows).
+    pub logical_volume_id: String,
+    pub anchor_lba: u64,
+    /// `physical`, `virtual`, `sparable`, `metadata`, in map order.
+    pub partition_maps: Vec<&'static str>,
+    pub partition_start: u64,
+    pub partition_blocks: u64,
+    /// `read-only`, `write-once`, `rewritable`, `overwritable`, `pseudo-overwritable`.
+    pub access_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vat_lba: Option<u64>,
+    pub implementation: String,
+    /// Files and directories as its integrity descriptor counts them.
+    pub files: Option<u32>,
+    pub directories: Option<u32>,
+    /// Why the UDF volume could not be read (the ISO 9660 trees were).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+fn access_type_name(access: u32) -> &'static str {
+    match access {
+        0 => "pseudo-overwritable",
+        1 => "read-only",
+        2 => "write-once",
+        3 => "rewritable",
+        4 => "overwritable",
+        _ => "unknown",
+    }
+}
+
+fn udf_json(info: &fsimage::read::VolumeInfo) -> Option<UdfJson> {
+    if let Some(problem) = &info.udf_problem {
+        return Some(UdfJson {
+            revision: String::new(),
+            logical_volume_id: String::new(),
+            anchor_lba: 0,
+            partition_maps: Vec::new(),
+            partition_start: 0,
+            partition_blocks: 0,
+            access_type: "unknown",
+            vat_lba: None,
+            implementation: String::new(),
+            files: None,
+            directories: None,
+            problem: Some(problem.clone()),
+        });
+    }
+    let u = info.udf.as_ref()?;
+    Some(UdfJson {
+        revision: u.revision.clone(),
+        logical_volume_id: u.logical_volume_id.clone(),
+        anchor_lba: u.anchor_lba,
+        partition_maps: u.partition_maps.clone(),
+        partition_start: u.partition_start,
+        partition_blocks: u.partition_blocks,
+        access_type: access_type_name(u.access_type),
+        vat_lba: u.vat_lba,
+        implementation: u.implementation.clone(),
+        files: u.files,
+        directories: u.directories,
+        problem: None,
+    })
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -273,26 +346,36 @@ fn file_system_info(args: &Args) -> anyhow::Result<FileSystemInfo> {
         el_torito: info.el_torito.as_ref().map(|e| ElToritoJson {
             catalog_lba: e.catalog_lba,
         }),
+        udf: udf_json(&info),
         namespace: volume.namespace().as_str(),
         ..FileSystemInfo::default()
     };
     fs.warnings
         .extend(super::ls::truncation_warning(&volume, &args.read.target));
     if !args.no_count {
-        if let Err(err) = count_contents(&args.read, &mut volume, &mut fs) {
+        if let Err(err) = count_contents(&args.read, info.iso9660, &mut volume, &mut fs) {
             fs.warnings
                 .push(format!("could not walk the whole tree: {err:#}"));
         }
     }
-    fs.file_systems.push(match fs.iso_level {
-        Some(level) => format!("ISO 9660 level {level}"),
-        None => "ISO 9660".to_string(),
-    });
+    if info.iso9660 {
+        fs.file_systems.push(match fs.iso_level {
+            Some(level) => format!("ISO 9660 level {level}"),
+            None => "ISO 9660".to_string(),
+        });
+    }
     if let Some(level) = fs.joliet_level {
         fs.file_systems.push(format!("Joliet level {level}"));
     }
     if let Some(rr) = &fs.rock_ridge {
         fs.file_systems.push(format!("Rock Ridge {}", rr.version));
+    }
+    match &fs.udf {
+        Some(udf) if udf.problem.is_none() => {
+            fs.file_systems.push(format!("UDF {}", udf.revision));
+        }
+        Some(_) => fs.file_systems.push("UDF (unreadable)".to_string()),
+        None => {}
     }
     if fs.el_torito.is_some() {
         fs.file_systems.push("El Torito".to_string());
@@ -400,6 +483,32 @@ fn text(result: &InfoResult) -> String {
         if let Some(e) = &fs.el_torito {
             line("Boot catalog:", format!("LBA {}", e.catalog_lba));
         }
+        if let Some(udf) = &fs.udf {
+            match &udf.problem {
+                Some(problem) => line("UDF:", format!("not readable: {problem}")),
+                None => {
+                    if udf.logical_volume_id != fs.volume_id {
+                        line("UDF volume name:", udf.logical_volume_id.clone());
+                    }
+                    let vat = udf
+                        .vat_lba
+                        .map(|lba| format!(", VAT at LBA {lba}"))
+                        .unwrap_or_default();
+                    line(
+                        "UDF:",
+                        format!(
+                            "revision {}, {} partition at LBA {} ({} blocks, {}), anchor at LBA {}{vat}",
+                            udf.revision,
+                            udf.partition_maps.join(" + "),
+                            udf.partition_start,
+                            udf.partition_blocks,
+                            udf.access_type,
+                            udf.anchor_lba
+                        ),
+                    );
+                }
+            }
+        }
         if let (Some(files), Some(dirs), Some(symlinks), Some(bytes)) =
             (fs.files, fs.directories, fs.symlinks, fs.file_bytes)
         {
@@ -432,10 +541,13 @@ fn text(result: &InfoResult) -> String {
 /// directories, symlinks and bytes.
 fn count_contents(
     args: &ReadArgs,
+    iso9660: bool,
     volume: &mut Volume<Box<dyn SectorSource>>,
     fs: &mut FileSystemInfo,
 ) -> anyhow::Result<()> {
-    fs.iso_level = Some(iso_level(args)?);
+    if iso9660 {
+        fs.iso_level = Some(iso_level(args)?);
+    }
     let (mut files, mut dirs, mut symlinks, mut bytes) = (0u64, 0u64, 0u64, 0u64);
     let root = volume.root().clone();
     let mut visit = |_: &mut Volume<Box<dyn SectorSource>>, path: &str, node: &Node| {

@@ -26,8 +26,8 @@ pub struct ReadArgs {
     #[arg(long, value_name = "N", conflicts_with = "session_start")]
     pub session: Option<u32>,
 
-    /// Names to use: `rock-ridge`, `joliet` or `iso9660`. Default: Rock Ridge if
-    /// present, else Joliet, else ISO 9660.
+    /// Names to use: `rock-ridge`, `udf`, `joliet` or `iso9660`. Default: Rock
+    /// Ridge if present, else UDF, else Joliet, else ISO 9660.
     #[arg(long, value_parser = parse_namespace, value_name = "NAMESPACE")]
     pub namespace: Option<Namespace>,
 }
@@ -47,13 +47,14 @@ impl ReadArgs {
     }
 }
 
-fn parse_namespace(s: &str) -> Result<Namespace, String> {
+pub(crate) fn parse_namespace(s: &str) -> Result<Namespace, String> {
     match s {
         "rock-ridge" | "rockridge" | "rr" => Ok(Namespace::RockRidge),
         "joliet" => Ok(Namespace::Joliet),
         "iso9660" | "iso" => Ok(Namespace::Iso9660),
+        "udf" => Ok(Namespace::Udf),
         other => Err(format!(
-            "unknown namespace {other:?} (rock-ridge, joliet, iso9660)"
+            "unknown namespace {other:?} (rock-ridge, udf, joliet, iso9660)"
         )),
     }
 }

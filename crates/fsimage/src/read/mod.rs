@@ -31,6 +31,17 @@ pub use error::{ReadError, Result};
 pub use extract::{extract, ExtractEvent, ExtractOptions, ExtractReport, Incomplete, Skipped};
 pub use file::FileReader;
 pub use udf::UdfInfo;
+
+/// The UDF volume of the session at `start`, if its recognition sequence
+/// names one (`Ok(None)`: no UDF there).
+pub(crate) fn udf_probe<S: SectorSource + ?Sized>(
+    source: &mut S,
+    start: u64,
+    source_blocks: Option<u64>,
+    limits: &Limits,
+) -> Result<Option<UdfInfo>> {
+    udf::probe(source, start, source_blocks, limits).map(|state| state.map(|s| s.info))
+}
 pub use volume::{ElTorito, Namespace, RockRidgeInfo, VolumeInfo};
 
 use std::collections::BTreeMap;

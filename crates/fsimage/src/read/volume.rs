@@ -271,10 +271,11 @@ fn open_udf_only<S: SectorSource>(
     }
     let start = options.session_start;
     let info = &state.info;
-    let end = info.partition_start.saturating_add(info.partition_blocks);
-    let image_blocks = source
-        .block_count()
-        .unwrap_or_else(|| end.max(start.saturating_add(257)));
+    // No volume space size is recorded: the session spans to its partition's
+    // end, or on write-once media (a VAT) to the VAT, its last written block.
+    let end = info.volume_end();
+    let image_blocks = source.block_count().unwrap_or(end);
+    let volume_space_size = u32::try_from(end.saturating_sub(start)).unwrap_or(u32::MAX);
     let mut volume = Volume {
         source,
         info: VolumeInfo {
@@ -285,7 +286,7 @@ fn open_udf_only<S: SectorSource>(
             publisher_id: String::new(),
             preparer_id: String::new(),
             application_id: String::new(),
-            volume_space_size: 0,
+            volume_space_size,
             logical_block_size: BLOCK_SIZE as u16,
             creation_date: info.recorded,
             modification_date: None,

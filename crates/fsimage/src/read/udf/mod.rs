@@ -67,6 +67,17 @@ pub struct UdfInfo {
     pub closed: Option<bool>,
 }
 
+impl UdfInfo {
+    /// The first block after the volume: after its VAT on write-once media,
+    /// else after its partition (or its anchor, whichever is last).
+    pub fn volume_end(&self) -> u64 {
+        match self.vat_lba {
+            Some(vat) => vat + 1,
+            None => (self.partition_start + self.partition_blocks).max(self.anchor_lba + 1),
+        }
+    }
+}
+
 /// An open UDF volume: partition mappings and the root.
 #[derive(Debug, Clone)]
 pub(crate) struct UdfState {
