@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod cmd;
+mod interrupt;
 mod output;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -102,7 +103,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Extract(_) => "extract",
         Command::Info(_) => "info",
         Command::Drives(_) => "drives",
-        Command::Emu(_) => "emu",
+        Command::Emu(args) => args.command_name(),
         Command::Repair(_) => "repair",
         Command::Blank(_) => "blank",
         Command::Format(_) => "format",
@@ -209,6 +210,15 @@ fn main() {
     let command = command_name(&cli.command);
     let out = Output::new(cli.json);
     out.init_logging();
+    // burn stops at a safe point by itself and undoes its writes.
+    let handler = match cli.command {
+        Command::Burn(_) => Ok(()),
+        _ => interrupt::exit_on_signal(command, cli.json),
+    };
+    if let Err(err) = handler {
+        out.error(command, code_name(exit::FAILURE), &err);
+        std::process::exit(exit::FAILURE);
+    }
     let result = match cli.command {
         Command::Burn(args) => cmd::burn::run(args, &out),
         Command::Ls(args) => cmd::ls::run(args, &out),

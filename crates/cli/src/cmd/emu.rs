@@ -17,6 +17,17 @@ pub struct Args {
     command: EmuCommand,
 }
 
+impl Args {
+    /// The name JSON objects carry in `command`: `emu create`, `emu show`, `emu serve`.
+    pub fn command_name(&self) -> &'static str {
+        match self.command {
+            EmuCommand::Create { .. } => "emu create",
+            EmuCommand::Show { .. } => "emu show",
+            EmuCommand::Serve { .. } => "emu serve",
+        }
+    }
+}
+
 #[derive(clap::Subcommand)]
 enum EmuCommand {
     /// Create a blank medium, or a pressed one from an ISO image (--from): PATH holds

@@ -144,7 +144,18 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     let bar = out.progress_bar(total, "extracting");
     let mut done = 0u64;
     let mut last_event = std::time::Instant::now();
+    let output_dir = args.output.display().to_string();
     let mut progress = |event: ExtractEvent<'_>| {
+        if let ExtractEvent::Entry { path, kind, .. } = event {
+            // What SIGINT or SIGTERM would leave behind (crate::interrupt).
+            crate::interrupt::set_aftermath(Some(match kind {
+                fsimage::read::FileKind::File => format!(
+                    "{output_dir}/{path} was being written and is incomplete; \
+                     the entries before it are in {output_dir}"
+                ),
+                _ => format!("the entries extracted so far are in {output_dir}"),
+            }));
+        }
         if let ExtractEvent::Bytes(n) = event {
             done += n;
             bar.inc(n);
