@@ -16,7 +16,7 @@
 //! | `slow=DURATION` | every command takes that long (`5ms`, `1s`, `250us`) |
 //! | `immed_polls=K` | Immed SYNC CACHE/CLOSE/BLANK/FORMAT stay busy for K polls (default 2) |
 //! | `busy_every=K` | every Kth WRITE first gets 2/04/08 (drive buffer full); resending succeeds |
-//! | `drive=NAME` | the medium is in another drive: `recorder`, `qemu-ide` or `qemu-scsi` (see [`crate::personality`]) |
+//! | `drive=NAME` | the medium is in another drive: `recorder`, `qemu-ide`, `qemu-scsi` or `tgt` (see [`crate::personality`]) |
 //! | `max_transfer=N` | a command whose data buffer exceeds N blocks fails in the transport as the kernel's EIO (QEMU IDE: 64) |
 //! | `tur_good_while_busy` | TEST UNIT READY answers GOOD while an Immed operation still runs, as some Pioneer drives do; other commands still see the busy sense (mmc.md §7 barrier) |
 //!

@@ -73,7 +73,11 @@
 //! chosen at creation (`--drive`, saved as `drive` in the state file), with
 //! [`Recorder::set_personality`], or with `drive=NAME` in
 //! `DISCBURN_EMU_FAULTS`; the table of what each answers is in
-//! [`personality`].
+//! [`personality`]. A fourth drive, `tgt`, is a recorder nobody here wrote:
+//! Linux's SCSI target daemon's DVD+R burner, quirks included (no RESERVE
+//! TRACK, no write-address check, NOT READY for invalid fields, a short READ
+//! TOC, junk after READ DISC INFORMATION, any CLOSE or a zero-length WRITE at
+//! LBA 0 finalises the disc).
 //!
 //! Responses and sense data are built with the `mmc` crate's emitters, so the
 //! emulator and the parsers a burner uses agree on every byte layout.

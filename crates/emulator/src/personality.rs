@@ -5,6 +5,7 @@
 //! | `recorder` (default) | the MMC recorder of the rest of this crate: every profile, writing, sessions, faults |
 //! | `qemu-ide` | QEMU's ATAPI CD/DVD-ROM (hw/ide/atapi.c) behind Linux libata, as probed from a guest (`crates/qemu-harness/QEMU-DRIVE.md`) |
 //! | `qemu-scsi` | QEMU's `scsi-cd` (hw/scsi/scsi-disk.c) behind virtio-scsi, as probed from a guest |
+//! | `tgt` | Linux's SCSI target daemon's DVD+R burner (tgt usr/mmc.c), through QEMU's iSCSI passthrough: its quirks in `recorder/tgt.rs` |
 //!
 //! Both QEMU personalities see the medium's data file as QEMU sees an image
 //! attached with `media=cdrom`: a pressed disc of `capacity` blocks, reported
@@ -57,9 +58,12 @@ pub enum Personality {
     QemuIde,
     /// QEMU's virtio-scsi `scsi-cd`.
     QemuScsi,
+    /// tgt's emulated DVD+R burner (Linux SCSI target, `/work/shared/reference/tgt-recorder.md`).
+    Tgt,
 }
 
 impl Personality {
+    /// The recorder and QEMU's two drives, which read any medium as a pressed disc.
     pub const ALL: [Personality; 3] = [
         Personality::Recorder,
         Personality::QemuIde,
@@ -72,6 +76,7 @@ impl Personality {
             Personality::Recorder => "recorder",
             Personality::QemuIde => "qemu-ide",
             Personality::QemuScsi => "qemu-scsi",
+            Personality::Tgt => "tgt",
         }
     }
 
@@ -87,6 +92,8 @@ impl Personality {
             Personality::Recorder => None,
             Personality::QemuIde => Some(64),
             Personality::QemuScsi => Some(32_766 / 2),
+            // tgt-recorder.md §3: 256-block READs passed the guest, 512 failed (EINVAL).
+            Personality::Tgt => Some(256),
         }
     }
 }
@@ -103,9 +110,10 @@ impl std::str::FromStr for Personality {
         let lower = s.to_ascii_lowercase();
         Personality::ALL
             .into_iter()
+            .chain([Personality::Tgt])
             .find(|p| p.name() == lower)
             .ok_or_else(|| {
-                format!("unknown drive {s:?}; expected one of recorder, qemu-ide, qemu-scsi")
+                format!("unknown drive {s:?}; expected one of recorder, qemu-ide, qemu-scsi, tgt")
             })
     }
 }

@@ -24,6 +24,7 @@ use crate::store::{self, MediumFiles, BLOCK_BYTES};
 use crate::Error;
 
 mod qemu;
+mod tgt;
 
 /// Operation codes this drive answers (MMC-5 / SPC-3): mmc's table, plus
 /// SEND OPC INFORMATION, which the drive accepts and ignores.
@@ -153,6 +154,8 @@ pub struct Recorder {
     max_transfer: Option<u64>,
     /// The sense of the last CHECK CONDITION (QEMU IDE's REQUEST SENSE).
     last_sense: Sense,
+    /// What the `tgt` personality believes about the medium.
+    tgt: tgt::TgtState,
 }
 
 fn be16(b: &[u8], at: usize) -> u16 {
@@ -345,6 +348,9 @@ impl Recorder {
         if !personality.is_recorder() {
             self.pending_attention = None;
         }
+        if personality == Personality::Tgt {
+            self.tgt = tgt::TgtState::online(self.state.recorded_end());
+        }
     }
 
     /// Largest data buffer of one command (blocks) before the transport
@@ -399,6 +405,7 @@ impl Recorder {
             personality: Personality::Recorder,
             max_transfer: None,
             last_sense: sense::NO_SENSE,
+            tgt: tgt::TgtState::online(0),
         };
         recorder.page05 = recorder.default_page05();
         let drive = recorder.state.drive;
@@ -2119,6 +2126,9 @@ impl Transport for Recorder {
         if !self.personality.is_recorder() {
             if let Some(delay) = self.slow {
                 std::thread::sleep(delay);
+            }
+            if self.personality == Personality::Tgt {
+                return self.execute_tgt(cdb, data);
             }
             return self.execute_qemu(cdb, data);
         }

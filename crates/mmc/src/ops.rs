@@ -322,9 +322,14 @@ pub fn read_blocks(t: &mut dyn Transport, lba: u32, buf: &mut [u8]) -> Result<()
 }
 
 /// WRITE(10) of `data.len() / 2048` blocks at `lba`; 2/04/08 is waited out and
-/// the same CDB resent (mmc.md §7).
+/// the same CDB resent (mmc.md §7). Empty data sends nothing: MMC makes a
+/// zero-length WRITE a no-op, but tgt's DVD+R finalises a blank disc on one
+/// at LBA 0 (tgt-recorder.md §2).
 pub fn write_blocks(t: &mut dyn Transport, lba: u32, data: &[u8]) -> Result<(), MmcError> {
     let blocks = check_blocks(t, data.len())?;
+    if blocks == 0 {
+        return Ok(());
+    }
     let cdb = match u16::try_from(blocks) {
         Ok(n) => Write10::new(lba, n).to_cdb(),
         Err(_) => Write12::new(lba, blocks as u32, false).to_cdb(),

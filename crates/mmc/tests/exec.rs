@@ -256,6 +256,16 @@ fn write_resends_the_same_cdb_on_long_write_in_progress() {
 }
 
 #[test]
+fn an_empty_write_sends_nothing() {
+    // tgt finalises a blank DVD+R on a zero-length WRITE(10) at LBA 0.
+    let mut t = Fake::new(|_, _| CommandOutcome::good(0));
+    ops::write_blocks(&mut t, 0, &[]).unwrap();
+    assert!(t.log.is_empty(), "{:02x?}", t.log);
+    ops::write_blocks(&mut t, 0, &[0u8; 2048]).unwrap();
+    assert_eq!(t.log, vec![Write10::new(0, 1).to_cdb().as_bytes().to_vec()]);
+}
+
+#[test]
 fn read_blocks_checks_sizes_and_transfer() {
     let mut t = Fake::new(|_, data| answer(data, &[7u8; 2048]));
     let mut buf = vec![0u8; 4096];

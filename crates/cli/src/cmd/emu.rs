@@ -48,7 +48,8 @@ enum EmuCommand {
         #[arg(long, value_name = "IMAGE")]
         from: Option<PathBuf>,
         /// The drive the medium is in: recorder (default), qemu-ide or qemu-scsi (QEMU's
-        /// ATAPI and virtio-scsi CD/DVD-ROM drives, as a Linux guest sees them).
+        /// ATAPI and virtio-scsi CD/DVD-ROM drives, as a Linux guest sees them), or tgt
+        /// (Linux's SCSI target daemon's DVD+R burner, quirks included).
         #[arg(long, value_parser = parse_drive, default_value = "recorder")]
         drive: Personality,
     },
