@@ -241,7 +241,8 @@ fn errors_name_the_target_and_path() {
     let result = run(discburn().args(["ls", "--target"]).arg(&bogus));
     assert!(!result.success());
     assert!(
-        result.stderr.contains("not-an-image.iso") && result.stderr.contains("no ISO 9660 or UDF volume"),
+        result.stderr.contains("not-an-image.iso")
+            && result.stderr.contains("no ISO 9660 or UDF volume"),
         "{result}"
     );
     let result = run(discburn().args(["--json", "info", "--target"]).arg(&bogus));

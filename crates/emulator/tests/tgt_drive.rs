@@ -112,6 +112,41 @@ fn invalid_fields_are_reported_as_not_ready() {
     }
 }
 
+/// Counts the commands that reach the drive.
+struct Counting<'a>(&'a mut Recorder, usize);
+
+impl mmc::Transport for Counting<'_> {
+    fn execute(
+        &mut self,
+        cdb: &[u8],
+        data: DataDirection<'_>,
+        timeout: Duration,
+    ) -> Result<mmc::CommandOutcome, mmc::TransportError> {
+        self.1 += 1;
+        self.0.execute(cdb, data, timeout)
+    }
+    fn device_name(&self) -> String {
+        self.0.device_name()
+    }
+}
+
+#[test]
+fn not_ready_invalid_field_is_an_error_at_once_not_a_missing_disc() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rec = blank(&dir);
+    let mut counting = Counting(&mut rec, 0);
+    let err =
+        ops::read_track_information(&mut counting, mmc::cdb::TrackAddress::Track(0)).unwrap_err();
+    assert_eq!(
+        counting.1, 1,
+        "sent once, not retried as a drive becoming ready"
+    );
+    let sense = err.sense().expect("a sense error");
+    assert_eq!(sense.code(), (2, 0x24, 0));
+    assert!(!sense.is_no_medium(), "{err}");
+    assert!(err.to_string().contains("INVALID FIELD IN CDB"), "{err}");
+}
+
 #[test]
 fn read_disc_information_sends_junk_after_its_34_bytes() {
     let dir = tempfile::tempdir().unwrap();
