@@ -11,14 +11,20 @@
 //! - `closed` (`scsi-block`): `burn --close`; `verified`: `burn --verify full`.
 //! - `grow`: growisofs, the reference burner, writes discburn's image of the same tree.
 //!
+//! A fifth LUN, `mirror`, is the emulator's `tgt` personality served by `discburn emu
+//! serve`: discburn must see it exactly as it sees tgt itself, before and after the
+//! same burn, so the personality that keeps tgt's quirks in the CI runs without QEMU
+//! is checked against tgt in the same boot.
+//!
 //! On the host, every backing file read by xorriso, isoinfo and pycdlib equals the source
 //! tree, and its bytes equal what the same burn (same tree, `SOURCE_DATE_EPOCH`) writes
 //! to an emulated DVD+R. tgt checks no write address, so only these bytes can show a
 //! burner writing the wrong thing at the wrong place.
 
 use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -72,6 +78,8 @@ struct Fixture {
     twin: PathBuf,
     /// `discburn export` of the twin: what growisofs was given.
     image: PathBuf,
+    /// The emulated tgt medium served as `mirror`.
+    mirror: PathBuf,
     discburn: PathBuf,
     dir: tempfile::TempDir,
 }
@@ -197,8 +205,40 @@ fn boot() -> Fixture {
              growisofs -Z $DEV_grow=/image.iso > /tmp/g.log 2>&1 || { cat /tmp/g.log; exit 1; }\n\
              grep -i 'closing\\|builtin_dd' /tmp/g.log",
         );
+    // The emulator's tgt personality, served over iSCSI, on a fifth LUN.
+    let mirror = dir.path().join("mirror.emu");
+    run_ok(
+        Command::new(&discburn)
+            .args(["emu", "create", "--media", "dvd+r", "--drive", "tgt"])
+            .arg(&mirror),
+    );
+    let mut served = Command::new(&discburn)
+        .args(["--json", "emu", "serve", "--listen", "127.0.0.1:0"])
+        .arg(&mirror)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("discburn emu serve");
+    let mut lines = BufReader::new(served.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    lines.read_line(&mut line).expect("the listening line");
+    let listening: serde_json::Value =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    scenario = scenario
+        .iscsi_drive("mirror", listening["url"].as_str().expect("url"))
+        .step("mirror_blank", "discburn info --json --target $DEV_mirror")
+        .step("mirror_burn", &format!("{burn} --target $DEV_mirror /src"))
+        .step("mirror_burned", "discburn info --json --target $DEV_mirror")
+        .step(
+            "mirror_second",
+            &format!("{burn} --target $DEV_mirror /src2\necho \"rc=$?\""),
+        );
     let report = scenario.run().expect("boot");
     tgt.shutdown().expect("tgtd stopped cleanly");
+    // Stopping the server persists the medium as the guest left it.
+    let _ = served.kill();
+    let _ = served.wait();
+    drop(lines);
     eprintln!("{}", report.timing_summary());
     eprintln!(
         "tgt_recorder: fixture (host burns, tgtd, boot) took {:.1} s",
@@ -210,6 +250,7 @@ fn boot() -> Fixture {
         expected,
         twin,
         image,
+        mirror,
         discburn,
         dir,
     }
@@ -278,7 +319,8 @@ fn the_guest_sees_a_blank_tgt_dvd_plus_r() {
     let Some(fixture) = fixture() else { return };
     let drives = json_result(step_output(fixture, "drives"));
     let drives = drives["drives"].as_array().expect("drives");
-    assert_eq!(drives.len(), LUNS.len(), "{drives:?}");
+    // Four tgt LUNs and the emulated tgt: all five answer as tgt's drive.
+    assert_eq!(drives.len(), LUNS.len() + 1, "{drives:?}");
     for drive in drives {
         assert_eq!(drive["vendor"], "IET", "{drive}");
         assert_eq!(drive["model"], "VIRTUAL-CDROM", "{drive}");
@@ -524,4 +566,47 @@ fn growisofs_writes_the_same_session() {
         "growisofs padded with zeros"
     );
     assert_same_bytes(&grown, &ours, "growisofs's file vs discburn's");
+}
+
+/// `value` without what names the device rather than the disc.
+fn without_names(mut value: serde_json::Value) -> serde_json::Value {
+    for key in ["target", "elapsed_s", "device"] {
+        if let Some(object) = value.as_object_mut() {
+            object.remove(key);
+        }
+    }
+    if let Some(media) = value.get_mut("media").and_then(|m| m.as_object_mut()) {
+        media.remove("device");
+    }
+    value
+}
+
+#[test]
+fn the_emulated_tgt_answers_discburn_as_tgt_does() {
+    let Some(fixture) = fixture() else { return };
+    for (ours, real) in [
+        ("mirror_blank", "info_blank"),
+        ("mirror_burn", "burn"),
+        ("mirror_burned", "info_burned"),
+    ] {
+        assert_eq!(
+            without_names(json_result(step_output(fixture, ours))),
+            without_names(json_result(step_output(fixture, real))),
+            "{ours} vs {real}"
+        );
+    }
+    let second = step_output(fixture, "mirror_second");
+    let real_second = step_output(fixture, "second");
+    assert!(
+        second.contains("rc=4") && real_second.contains("rc=4"),
+        "{second}"
+    );
+    let blocks = burned_blocks(&json_result(step_output(fixture, "burn")));
+    let mut data = vec![0u8; blocks * 2048];
+    std::io::Read::read_exact(
+        &mut std::fs::File::open(&fixture.mirror).expect("mirror data file"),
+        &mut data,
+    )
+    .expect("mirror data");
+    assert_same_bytes(&data, &backing(fixture, "first"), "the emulated tgt vs tgt");
 }
