@@ -234,3 +234,107 @@ fn a_rewritten_volume_name_is_reported() {
         );
     }
 }
+
+#[test]
+fn names_the_file_systems_changed_are_counted_and_listed_at_v() {
+    use assert_cmd::Command as AssertCommand;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    write(&src.join("readme.txt"), "kept\n");
+    write(
+        &src.join("a long directory name/My File: draft?.txt"),
+        "x\n",
+    );
+    write(&src.join("ok/data-2026.tar.gz"), "z\n");
+    let image = dir.path().join("names.iso");
+
+    // Without -v: counted, not listed.
+    let out = AssertCommand::cargo_bin("discburn")
+        .unwrap()
+        .args(["--json", "burn", "--target"])
+        .arg(&image)
+        .arg(&src)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let result: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let renamed = &result["renamed"];
+    // ISO 9660: the directory, the file in it, data-2026.tar.gz; readme.txt
+    // is README.TXT, the same name to a reader. Joliet: only `:` and `?`.
+    assert_eq!(renamed["iso9660"], 3, "{result}");
+    assert_eq!(renamed["joliet"], 1, "{result}");
+    assert_eq!(renamed["names"], serde_json::json!([]), "{result}");
+
+    // -v lists them, as the file systems record them (isoinfo reads them).
+    fs::remove_file(&image).unwrap();
+    let out = AssertCommand::cargo_bin("discburn")
+        .unwrap()
+        .args(["--json", "burn", "-v", "--target"])
+        .arg(&image)
+        .arg(&src)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let result: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let names = result["renamed"]["names"].as_array().unwrap();
+    assert_eq!(names.len(), 4, "{result}");
+    let joliet = names.iter().find(|n| n["namespace"] == "joliet").unwrap();
+    assert_eq!(joliet["path"], "/a long directory name/My File: draft?.txt");
+    assert_eq!(joliet["recorded"], "My File_ draft_.txt");
+    let iso_dir = names
+        .iter()
+        .find(|n| n["namespace"] == "iso9660" && n["path"] == "/a long directory name")
+        .unwrap_or_else(|| panic!("{result}"));
+    if testkit::require_tool("isoinfo") {
+        let listing = |extra: &[&str]| {
+            let out = Command::new("isoinfo")
+                .arg("-i")
+                .arg(&image)
+                .args(extra)
+                .arg("-f")
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let iso = listing(&[]);
+        let joliet_listing = listing(&["-J"]);
+        for name in names {
+            let recorded = name["recorded"].as_str().unwrap();
+            let listing = if name["namespace"] == "joliet" {
+                &joliet_listing
+            } else {
+                &iso
+            };
+            assert!(
+                listing
+                    .lines()
+                    .any(|l| l.rsplit('/').next().unwrap().trim_end_matches(";1") == recorded),
+                "{recorded} not in {listing}"
+            );
+        }
+        assert!(iso.contains(&format!("/{}", iso_dir["recorded"].as_str().unwrap())));
+    }
+
+    // Text mode: the count in the summary, the names on stderr with -v.
+    fs::remove_file(&image).unwrap();
+    let out = discburn()
+        .args(["burn", "-v", "--target"])
+        .arg(&image)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("names changed to fit: 3 in ISO 9660, 1 in Joliet"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        stderr(&out).contains(
+            "/a long directory name/My File: draft?.txt: recorded as \"My File_ draft_.txt\" in Joliet"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -73,6 +73,8 @@ pub struct BurnRequest {
     /// The tree of the imported session to start from; default: Rock Ridge,
     /// else UDF, else Joliet, else ISO 9660 (IMAPI2 imports UDF first).
     pub import: Option<fsimage::read::Namespace>,
+    /// List the names ISO 9660 and Joliet had to change (they are always counted).
+    pub list_renamed: bool,
 }
 
 /// The descriptive identifiers of a session's volume descriptors.
@@ -220,6 +222,7 @@ fn burn_to(
         removed: edits.removed,
         skipped: edits.skipped,
         excluded: edits.excluded,
+        renamed: stream.layout().renamed(request.list_renamed).into(),
         files: 0,
         directories: 0,
         symlinks: 0,

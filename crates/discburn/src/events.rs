@@ -82,6 +82,44 @@ pub struct SkippedSource {
     pub reason: String,
 }
 
+/// A name a file system records differently from the tree's own.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RenamedName {
+    /// The image path, with the tree's own (Rock Ridge) names.
+    pub path: String,
+    /// `iso9660` or `joliet`.
+    pub namespace: &'static str,
+    /// The name as that file system records it.
+    pub recorded: String,
+}
+
+/// How many names ISO 9660 and Joliet had to change, and which (only when
+/// asked: `burn -v`).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Renamed {
+    pub iso9660: u64,
+    pub joliet: u64,
+    pub names: Vec<RenamedName>,
+}
+
+impl From<fsimage::Renamed> for Renamed {
+    fn from(r: fsimage::Renamed) -> Renamed {
+        Renamed {
+            iso9660: r.iso9660,
+            joliet: r.joliet,
+            names: r
+                .names
+                .into_iter()
+                .map(|n| RenamedName {
+                    path: n.path,
+                    namespace: n.namespace,
+                    recorded: n.recorded,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// What a finished burn did.
 #[derive(Debug, Clone, Serialize)]
 pub struct BurnReport {
@@ -112,6 +150,8 @@ pub struct BurnReport {
     pub skipped: Vec<SkippedSource>,
     /// Host entries left out by `--exclude` (a directory counts once).
     pub excluded: u64,
+    /// Names ISO 9660 and Joliet record differently from the tree's.
+    pub renamed: Renamed,
     /// What the new session holds in all.
     pub files: u64,
     pub directories: u64,

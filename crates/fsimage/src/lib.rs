@@ -22,6 +22,7 @@ pub mod layout;
 pub mod names;
 pub mod publish;
 pub mod read;
+pub mod renamed;
 pub mod sessions;
 pub mod source;
 pub mod stream;
@@ -30,6 +31,7 @@ pub mod tree;
 pub use error::Error;
 pub use layout::{ImageOptions, Layout, MAX_EXTENT_BYTES};
 pub use publish::PendingFile;
+pub use renamed::{Renamed, RenamedName};
 pub use source::{FileSectorSource, SectorSource, BLOCK_SIZE};
 pub use stream::{ImageStream, WriteError};
 pub use tree::{

@@ -117,6 +117,12 @@ pub struct Args {
     #[arg(long)]
     pub skip_unreadable: bool,
 
+    /// List every name ISO 9660 or Joliet records differently from the
+    /// host's (standard error, and `renamed.names` in the JSON result); the
+    /// result always counts them.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
     /// What to write: a directory adds its contents at the root; a file is
     /// added at the root under its name; `ISO/PATH=HOST/PATH` grafts a file or
     /// directory at that path in the image. A file at a path that exists in
@@ -309,6 +315,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         exclude: args.exclude.clone(),
         follow_links: args.follow_links,
         skip_unreadable: args.skip_unreadable,
+        list_renamed: args.verbose,
     };
     let mut observer = Observer {
         out,
@@ -343,6 +350,17 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     if !out.json {
         for warning in &warnings {
             eprintln!("discburn: warning: {warning}");
+        }
+        for name in &report.renamed.names {
+            eprintln!(
+                "discburn: {}: recorded as {:?} in {}",
+                name.path,
+                name.recorded,
+                match name.namespace {
+                    "joliet" => "Joliet",
+                    _ => "ISO 9660",
+                }
+            );
         }
         for skipped in &report.skipped {
             eprintln!(
@@ -434,6 +452,19 @@ fn text(report: &discburn::BurnReport) -> String {
             "replaced {} paths of the previous session: {}\n",
             report.replaced.len(),
             report.replaced.join(", ")
+        ));
+    }
+    let renamed = &report.renamed;
+    if renamed.iso9660 + renamed.joliet > 0 {
+        text.push_str(&format!(
+            "names changed to fit: {} in ISO 9660, {} in Joliet{}\n",
+            renamed.iso9660,
+            renamed.joliet,
+            if renamed.names.is_empty() {
+                " (-v lists them)"
+            } else {
+                ""
+            }
         ));
     }
     if report.excluded > 0 {
