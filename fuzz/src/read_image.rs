@@ -16,10 +16,11 @@ pub fn read_image(data: &[u8]) {
         return;
     };
     // Byte 0 lies in the system area, which the reader ignores: let it pick
-    // the namespace, so Joliet and plain ISO 9660 trees are walked too.
-    let namespace = match data.first().map(|b| b % 3) {
+    // the namespace, so Joliet, plain ISO 9660 and UDF trees are walked too.
+    let namespace = match data.first().map(|b| b % 4) {
         Some(1) => Some(Namespace::Joliet),
         Some(2) => Some(Namespace::Iso9660),
+        Some(3) => Some(Namespace::Udf),
         _ => None,
     };
     let options = ReadOptions {

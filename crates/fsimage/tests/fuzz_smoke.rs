@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 #[path = "../../../fuzz/src/read_image.rs"]
 mod read_image;
+#[path = "../../../fuzz/src/read_udf.rs"]
+mod read_udf;
 
 /// Wall-clock budget of the mutation phase.
 const BUDGET: Duration = Duration::from_secs(45);
@@ -34,9 +36,14 @@ impl Rng {
 /// Runs the fuzz target's function on `data` in a thread; a panic or more than
 /// 10 s is a failure naming what the input was.
 fn run(data: Vec<u8>, what: &str) {
+    run_target(read_image::read_image, data, what)
+}
+
+/// [`run`] with the target function given.
+fn run_target(target: fn(&[u8]), data: Vec<u8>, what: &str) {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        read_image::read_image(&data);
+        target(&data);
         let _ = tx.send(());
     });
     match rx.recv_timeout(Duration::from_secs(10)) {
@@ -82,7 +89,7 @@ fn saved_corpus() -> Vec<(String, Vec<u8>)> {
 fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
     let mut data = seed.to_vec();
     // Byte 0 picks the namespace the target reads (see read_image).
-    data[0] = rng.below(3) as u8;
+    data[0] = rng.below(4) as u8;
     // Most of the interest lies from the descriptors (LBA 16) to ~LBA 64.
     let hot = (16 * 2048)..data.len().min(64 * 2048);
     match rng.below(4) {
@@ -113,7 +120,7 @@ fn the_fuzz_target_survives_its_corpus_and_mutations() {
         read_support::sample_image(),
     ));
     for (what, data) in &seeds {
-        for namespace in 0..3u8 {
+        for namespace in 0..4u8 {
             let mut data = data.clone();
             if let Some(first) = data.first_mut() {
                 *first = namespace;
@@ -140,5 +147,107 @@ fn the_fuzz_target_survives_its_corpus_and_mutations() {
     assert!(
         count >= 200,
         "only {count} mutated inputs ran in {BUDGET:?}"
+    );
+}
+
+/// UDF images of other writers: genisoimage's bridge (files, directories,
+/// Type-1 partition) and mkudffs volumes with a VAT and with sparing tables.
+fn udf_seeds() -> Vec<(String, Vec<u8>)> {
+    let mut seeds = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    if testkit::require_tool("genisoimage") {
+        let src = dir.path().join("src");
+        std::fs::create_dir_all(src.join("d/e")).unwrap();
+        std::fs::write(src.join("d/e/f.txt"), b"udf file").unwrap();
+        std::fs::write(src.join("big.bin"), vec![0x33; 5000]).unwrap();
+        let image = dir.path().join("g.iso");
+        testkit::images::udf_only_image(&src, &image, &[]);
+        seeds.push((
+            "genisoimage -udf (UDF only)".into(),
+            std::fs::read(&image).unwrap(),
+        ));
+    }
+    if testkit::require_tool("mkudffs") {
+        for media in ["cdr", "cdrw"] {
+            let image = dir.path().join(format!("{media}.udf"));
+            let mut c = testkit::tools::cmd("mkudffs", ["-b", "2048"]);
+            c.arg(format!("--media-type={media}"))
+                .arg(&image)
+                .arg("4000");
+            testkit::tools::run_ok(&mut c);
+            seeds.push((
+                format!("mkudffs --media-type={media}"),
+                std::fs::read(&image).unwrap(),
+            ));
+        }
+    }
+    seeds
+}
+
+/// One mutation of a UDF seed: bytes or 32-bit fields set inside blocks that
+/// hold descriptors, tags sealed again three times in four, or the image cut.
+fn mutate_udf(seed: &[u8], tagged: &[usize], rng: &mut Rng) -> Vec<u8> {
+    let mut data = seed.to_vec();
+    data[1] = u8::from(rng.below(4) != 0);
+    let block = tagged[rng.below(tagged.len())];
+    let base = block * 2048;
+    // Most fields lie in the first 256 bytes of a descriptor.
+    let span = if rng.below(4) == 0 { 2048 - 20 } else { 240 };
+    match rng.below(5) {
+        0 | 1 => {
+            for _ in 0..1 + rng.below(4) {
+                let at = base + rng.below(span);
+                data[at] = [0, 0xFF, 1, 0x80, rng.below(256) as u8][rng.below(5)];
+            }
+        }
+        2 | 3 => {
+            let at = base + 16 + rng.below(span);
+            let value: u32 = [
+                0,
+                1,
+                0x7FFF_FFFF,
+                0xFFFF_FFFF,
+                0x3FFF_FFFF,
+                rng.below(1 << 20) as u32,
+            ][rng.below(6)];
+            data[at..at + 4].copy_from_slice(&value.to_le_bytes());
+        }
+        _ => data.truncate(16 * 2048 + rng.below(data.len() - 16 * 2048)),
+    }
+    data
+}
+
+#[test]
+fn the_udf_fuzz_target_survives_mutations() {
+    const UDF_BUDGET: Duration = Duration::from_secs(25);
+    let seeds = udf_seeds();
+    let started = Instant::now();
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let mut count = 0;
+    for (what, seed) in &seeds {
+        run_target(read_udf::read_udf, seed.clone(), what);
+        // Blocks that start with a valid descriptor tag (any location).
+        let tagged: Vec<usize> = seed
+            .chunks(2048)
+            .enumerate()
+            .filter(|(_, b)| udf::tag::verify(b, None).is_ok())
+            .map(|(i, _)| i)
+            .collect();
+        assert!(tagged.len() >= 8, "{what}: {} tagged blocks", tagged.len());
+        for i in 0..MUTATIONS_PER_SEED {
+            if started.elapsed()
+                > UDF_BUDGET * (count / MUTATIONS_PER_SEED + 1) as u32 / seeds.len() as u32
+            {
+                break;
+            }
+            let data = mutate_udf(seed, &tagged, &mut rng);
+            run_target(read_udf::read_udf, data, &format!("{what}, mutation {i}"));
+            count += 1;
+        }
+    }
+    eprintln!("{count} mutated UDF inputs in {:?}", started.elapsed());
+    assert!(
+        seeds.is_empty() || count >= 150,
+        "only {count} mutated UDF inputs ran"
     );
 }
