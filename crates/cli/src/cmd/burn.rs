@@ -240,12 +240,42 @@ struct Observer<'a> {
     bar: indicatif::ProgressBar,
     interrupt: Interrupt,
     last_json: Option<std::time::Instant>,
+    /// The target is a disc (a recorder or an emulated one), not an image file.
+    disc: bool,
+    /// The action the bar is labelled with.
+    shown: Option<discburn::Action>,
+}
+
+/// How often JSON progress events are printed while data moves: well within
+/// IMAPI2's 0.5 s, whatever the size of the chunk being written.
+const JSON_INTERVAL_MS: u128 = 250;
+
+/// What the bar says is being done.
+fn label(action: discburn::Action, disc: bool) -> &'static str {
+    use discburn::Action;
+    match action {
+        Action::Writing if disc => "writing to disc",
+        Action::Writing => "writing image",
+        Action::Verifying => "verifying",
+        Action::Importing => "reading the previous session",
+        Action::ValidatingMedia => "checking the target",
+        Action::Planning => "planning",
+        Action::Finalizing => "finalizing",
+        Action::RollingBack => "undoing the write",
+        Action::Completed => "done",
+    }
 }
 
 impl discburn::BurnObserver for Observer<'_> {
     fn progress(&mut self, event: &discburn::Progress) {
         use discburn::Action;
-        if event.action == Action::Writing {
+        // Data moving: the bar shows bytes; JSON has `progress` events.
+        let moving = matches!(event.action, Action::Writing | Action::Verifying);
+        if self.shown != Some(event.action) {
+            self.shown = Some(event.action);
+            self.bar.set_message(label(event.action, self.disc));
+        }
+        if moving {
             self.bar
                 .set_length(event.sectors_total * fsimage::BLOCK_SIZE as u64);
             self.bar
@@ -253,18 +283,12 @@ impl discburn::BurnObserver for Observer<'_> {
         }
         let due = self
             .last_json
-            .is_none_or(|at| at.elapsed().as_millis() >= 500);
-        if self.out.json
-            && (event.action != Action::Writing || due || event.sectors_done == event.sectors_total)
-        {
+            .is_none_or(|at| at.elapsed().as_millis() >= JSON_INTERVAL_MS);
+        if self.out.json && (!moving || due || event.sectors_done == event.sectors_total) {
             self.last_json = Some(std::time::Instant::now());
             let block = fsimage::BLOCK_SIZE as u64;
             self.out.event(&ProgressEvent {
-                kind: if event.action == Action::Writing {
-                    "progress"
-                } else {
-                    "stage"
-                },
+                kind: if moving { "progress" } else { "stage" },
                 command: "burn",
                 bytes: event.sectors_done * block,
                 total_bytes: event.sectors_total * block,
@@ -319,9 +343,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     };
     let mut observer = Observer {
         out,
-        bar: out.progress_bar(0, "writing image"),
+        bar: out.progress_bar(0, "checking the target"),
         interrupt: interrupt.clone(),
         last_json: None,
+        disc: args.target.starts_with("emu:") || args.target.starts_with("/dev/"),
+        shown: None,
     };
     let result = discburn::burn(&request, &mut observer);
     observer.bar.finish_and_clear();
