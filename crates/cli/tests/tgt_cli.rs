@@ -105,6 +105,10 @@ fn a_tgt_dvd_plus_r_takes_one_session_exactly_as_the_recorder_does() {
     let info = json(&["info", "--target", &target]);
     assert_eq!(info["media"]["disc_status"], "complete", "{info}");
     assert_eq!(info["sessions"][0]["start_lba"], 0, "{info}");
+    // READ TOC format 1 is short: the last session's start comes from the tracks.
+    assert_eq!(info["media"]["last_session_start"], 0, "{info}");
+    assert_eq!(info["media"]["tracks"][0]["size"], blocks, "{info}");
+    assert_eq!(info["media"]["capacity_blocks"], blocks, "{info}");
     let out = dir.path().join("out");
     discburn()
         .args(["extract", "--target", &target, "--output"])

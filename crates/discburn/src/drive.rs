@@ -360,7 +360,17 @@ pub fn inspect_media(t: &mut dyn Transport) -> Result<MediaInfo, DriveError> {
             info.last_session_start = Some(si.last_session_start)
         }
         Ok(_) => {}
-        Err(e) => info.notes.push(format!("READ TOC format 1: {e}")),
+        Err(e) => {
+            // tgt sends READ TOC two bytes short (tgt-recorder.md §1): READ TRACK
+            // INFORMATION's tracks still say where the last complete session starts.
+            info.last_session_start = last_complete_session_start(&info.tracks);
+            info.notes.push(match info.last_session_start {
+                Some(start) => format!(
+                    "READ TOC format 1: {e}; last session start {start} from READ TRACK INFORMATION"
+                ),
+                None => format!("READ TOC format 1: {e}"),
+            });
+        }
     }
     if info.tracks.is_empty()
         && disc
@@ -385,6 +395,20 @@ pub fn inspect_media(t: &mut dyn Transport) -> Result<MediaInfo, DriveError> {
         Err(e) => info.notes.push(format!("READ CAPACITY: {e}")),
     }
     Ok(info)
+}
+
+/// The first block of the last session whose tracks are all complete (closed).
+fn last_complete_session_start(tracks: &[TrackSummary]) -> Option<u32> {
+    let last = tracks
+        .iter()
+        .filter(|t| t.state == TrackState::Complete)
+        .map(|t| t.session)
+        .max()?;
+    let session: Vec<&TrackSummary> = tracks.iter().filter(|t| t.session == last).collect();
+    if session.iter().any(|t| t.state != TrackState::Complete) {
+        return None;
+    }
+    session.iter().map(|t| t.start).min()
 }
 
 /// READ TRACK INFORMATION on every track from the first on the disc to the
@@ -1020,6 +1044,31 @@ mod tests {
         );
         assert_eq!(info.next_writable_address, Some(11_452));
         assert_eq!(info.free_blocks, Some(348_397));
+    }
+
+    #[test]
+    fn last_complete_session_start_from_the_tracks() {
+        let track = |session: u16, start: u32, state: TrackState| TrackSummary {
+            number: session,
+            session,
+            start,
+            size: 16,
+            state,
+            next_writable_address: None,
+            free_blocks: None,
+        };
+        use TrackState::{Complete, Incomplete};
+        let tracks = [
+            track(1, 0, Complete),
+            track(2, 1000, Complete),
+            track(3, 2000, Incomplete),
+        ];
+        assert_eq!(last_complete_session_start(&tracks), Some(1000));
+        assert_eq!(last_complete_session_start(&tracks[..1]), Some(0));
+        // A session with an open track is not complete: no answer rather than a wrong one.
+        let mixed = [track(1, 0, Complete), track(1, 500, Incomplete)];
+        assert_eq!(last_complete_session_start(&mixed), None);
+        assert_eq!(last_complete_session_start(&[]), None);
     }
 
     #[test]

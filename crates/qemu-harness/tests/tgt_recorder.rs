@@ -461,6 +461,11 @@ fn discburn_burns_a_first_session_that_others_read_back_exactly() {
     let info = json_result(step_output(fixture, "info_burned"));
     assert_eq!(info["media"]["disc_status"], "complete", "{info}");
     assert_eq!(info["sessions"][0]["start_lba"], 0, "{info}");
+    // tgt's READ TOC is short: the session start and the size come from READ TRACK
+    // INFORMATION and READ CAPACITY, and nothing read past the end grew the disc.
+    assert_eq!(info["media"]["last_session_start"], 0, "{info}");
+    assert_eq!(info["media"]["tracks"][0]["size"], blocks, "{info}");
+    assert_eq!(info["media"]["capacity_blocks"], blocks, "{info}");
     // discburn on the host reads the same tree from tgt's file.
     let out = fixture.dir.path().join("discburn-first");
     run_ok(
