@@ -204,6 +204,19 @@ fn import_chooses_the_tree_of_a_bridge() {
         .collect();
     got.sort();
     assert_eq!(got, [&long[..64], "n.txt"], "{ls}");
+    // The old UDF tree is no longer announced: its recognition sequence was
+    // rewritten with the descriptors at 16, so the kernel (through libblkid)
+    // mounts the new ISO 9660 session, not the stale UDF one.
+    let info = json(&["info"], &image);
+    let systems = info["file_system"]["file_systems"].to_string();
+    assert!(!systems.contains("UDF"), "{info}");
+    if require_tool("blkid") {
+        let probe = run(cmd("blkid", ["-p", "-o", "value", "-s", "TYPE"]).arg(&image));
+        assert_eq!(probe.stdout.trim(), "iso9660", "{probe}");
+    }
+    if require_tool("udfinfo") {
+        assert!(!run(cmd("udfinfo", [&image])).success());
+    }
     let refused = run(discburn()
         .args(["burn", "--import", "hfs", "--target"])
         .arg(&image)

@@ -336,10 +336,18 @@ impl GrowingImage {
     /// The blocks of LBA 0–31 an append rewrites: the whole superblock of a
     /// chained image; only the descriptor blocks of an image that starts at
     /// LBA 0 (its own structures follow them, as with growisofs).
+    ///
+    /// The blocks of a UDF recognition sequence that followed the old
+    /// descriptors are rewritten too (as zeros): left in place, they would
+    /// make the kernel and libblkid find the old UDF tree (UDF bridge, or
+    /// UDF only) instead of the new session (udf.md §1.4).
     fn superblock_range(&self, descriptor_blocks: u64) -> std::ops::Range<u64> {
         match self.found.layout {
             ImageLayout::Chained => 0..SUPERBLOCK_BLOCKS,
-            ImageLayout::FromZero => 16..(16 + descriptor_blocks).min(SUPERBLOCK_BLOCKS),
+            ImageLayout::FromZero => {
+                let end = (16 + descriptor_blocks).max(udf_recognition_end(&self.old_superblock));
+                16..end.min(SUPERBLOCK_BLOCKS)
+            }
         }
     }
 
@@ -366,6 +374,19 @@ impl GrowingImage {
             }
         }
     }
+}
+
+/// The first block after the UDF volume structure descriptors (BEA01,
+/// NSR02/NSR03, TEA01, BOOT2) among blocks 16–31 of `superblock`; 0 if none.
+fn udf_recognition_end(superblock: &[u8]) -> u64 {
+    let mut end = 0;
+    for (lba, block) in superblock.chunks_exact(BLOCK as usize).enumerate().skip(16) {
+        let udf = [&b"BEA01"[..], b"NSR02", b"NSR03", b"TEA01", b"BOOT2"];
+        if block[0] == 0 && udf.contains(&&block[1..6]) {
+            end = lba as u64 + 1;
+        }
+    }
+    end
 }
 
 impl BurnTarget for GrowingImage {
