@@ -226,6 +226,10 @@ impl Importer {
             }
         }
         let content = self.tree.add_content(data);
+        if let Some(zf) = node.zisofs {
+            // The data stays compressed: so does its record.
+            self.tree.set_content_zisofs(content, zf);
+        }
         let mut first = true;
         if let Some(inode) = recorded {
             first = self.used_inodes.insert(inode);
@@ -261,7 +265,12 @@ impl Importer {
 
 /// Where an imported file's bytes are: its extents on the medium.
 fn data_source(node: &Node) -> Result<DataSource, String> {
-    if node.stat.size == 0 {
+    // The recorded bytes count (`stat.size` of a zisofs file is its inflated size).
+    let empty = match node.zisofs {
+        Some(_) => node.extents.iter().all(|e| e.len == 0),
+        None => node.stat.size == 0,
+    };
+    if empty {
         return Ok(DataSource::Empty);
     }
     if let Some(bytes) = &node.embedded {

@@ -889,6 +889,10 @@ impl Layout {
             _ => None,
         };
         self.push_px_tf(su, node, content);
+        // A compressed file's ZF entry (zisofs; Linux reads it in rock.c).
+        if let Some(zf) = content.and_then(|c| self.tree.content(c).zisofs) {
+            su.push(&Entry::Zf(zf));
+        }
         match rec {
             Rec::Dot => {}
             Rec::DotDot => {

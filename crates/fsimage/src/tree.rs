@@ -71,6 +71,9 @@ pub struct MediumExtent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Content {
     pub data: DataSource,
+    /// The data is zisofs-compressed (it starts with a zisofs header): the
+    /// Rock Ridge ZF entry to record beside it.
+    pub zisofs: Option<iso9660::zisofs::ZfEntry>,
 }
 
 /// Special files Rock Ridge can record (PX file type, PN device number).
@@ -295,8 +298,13 @@ impl Tree {
 
     /// Registers file content; give the same id to several file nodes to make hard links.
     pub fn add_content(&mut self, data: DataSource) -> ContentId {
-        self.contents.push(Content { data });
+        self.contents.push(Content { data, zisofs: None });
         ContentId((self.contents.len() - 1) as u32)
+    }
+
+    /// Marks a content's data as zisofs-compressed, recorded with `zf`.
+    pub fn set_content_zisofs(&mut self, id: ContentId, zf: iso9660::zisofs::ZfEntry) {
+        self.contents[id.index()].zisofs = Some(zf);
     }
 
     /// Keeps `inode` as the Rock Ridge inode number of a directory, symbolic

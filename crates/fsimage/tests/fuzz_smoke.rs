@@ -2,8 +2,8 @@
 //! inputs go through the very function `fuzz/fuzz_targets/read_image.rs` calls
 //! (`fuzz/src/read_image.rs`, included by path). cargo-fuzz needs nightly, which
 //! CI does not have; this run covers the saved corpus (`fuzz/corpus/read_image`,
-//! when present), images written by discburn's own writer and a hand-built Rock
-//! Ridge image, and deterministic mutations of each, under a time budget.
+//! when present), images written by discburn's own writer, a hand-built Rock
+//! Ridge image and one of zisofs / zisofs2 files, and deterministic mutations of each, under a time budget.
 
 mod read_support;
 
@@ -118,6 +118,10 @@ fn the_fuzz_target_survives_its_corpus_and_mutations() {
     seeds.push((
         "hand-built Rock Ridge image".into(),
         read_support::sample_image(),
+    ));
+    seeds.push((
+        "hand-built zisofs image".into(),
+        read_support::zisofs_image(),
     ));
     for (what, data) in &seeds {
         for namespace in 0..4u8 {

@@ -162,6 +162,29 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 150, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The zisofs path: headers, block pointers and zlib streams of
+    /// compressed files mutated (and their ZF entries, in the root directory).
+    #[test]
+    fn mutated_zisofs_files_never_panic_hang_or_escape(
+        mutations in proptest::collection::vec((0usize..1 << 20, any::<u8>(), any::<u32>(), any::<bool>()), 1..12)
+    ) {
+        let mut data = read_support::zisofs_image();
+        let hot = 18 * 2048..data.len();
+        for &(at, byte, word, is_word) in &mutations {
+            let at = hot.start + at % (hot.len() - 4);
+            if is_word {
+                data[at..at + 4].copy_from_slice(&word.to_le_bytes());
+            } else {
+                data[at] = byte;
+            }
+        }
+        prop_assert_eq!(exercise_bounded(data), Ok(()));
+    }
+}
+
 /// A small tree written by discburn's own writer (Rock Ridge with CE areas,
 /// relocation of deep directories, Joliet, symlinks, a hard link).
 fn discburn_image() -> Vec<u8> {

@@ -20,6 +20,8 @@
 //!   iterator over a System Use area (IEEE P1281 / SUSP 1.12).
 //! - [`rrip`]: Rock Ridge entries PX (1.12 44-byte and 1.10 36-byte forms), PN,
 //!   SL, NM, CL, PL, RE, TF and the old RR entry (IEEE P1282 / RRIP 1.12).
+//! - [`zisofs`]: the ZF / Z2 entry and the file header of zisofs and zisofs2
+//!   (transparent compression; libisofs `doc/zisofs_format.txt`, `zisofs2_format.txt`).
 //! - [`Entry`](rrip::Entry): one typed enum over every SUSP and RRIP entry.
 //!
 //! Parsers are strict about lengths and never panic on any input. `emit`
@@ -35,6 +37,7 @@ pub mod path_table;
 pub mod rrip;
 pub mod susp;
 pub mod volume;
+pub mod zisofs;
 
 pub use date::{DirDate, VolumeDate};
 pub use dirrec::{DirectoryRecord, FileFlags};

@@ -1,11 +1,13 @@
 //! Rock Ridge Interchange Protocol (IEEE P1282, RRIP 1.12) entries: PX (4.1.1),
 //! PN (4.1.2), SL (4.1.3), NM (4.1.4), CL (4.1.5.1), PL (4.1.5.2), RE (4.1.5.3),
-//! TF (4.1.6), and the RR entry of RRIP 1.09 (tolerated when reading).
+//! TF (4.1.6), the RR entry of RRIP 1.09 (tolerated when reading), and ZF
+//! (zisofs, [`crate::zisofs`]).
 //! [`Entry`] parses any SUSP or RRIP entry into a typed value.
 
 use crate::bytes::{both_u32, put_both_u32};
 use crate::date::{DirDate, VolumeDate};
 use crate::susp::{self, emit_header, CeEntry, ErEntry, RawEntry, SpEntry, HEADER_LEN};
+use crate::zisofs::ZfEntry;
 use crate::{need, Error};
 
 /// ER identifier and texts for RRIP 1.12 (RRIP 1.12 5.1; "IEEE_P1282" with
@@ -428,7 +430,9 @@ pub enum Entry<'a> {
     Tf(TfEntry),
     /// RR (RRIP 1.09, not in 1.12): flags of which RRIP entries are present.
     Rr(u8),
-    /// Any other signature (SF, AA, AL, ZF, ...), left as recorded.
+    /// ZF or Z2: the file's data is zisofs-compressed ([`crate::zisofs`]).
+    Zf(ZfEntry),
+    /// Any other signature (SF, AA, AL, ...), left as recorded.
     Unknown(RawEntry<'a>),
 }
 
@@ -460,6 +464,7 @@ impl<'a> Entry<'a> {
                 exact("RR entry", d, 1)?;
                 Entry::Rr(d[0])
             }
+            b"ZF" | b"Z2" => Entry::Zf(ZfEntry::parse(raw.signature, raw.version, d)?),
             _ => Entry::Unknown(raw),
         })
     }
@@ -483,6 +488,7 @@ impl<'a> Entry<'a> {
             Entry::Nm(e) => e.buffer_len(),
             Entry::Cl(_) | Entry::Pl(_) => 12,
             Entry::Tf(e) => e.buffer_len(),
+            Entry::Zf(_) => ZfEntry::LEN,
             Entry::Unknown(raw) => raw.len(),
         }
     }
@@ -506,6 +512,7 @@ impl<'a> Entry<'a> {
             Entry::Pl(lba) => emit_location(buf, b"PL", *lba),
             Entry::Re => emit_header(buf, b"RE", 4, 1),
             Entry::Tf(e) => e.emit(buf),
+            Entry::Zf(e) => e.emit(buf),
             Entry::Rr(flags) => {
                 emit_header(buf, b"RR", 5, 1);
                 buf[4] = *flags;
@@ -768,9 +775,9 @@ mod tests {
         er.emit(&mut buf);
         assert_eq!(Entry::parse_bytes(&buf).unwrap(), Entry::Er(er));
         round_trip(
-            b"ZF\x06\x01ab",
+            b"AL\x06\x01ab",
             Entry::Unknown(RawEntry {
-                signature: *b"ZF",
+                signature: *b"AL",
                 version: 1,
                 data: b"ab",
             }),

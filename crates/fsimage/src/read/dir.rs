@@ -353,6 +353,15 @@ fn finish<S: SectorSource>(
     if kind != FileKind::File && kind != FileKind::Dir {
         extents.clear();
     }
+    // A compressed file shows its uncompressed size, as Linux does
+    // (fs/isofs/rock.c, ZF); reading it inflates it.
+    let zisofs = match (kind, rr.as_ref().and_then(|r| r.zf)) {
+        (FileKind::File, Some(zf)) => {
+            stat.size = zf.size;
+            Some(zf)
+        }
+        _ => None,
+    };
     if !seen.insert(name.clone()) {
         skip(listing, "duplicate name in the directory".into());
         return Ok(());
@@ -366,6 +375,7 @@ fn finish<S: SectorSource>(
         interleave: p.interleave,
         embedded: None,
         icb: None,
+        zisofs,
     });
     Ok(())
 }

@@ -1,7 +1,9 @@
-//! Streaming a file's data over all its extents, in bounded pieces.
+//! Streaming a file's data over all its extents, in bounded pieces (inflated
+//! when the file is zisofs-compressed, [`super::zisofs`]).
 
 use std::io;
 
+use super::zisofs::Inflater;
 use super::{Extent, FileKind, Node, ReadError, Result, Volume, BLOCK};
 use crate::source::SectorSource;
 
@@ -20,8 +22,10 @@ pub struct FileReader<'v, S> {
     buf: Vec<u8>,
     buf_pos: usize,
     buf_len: usize,
-    /// Total bytes the file holds.
+    /// Total bytes the file holds (uncompressed).
     size: u64,
+    /// Set for a zisofs-compressed file: reads go through it.
+    inflater: Option<Box<Inflater>>,
 }
 
 pub(super) fn open<'v, S: SectorSource>(
@@ -56,6 +60,7 @@ pub(super) fn open<'v, S: SectorSource>(
             buf_pos: 0,
             buf_len: data.len(),
             size: data.len() as u64,
+            inflater: None,
         });
     }
     let mut size: u64 = 0;
@@ -77,6 +82,13 @@ pub(super) fn open<'v, S: SectorSource>(
             ),
         });
     }
+    let inflater = match &node.zisofs {
+        Some(zf) => {
+            size = zf.size;
+            Some(Box::new(Inflater::open(volume, zf, &node.extents, &path)?))
+        }
+        None => None,
+    };
     Ok(FileReader {
         volume,
         extents: node.extents.clone(),
@@ -87,6 +99,7 @@ pub(super) fn open<'v, S: SectorSource>(
         buf_pos: 0,
         buf_len: 0,
         size,
+        inflater,
     })
 }
 
@@ -168,6 +181,9 @@ impl<S: SectorSource> io::Read for FileReader<'_, S> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if out.is_empty() {
             return Ok(0);
+        }
+        if let Some(inflater) = self.inflater.as_mut() {
+            return inflater.read(self.volume, out);
         }
         if self.buf_pos >= self.buf_len {
             // Whole blocks go straight into the caller's buffer when it can take them.

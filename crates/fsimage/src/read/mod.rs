@@ -26,6 +26,7 @@ mod file;
 mod rr;
 mod udf;
 mod volume;
+mod zisofs;
 
 pub use error::{ReadError, Result};
 pub use extract::{extract, ExtractEvent, ExtractOptions, ExtractReport, Incomplete, Skipped};
@@ -225,6 +226,10 @@ pub struct Node {
     pub embedded: Option<Vec<u8>>,
     /// UDF: the absolute block of the entry's file entry (its identity).
     pub icb: Option<u64>,
+    /// Rock Ridge ZF (or Z2) entry of a regular file: its data is zisofs- or
+    /// zisofs2-compressed, and [`Volume::open_file`] inflates it
+    /// (`stat.size` is the uncompressed size).
+    pub zisofs: Option<iso9660::zisofs::ZfEntry>,
 }
 
 impl Node {

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use iso9660::rrip::{nm_flags, Entry, PnEntry, PxEntry, TfTime};
 use iso9660::susp::{SpEntry, SystemUseIter};
+use iso9660::zisofs::ZfEntry;
 use iso9660::VolumeDate;
 
 use super::{Limits, ReadError, Result, Volume, BLOCK};
@@ -29,6 +30,8 @@ pub(crate) struct RrInfo {
     pub cl: Option<u32>,
     pub pl: Option<u32>,
     pub re: bool,
+    /// ZF / Z2: the file's data is zisofs-compressed.
+    pub zf: Option<ZfEntry>,
     /// Any Rock Ridge entry seen (PX, PN, SL, NM, CL, PL, RE, TF, RR).
     pub any_rrip: bool,
     /// The first reason this record's entries cannot be trusted (a CE loop, an
@@ -249,6 +252,7 @@ fn process_area(
                 info.re = true;
             }
             Entry::Rr(_) => info.any_rrip = true,
+            Entry::Zf(zf) => info.zf = Some(zf),
             Entry::St => break,
             Entry::Es(_) | Entry::Pd | Entry::Unknown(_) => {}
         }

@@ -463,6 +463,7 @@ fn placeholder_root() -> Node {
         interleave: None,
         embedded: None,
         icb: None,
+        zisofs: None,
     }
 }
 
@@ -526,6 +527,7 @@ fn read_root<S: SectorSource>(
         interleave: None,
         embedded: None,
         icb: None,
+        zisofs: None,
     };
     let mut rr_info = None;
     if with_susp {

@@ -483,3 +483,142 @@ pub fn symlink_shapes_image() -> Vec<u8> {
     img.dir(ROOT, ROOT, &records);
     img.data
 }
+
+/// zisofs (`V1`) or zisofs2 (`V2`) data of `content` in blocks of `2^log2`
+/// bytes: header, block pointers, one zlib stream per block (blocks of zero
+/// bytes recorded empty, as mkzftree does).
+pub fn zisofs_data(content: &[u8], log2: u8, format: iso9660::zisofs::Format) -> Vec<u8> {
+    use iso9660::zisofs::FileHeader;
+    use std::io::Write;
+    let header = FileHeader {
+        format,
+        size: content.len() as u64,
+        header_words: (format.header_len() / 4) as u8,
+        block_log2: log2,
+        algorithm_id: 1,
+    };
+    let block = 1usize << log2;
+    let blocks = content.len().div_ceil(block);
+    let table = format.header_len() as usize + (blocks + 1) * format.pointer_len() as usize;
+    let mut data = vec![0u8; table];
+    header.emit(&mut data);
+    let mut pointers = vec![table as u64];
+    for piece in content.chunks(block) {
+        if piece.iter().any(|&b| b != 0) {
+            let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+            z.write_all(piece).unwrap();
+            data.extend(z.finish().unwrap());
+        }
+        pointers.push(data.len() as u64);
+    }
+    let len = format.pointer_len() as usize;
+    for (i, p) in pointers.iter().enumerate() {
+        let at = format.header_len() as usize + i * len;
+        data[at..at + len].copy_from_slice(&p.to_le_bytes()[..len]);
+    }
+    data
+}
+
+/// The ZF entry of [`zisofs_data`] (`Z2` for zisofs2 with `z2`).
+pub fn zf_entry(size: u64, log2: u8, format: iso9660::zisofs::Format, z2: bool) -> Vec<u8> {
+    use iso9660::zisofs::{Format, ZfEntry};
+    entry(Entry::Zf(ZfEntry {
+        signature: if z2 { *b"Z2" } else { *b"ZF" },
+        version: if format == Format::V1 { 1 } else { 2 },
+        algorithm: if format == Format::V1 { *b"pz" } else { *b"PZ" },
+        header_words: (format.header_len() / 4) as u8,
+        block_log2: log2,
+        size,
+    }))
+}
+
+/// One file of [`files_image`]: its Rock Ridge name, extra System Use
+/// entries (a ZF entry, say) and its recorded data.
+pub struct ImageFile {
+    pub name: String,
+    pub su: Vec<u8>,
+    pub data: Vec<u8>,
+}
+
+/// An image whose root holds `files`, their data from block 24 on.
+pub fn files_image(files: &[ImageFile]) -> Vec<u8> {
+    let mut lba = 24u32;
+    let mut placed = Vec::new();
+    let records: Vec<Rec> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let mut su = file_su(f.name.as_bytes(), 200 + i as u32);
+            su.extend_from_slice(&f.su);
+            let r = rec(
+                format!("F{i:02}.;1").as_bytes(),
+                lba,
+                f.data.len() as u32,
+                0,
+                su,
+            );
+            placed.push((lba, &f.data));
+            lba += (f.data.len().div_ceil(2048)).max(1) as u32;
+            r
+        })
+        .collect();
+    let root_len = dir_bytes(ROOT, 0, ROOT, &root_dot_su(), &records).len() as u32;
+    assert!(root_len <= 6 * 2048, "root directory overruns block 24");
+    let mut img = Image::new(lba as usize, root_len);
+    img.dir(ROOT, ROOT, &records);
+    for (lba, data) in placed {
+        img.put(lba, data);
+    }
+    img.data
+}
+
+/// A compressible text of `len` bytes.
+pub fn text(len: usize) -> Vec<u8> {
+    (0..)
+        .flat_map(|i: u32| format!("line {i} of a compressible text\n").into_bytes())
+        .take(len)
+        .collect()
+}
+
+/// Good zisofs files of every shape: `(file, the content it holds)`.
+pub fn zisofs_files() -> Vec<(ImageFile, Vec<u8>)> {
+    use iso9660::zisofs::Format::{V1, V2};
+    let mut out = Vec::new();
+    let mut mixed = text(70_000);
+    mixed.extend(vec![0u8; 40_000]);
+    mixed.extend(text(5_000));
+    for (name, content, log2, format, z2) in [
+        ("v1_32k", text(100_000), 15, V1, false),
+        ("v1_128k", text(200_000), 17, V1, false),
+        ("v1_zeros", vec![0u8; 65_536], 15, V1, false),
+        ("v1_mixed", mixed, 15, V1, false),
+        ("v1_empty", Vec::new(), 15, V1, false),
+        ("v1_one_byte", b"x".to_vec(), 16, V1, false),
+        ("v2_zf", text(90_000), 15, V2, false),
+        ("v2_z2", text(90_000), 16, V2, true),
+        ("v2_1m", text(1_200_000), 20, V2, false),
+    ] {
+        let su = zf_entry(content.len() as u64, log2, format, z2);
+        let data = zisofs_data(&content, log2, format);
+        out.push((
+            ImageFile {
+                name: name.to_string(),
+                su,
+                data,
+            },
+            content,
+        ));
+    }
+    out
+}
+
+/// An image of [`zisofs_files`] and one plain file (`plain`).
+pub fn zisofs_image() -> Vec<u8> {
+    let mut files: Vec<ImageFile> = zisofs_files().into_iter().map(|(f, _)| f).collect();
+    files.push(ImageFile {
+        name: "plain".into(),
+        su: Vec::new(),
+        data: b"not compressed\n".to_vec(),
+    });
+    files_image(&files)
+}

@@ -341,6 +341,7 @@ fn node_from_entry<S: SectorSource + ?Sized>(
         interleave: None,
         embedded,
         icb: Some(fe_lba),
+        zisofs: None,
     }))
 }
 
