@@ -393,3 +393,87 @@ fn an_unreadable_source_stops_the_burn_unless_skip_unreadable() {
     );
     assert_eq!(listing(&image), ["file fine.txt"]);
 }
+
+#[test]
+fn target_dash_streams_the_image_to_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = source(dir.path());
+    let run = |target: &str, extra: &[&str]| {
+        assert_cmd::Command::cargo_bin("discburn")
+            .unwrap()
+            .current_dir(dir.path())
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .args(["burn", "--target", target])
+            .args(extra)
+            .arg("src")
+            .assert()
+    };
+    let piped = run("-", &[]).success();
+    let image = piped.get_output().stdout.clone();
+    // The summary goes to stderr; nothing but the image on stdout.
+    let stderr = String::from_utf8_lossy(&piped.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("wrote session 1 of standard output"),
+        "{stderr}"
+    );
+    // No temporary file anywhere near: the directory holds only the source.
+    let names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["src"]);
+
+    // As big as --print-size says, and the same bytes through /dev/stdout.
+    let blocks: u64 = String::from_utf8(
+        run("-", &["--print-size"])
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap()
+    .trim()
+    .parse()
+    .unwrap();
+    assert_eq!(image.len() as u64, blocks * 2048);
+    let again = run("/dev/stdout", &[])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(again == image, "--target /dev/stdout wrote other bytes");
+
+    // A complete image: discburn and isoinfo read it.
+    let saved = dir.path().join("saved.iso");
+    fs::write(&saved, &image).unwrap();
+    let listing = listing(&saved);
+    assert_eq!(
+        listing,
+        [
+            "dir a long directory name",
+            "file a long directory name/file.txt"
+        ]
+    );
+    if testkit::require_tool("isoinfo") {
+        let out = Command::new("isoinfo")
+            .arg("-i")
+            .arg(&saved)
+            .args(["-R", "-f"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("/a long directory name/file.txt"), "{text}");
+    }
+
+    // What cannot share standard output with the image is refused.
+    run("-", &["--verify", "quick"])
+        .code(1)
+        .stderr(predicates::str::contains("standard output cannot"));
+    assert_cmd::Command::cargo_bin("discburn")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["--json", "burn", "--target", "-", "src"])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("\"type\":\"error\""));
+}

@@ -28,6 +28,7 @@ mod plan;
 pub mod read_ahead;
 pub mod repair;
 pub mod sessions;
+pub mod stdout_image;
 pub mod storage;
 pub mod target;
 pub mod verify;

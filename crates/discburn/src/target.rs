@@ -123,6 +123,9 @@ pub fn open_burn_target(
     target: &str,
     options: crate::disc::DiscOptions,
 ) -> Result<Box<dyn BurnTarget>, BurnError> {
+    if crate::stdout_image::is_stdout(target) {
+        return Ok(Box::new(crate::stdout_image::StdoutImage::new()));
+    }
     match TargetKind::parse(target) {
         TargetKind::ImageFile(path) => crate::image_file::open_image_target(&path),
         TargetKind::Emulated(_) | TargetKind::Drive(_) => {

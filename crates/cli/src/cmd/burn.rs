@@ -303,6 +303,24 @@ impl discburn::BurnObserver for Observer<'_> {
 }
 
 pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
+    let to_stdout = discburn::stdout_image::is_stdout(&args.target);
+    if to_stdout && !(args.dry_run || args.print_size) {
+        use std::io::IsTerminal;
+        if out.json {
+            anyhow::bail!(
+                "--json prints on standard output, where --target {} writes the image: leave one out",
+                args.target
+            );
+        }
+        if std::io::stdout().is_terminal() {
+            anyhow::bail!(
+                "standard output is a terminal: pipe the image (--target - | ...) or redirect it"
+            );
+        }
+        if args.verify.is_some() {
+            anyhow::bail!("--verify reads the session back, which standard output cannot do");
+        }
+    }
     let interrupt = Interrupt::install()?;
     let sources = args
         .sources
@@ -360,6 +378,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
                     "{}: the burn was interrupted; {}",
                     args.target,
                     match e {
+                        _ if to_stdout => {
+                            "the image written to standard output so far is incomplete"
+                        }
                         discburn::BurnError::Cancelled => "nothing was changed",
                         _ => "undoing the partial write failed",
                     }
@@ -395,6 +416,18 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
             );
         }
     }
+    let summary = || {
+        if args.print_size {
+            print_size(&report).to_string()
+        } else {
+            text(&report)
+        }
+    };
+    if to_stdout && !args.print_size && !args.dry_run {
+        // Standard output holds the image: the summary goes to stderr.
+        eprint!("{}", summary());
+        return Ok(());
+    }
     out.result(
         &BurnResult {
             kind: "result",
@@ -402,13 +435,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
             report: &report,
             warnings,
         },
-        || {
-            if args.print_size {
-                print_size(&report).to_string()
-            } else {
-                text(&report)
-            }
-        },
+        summary,
     );
     Ok(())
 }
