@@ -397,7 +397,7 @@ fn an_unreadable_source_stops_the_burn_unless_skip_unreadable() {
 #[test]
 fn target_dash_streams_the_image_to_standard_output() {
     let dir = tempfile::tempdir().unwrap();
-    let src = source(dir.path());
+    source(dir.path());
     let run = |target: &str, extra: &[&str]| {
         assert_cmd::Command::cargo_bin("discburn")
             .unwrap()
