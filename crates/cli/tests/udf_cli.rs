@@ -107,6 +107,18 @@ fn udf_only_image_is_listed_extracted_and_takes_a_session() {
     if let Err(diff) = compare(&expected, &got, &CompareOptions::content_only()) {
         panic!("UDF-only image + one session, read by xorriso: {diff}");
     }
+    // 7-Zip, which finds UDF through the anchor at block 256 alone, reads the
+    // new session too: the old anchor was retired with the superblock.
+    let seven_out = dir.path().join("7z-after");
+    let mut c = cmd("7zz", ["x", "-y"]);
+    c.arg(format!("-o{}", seven_out.display())).arg(&image);
+    run_ok(&mut c);
+    let got = snapshot(&seven_out).unwrap();
+    assert_eq!(
+        got.file_contents(),
+        expected.file_contents(),
+        "7-Zip after the append"
+    );
 }
 
 #[test]
@@ -216,6 +228,13 @@ fn import_chooses_the_tree_of_a_bridge() {
     }
     if require_tool("udfinfo") {
         assert!(!run(cmd("udfinfo", [&image])).success());
+    }
+    if require_tool("7zz") {
+        let listing = run_ok(cmd("7zz", ["l"]).arg(&image));
+        assert!(
+            listing.stdout.contains("Type = Iso") && listing.stdout.contains("n.txt"),
+            "{listing}"
+        );
     }
     let refused = run(discburn()
         .args(["burn", "--import", "hfs", "--target"])

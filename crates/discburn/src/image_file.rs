@@ -228,6 +228,8 @@ pub struct GrowingImage {
     old_superblock: Vec<u8>,
     /// Bytes past the new session's start before the append, kept to put back.
     saved_tail: Vec<u8>,
+    /// The old UDF anchor at block 256, once retired (see `retire_udf_anchor`).
+    saved_anchor: Option<Vec<u8>>,
     reclaimed_blocks: u64,
     phase: Phase,
     /// A file can be cut and grows as written; an overwritable disc has a
@@ -305,6 +307,7 @@ impl GrowingImage {
             old_len,
             old_superblock,
             saved_tail: Vec::new(),
+            saved_anchor: None,
             reclaimed_blocks: 0,
             phase: Phase::Ready,
             is_file: true,
@@ -349,6 +352,29 @@ impl GrowingImage {
                 16..end.min(SUPERBLOCK_BLOCKS)
             }
         }
+    }
+
+    /// Zeroes the old UDF anchor at block 256 of an image that starts at
+    /// LBA 0, after its recognition sequence was rewritten: 7-Zip finds UDF
+    /// through that anchor alone and would show the old UDF tree instead of
+    /// the new session (udf.md §0.2). Nothing of the old ISO 9660 tree lies
+    /// there. Kept to be put back by a roll-back.
+    fn retire_udf_anchor(&mut self) -> io::Result<()> {
+        const ANCHOR: u64 = 256;
+        if self.old_len < (ANCHOR + 1) * BLOCK {
+            return Ok(());
+        }
+        let mut block = vec![0u8; BLOCK as usize];
+        self.storage.read_exact_at(&mut block, ANCHOR * BLOCK)?;
+        let is_anchor =
+            udf::tag::verify_as(&block, udf::TagId::ANCHOR, Some(ANCHOR as u32)).is_ok();
+        if !is_anchor {
+            return Ok(());
+        }
+        self.saved_anchor = Some(block);
+        self.storage
+            .write_all_at(&vec![0u8; BLOCK as usize], ANCHOR * BLOCK)?;
+        self.storage.sync()
     }
 
     /// Session data, written through the storage when it is not a file.
@@ -486,6 +512,11 @@ impl BurnTarget for GrowingImage {
         self.phase = Phase::Committing { start };
         commit_superblock(self.storage.as_mut(), &superblock, range)
             .map_err(|e| self.write_error(e))?;
+        if self.found.layout == ImageLayout::FromZero
+            && udf_recognition_end(&self.old_superblock) > 0
+        {
+            self.retire_udf_anchor().map_err(|e| self.write_error(e))?;
+        }
         self.phase = Phase::Done;
         Ok(end)
     }
@@ -495,6 +526,10 @@ impl BurnTarget for GrowingImage {
             Phase::Ready | Phase::Done => return Ok(()),
             Phase::Writing { start } => start,
             Phase::Committing { start } => {
+                if let Some(anchor) = self.saved_anchor.take() {
+                    self.storage.write_all_at(&anchor, 256 * BLOCK)?;
+                    self.storage.sync()?;
+                }
                 // Put the old superblock back, in the same careful order.
                 let mut old = self.old_superblock.clone();
                 old.resize((SUPERBLOCK_BLOCKS * BLOCK) as usize, 0);
