@@ -122,51 +122,129 @@ fn udf_only_image_is_listed_extracted_and_takes_a_session() {
 }
 
 #[test]
-fn mkudffs_vat_volume_takes_a_session() {
+fn mkudffs_volumes_take_a_session() {
     if !require_tool("mkudffs") || !require_tool("xorriso") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let image = dir.path().join("cdr.udf");
-    run_ok(
-        cmd(
-            "mkudffs",
-            [
-                "-b",
-                "2048",
-                "--media-type=cdr",
-                "--udfrev=2.01",
-                "--label=OnCDR",
-            ],
-        )
-        .arg(&image)
-        .arg("3000"),
-    );
-    let info = json(&["info"], &image);
-    assert_eq!(
-        info["file_system"]["file_systems"],
-        serde_json::json!(["UDF 2.01"])
-    );
-    assert_eq!(
-        info["file_system"]["udf"]["partition_maps"],
-        serde_json::json!(["physical", "virtual"])
-    );
     let add = dir.path().join("add");
     std::fs::create_dir(&add).unwrap();
     std::fs::write(add.join("x.txt"), b"x\n").unwrap();
-    let result = json(&["burn", add.to_str().unwrap()], &image);
-    assert_eq!(result["imported"]["namespace"], "udf", "{result}");
-    // The volume name comes from the UDF logical volume (Joliet keeps its case).
-    let info = json(&["info"], &image);
-    assert_eq!(info["file_system"]["joliet_volume_id"], "OnCDR", "{info}");
-    let ls = json(&["ls"], &image);
-    let names: Vec<&str> = ls["entries"]
+    // (media type, revision, blocks, partition maps): Type-1, VAT and sparable.
+    let cases: &[(&str, &str, &str, &[&str])] = &[
+        ("hd", "1.02", "3000", &["physical"]),
+        ("hd", "2.01", "3000", &["physical"]),
+        ("cdr", "1.50", "3000", &["physical", "virtual"]),
+        ("cdr", "2.01", "3000", &["physical", "virtual"]),
+        ("dvdr", "2.01", "3000", &["physical", "virtual"]),
+        ("bdr", "2.50", "8000", &["physical", "virtual"]),
+        ("cdrw", "2.01", "4000", &["sparable"]),
+    ];
+    for (media, revision, blocks, maps) in cases {
+        let what = format!("mkudffs --media-type={media} --udfrev={revision}");
+        let image = dir.path().join(format!("{media}-{revision}.udf"));
+        run_ok(
+            cmd("mkudffs", ["-b", "2048", "--label=OnUDF"])
+                .arg(format!("--media-type={media}"))
+                .arg(format!("--udfrev={revision}"))
+                .arg(&image)
+                .arg(blocks),
+        );
+        let info = json(&["info"], &image);
+        let fs = &info["file_system"];
+        assert_eq!(
+            fs["file_systems"],
+            serde_json::json!([format!("UDF {revision}")]),
+            "{what}"
+        );
+        assert_eq!(
+            fs["udf"]["partition_maps"],
+            serde_json::json!(maps),
+            "{what}"
+        );
+        let before: Vec<String> = names(&json(&["ls"], &image));
+        let result = json(&["burn", add.to_str().unwrap()], &image);
+        assert_eq!(result["imported"]["namespace"], "udf", "{what}: {result}");
+        // The volume name comes from the UDF logical volume (Joliet keeps its case).
+        let info = json(&["info"], &image);
+        assert_eq!(
+            info["file_system"]["joliet_volume_id"], "OnUDF",
+            "{what}: {info}"
+        );
+        let mut expected = before.clone();
+        expected.push("x.txt".into());
+        expected.sort();
+        let mut after = names(&json(&["ls"], &image));
+        after.sort();
+        assert_eq!(after, expected, "{what}");
+        let toc = run_ok(cmd("xorriso", ["-indev"]).arg(&image).arg("-toc"));
+        assert!(
+            toc.stdout.contains("OnUDF") || toc.stdout.contains("ONUDF"),
+            "{what}: {toc}"
+        );
+    }
+}
+
+fn names(ls: &serde_json::Value) -> Vec<String> {
+    ls["entries"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["x.txt"], "{ls}");
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// pycdlib with `udf="2.60"` (which writes UDF 1.02 structures, udf.md §0.5).
+const PYCDLIB_UDF: &str = r#"
+import io, sys, pycdlib
+iso = pycdlib.PyCdlib()
+iso.new(interchange_level=3, joliet=3, udf='2.60')
+iso.add_directory('/SUB', joliet_path='/sub', udf_path='/sub')
+iso.add_fp(io.BytesIO(b'inner\n'), 6, '/SUB/INNER.;1', joliet_path='/sub/Inner File.txt', udf_path='/sub/Inner File.txt')
+data = bytes(range(256)) * 20
+iso.add_fp(io.BytesIO(data), len(data), '/TOP.;1', joliet_path='/Top Level.bin', udf_path='/Top Level.bin')
+iso.write(sys.argv[1])
+"#;
+
+#[test]
+fn pycdlib_udf_tree_is_read_and_imported() {
+    if !testkit::require_python_module("pycdlib") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("py.iso");
+    run_ok(cmd("python3", ["-c", PYCDLIB_UDF]).arg(&image));
+    let info = json(&["info"], &image);
+    let systems = info["file_system"]["file_systems"].to_string();
+    assert!(
+        systems.contains("UDF 1.02") && systems.contains("Joliet"),
+        "{info}"
+    );
+    let out = dir.path().join("out");
+    json(
+        &[
+            "extract",
+            "--namespace",
+            "udf",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        &image,
+    );
+    let data: Vec<u8> = (0..=255u8).cycle().take(256 * 20).collect();
+    assert_eq!(std::fs::read(out.join("Top Level.bin")).unwrap(), data);
+    assert_eq!(
+        std::fs::read(out.join("sub/Inner File.txt")).unwrap(),
+        b"inner\n"
+    );
+    let add = dir.path().join("add");
+    std::fs::create_dir(&add).unwrap();
+    std::fs::write(add.join("n.txt"), b"n").unwrap();
+    let result = json(&["burn", "--import", "udf", add.to_str().unwrap()], &image);
+    assert_eq!(result["imported"]["namespace"], "udf", "{result}");
+    let mut got = names(&json(&["ls"], &image));
+    got.sort();
+    assert_eq!(got, ["Top Level.bin", "n.txt", "sub"]);
 }
 
 #[test]
