@@ -207,3 +207,40 @@ fn extract_names_what_it_could_not_write_and_salvage_writes_what_is_there() {
         .code(1)
         .stderr(contains("big.bin: incomplete"));
 }
+
+#[test]
+fn salvage_inflates_zisofs_files_like_a_plain_extract() {
+    if !testkit::require_tool("xorriso") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    let text = "hello zisofs world\n".repeat(200_000);
+    fs::write(src.join("text.txt"), &text).unwrap();
+    let image = dir.path().join("z.iso");
+    let out = std::process::Command::new("xorriso")
+        .arg("-outdev")
+        .arg(&image)
+        .arg("-map")
+        .arg(&src)
+        .args(["/", "-set_filter_r", "--zisofs", "/", "--", "-commit"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The file is stored compressed: far smaller than its text.
+    assert!(fs::metadata(&image).unwrap().len() < text.len() as u64);
+    let salvaged = dir.path().join("salvaged");
+    discburn()
+        .args(["extract", "--salvage", "--target"])
+        .arg(&image)
+        .arg("--output")
+        .arg(&salvaged)
+        .assert()
+        .success();
+    assert_eq!(fs::read_to_string(salvaged.join("text.txt")).unwrap(), text);
+}

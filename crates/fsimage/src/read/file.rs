@@ -237,21 +237,34 @@ pub(super) fn salvage<S: SectorSource>(
     sink: &mut dyn FnMut(Piece<'_>) -> io::Result<()>,
 ) -> std::result::Result<Salvaged, SalvageError> {
     let path = node.name_lossy();
-    if node.embedded.is_some() || node.interleave.is_some() {
-        // Nothing past the image here: the ordinary reader decides.
-        let mut reader = match open(volume, node) {
-            Ok(reader) => reader,
-            Err(e) => return Err(SalvageError::Unreadable(e)),
-        };
-        let mut data = Vec::new();
-        if let Err(e) = io::Read::read_to_end(&mut reader, &mut data) {
-            return Err(SalvageError::Unreadable(ReadError::Io {
-                what: "data".into(),
-                lba: 0,
-                source: e,
-            }));
+    if node.embedded.is_some() || node.interleave.is_some() || node.zisofs.is_some() {
+        // Data that is not a plain run of blocks (embedded, interleaved,
+        // zisofs-compressed): the ordinary reader, in bounded pieces; what
+        // it cannot read from the first failure on is missing.
+        let mut reader = open(volume, node).map_err(SalvageError::Unreadable)?;
+        let size = reader.size();
+        let mut done = 0u64;
+        if buf.len() < 64 << 10 {
+            buf.resize(64 << 10, 0);
         }
-        sink(Piece::Data(&data)).map_err(SalvageError::Write)?;
+        loop {
+            match io::Read::read(&mut reader, buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    done += n as u64;
+                    sink(Piece::Data(&buf[..n])).map_err(SalvageError::Write)?;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let missing = size.saturating_sub(done);
+                    sink(Piece::Missing(missing)).map_err(SalvageError::Write)?;
+                    return Ok(Salvaged {
+                        missing,
+                        reason: Some(e.to_string()),
+                    });
+                }
+            }
+        }
         return Ok(Salvaged {
             missing: 0,
             reason: None,
