@@ -1,12 +1,13 @@
 //! Special files through discburn: a FIFO and (as root) a character device
 //! are burned with Rock Ridge PX/PN, listed by `ls -l` with their type and
-//! device numbers, and recreated by `extract`.
+//! device numbers, and recreated by `extract --devices` (without it they are
+//! listed as skipped, with the reason, as xorriso leaves them out by default).
 
 mod interop_support;
 
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
-use interop_support::{discburn, extract_all, Fixture};
+use interop_support::{discburn, Fixture};
 use testkit::{run, tool_available};
 
 fn is_root() -> bool {
@@ -79,8 +80,69 @@ fn fifo_and_device_round_trip() {
         );
     }
 
+    // By default (as xorriso does) device nodes and FIFOs are not created:
+    // each is listed as skipped, with the reason, and the rest is extracted.
+    let plain_out = f.out_dir("default");
+    let json = run(discburn()
+        .args(["--json", "extract", "--target"])
+        .arg(&f.image)
+        .arg("--output")
+        .arg(&plain_out));
+    assert!(
+        json.success(),
+        "leaving devices out is not a failure: {json}"
+    );
+    let result: serde_json::Value = json
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["type"] == "result")
+        .unwrap_or_else(|| panic!("no result: {json}"));
+    let skipped: Vec<(String, String)> = result["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap().to_string(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut expected_skips = vec![("fifo".to_string(), "FIFO not created without --devices")];
+    if root {
+        expected_skips.push((
+            "null".to_string(),
+            "character device 1:3 not created without --devices",
+        ));
+    }
+    assert_eq!(skipped.len(), expected_skips.len(), "{json}");
+    for (path, reason) in &expected_skips {
+        assert!(
+            skipped.iter().any(|(p, r)| p == path && r.contains(reason)),
+            "{path}: {skipped:?}"
+        );
+        assert!(std::fs::symlink_metadata(plain_out.join(path)).is_err());
+    }
+    assert_eq!(std::fs::read(plain_out.join("plain")).unwrap(), b"x");
+    let text = run(discburn()
+        .args(["extract", "--target"])
+        .arg(&f.image)
+        .arg("--output")
+        .arg(f.out_dir("text")));
+    assert!(
+        text.stderr.contains("fifo") && text.stderr.contains("--devices"),
+        "{text}"
+    );
+
+    // --devices creates them.
     let out = f.out_dir("out");
-    extract_all(&f.image, &out);
+    let made = run(discburn()
+        .args(["extract", "--devices", "--target"])
+        .arg(&f.image)
+        .arg("--output")
+        .arg(&out));
+    assert!(made.success(), "{made}");
     assert!(std::fs::symlink_metadata(out.join("fifo"))
         .unwrap()
         .file_type()

@@ -39,6 +39,12 @@ pub struct Args {
     #[arg(long)]
     pub salvage: bool,
 
+    /// Create the device nodes and FIFOs the image holds (needs root for
+    /// devices). By default they are not created: each is listed as skipped,
+    /// with the reason.
+    #[arg(long)]
+    pub devices: bool,
+
     /// Paths inside the image to extract (default: everything). `a/b` is
     /// written to OUTPUT/a/b.
     pub paths: Vec<String>,
@@ -177,12 +183,16 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         force: args.force,
         same_owner: !args.no_same_owner && ExtractOptions::same_owner_by_default(),
         salvage: args.salvage,
+        devices: args.devices,
     };
     let report = extract(&mut volume, &paths, &args.output, &options, &mut progress)
         .with_context(|| format!("extracting from {}", args.read.target))?;
     bar.finish_and_clear();
 
     if !out.json {
+        for s in &report.not_created {
+            eprintln!("discburn: {}: not extracted: {}", s.path, s.reason);
+        }
         for s in &report.skipped {
             eprintln!("discburn: warning: {}: not extracted: {}", s.path, s.reason);
         }
@@ -207,8 +217,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         special: report.special,
         bytes: report.bytes,
         skipped: report
-            .skipped
+            .not_created
             .iter()
+            .chain(&report.skipped)
             .map(|s| SkippedJson {
                 path: s.path.clone(),
                 reason: s.reason.clone(),

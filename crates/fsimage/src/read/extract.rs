@@ -37,6 +37,12 @@ pub struct ExtractOptions {
     /// the file's offsets), and list it in [`ExtractReport::incomplete`],
     /// instead of skipping it.
     pub salvage: bool,
+    /// Create device nodes and FIFOs. Off (the default, as in xorriso's
+    /// `-osirrox` without `device_files`), they are listed in
+    /// [`ExtractReport::not_created`] with the reason: a device node from an
+    /// untrusted image can open any device of the machine to whoever can
+    /// reach the extracted tree.
+    pub devices: bool,
 }
 
 impl ExtractOptions {
@@ -89,6 +95,9 @@ pub struct ExtractReport {
     /// File data bytes written.
     pub bytes: u64,
     pub skipped: Vec<Skipped>,
+    /// Device nodes and FIFOs left out because [`ExtractOptions::devices`]
+    /// is off (a choice, not a failure), with the reason.
+    pub not_created: Vec<Skipped>,
     /// Files written with parts missing (only with [`ExtractOptions::salvage`]).
     pub incomplete: Vec<Incomplete>,
 }
@@ -566,6 +575,15 @@ fn extract_entry<S: SectorSource>(
             }
             ctx.report.symlinks += 1;
         }
+        FileKind::Fifo | FileKind::CharDevice | FileKind::BlockDevice if !ctx.options.devices => {
+            ctx.report.not_created.push(Skipped {
+                path: rel.to_string(),
+                reason: format!(
+                    "{} not created without --devices (an image's device nodes can open the machine's devices)",
+                    describe_special(node)
+                ),
+            });
+        }
         FileKind::Fifo | FileKind::CharDevice | FileKind::BlockDevice => {
             let (file_type, dev) = match node.stat.kind {
                 FileKind::Fifo => (FileType::Fifo, 0),
@@ -597,6 +615,16 @@ fn extract_entry<S: SectorSource>(
         FileKind::Socket => ctx.skip(rel, "sockets are not extracted"),
     }
     Ok(())
+}
+
+/// "FIFO", "character device 1:3", "block device 8:0".
+fn describe_special(node: &Node) -> String {
+    let (major, minor) = node.stat.rdev.unwrap_or((0, 0));
+    match node.stat.kind {
+        FileKind::Fifo => "FIFO".to_string(),
+        FileKind::CharDevice => format!("character device {major}:{minor}"),
+        _ => format!("block device {major}:{minor}"),
+    }
 }
 
 enum CopyError {
