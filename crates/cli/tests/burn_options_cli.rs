@@ -477,3 +477,81 @@ fn target_dash_streams_the_image_to_standard_output() {
         .code(1)
         .stdout(predicates::str::contains("\"type\":\"error\""));
 }
+
+#[test]
+fn iso_level_limits_names_and_info_reports_what_the_image_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = source(dir.path());
+    fs::write(src.join("a long file name.text"), "t\n").unwrap();
+    let level = |image: &Path| info(image)["file_system"]["iso_level"].as_u64().unwrap();
+
+    let one = dir.path().join("one.iso");
+    burn(&["--iso-level", "1"], &one, &src);
+    assert_eq!(level(&one), 1);
+    if testkit::require_tool("isoinfo") {
+        let out = Command::new("isoinfo")
+            .arg("-i")
+            .arg(&one)
+            .arg("-f")
+            .output()
+            .unwrap();
+        let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+        for path in listing.lines() {
+            let name = path.rsplit('/').next().unwrap().trim_end_matches(";1");
+            let (stem, ext) = name.split_once('.').unwrap_or((name, ""));
+            assert!(
+                stem.len() <= 8 && ext.len() <= 3,
+                "{name} is not 8.3: {listing}"
+            );
+        }
+    }
+    // Rock Ridge keeps the long names.
+    assert_eq!(
+        listing(&one),
+        [
+            "dir a long directory name",
+            "file a long directory name/file.txt",
+            "file a long file name.text"
+        ]
+    );
+
+    // The default writes long names; info says level 2, which is what the
+    // image needs (no file of 4 GiB or more).
+    let default = dir.path().join("default.iso");
+    burn(&[], &default, &src);
+    assert_eq!(level(&default), 2);
+
+    // A file of 4 GiB or more (sparse) needs level 3: refused below it,
+    // counted at the default.
+    let big = dir.path().join("big");
+    fs::create_dir_all(&big).unwrap();
+    fs::File::create(big.join("huge.bin"))
+        .unwrap()
+        .set_len(4200 << 20)
+        .unwrap();
+    let refused = dir.path().join("refused.iso");
+    assert_cmd::Command::cargo_bin("discburn")
+        .unwrap()
+        .args(["burn", "--iso-level", "2", "--target"])
+        .arg(&refused)
+        .arg(&big)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("/huge.bin is 4 GiB or more"))
+        .stderr(predicates::str::contains("level 3"));
+    assert!(!refused.exists());
+    assert_cmd::Command::cargo_bin("discburn")
+        .unwrap()
+        .args(["burn", "--print-size", "--target"])
+        .arg(&refused)
+        .arg(&big)
+        .assert()
+        .success();
+    assert_cmd::Command::cargo_bin("discburn")
+        .unwrap()
+        .args(["burn", "--iso-level", "4", "--target"])
+        .arg(&refused)
+        .arg(&big)
+        .assert()
+        .code(2);
+}

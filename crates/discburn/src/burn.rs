@@ -75,6 +75,8 @@ pub struct BurnRequest {
     pub import: Option<fsimage::read::Namespace>,
     /// List the names ISO 9660 and Joliet had to change (they are always counted).
     pub list_renamed: bool,
+    /// ISO 9660 interchange level (1, 2 or 3); default 3.
+    pub iso_level: Option<u8>,
 }
 
 /// The descriptive identifiers of a session's volume descriptors.
@@ -201,6 +203,7 @@ fn burn_to(
         volume_time: Some(unix_now()),
         joliet: !request.no_joliet,
         rock_ridge: !request.no_rock_ridge,
+        iso_level: request.iso_level.unwrap_or(3),
         ..ImageOptions::default()
     };
     let options = with_ids(options, &request.ids);

@@ -37,7 +37,7 @@ use iso9660::rrip::{
 use iso9660::susp::{CeEntry, ErEntry, SpEntry};
 
 use crate::error::Error;
-use crate::names::{iso_identifier, iso_names, joliet_identifier, joliet_names, SplitName};
+use crate::names::{iso_identifier, iso_names_at, joliet_identifier, joliet_names, SplitName};
 use crate::tree::{ContentId, DataSource, DeviceKind, Metadata, NodeId, NodeKind, Tree};
 use crate::BLOCK_SIZE;
 
@@ -84,6 +84,10 @@ pub struct ImageOptions {
     pub publisher_id: String,
     /// Data preparer (`mkisofs -p`); default empty.
     pub preparer_id: String,
+    /// ISO 9660 interchange level (ECMA-119 10): 1 holds names to 8.3, 2 to
+    /// 30 characters, 3 (the default) also lets a file of 4 GiB or more take
+    /// several extents; below 3 such a file is an error.
+    pub iso_level: u8,
     /// Volume set (`mkisofs -volset`); default empty.
     pub volume_set_id: String,
 }
@@ -102,6 +106,7 @@ impl Default for ImageOptions {
             publisher_id: String::new(),
             preparer_id: String::new(),
             volume_set_id: String::new(),
+            iso_level: 3,
         }
     }
 }
@@ -422,6 +427,7 @@ impl Layout {
             lbas: Lbas::default(),
         };
         layout.build_iso()?;
+        layout.check_level()?;
         if layout.opts.joliet {
             layout.joliet = Some(layout.build_joliet());
         }
@@ -568,7 +574,7 @@ impl Layout {
                 }
             }
             let naming: Vec<(&[u8], bool)> = items.iter().map(|(n, d, _)| (*n, *d)).collect();
-            let names = iso_names(&naming);
+            let names = iso_names_at(&naming, self.opts.iso_level);
             let mut order: Vec<usize> = (0..items.len()).collect();
             order.sort_by_cached_key(|&k| iso_sort_key(&names[k]));
             let mut entries = Vec::with_capacity(items.len());
@@ -1146,6 +1152,35 @@ impl Layout {
             }
         }
         self.lbas.end = lba as u32;
+        Ok(())
+    }
+
+    /// Below level 3 a file is one extent (ECMA-119 10.1, 10.2): one of 4 GiB
+    /// or more is an error naming it.
+    fn check_level(&self) -> Result<(), Error> {
+        if !(1..=3).contains(&self.opts.iso_level) {
+            return Err(layout_err(format!(
+                "ISO 9660 level {} does not exist (1, 2 or 3)",
+                self.opts.iso_level
+            )));
+        }
+        if self.opts.iso_level == 3 {
+            return Ok(());
+        }
+        for dir in &self.iso.dirs {
+            for entry in &dir.entries {
+                if let Target::File { node, .. } = entry.target {
+                    if self.record_count(entry.target) > 1 {
+                        return Err(layout_err(format!(
+                            "{} is 4 GiB or more: it needs ISO 9660 level 3 (several extents), \
+                             not level {}",
+                            self.tree.path_of(node),
+                            self.opts.iso_level
+                        )));
+                    }
+                }
+            }
+        }
         Ok(())
     }
 

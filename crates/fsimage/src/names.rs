@@ -95,6 +95,40 @@ fn make_unique<T: Copy + Eq + Hash>(
 /// Maps the host names of one directory's entries (`(name, is_dir)`, in the
 /// order collisions are resolved) to unique ISO 9660 names.
 pub fn iso_names(entries: &[(&[u8], bool)]) -> Vec<SplitName<u8>> {
+    iso_names_at(entries, 3)
+}
+
+/// [`iso_names`] for ISO 9660 interchange level `level`: level 1 holds names
+/// to 8.3 (8 d-characters for directories, ECMA-119 10.1), levels 2 and 3 to
+/// 30 characters (10.2, 10.3).
+pub fn iso_names_at(entries: &[(&[u8], bool)], level: u8) -> Vec<SplitName<u8>> {
+    if level == 1 {
+        let mapped = entries
+            .iter()
+            .map(|&(host, is_dir)| {
+                if is_dir {
+                    let mut stem = to_d_chars(host);
+                    stem.truncate(8);
+                    (
+                        SplitName {
+                            stem,
+                            ext: Vec::new(),
+                        },
+                        8,
+                    )
+                } else {
+                    let (stem, ext) = split_ext(host, b'.');
+                    let mut ext = to_d_chars(ext);
+                    ext.truncate(3);
+                    let mut stem = to_d_chars(stem);
+                    stem.truncate(8);
+                    let total = 8 + ext.len();
+                    (SplitName { stem, ext }, total)
+                }
+            })
+            .collect();
+        return make_unique(mapped, b'.', b'_', |d| d);
+    }
     let mapped = entries
         .iter()
         .map(|&(host, is_dir)| {

@@ -123,6 +123,12 @@ pub struct Args {
     #[arg(long, short = 'v')]
     pub verbose: bool,
 
+    /// ISO 9660 interchange level: 1 keeps names to 8.3, 2 to 30
+    /// characters, 3 (the default) also stores files of 4 GiB or more (in
+    /// several extents). Rock Ridge and Joliet keep the long names either way.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub iso_level: Option<u8>,
+
     /// What to write: a directory adds its contents at the root; a file is
     /// added at the root under its name; `ISO/PATH=HOST/PATH` grafts a file or
     /// directory at that path in the image. A file at a path that exists in
@@ -358,6 +364,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         follow_links: args.follow_links,
         skip_unreadable: args.skip_unreadable,
         list_renamed: args.verbose,
+        iso_level: args.iso_level,
     };
     let mut observer = Observer {
         out,
