@@ -136,8 +136,11 @@ fn exit_code(err: &anyhow::Error) -> i32 {
         if let Some(interrupted) = cause.downcast_ref::<Interrupted>() {
             return 128 + interrupted.signal;
         }
+        // From the drive's sense: no medium is "not found", any other sense
+        // (and a failed transport) a drive error.
         let drive_code = |e: &DriveError| match e {
             DriveError::NoMedium { .. } => exit::NOT_FOUND,
+            DriveError::Mmc(mmc::MmcError::Sense(s)) if s.sense.is_no_medium() => exit::NOT_FOUND,
             _ => exit::DRIVE,
         };
         if let Some(e) = cause.downcast_ref::<BurnError>() {
@@ -161,6 +164,14 @@ fn exit_code(err: &anyhow::Error) -> i32 {
             };
         }
         if let Some(d) = cause.downcast_ref::<DriveError>() {
+            return drive_code(d);
+        }
+        // A drive error carried inside an I/O error (a write to a disc
+        // failing mid-burn is `BurnError::Write` over the drive's sense).
+        if let Some(d) = cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(DriveError::from_io)
+        {
             return drive_code(d);
         }
         if let Some(discburn::Error::Open { source, .. }) = cause.downcast_ref::<discburn::Error>()

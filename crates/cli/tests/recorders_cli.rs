@@ -571,6 +571,33 @@ fn exit_codes_tell_failures_apart() {
         code(discburn().args(["burn", "--target", &target, source])),
         Some(4)
     );
+    // 5: the drive fails a WRITE mid-burn (3/0C/00): the exit code and the
+    // JSON error's code come from the sense under the write error.
+    let failing = dir.path().join("failing.emu");
+    run_ok(
+        discburn()
+            .args(["emu", "create"])
+            .arg(&failing)
+            .args(["--media", "dvd+r"]),
+    );
+    let failing_target = format!("emu:{}", failing.display());
+    let out = discburn()
+        .env("DISCBURN_EMU_FAULTS", "write_error@lba=40")
+        .args(["--json", "burn", "--target", &failing_target, source])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let error: serde_json::Value = stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|v| v["type"] == "error")
+        .unwrap_or_else(|| panic!("no error object: {stdout}"));
+    assert_eq!(error["code"], "drive", "{error}");
+    assert!(
+        error["message"].as_str().unwrap_or("").contains("3/0C/00"),
+        "{error}"
+    );
     // 0 and a blank disc again after blanking a closed CD-RW.
     let rw = dir.path().join("rw.emu");
     run_ok(

@@ -36,7 +36,9 @@ pub enum DriveError {
 }
 
 impl DriveError {
-    /// As an `io::Error` (for [`fsimage::SectorSource`] users), keeping the text.
+    /// As an `io::Error` (for [`fsimage::SectorSource`] and [`crate::storage`]
+    /// users), keeping the text and the drive error itself
+    /// ([`DriveError::from_io`] gets it back, e.g. for an exit code).
     pub fn into_io(self) -> io::Error {
         let kind = match &self {
             DriveError::NoMedium { .. } => io::ErrorKind::NotFound,
@@ -44,7 +46,12 @@ impl DriveError {
             DriveError::Enumerate(e) => e.kind(),
             DriveError::Open { .. } => io::ErrorKind::Other,
         };
-        io::Error::new(kind, self.to_string())
+        io::Error::new(kind, self)
+    }
+
+    /// The drive error an `io::Error` made by [`DriveError::into_io`] carries.
+    pub fn from_io(err: &io::Error) -> Option<&DriveError> {
+        err.get_ref()?.downcast_ref::<DriveError>()
     }
 }
 
@@ -830,7 +837,7 @@ mod tests {
                     }
                     _ => check(SenseKey::IllegalRequest, 0x24, 0),
                 },
-                Command::ReadToc(c) => match c.format {
+                Command::ReadToc(c) => match c.requested_format() {
                     TocFormat::Toc => reply(&mut data, &self.toc.emit()),
                     TocFormat::SessionInfo => reply(&mut data, &self.session_info.emit()),
                     _ => check(SenseKey::IllegalRequest, 0x24, 0),

@@ -101,18 +101,19 @@ pub mod fault;
 pub mod media;
 pub mod personality;
 mod recorder;
-pub mod sense;
 pub mod state;
 mod store;
+mod summary;
 
 use std::path::PathBuf;
 
 pub use fault::{Fault, Trigger, FAULTS_ENV};
-pub use media::{profile_name, MediaType};
+pub use media::MediaType;
 pub use personality::Personality;
-pub use recorder::{summarize, MediumSummary, Recorder, SessionSummary, DEFAULT_IMMED_POLLS};
-pub use state::{DiscStatus, MediumState, SessionState, TrackView};
+pub use recorder::{Recorder, DEFAULT_IMMED_POLLS};
+pub use state::{MediumState, TrackView};
 pub use store::{load_state, state_path, BLOCK_BYTES};
+pub use summary::{summarize, MediumSummary, SessionSummary};
 
 /// Errors of the emulator (opening, creating and saving media).
 #[derive(Debug, thiserror::Error)]

@@ -1,24 +1,8 @@
-//! Media types the emulator can hold, their MMC profiles (mmc.md §3), default
-//! capacities and the gaps a real drive leaves when a track or session closes.
+//! Media types the emulator can hold, their default capacities and the gaps
+//! a real drive leaves when a track or session closes (their profiles are
+//! `mmc::Profile`s, see [`crate::state::MediumState::profile`]).
 
 use serde::{Deserialize, Serialize};
-
-/// Profile numbers reported in GET CONFIGURATION bytes 6-7 (MMC-5 5.4, mmc.md §3).
-pub mod profile {
-    pub const CD_ROM: u16 = 0x0008;
-    pub const CD_R: u16 = 0x0009;
-    pub const CD_RW: u16 = 0x000A;
-    pub const DVD_ROM: u16 = 0x0010;
-    pub const DVD_R: u16 = 0x0011;
-    pub const DVD_RW_RESTRICTED_OVERWRITE: u16 = 0x0013;
-    pub const DVD_RW_SEQUENTIAL: u16 = 0x0014;
-    pub const DVD_PLUS_RW: u16 = 0x001A;
-    pub const DVD_PLUS_R: u16 = 0x001B;
-    pub const DVD_PLUS_R_DL: u16 = 0x002B;
-    pub const BD_ROM: u16 = 0x0040;
-    pub const BD_R_SRM: u16 = 0x0041;
-    pub const BD_RE: u16 = 0x0043;
-}
 
 /// Largest image QEMU reports as a CD-ROM, in 2048-byte blocks (`CD_MAX_SECTORS`).
 pub const QEMU_CD_MAX_BLOCKS: u64 = 360_000;
@@ -247,26 +231,5 @@ impl std::str::FromStr for MediaType {
                 names.join(", ")
             )
         })
-    }
-}
-
-/// Human-readable profile name, for `emu show` and messages.
-pub fn profile_name(profile: u16) -> &'static str {
-    match profile {
-        profile::CD_ROM => "CD-ROM",
-        profile::CD_R => "CD-R",
-        profile::CD_RW => "CD-RW",
-        profile::DVD_ROM => "DVD-ROM",
-        profile::DVD_R => "DVD-R sequential",
-        profile::DVD_RW_RESTRICTED_OVERWRITE => "DVD-RW restricted overwrite",
-        profile::DVD_RW_SEQUENTIAL => "DVD-RW sequential",
-        profile::DVD_PLUS_RW => "DVD+RW",
-        profile::DVD_PLUS_R => "DVD+R",
-        profile::DVD_PLUS_R_DL => "DVD+R DL",
-        profile::BD_ROM => "BD-ROM",
-        profile::BD_R_SRM => "BD-R SRM",
-        profile::BD_RE => "BD-RE",
-        0 => "no medium",
-        _ => "unknown",
     }
 }

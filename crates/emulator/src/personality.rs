@@ -84,6 +84,12 @@ impl Personality {
         *self == Personality::Recorder
     }
 
+    /// Whether a CDB shorter than its command is read as if zero-padded (QEMU
+    /// copies the CDB into a zeroed 16-byte buffer); the recorder refuses it.
+    pub fn reads_short_cdbs_as_zeros(self) -> bool {
+        !self.is_recorder()
+    }
+
     /// Largest data-in buffer of one command, in 2048-byte blocks, before the
     /// transport fails (`None`: no limit). QEMU-DRIVE.md row 10: the guest's
     /// `queue/max_hw_sectors_kb` is 128 on IDE and 32 766 on virtio-scsi.

@@ -4,9 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::media::{profile, Family, MediaType};
+use crate::media::{Family, MediaType};
 use crate::personality::Personality;
-use crate::sense::{self, Sense};
+use mmc::disc::{DiscStatus, SessionState};
+use mmc::sense::codes as sense;
+use mmc::{Profile, Sense};
 
 /// The `format` value of every medium state file.
 pub const STATE_FORMAT: &str = "discburn-emulated-medium";
@@ -113,46 +115,6 @@ pub struct Session {
     pub leadout_start: u64,
     /// Where the next session's first track starts (lead-out + lead-in + pre-gap).
     pub next_start: u64,
-}
-
-/// Disc status of READ DISC INFORMATION byte 2 b1..b0.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DiscStatus {
-    Blank,
-    Appendable,
-    Complete,
-    Other,
-}
-
-impl DiscStatus {
-    pub fn code(self) -> u8 {
-        match self {
-            DiscStatus::Blank => 0,
-            DiscStatus::Appendable => 1,
-            DiscStatus::Complete => 2,
-            DiscStatus::Other => 3,
-        }
-    }
-}
-
-/// State of the last session (READ DISC INFORMATION byte 2 b3..b2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SessionState {
-    Empty,
-    Incomplete,
-    Complete,
-}
-
-impl SessionState {
-    pub fn code(self) -> u8 {
-        match self {
-            SessionState::Empty => 0,
-            SessionState::Incomplete => 1,
-            SessionState::Complete => 3,
-        }
-    }
 }
 
 /// The write parameters of mode page 05h that shape a WRITE (mmc.md §2.8).
@@ -358,28 +320,23 @@ impl MediumState {
         self.media.family()
     }
 
-    /// The current MMC profile (GET CONFIGURATION bytes 6-7).
-    pub fn profile(&self) -> u16 {
+    /// The current MMC profile (GET CONFIGURATION bytes 6-7; mmc.md §3).
+    pub fn profile(&self) -> Profile {
         match self.media {
-            MediaType::CdR => profile::CD_R,
-            MediaType::CdRw => profile::CD_RW,
-            MediaType::DvdR => profile::DVD_R,
-            MediaType::DvdRw if self.restricted_overwrite => profile::DVD_RW_RESTRICTED_OVERWRITE,
-            MediaType::DvdRw => profile::DVD_RW_SEQUENTIAL,
-            MediaType::DvdPlusR => profile::DVD_PLUS_R,
-            MediaType::DvdPlusRDl => profile::DVD_PLUS_R_DL,
-            MediaType::DvdPlusRw => profile::DVD_PLUS_RW,
-            MediaType::BdR => profile::BD_R_SRM,
-            MediaType::BdRe => profile::BD_RE,
-            MediaType::CdRom => profile::CD_ROM,
-            MediaType::DvdRom => profile::DVD_ROM,
-            MediaType::BdRom => profile::BD_ROM,
+            MediaType::CdR => Profile::CdR,
+            MediaType::CdRw => Profile::CdRw,
+            MediaType::DvdR => Profile::DvdRSequential,
+            MediaType::DvdRw if self.restricted_overwrite => Profile::DvdRwRestrictedOverwrite,
+            MediaType::DvdRw => Profile::DvdRwSequential,
+            MediaType::DvdPlusR => Profile::DvdPlusR,
+            MediaType::DvdPlusRDl => Profile::DvdPlusRDl,
+            MediaType::DvdPlusRw => Profile::DvdPlusRw,
+            MediaType::BdR => Profile::BdRSrm,
+            MediaType::BdRe => Profile::BdRe,
+            MediaType::CdRom => Profile::CdRom,
+            MediaType::DvdRom => Profile::DvdRom,
+            MediaType::BdRom => Profile::BdRom,
         }
-    }
-
-    /// The current profile as the `mmc` crate names it.
-    pub fn mmc_profile(&self) -> mmc::Profile {
-        mmc::Profile::from(self.profile())
     }
 
     /// Random-writable media without sessions (DVD+RW, BD-RE, DVD-RW RO).
@@ -829,7 +786,7 @@ impl MediumState {
         for track in self.open_session_tracks() {
             if track.is_open() {
                 return Err(if track.reserved.is_some() {
-                    Sense::new(0x5, 0x72, 0x04)
+                    sense::EMPTY_OR_PARTIAL_TRACK
                 } else {
                     sense::INCOMPLETE_TRACK_IN_SESSION
                 });

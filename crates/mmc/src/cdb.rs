@@ -8,6 +8,12 @@ use std::fmt;
 
 use crate::bytes::{be16, be32, bit, flag, put16, put32};
 
+mod extended;
+pub use extended::{
+    MechanismStatus, ReadCd, ReadDiscStructure, Seek10, SendOpcInformation, ServiceActionIn16,
+    Verify10, WriteAndVerify10,
+};
+
 /// Operation codes (MMC-5 / SPC-3).
 pub mod opcode {
     pub const TEST_UNIT_READY: u8 = 0x00;
@@ -38,6 +44,13 @@ pub mod opcode {
     pub const SET_STREAMING: u8 = 0xB6;
     pub const SET_CD_SPEED: u8 = 0xBB;
     pub const READ_CD: u8 = 0xBE;
+    pub const SEND_OPC_INFORMATION: u8 = 0x54;
+    pub const SEEK_10: u8 = 0x2B;
+    pub const WRITE_AND_VERIFY_10: u8 = 0x2E;
+    pub const VERIFY_10: u8 = 0x2F;
+    pub const SERVICE_ACTION_IN_16: u8 = 0x9E;
+    pub const READ_DISC_STRUCTURE: u8 = 0xAD;
+    pub const MECHANISM_STATUS: u8 = 0xBD;
 }
 
 /// The name of an operation code, for messages ("READ DISC INFORMATION").
@@ -72,6 +85,13 @@ pub fn opcode_name(op: u8) -> &'static str {
         SET_STREAMING => "SET STREAMING",
         SET_CD_SPEED => "SET CD SPEED",
         READ_CD => "READ CD",
+        SEND_OPC_INFORMATION => "SEND OPC INFORMATION",
+        SEEK_10 => "SEEK(10)",
+        WRITE_AND_VERIFY_10 => "WRITE AND VERIFY(10)",
+        VERIFY_10 => "VERIFY(10)",
+        SERVICE_ACTION_IN_16 => "SERVICE ACTION IN(16)",
+        READ_DISC_STRUCTURE => "READ DISC STRUCTURE",
+        MECHANISM_STATUS => "MECHANISM STATUS",
         _ => "unknown command",
     }
 }
@@ -570,7 +590,8 @@ code_enum! {
 }
 
 /// READ TOC/PMA/ATIP 43h (mmc.md §2.7): byte 1 b1 MSF, 2 b3..b0 format,
-/// 6 track/session number, 7-8 allocation length, 9 control.
+/// 6 track/session number, 7-8 allocation length, 9 control (b7..b6: the
+/// format of old SFF-8020 drives, see [`ReadToc::requested_format`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadToc {
     pub msf: bool,
@@ -581,6 +602,18 @@ pub struct ReadToc {
 }
 
 impl ReadToc {
+    /// The format an MMC drive answers with: byte 2, or when byte 2 says 0,
+    /// the SFF-8020 field in byte 9 b7..b6 (mmc.md §2.7).
+    pub fn requested_format(&self) -> TocFormat {
+        match (u8::from(self.format), self.sff8020_format()) {
+            (0, legacy) => TocFormat::from(legacy),
+            _ => self.format,
+        }
+    }
+    /// The format field of old (SFF-8020) drives: byte 9 b7..b6.
+    pub fn sff8020_format(&self) -> u8 {
+        self.control >> 6
+    }
     pub fn new(
         format: TocFormat,
         msf: bool,
@@ -606,14 +639,9 @@ impl ReadToc {
     }
     pub fn parse(cdb: &[u8]) -> Result<Self, CdbError> {
         check_len(cdb, opcode::READ_TOC_PMA_ATIP, 10)?;
-        // Old (SFF-8020) drives put the format in byte 9 b7..b6 when byte 2 is 0.
-        let mut format = cdb[2] & 0x0F;
-        if format == 0 && cdb[9] >> 6 != 0 {
-            format = cdb[9] >> 6;
-        }
         Ok(ReadToc {
             msf: bit(cdb[1], 1),
-            format: TocFormat::from(format),
+            format: TocFormat::from(cdb[2] & 0x0F),
             track_session_number: cdb[6],
             allocation_length: be16(cdb, 7),
             control: cdb[9],
@@ -1138,7 +1166,8 @@ impl SetCdSpeed {
     }
 }
 
-/// Any command of mmc.md §2, parsed from a CDB (what a device sees).
+/// Any command of mmc.md §2 and of the read-only drives, parsed from a CDB
+/// (what a device sees).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
     TestUnitReady(TestUnitReady),
@@ -1168,6 +1197,14 @@ pub enum Command {
     GetPerformance(GetPerformance),
     SetStreaming(SetStreaming),
     SetCdSpeed(SetCdSpeed),
+    SendOpcInformation(SendOpcInformation),
+    ReadCd(ReadCd),
+    Seek10(Seek10),
+    Verify10(Verify10),
+    WriteAndVerify10(WriteAndVerify10),
+    ServiceActionIn16(ServiceActionIn16),
+    ReadDiscStructure(ReadDiscStructure),
+    MechanismStatus(MechanismStatus),
 }
 
 impl Command {
@@ -1212,6 +1249,14 @@ impl Command {
             GET_PERFORMANCE => Command::GetPerformance(GetPerformance::parse(cdb)?),
             SET_STREAMING => Command::SetStreaming(SetStreaming::parse(cdb)?),
             SET_CD_SPEED => Command::SetCdSpeed(SetCdSpeed::parse(cdb)?),
+            SEND_OPC_INFORMATION => Command::SendOpcInformation(SendOpcInformation::parse(cdb)?),
+            READ_CD => Command::ReadCd(ReadCd::parse(cdb)?),
+            SEEK_10 => Command::Seek10(Seek10::parse(cdb)?),
+            VERIFY_10 => Command::Verify10(Verify10::parse(cdb)?),
+            WRITE_AND_VERIFY_10 => Command::WriteAndVerify10(WriteAndVerify10::parse(cdb)?),
+            SERVICE_ACTION_IN_16 => Command::ServiceActionIn16(ServiceActionIn16::parse(cdb)?),
+            READ_DISC_STRUCTURE => Command::ReadDiscStructure(ReadDiscStructure::parse(cdb)?),
+            MECHANISM_STATUS => Command::MechanismStatus(MechanismStatus::parse(cdb)?),
             other => return Err(CdbError::UnknownOpcode(other)),
         })
     }
@@ -1246,6 +1291,14 @@ impl Command {
             Command::GetPerformance(c) => c.to_cdb(),
             Command::SetStreaming(c) => c.to_cdb(),
             Command::SetCdSpeed(c) => c.to_cdb(),
+            Command::SendOpcInformation(c) => c.to_cdb(),
+            Command::ReadCd(c) => c.to_cdb(),
+            Command::Seek10(c) => c.to_cdb(),
+            Command::Verify10(c) => c.to_cdb(),
+            Command::WriteAndVerify10(c) => c.to_cdb(),
+            Command::ServiceActionIn16(c) => c.to_cdb(),
+            Command::ReadDiscStructure(c) => c.to_cdb(),
+            Command::MechanismStatus(c) => c.to_cdb(),
         }
     }
 

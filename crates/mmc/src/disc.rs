@@ -37,6 +37,20 @@ impl DiscStatus {
     }
 }
 
+/// Serialized by name ("appendable"), as `emu show` and JSON print it.
+impl serde::Serialize for DiscStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// Serialized by name ("incomplete").
+impl serde::Serialize for SessionState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
 impl SessionState {
     pub fn name(self) -> &'static str {
         match self {

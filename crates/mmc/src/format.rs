@@ -1,7 +1,7 @@
 //! READ FORMAT CAPACITIES answer and the FORMAT UNIT parameter list
 //! (MMC-5 6.24, 6.5; mmc.md §2.14).
 
-use crate::bytes::{be24, be32, bit, flag, put24, put32};
+use crate::bytes::{be16, be24, be32, bit, flag, put24, put32};
 use crate::ParseError;
 
 code_enum! {
@@ -137,6 +137,12 @@ impl FormatUnitParameters {
 
     pub fn parse(b: &[u8]) -> Result<FormatUnitParameters, ParseError> {
         ParseError::need("format unit parameter list", b, Self::LEN)?;
+        if be16(b, 2) != 8 {
+            return Err(ParseError::Invalid {
+                what: "format unit parameter list",
+                why: "format descriptor length is not 8",
+            });
+        }
         Ok(FormatUnitParameters {
             fov: bit(b[1], 7),
             dcrt: bit(b[1], 5),

@@ -12,8 +12,8 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`cdb`] | one struct per command (`Read10`, `CloseTrackSession`, ...) with `to_cdb`/`parse`; [`Command`] parses any CDB (what a device does) |
-//! | [`sense`] | [`Sense`]: fixed/descriptor parse and build, key/ASC/ASCQ text, classes (`is_in_progress`, `is_unsupported`, ...) |
+//! | [`cdb`] | one struct per command (`Read10`, `CloseTrackSession`, `ReadCd`, the read-only drive commands, ...) with `to_cdb`/`parse`; [`Command`] parses any CDB (what a device does) |
+//! | [`sense`] | [`Sense`]: fixed/descriptor parse and build, key/ASC/ASCQ text, classes (`is_in_progress`, `is_unsupported`, ...); [`sense::codes`], the codes a drive raises |
 //! | [`profile`] | [`Profile`] numbers and names ("DVD+R DL") |
 //! | [`config`] | GET CONFIGURATION answer: [`config::Configuration`], generic [`config::FeatureDescriptor`], typed features ([`config::Feature`]) |
 //! | [`disc`] | READ DISC INFORMATION / READ TRACK INFORMATION answers |
@@ -29,8 +29,8 @@
 //! | [`enumerate`] | drives from sysfs and `/proc/sys/dev/cdrom/info` |
 //!
 //! A device (the emulator) decodes with `Command::parse`, answers with the
-//! `emit` of the answer structures, and reports errors with
-//! `Sense::new(key, asc, ascq).to_fixed()`.
+//! `emit` of the answer structures, and reports errors with the
+//! [`sense::codes`] values' `to_fixed()`.
 #![deny(unsafe_code)]
 
 /// Declares a fieldless enum over a numeric code with an `Other` catch-all and

@@ -70,6 +70,8 @@ pub struct Sense {
     pub ascq: u8,
     /// The INFORMATION field when VALID is set (often the failing LBA).
     pub information: Option<u64>,
+    /// COMMAND-SPECIFIC INFORMATION (fixed format bytes 8-11; 0 when none).
+    pub command_specific: u32,
     /// Progress indication 0..=65535 of 65536 (sense key specific field with
     /// SKSV set, key NO SENSE or NOT READY; mmc.md §1.4, §7).
     pub progress: Option<u16>,
@@ -85,7 +87,7 @@ pub const FIXED_SENSE_LEN: usize = 18;
 
 impl Sense {
     /// Current, fixed-format sense with this key/ASC/ASCQ.
-    pub fn new(key: SenseKey, asc: u8, ascq: u8) -> Sense {
+    pub const fn new(key: SenseKey, asc: u8, ascq: u8) -> Sense {
         Sense {
             format: SenseFormat::Fixed,
             deferred: false,
@@ -93,6 +95,7 @@ impl Sense {
             asc,
             ascq,
             information: None,
+            command_specific: 0,
             progress: None,
         }
     }
@@ -134,6 +137,7 @@ impl Sense {
                 } else {
                     None
                 };
+                let command_specific = if data.len() >= 12 { be32(data, 8) } else { 0 };
                 Ok(Sense {
                     format: SenseFormat::Fixed,
                     deferred: first & 0x7F == 0x71,
@@ -141,6 +145,7 @@ impl Sense {
                     asc,
                     ascq,
                     information,
+                    command_specific,
                     progress,
                 })
             }
@@ -157,6 +162,7 @@ impl Sense {
                     asc: data[2],
                     ascq: data[3],
                     information: None,
+                    command_specific: 0,
                     progress: None,
                 };
                 let additional = data.get(7).copied().unwrap_or(0) as usize;
@@ -173,6 +179,10 @@ impl Sense {
                                 desc[4], desc[5], desc[6], desc[7], desc[8], desc[9], desc[10],
                                 desc[11],
                             ]));
+                        }
+                        // Command-specific information: 4-11 (the low 32 bits kept).
+                        0x01 if desc.len() >= 12 => {
+                            sense.command_specific = be32(desc, 8);
                         }
                         // Sense key specific: 4 b7 SKSV, 5-6 progress.
                         0x02 if desc.len() >= 7 && bit(desc[4], 7) => {
@@ -200,6 +210,7 @@ impl Sense {
             put32(&mut b, 3, info as u32);
         }
         b[7] = (FIXED_SENSE_LEN - 8) as u8;
+        put32(&mut b, 8, self.command_specific);
         b[12] = self.asc;
         b[13] = self.ascq;
         if let Some(progress) = self.progress {
@@ -223,6 +234,13 @@ impl Sense {
             d[1] = 0x0A;
             d[2] = 0x80;
             d[4..12].copy_from_slice(&info.to_be_bytes());
+            b.extend_from_slice(&d);
+        }
+        if self.command_specific != 0 {
+            let mut d = [0u8; 12];
+            d[0] = 0x01;
+            d[1] = 0x0A;
+            put32(&mut d, 8, self.command_specific);
             b.extend_from_slice(&d);
         }
         if let Some(progress) = self.progress {
@@ -467,4 +485,47 @@ fn asc_hint(key: u8, asc: u8, ascq: u8) -> Option<&'static str> {
         (0xB, _, _) => "the command was aborted; it may be retried",
         _ => return None,
     })
+}
+
+/// The sense codes a drive raises and burners act on (mmc.md §6), as one
+/// table both sides use: the emulator answers with them, tests compare with
+/// them.
+pub mod codes {
+    use super::{Sense, SenseKey};
+
+    const fn code(key: SenseKey, asc: u8, ascq: u8) -> Sense {
+        Sense::new(key, asc, ascq)
+    }
+
+    pub const NO_SENSE: Sense = code(SenseKey::NoSense, 0x00, 0x00);
+    pub const NOT_READY_NO_MEDIUM: Sense = code(SenseKey::NotReady, 0x3A, 0x00);
+    pub const NOT_READY_TRAY_OPEN: Sense = code(SenseKey::NotReady, 0x3A, 0x01);
+    pub const NOT_READY_FORMAT_IN_PROGRESS: Sense = code(SenseKey::NotReady, 0x04, 0x04);
+    pub const NOT_READY_OPERATION_IN_PROGRESS: Sense = code(SenseKey::NotReady, 0x04, 0x07);
+    pub const NOT_READY_LONG_WRITE: Sense = code(SenseKey::NotReady, 0x04, 0x08);
+    pub const WRITE_ERROR: Sense = code(SenseKey::MediumError, 0x0C, 0x00);
+    pub const UNRECOVERED_READ_ERROR: Sense = code(SenseKey::MediumError, 0x11, 0x00);
+    pub const HARDWARE_ERROR: Sense = code(SenseKey::HardwareError, 0x44, 0x00);
+    pub const PARAMETER_LIST_LENGTH_ERROR: Sense = code(SenseKey::IllegalRequest, 0x1A, 0x00);
+    pub const INVALID_OPCODE: Sense = code(SenseKey::IllegalRequest, 0x20, 0x00);
+    pub const LBA_OUT_OF_RANGE: Sense = code(SenseKey::IllegalRequest, 0x21, 0x00);
+    pub const INVALID_WRITE_ADDRESS: Sense = code(SenseKey::IllegalRequest, 0x21, 0x02);
+    pub const INVALID_FIELD_IN_CDB: Sense = code(SenseKey::IllegalRequest, 0x24, 0x00);
+    pub const INVALID_FIELD_IN_PARAMETERS: Sense = code(SenseKey::IllegalRequest, 0x26, 0x00);
+    pub const COMMAND_SEQUENCE_ERROR: Sense = code(SenseKey::IllegalRequest, 0x2C, 0x00);
+    pub const INCOMPATIBLE_MEDIUM: Sense = code(SenseKey::IllegalRequest, 0x30, 0x00);
+    pub const CANNOT_FORMAT_MEDIUM: Sense = code(SenseKey::IllegalRequest, 0x30, 0x06);
+    pub const MEDIUM_NOT_FORMATTED: Sense = code(SenseKey::IllegalRequest, 0x30, 0x10);
+    pub const SAVING_PARAMETERS_NOT_SUPPORTED: Sense = code(SenseKey::IllegalRequest, 0x39, 0x00);
+    pub const REMOVAL_PREVENTED: Sense = code(SenseKey::IllegalRequest, 0x53, 0x02);
+    pub const END_OF_USER_AREA: Sense = code(SenseKey::IllegalRequest, 0x63, 0x00);
+    pub const ILLEGAL_MODE_FOR_TRACK: Sense = code(SenseKey::IllegalRequest, 0x64, 0x00);
+    pub const SESSION_FIXATION_ERROR: Sense = code(SenseKey::IllegalRequest, 0x72, 0x00);
+    pub const INCOMPLETE_TRACK_IN_SESSION: Sense = code(SenseKey::IllegalRequest, 0x72, 0x03);
+    pub const EMPTY_OR_PARTIAL_TRACK: Sense = code(SenseKey::IllegalRequest, 0x72, 0x04);
+    pub const NO_MORE_RESERVATIONS: Sense = code(SenseKey::IllegalRequest, 0x72, 0x05);
+    pub const MEDIUM_MAY_HAVE_CHANGED: Sense = code(SenseKey::UnitAttention, 0x28, 0x00);
+    pub const POWER_ON_RESET: Sense = code(SenseKey::UnitAttention, 0x29, 0x00);
+    pub const WRITE_PROTECTED: Sense = code(SenseKey::DataProtect, 0x27, 0x00);
+    pub const ABORTED_COMMAND: Sense = code(SenseKey::AbortedCommand, 0x00, 0x00);
 }

@@ -173,13 +173,25 @@ fn toc_and_configuration() {
         ReadToc::parse,
         info,
     );
-    // Old drives: format in byte 9 b7..b6.
-    assert_eq!(
-        ReadToc::parse(&[0x43, 0, 0, 0, 0, 0, 0, 0, 12, 0x40])
-            .unwrap()
-            .format,
-        TocFormat::SessionInfo
+    // Old drives: format in byte 9 b7..b6, taken when byte 2 says 0; the
+    // parsed fields keep both bytes as sent.
+    let legacy = ReadToc {
+        control: 0x40,
+        ..ReadToc::new(TocFormat::Toc, false, 0, 12)
+    };
+    check(
+        legacy.to_cdb(),
+        &[0x43, 0, 0, 0, 0, 0, 0, 0, 12, 0x40],
+        ReadToc::parse,
+        legacy,
     );
+    assert_eq!(legacy.requested_format(), TocFormat::SessionInfo);
+    assert_eq!(legacy.sff8020_format(), 1);
+    let both = ReadToc {
+        control: 0x80,
+        ..ReadToc::new(TocFormat::SessionInfo, false, 0, 12)
+    };
+    assert_eq!(both.requested_format(), TocFormat::SessionInfo);
     // GET CONFIGURATION: 1 RT, 2-3 starting feature, 7-8 allocation.
     let gc = GetConfiguration {
         request_type: RequestType::One,
@@ -405,4 +417,129 @@ fn names_and_lengths() {
         format!("{:?}", TestUnitReady.to_cdb()),
         "Cdb[TEST UNIT READY: 00 00 00 00 00 00]"
     );
+}
+
+#[test]
+fn read_cd_and_opc() {
+    // READ CD: 1 b4..b2 sector type (2 Mode 1), 2-5 LBA, 6-8 blocks, 9 main
+    // channel (10h user data), 10 sub-channel.
+    let cd = ReadCd::mode1(0x0102_0304, 0x05_0607);
+    check(
+        cd.to_cdb(),
+        &[
+            0xBE, 0x08, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x10, 0, 0,
+        ],
+        ReadCd::parse,
+        cd,
+    );
+    let raw = ReadCd {
+        expected_sector_type: 0,
+        dap: true,
+        main_channel: ReadCd::RAW_SECTOR,
+        subchannel: 2,
+        ..ReadCd::mode1(7, 1)
+    };
+    check(
+        raw.to_cdb(),
+        &[0xBE, 0x02, 0, 0, 0, 7, 0, 0, 1, 0xF8, 0x02, 0],
+        ReadCd::parse,
+        raw,
+    );
+    // SEND OPC INFORMATION: 1 b0 DoOpc, 7-8 parameter list length.
+    let opc = SendOpcInformation {
+        do_opc: true,
+        parameter_list_length: 0x0102,
+    };
+    check(
+        opc.to_cdb(),
+        &[0x54, 0x01, 0, 0, 0, 0, 0, 0x01, 0x02, 0],
+        SendOpcInformation::parse,
+        opc,
+    );
+}
+
+#[test]
+fn read_only_drive_commands() {
+    let seek = Seek10 { lba: 0x0A0B_0C0D };
+    check(
+        seek.to_cdb(),
+        &[0x2B, 0, 0x0A, 0x0B, 0x0C, 0x0D, 0, 0, 0, 0],
+        Seek10::parse,
+        seek,
+    );
+    // VERIFY(10) / WRITE AND VERIFY(10): 1 b1 BYTCHK, 2-5 LBA, 7-8 blocks.
+    let verify = Verify10 {
+        byte_check: true,
+        lba: 16,
+        blocks: 0x0203,
+    };
+    check(
+        verify.to_cdb(),
+        &[0x2F, 0x02, 0, 0, 0, 16, 0, 0x02, 0x03, 0],
+        Verify10::parse,
+        verify,
+    );
+    let write_verify = WriteAndVerify10(verify);
+    check(
+        write_verify.to_cdb(),
+        &[0x2E, 0x02, 0, 0, 0, 16, 0, 0x02, 0x03, 0],
+        WriteAndVerify10::parse,
+        write_verify,
+    );
+    // SERVICE ACTION IN(16) / READ CAPACITY(16): 1 service action 10h,
+    // 2-9 LBA, 10-13 allocation length, 14 b0 PMI.
+    let capacity = ServiceActionIn16::read_capacity();
+    check(
+        capacity.to_cdb(),
+        &[0x9E, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0],
+        ServiceActionIn16::parse,
+        capacity,
+    );
+    assert!(capacity.is_read_capacity());
+    let other = ServiceActionIn16 {
+        service_action: 0x11,
+        lba: 0x0102_0304_0506_0708,
+        allocation_length: 0x0A0B_0C0D,
+        pmi: true,
+    };
+    check(
+        other.to_cdb(),
+        &[
+            0x9E, 0x11, 1, 2, 3, 4, 5, 6, 7, 8, 0x0A, 0x0B, 0x0C, 0x0D, 0x01, 0,
+        ],
+        ServiceActionIn16::parse,
+        other,
+    );
+    assert!(!other.is_read_capacity());
+    // READ DISC STRUCTURE: 1 media type, 2-5 address, 6 layer, 7 format,
+    // 8-9 allocation length, 10 b7..b6 AGID.
+    let structure = ReadDiscStructure {
+        media_type: 1,
+        address: 0x10,
+        layer: 1,
+        format: ReadDiscStructure::CAPABILITY_LIST,
+        allocation_length: 0x0804,
+        agid: 2,
+    };
+    check(
+        structure.to_cdb(),
+        &[0xAD, 0x01, 0, 0, 0, 0x10, 0x01, 0xFF, 0x08, 0x04, 0x80, 0],
+        ReadDiscStructure::parse,
+        structure,
+    );
+    let mechanism = MechanismStatus::default();
+    check(
+        mechanism.to_cdb(),
+        &[0xBD, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0],
+        MechanismStatus::parse,
+        mechanism,
+    );
+    assert_eq!(
+        Command::parse(&mechanism.to_cdb()).unwrap().name(),
+        "MECHANISM STATUS"
+    );
+    assert!(matches!(
+        Command::parse(&[0x9E, 0x10, 0, 0, 0, 0, 0, 0, 0, 0]),
+        Err(CdbError::TooShort { expected: 16, .. })
+    ));
 }

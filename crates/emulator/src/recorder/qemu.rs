@@ -3,37 +3,33 @@
 //! as probed from a Linux guest (QEMU-DRIVE.md; QEMU's hw/ide/atapi.c,
 //! hw/scsi/scsi-disk.c and hw/block/cdrom.c for the byte layouts).
 
+use mmc::cdb::{
+    CdbError, Command, GetConfiguration, Inquiry, ModeSense10, PageControl, Read10, Read12, ReadCd,
+    ReadDiscStructure, ReadToc,
+};
 use mmc::config::{Configuration, FeatureDescriptor};
 use mmc::inquiry::CapacityData;
+use mmc::sense::codes as sense;
 use mmc::toc::{Msf, SessionInfo, Toc, TocTrack};
-use mmc::{CommandOutcome, DataDirection, Profile, TransportError};
+use mmc::{DataDirection, Profile, Sense};
 
-use super::{be16, be32, Recorder};
-use crate::fault::Fault;
-use crate::media::{profile, QEMU_CD_MAX_BLOCKS};
+use super::{Recorder, Reply};
+use crate::media::QEMU_CD_MAX_BLOCKS;
 use crate::personality::Personality;
-use crate::sense::{self, Sense};
 use crate::store::BLOCK_BYTES;
 
 /// Linux host byte DID_ERROR (libata rejecting a command, a bad buffer).
-const DID_ERROR: u16 = 0x07;
+pub(super) const DID_ERROR: u16 = 0x07;
 
 /// Bytes of a raw CD sector (READ CD with all header and EDC fields).
 const RAW_SECTOR_BYTES: usize = 2352;
 
-/// What one command did, before it becomes a [`CommandOutcome`].
-enum Answer {
-    Good,
-    /// Reply bytes and the allocation length of the CDB.
-    Data(Vec<u8>, usize),
-    /// A READ placed this many bytes in the buffer.
-    Read(usize),
-    Check(Sense),
-    /// libata's synthesized ABORTED COMMAND (IDE only).
-    Aborted,
-    /// The host adapter failed the command: no status, no sense.
-    HostError,
-}
+/// The sense libata synthesizes when it aborts a command itself (row 11):
+/// ABORTED COMMAND, its own command-specific bytes 8-11.
+pub(super) const LIBATA_ABORTED: Sense = Sense {
+    command_specific: 0x0040_A002,
+    ..sense::ABORTED_COMMAND
+};
 
 impl Recorder {
     /// Blocks of the disc as QEMU sees the data file (its length).
@@ -41,11 +37,11 @@ impl Recorder {
         self.state.capacity
     }
 
-    fn qemu_profile(&self) -> u16 {
+    fn qemu_profile(&self) -> Profile {
         if self.qemu_blocks() <= QEMU_CD_MAX_BLOCKS {
-            profile::CD_ROM
+            Profile::CdRom
         } else {
-            profile::DVD_ROM
+            Profile::DvdRom
         }
     }
 
@@ -53,220 +49,187 @@ impl Recorder {
         self.personality == Personality::QemuIde
     }
 
-    /// Fixed sense as this drive reports it: IDE sense comes from QEMU's
-    /// REQUEST SENSE, fetched by libata: response code F0h, ASCQ not set.
-    fn qemu_sense_bytes(&self, sense: Sense) -> Vec<u8> {
-        let mut bytes = sense.to_bytes();
-        if self.ide() {
-            bytes[0] = 0xF0;
-            bytes[13] = 0;
+    /// Sense as this drive reports it: IDE sense comes from QEMU's REQUEST
+    /// SENSE, fetched by libata: response code F0h (VALID, information 0),
+    /// ASCQ not set; the IDE drive remembers it for REQUEST SENSE (row 14).
+    pub(super) fn qemu_sense(&mut self, sense: Sense) -> Sense {
+        if !self.ide() {
+            return sense;
         }
-        bytes
+        self.last_sense = sense;
+        Sense { ascq: 0, ..sense }.with_information(0)
     }
 
-    pub(super) fn execute_qemu(
-        &mut self,
-        cdb: &[u8],
-        mut data: DataDirection<'_>,
-    ) -> Result<CommandOutcome, TransportError> {
-        let ide = self.ide();
-        let buffer_len = match &data {
-            DataDirection::FromDevice(buf) => buf.len(),
+    /// Residual of a GOOD answer (row 11b): short replies report none;
+    /// virtio-scsi reports nothing received when a READ's buffer is larger
+    /// than the transfer, IDE reports all of it.
+    pub(super) fn qemu_residual(&self, reply: &Reply, received: usize, buffer_len: usize) -> usize {
+        match reply {
+            Reply::Direct(_) if !self.ide() && received < buffer_len => buffer_len,
             _ => 0,
-        };
-        if let Some(limit) = self.transfer_limit() {
-            if data.len() as u64 > limit * BLOCK_BYTES {
-                // The kernel refuses the buffer before the drive sees it (EIO).
-                return Err(TransportError::Os {
-                    device: self.name.clone(),
-                    source: std::io::Error::from_raw_os_error(5),
-                });
-            }
         }
-        // Fields are read from a zero-padded copy; a short CDB is what it is.
-        let mut c = [0u8; 16];
-        let n = cdb.len().min(16);
-        c[..n].copy_from_slice(&cdb[..n]);
-        // libata turns away a 6-byte CDB of opcode FFh before the drive sees it
-        // (a 10- or 12-byte one reaches the drive: QEMU-RECORD.txt, OPCODE_ff*).
-        let answer = if ide && c[0] == 0xFF && cdb.len() == 6 {
-            Answer::HostError
-        } else {
-            self.qemu_dispatch(&c, &mut data)
-        };
-        Ok(match answer {
-            Answer::Good => CommandOutcome::good(0),
-            Answer::Data(bytes, alloc) => {
-                if let DataDirection::FromDevice(buf) = &mut data {
-                    let n = bytes.len().min(alloc).min(buf.len());
-                    buf[..n].copy_from_slice(&bytes[..n]);
-                }
-                // Row 11b: short replies report no residual.
-                CommandOutcome::good(0)
-            }
-            Answer::Read(n) => {
-                // Row 11b: virtio-scsi reports nothing received when the
-                // buffer is larger than the transfer; IDE reports all of it.
-                let residual = if !ide && n < buffer_len {
-                    buffer_len
-                } else {
-                    0
-                };
-                CommandOutcome::good(residual)
-            }
-            Answer::Check(sense) => {
-                tracing::debug!("{}: CDB {:02x?} -> {sense}", self.name, cdb);
-                if ide {
-                    self.last_sense = sense;
-                }
-                CommandOutcome::check_condition(self.qemu_sense_bytes(sense), buffer_len)
-            }
-            Answer::Aborted => {
-                // Row 11: what libata synthesizes (0B/00/00, its own bytes 8-11).
-                let mut bytes = vec![0u8; 18];
-                bytes[0] = 0x70;
-                bytes[2] = 0x0B;
-                bytes[7] = 0x0A;
-                bytes[9..12].copy_from_slice(&[0x40, 0xA0, 0x02]);
-                CommandOutcome::check_condition(bytes, buffer_len)
-            }
-            Answer::HostError => {
-                return Err(TransportError::Host {
-                    device: self.name.clone(),
-                    host_status: DID_ERROR,
-                    driver_status: 0,
-                })
-            }
-        })
     }
 
-    fn qemu_dispatch(&mut self, c: &[u8; 16], data: &mut DataDirection<'_>) -> Answer {
-        use super::op;
+    /// The QEMU drives' answer to every command (the personality hook of the
+    /// dispatcher); the CDB was read zero-padded, as QEMU reads it.
+    pub(super) fn qemu_answer(
+        &mut self,
+        cdb_len: usize,
+        command: &Result<Command, CdbError>,
+        data: &mut DataDirection<'_>,
+    ) -> Reply {
         let ide = self.ide();
-        match c[0] {
-            op::TEST_UNIT_READY | op::PREVENT_ALLOW_MEDIUM_REMOVAL | op::START_STOP_UNIT => {
-                if c[0] == op::PREVENT_ALLOW_MEDIUM_REMOVAL {
-                    self.locked = c[4] & 1 != 0;
-                }
-                Answer::Good
+        let command = match command {
+            Ok(command) => *command,
+            // libata turns away a 6-byte CDB of opcode FFh before the drive sees it
+            // (a 10- or 12-byte one reaches the drive: QEMU-RECORD.txt, OPCODE_ff*).
+            Err(CdbError::UnknownOpcode(0xFF)) if ide && cdb_len == 6 => return Reply::HostError,
+            Err(_) => return Reply::Check(sense::INVALID_OPCODE),
+        };
+        match command {
+            Command::TestUnitReady(_) | Command::StartStopUnit(_) => Reply::Good,
+            Command::PreventAllowMediumRemoval(c) => {
+                self.locked = c.prevent;
+                Reply::Good
             }
-            op::REQUEST_SENSE => {
+            Command::RequestSense(c) => {
                 let sense = if ide {
                     self.last_sense
                 } else {
                     sense::NO_SENSE
                 };
-                Answer::Data(self.qemu_sense_bytes(sense), usize::from(c[4]))
+                let sense = self.qemu_sense(sense);
+                Reply::Data(sense.to_fixed().to_vec(), usize::from(c.allocation_length))
             }
-            op::INQUIRY => self.qemu_inquiry(c),
-            op::READ_CAPACITY => {
+            Command::Inquiry(c) => self.qemu_inquiry(&c),
+            Command::ReadCapacity(_) => {
                 let capacity = CapacityData {
                     last_lba: u32::try_from(self.qemu_blocks().saturating_sub(1))
                         .unwrap_or(u32::MAX),
                     block_length: BLOCK_BYTES as u32,
                 };
-                Answer::Data(capacity.emit().to_vec(), 8)
+                Reply::Data(capacity.emit().to_vec(), CapacityData::LEN)
             }
-            op::READ_10 => self.qemu_read(u64::from(be32(c, 2)), u64::from(be16(c, 7)), data),
-            op::READ_12 => self.qemu_read(u64::from(be32(c, 2)), u64::from(be32(c, 6)), data),
-            SEEK_10 => {
-                if u64::from(be32(c, 2)) >= self.qemu_blocks() {
-                    Answer::Check(sense::LBA_OUT_OF_RANGE)
+            Command::Read10(Read10(rw)) => {
+                self.qemu_read(u64::from(rw.lba), u64::from(rw.blocks), data)
+            }
+            Command::Read12(Read12(rw)) => {
+                self.qemu_read(u64::from(rw.lba), u64::from(rw.blocks), data)
+            }
+            Command::Seek10(c) => {
+                if u64::from(c.lba) >= self.qemu_blocks() {
+                    Reply::Check(sense::LBA_OUT_OF_RANGE)
                 } else {
-                    Answer::Good
+                    Reply::Good
                 }
             }
-            op::READ_TOC_PMA_ATIP => self.qemu_read_toc(c),
-            op::GET_CONFIGURATION => self.qemu_configuration(c),
-            op::GET_EVENT_STATUS_NOTIFICATION => {
-                if c[1] & 0x01 == 0 {
-                    return Answer::Check(sense::INVALID_FIELD_IN_CDB);
+            Command::ReadToc(c) => self.qemu_read_toc(&c),
+            Command::GetConfiguration(c) => self.qemu_configuration(&c),
+            Command::GetEventStatusNotification(c) => {
+                if !c.polled {
+                    return Reply::Check(sense::INVALID_FIELD_IN_CDB);
                 }
+                // Media class: no change, media present; otherwise no event
+                // available. QEMU's event descriptor length counts the bytes
+                // after the 4-byte header (4, or 0 with NEA), where `mmc`'s
+                // `MediaEventStatus` (and mmc.md §2.3) count n-2: kept as
+                // QEMU-RECORD.txt has it.
                 let mut b = vec![0u8, 0, 0x80, 0x10];
-                if c[4] & 0x10 != 0 {
-                    // Media class: no change, media present.
+                if c.class_request & mmc::cdb::GetEventStatusNotification::MEDIA_CLASS != 0 {
                     b[2] = 0x04;
                     b.extend_from_slice(&[0x00, 0x02, 0x00, 0x00]);
                 }
                 let len = (b.len() - 4) as u16;
                 b[..2].copy_from_slice(&len.to_be_bytes());
-                Answer::Data(b, usize::from(be16(c, 7)))
+                Reply::Data(b, usize::from(c.allocation_length))
             }
-            op::READ_DISC_INFORMATION => {
-                if c[1] & 0x07 != 0 {
-                    return Answer::Check(sense::INVALID_FIELD_IN_CDB);
+            Command::ReadDiscInformation(c) => {
+                if c.data_type != 0 {
+                    return Reply::Check(sense::INVALID_FIELD_IN_CDB);
                 }
-                let mut b = vec![0u8; 34];
-                b[1] = 32;
-                b[2] = 0x0E; // last session complete, disc complete
-                b[3] = 1; // first track on disc
-                b[4] = 1; // sessions
-                b[5] = 1; // first track of the last session
-                b[6] = 1; // last track of the last session
-                b[7] = 0x20; // URU
-                Answer::Data(b, usize::from(be16(c, 7)))
+                // A complete disc with one complete session of track 1, URU.
+                let mut info = mmc::disc::DiscInformation::new(
+                    mmc::disc::DiscStatus::Complete,
+                    mmc::disc::SessionState::Complete,
+                    false,
+                );
+                info.first_track_on_disc = 1;
+                info.sessions = 1;
+                info.first_track_in_last_session = 1;
+                info.last_track_in_last_session = 1;
+                info.uru = true;
+                info.last_session_lead_in_start = 0;
+                info.last_possible_lead_out_start = 0;
+                Reply::Data(info.emit(), usize::from(c.allocation_length))
             }
-            op::MODE_SENSE_10 => self.qemu_mode_sense(c),
-            READ_DISC_STRUCTURE => self.qemu_disc_structure(c),
-            MECHANISM_STATUS => Answer::Data(vec![0, 0, 0, 0, 0, 1, 0, 0], usize::from(be16(c, 8))),
-            op::SET_CD_SPEED if ide => Answer::Good,
-            op::READ_CD if ide => self.qemu_read_cd(c, data),
-            op::WRITE_10 | op::WRITE_12 | WRITE_AND_VERIFY_10 if !ide => {
-                Answer::Check(sense::WRITE_PROTECTED)
+            Command::ModeSense10(c) => self.qemu_mode_sense(&c),
+            Command::ReadDiscStructure(c) => self.qemu_disc_structure(&c),
+            Command::MechanismStatus(c) => Reply::Data(
+                vec![0, 0, 0, 0, 0, 1, 0, 0],
+                usize::from(c.allocation_length),
+            ),
+            Command::SetCdSpeed(_) if ide => Reply::Good,
+            Command::ReadCd(c) if ide => self.qemu_read_cd(&c, data),
+            Command::Write10(_) | Command::Write12(_) | Command::WriteAndVerify10(_) if !ide => {
+                Reply::Check(sense::WRITE_PROTECTED)
             }
-            op::SYNCHRONIZE_CACHE | op::FORMAT_UNIT | VERIFY_10 if !ide => Answer::Good,
-            op::MODE_SELECT_10 if !ide => {
+            Command::SynchronizeCache(_) | Command::FormatUnit(_) | Command::Verify10(_)
+                if !ide =>
+            {
+                Reply::Good
+            }
+            Command::ModeSelect10(c) if !ide => {
                 let given = match data {
                     DataDirection::ToDevice(bytes) => bytes.len(),
                     _ => 0,
                 };
-                let length = usize::from(be16(c, 7)).min(given);
-                if length <= 8 {
-                    Answer::Good
+                let length = usize::from(c.parameter_list_length).min(given);
+                if length <= mmc::mode::HEADER_LEN {
+                    Reply::Good
                 } else {
                     // No page of this drive can be changed.
-                    Answer::Check(sense::INVALID_FIELD_IN_PARAMETERS)
+                    Reply::Check(sense::INVALID_FIELD_IN_PARAMETERS)
                 }
             }
-            SERVICE_ACTION_IN_16 if !ide && c[1] & 0x1F == 0x10 => {
+            Command::ServiceActionIn16(c) if !ide && c.is_read_capacity() => {
                 // READ CAPACITY(16); byte 14: thin provisioning enabled.
                 let mut b = vec![0u8; 32];
                 b[..8].copy_from_slice(&self.qemu_blocks().saturating_sub(1).to_be_bytes());
                 b[8..12].copy_from_slice(&(BLOCK_BYTES as u32).to_be_bytes());
                 b[14] = 0x80;
-                Answer::Data(b, be32(c, 10) as usize)
+                Reply::Data(b, c.allocation_length as usize)
             }
             // READ CAPACITY(16) to the ATAPI drive: libata fails it (DID_ERROR).
-            SERVICE_ACTION_IN_16 => Answer::HostError,
+            Command::ServiceActionIn16(_) => Reply::HostError,
             // READ CD (not supported by scsi-cd) without a data buffer: the
             // request fails on the host side (DID_ERROR) before any sense.
-            op::READ_CD if matches!(data, DataDirection::None) => Answer::HostError,
-            _ => Answer::Check(sense::INVALID_OPCODE),
+            Command::ReadCd(_) if matches!(data, DataDirection::None) => Reply::HostError,
+            _ => Reply::Check(sense::INVALID_OPCODE),
         }
     }
 
-    fn qemu_inquiry(&self, c: &[u8; 16]) -> Answer {
+    fn qemu_inquiry(&self, c: &Inquiry) -> Reply {
         let ide = self.ide();
-        if c[1] & 0x01 != 0 {
+        if c.evpd {
             // Vital product data: both drives list pages 00h and 83h; only
             // the list is emulated.
-            return if c[2] == 0 {
-                Answer::Data(
+            return if c.page_code == 0 {
+                Reply::Data(
                     vec![0x05, 0x00, 0x00, 0x02, 0x00, 0x83],
-                    usize::from(be16(c, 3)),
+                    usize::from(c.allocation_length),
                 )
             } else {
-                Answer::Check(sense::INVALID_FIELD_IN_CDB)
+                Reply::Check(sense::INVALID_FIELD_IN_CDB)
             };
         }
-        if !ide && c[2] != 0 {
-            return Answer::Check(sense::INVALID_FIELD_IN_CDB);
+        if !ide && c.page_code != 0 {
+            return Reply::Check(sense::INVALID_FIELD_IN_CDB);
         }
         // IDE takes the allocation length from byte 4 only; SCSI from 3-4.
         let alloc = if ide {
-            usize::from(c[4])
+            usize::from(c.allocation_length & 0xFF)
         } else {
-            usize::from(be16(c, 3)).min(256)
+            usize::from(c.allocation_length).min(256)
         };
         let mut b = vec![0u8; if ide { 36 } else { alloc.max(36) }];
         b[0] = 0x05; // CD/DVD device
@@ -286,18 +249,22 @@ impl Recorder {
             field.fill(b' ');
             field[..text.len()].copy_from_slice(text.as_bytes());
         }
-        Answer::Data(b, alloc)
+        Reply::Data(b, alloc)
     }
 
-    fn qemu_configuration(&self, c: &[u8; 16]) -> Answer {
+    fn qemu_configuration(&self, c: &GetConfiguration) -> Reply {
         let current = self.qemu_profile();
-        let profiles = [profile::DVD_ROM, profile::CD_ROM]
-            .iter()
-            .flat_map(|&p| {
-                let [hi, lo] = p.to_be_bytes();
-                [hi, lo, u8::from(p == current), 0]
-            })
-            .collect();
+        let profiles = mmc::config::ProfileList {
+            profiles: [Profile::DvdRom, Profile::CdRom]
+                .into_iter()
+                .map(|profile| mmc::config::ProfileDescriptor {
+                    profile,
+                    current: profile == current,
+                })
+                .collect(),
+        };
+        use mmc::config::Feature;
+        let profiles = profiles.to_data();
         let feature = |code: u16, version: u8, data: Vec<u8>| FeatureDescriptor {
             code,
             version,
@@ -308,8 +275,8 @@ impl Recorder {
         // Rows 1-3: the request type is not looked at; the IDE drive knows
         // feature 0 only and refuses any other starting feature (5/24/00,
         // probed again with starting feature 1); SCSI ignores it too.
-        if self.ide() && be16(c, 2) != 0 {
-            return Answer::Check(sense::INVALID_FIELD_IN_CDB);
+        if self.ide() && c.starting_feature != 0 {
+            return Reply::Check(sense::INVALID_FIELD_IN_CDB);
         }
         let mut features = vec![feature(0x0000, 0, profiles)];
         if !self.ide() {
@@ -318,85 +285,79 @@ impl Recorder {
             features.push(feature(0x0001, 2, vec![0, 0, 0, 1, 1, 0, 0, 0]));
             features.push(feature(0x0003, 2, vec![0x39, 0, 0, 0]));
         }
-        let alloc = usize::from(be16(c, 7));
+        let alloc = usize::from(c.allocation_length);
         let alloc = if self.ide() { alloc.min(512) } else { alloc };
-        Answer::Data(
-            Configuration::new(Profile::from(current), features).emit(),
-            alloc,
-        )
+        Reply::Data(Configuration::new(current, features).emit(), alloc)
     }
 
-    fn qemu_read(&mut self, lba: u64, count: u64, data: &mut DataDirection<'_>) -> Answer {
+    fn qemu_read(&mut self, lba: u64, count: u64, data: &mut DataDirection<'_>) -> Reply {
         let ide = self.ide();
         if count == 0 {
             // Row 11: libata aborts a data-in command that moves no data.
-            return if ide { Answer::Aborted } else { Answer::Good };
+            return if ide { Reply::Aborted } else { Reply::Good };
         }
         let DataDirection::FromDevice(buf) = data else {
             return if ide {
-                Answer::Aborted
+                Reply::Aborted
             } else {
-                Answer::HostError
+                Reply::HostError
             };
         };
         let need = count * BLOCK_BYTES;
         if (buf.len() as u64) < need {
             // Row 11a.
             return if ide {
-                Answer::Aborted
+                Reply::Aborted
             } else {
-                Answer::HostError
+                Reply::HostError
             };
         }
         if lba
             .checked_add(count)
             .is_none_or(|end| end > self.qemu_blocks())
         {
-            return Answer::Check(sense::LBA_OUT_OF_RANGE);
+            return Reply::Check(sense::LBA_OUT_OF_RANGE);
         }
-        let bad = self.faults.iter().any(|armed| {
-            matches!(armed.fault, Fault::ReadError { lba: bad } if bad >= lba && bad < lba + count)
-        });
-        if bad {
-            return Answer::Check(sense::UNRECOVERED_READ_ERROR);
+        if self.read_fault(lba, count) {
+            return Reply::Check(sense::UNRECOVERED_READ_ERROR);
         }
         if let Err(err) = self.files.read_blocks(lba, &mut buf[..need as usize]) {
             tracing::error!("{}: {err}", self.name);
-            return Answer::Check(sense::UNRECOVERED_READ_ERROR);
+            return Reply::Check(sense::UNRECOVERED_READ_ERROR);
         }
-        Answer::Read(need as usize)
+        Reply::Direct(need as usize)
     }
 
     /// READ CD (IDE only): user data (byte 9 = 10h) or whole 2352-byte
     /// sectors (F8h) with sync, header and zero EDC/ECC; 00h reads nothing.
-    fn qemu_read_cd(&mut self, c: &[u8; 16], data: &mut DataDirection<'_>) -> Answer {
-        let lba = u64::from(be32(c, 2));
-        let count = u64::from(u32::from_be_bytes([0, c[6], c[7], c[8]]));
+    fn qemu_read_cd(&mut self, c: &ReadCd, data: &mut DataDirection<'_>) -> Reply {
+        let lba = u64::from(c.lba);
+        let count = u64::from(c.blocks);
         if count == 0 {
-            return Answer::Good;
+            return Reply::Good;
         }
-        match c[9] & 0xF8 {
-            0x00 => Answer::Good,
-            0x10 => self.qemu_read(lba, count, data),
-            0xF8 => {
+        match c.main_channel & 0xF8 {
+            0x00 => Reply::Good,
+            ReadCd::USER_DATA => self.qemu_read(lba, count, data),
+            ReadCd::RAW_SECTOR => {
                 let DataDirection::FromDevice(buf) = data else {
-                    return Answer::Aborted;
+                    return Reply::Aborted;
                 };
                 let need = count as usize * RAW_SECTOR_BYTES;
                 if buf.len() < need {
-                    return Answer::Aborted;
+                    return Reply::Aborted;
                 }
                 if lba
                     .checked_add(count)
                     .is_none_or(|end| end > self.qemu_blocks())
                 {
-                    return Answer::Check(sense::LBA_OUT_OF_RANGE);
+                    return Reply::Check(sense::LBA_OUT_OF_RANGE);
                 }
                 let mut user = vec![0u8; BLOCK_BYTES as usize];
                 for i in 0..count {
                     if let Err(err) = self.files.read_blocks(lba + i, &mut user) {
                         tracing::error!("{}: {err}", self.name);
-                        return Answer::Check(sense::UNRECOVERED_READ_ERROR);
+                        return Reply::Check(sense::UNRECOVERED_READ_ERROR);
                     }
                     let sector = &mut buf[i as usize * RAW_SECTOR_BYTES..][..RAW_SECTOR_BYTES];
                     sector.fill(0);
@@ -406,20 +367,24 @@ impl Recorder {
                     sector[15] = 1; // Mode 1
                     sector[16..16 + BLOCK_BYTES as usize].copy_from_slice(&user);
                 }
-                Answer::Read(need)
+                Reply::Direct(need)
             }
-            _ => Answer::Check(sense::INVALID_FIELD_IN_CDB),
+            _ => Reply::Check(sense::INVALID_FIELD_IN_CDB),
         }
     }
 
     /// READ TOC: IDE reads the format from byte 9 b7..b6 (SFF-8020) and
     /// ignores byte 2; SCSI reads byte 2 (rows 5-9).
-    fn qemu_read_toc(&self, c: &[u8; 16]) -> Answer {
+    fn qemu_read_toc(&self, c: &ReadToc) -> Reply {
         let ide = self.ide();
-        let format = if ide { c[9] >> 6 } else { c[2] & 0x0F };
-        let msf = c[1] & 0x02 != 0;
-        let start_track = c[6];
-        let alloc = usize::from(be16(c, 7));
+        let format = if ide {
+            c.sff8020_format()
+        } else {
+            u8::from(c.format)
+        };
+        let msf = c.msf;
+        let start_track = c.track_session_number;
+        let alloc = usize::from(c.allocation_length);
         let blocks = i32::try_from(self.qemu_blocks()).unwrap_or(i32::MAX);
         let address = |lba: i32| {
             if msf {
@@ -431,7 +396,7 @@ impl Recorder {
         match format {
             0 => {
                 if start_track > 1 && start_track != mmc::toc::LEAD_OUT_TRACK {
-                    return Answer::Check(sense::INVALID_FIELD_IN_CDB);
+                    return Reply::Check(sense::INVALID_FIELD_IN_CDB);
                 }
                 let mut tracks = Vec::new();
                 if start_track <= 1 {
@@ -453,7 +418,7 @@ impl Recorder {
                     last_track: 1,
                     tracks,
                 };
-                Answer::Data(toc.emit(), alloc)
+                Reply::Data(toc.emit(), alloc)
             }
             1 => {
                 // Both drives leave ADR/CONTROL and the track at 0 (QEMU-RECORD.txt:
@@ -466,27 +431,27 @@ impl Recorder {
                     first_track_in_last_session: 0,
                     last_session_start: 0,
                 };
-                Answer::Data(info.emit(), alloc)
+                Reply::Data(info.emit(), alloc)
             }
-            2 => Answer::Data(qemu_raw_toc(blocks, msf), alloc),
-            _ => Answer::Check(sense::INVALID_FIELD_IN_CDB),
+            2 => Reply::Data(qemu_raw_toc(blocks, msf), alloc),
+            _ => Reply::Check(sense::INVALID_FIELD_IN_CDB),
         }
     }
 
-    fn qemu_mode_sense(&self, c: &[u8; 16]) -> Answer {
+    fn qemu_mode_sense(&self, c: &ModeSense10) -> Reply {
         let ide = self.ide();
-        let pc = c[2] >> 6;
-        let page = c[2] & 0x3F;
-        let alloc = usize::from(be16(c, 7));
-        if pc == 0b11 {
-            return Answer::Check(Sense::new(0x5, 0x39, 0x00));
+        let pc = c.page_control;
+        let page = c.page_code;
+        let alloc = usize::from(c.allocation_length);
+        if pc == PageControl::Saved {
+            return Reply::Check(sense::SAVING_PARAMETERS_NOT_SUPPORTED);
         }
-        let changeable = pc == 0b01;
+        let changeable = pc == PageControl::Changeable;
         let mut pages = Vec::new();
         if ide {
             // Current values of pages 01h, 0Eh, 2Ah only (hw/ide/atapi.c).
-            if pc != 0 {
-                return Answer::Check(sense::INVALID_FIELD_IN_CDB);
+            if pc != PageControl::Current {
+                return Reply::Check(sense::INVALID_FIELD_IN_CDB);
             }
             match page {
                 0x01 => pages.extend_from_slice(&[0x01, 0x06, 0x00, 0x05, 0, 0, 0, 0]),
@@ -497,7 +462,7 @@ impl Recorder {
                     pages.extend(p);
                 }
                 0x2A => pages.extend(self.qemu_page2a()),
-                _ => return Answer::Check(sense::INVALID_FIELD_IN_CDB),
+                _ => return Reply::Check(sense::INVALID_FIELD_IN_CDB),
             }
         } else {
             let page_bytes = |code: u8| -> Option<Vec<u8>> {
@@ -535,7 +500,7 @@ impl Recorder {
             } else {
                 match page_bytes(page) {
                     Some(p) => pages.extend(p),
-                    None => return Answer::Check(sense::INVALID_FIELD_IN_CDB),
+                    None => return Reply::Check(sense::INVALID_FIELD_IN_CDB),
                 }
             }
         }
@@ -546,7 +511,7 @@ impl Recorder {
         b.extend(pages);
         let len = (b.len() - 2) as u16;
         b[..2].copy_from_slice(&len.to_be_bytes());
-        Answer::Data(b, alloc)
+        Reply::Data(b, alloc)
     }
 
     /// Page 2Ah in the MMC-1 size (page length 14h, 22 bytes, no write bits).
@@ -580,19 +545,19 @@ impl Recorder {
 
     /// READ DISC STRUCTURE (row 25): DVD-ROM physical format, copyright and
     /// manufacturing information, and the capability list; CD: 5/30/00.
-    fn qemu_disc_structure(&self, c: &[u8; 16]) -> Answer {
-        let format = c[7];
-        let alloc = usize::from(be16(c, 8));
-        if c[1] != 0 {
-            return Answer::Check(sense::INVALID_FIELD_IN_CDB);
+    fn qemu_disc_structure(&self, c: &ReadDiscStructure) -> Reply {
+        let format = c.format;
+        let alloc = usize::from(c.allocation_length);
+        if c.media_type != 0 {
+            return Reply::Check(sense::INVALID_FIELD_IN_CDB);
         }
-        if format != 0xFF && self.qemu_profile() == profile::CD_ROM {
-            return Answer::Check(sense::INCOMPATIBLE_MEDIUM);
+        if format != ReadDiscStructure::CAPABILITY_LIST && self.qemu_profile() == Profile::CdRom {
+            return Reply::Check(sense::INCOMPATIBLE_MEDIUM);
         }
         let mut b = match format {
             0x00 => {
-                if c[6] != 0 {
-                    return Answer::Check(sense::INVALID_FIELD_IN_CDB);
+                if c.layer != 0 {
+                    return Reply::Check(sense::INVALID_FIELD_IN_CDB);
                 }
                 let mut b = vec![0u8; 2048 + 4];
                 b[4] = 0x01; // DVD-ROM, part version 1
@@ -613,11 +578,11 @@ impl Recorder {
                 }
                 b
             }
-            _ => return Answer::Check(sense::INVALID_FIELD_IN_CDB),
+            _ => return Reply::Check(sense::INVALID_FIELD_IN_CDB),
         };
         let len = (b.len() - 2) as u16;
         b[..2].copy_from_slice(&len.to_be_bytes());
-        Answer::Data(b, alloc)
+        Reply::Data(b, alloc)
     }
 }
 
@@ -644,11 +609,3 @@ fn qemu_raw_toc(blocks: i32, msf: bool) -> Vec<u8> {
     b[..2].copy_from_slice(&len.to_be_bytes());
     b
 }
-
-/// Opcodes only the QEMU drives answer.
-const SEEK_10: u8 = 0x2B;
-const WRITE_AND_VERIFY_10: u8 = 0x2E;
-const VERIFY_10: u8 = 0x2F;
-const SERVICE_ACTION_IN_16: u8 = 0x9E;
-const READ_DISC_STRUCTURE: u8 = 0xAD;
-const MECHANISM_STATUS: u8 = 0xBD;

@@ -27,10 +27,23 @@
 
 use mmc::{CommandOutcome, DataDirection, TransportError};
 
-use super::{be16, be32, Recorder};
-use crate::media::profile;
-use crate::sense::{self, Sense};
+use mmc::cdb::opcode as op;
+use mmc::sense::codes as sense;
+use mmc::{Profile, Sense, SenseKey};
+
+use super::Recorder;
 use crate::store::BLOCK_BYTES;
+
+// tgt reads fields from the raw CDB as usr/mmc.c does (a short CDB reads as
+// zeros), so this personality decodes bytes rather than `mmc::Command`: the
+// opcodes, sense codes and profiles are still `mmc`'s.
+fn be16(b: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([b[at], b[at + 1]])
+}
+
+fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
 
 /// tgt's answers for a DVD+R: the last possible lead-out start and the free blocks of
 /// the one track (2 295 104, a 4.7 GB disc).
@@ -41,12 +54,11 @@ const TGT_DVD_PLUS_R_BLOCKS: u32 = 0x0023_0540;
 const JUNK: [u8; 8] = [0xA5, 0x59, 0x05, 0x00, 0x00, 0x00, 0x70, 0x3C];
 
 /// 02/24/00: tgt's "invalid field in CDB" under the NOT READY key.
-const NOT_READY_INVALID_FIELD: Sense = Sense::new(0x2, 0x24, 0x00);
+const NOT_READY_INVALID_FIELD: Sense = Sense::new(SenseKey::NotReady, 0x24, 0x00);
 /// 05/30/05 CANNOT WRITE MEDIUM – INCOMPATIBLE FORMAT; 05/30/02 for READ BUFFER CAPACITY.
-const CANNOT_WRITE_INCOMPATIBLE: Sense = Sense::new(0x5, 0x30, 0x05);
-const CANNOT_READ_INCOMPATIBLE: Sense = Sense::new(0x5, 0x30, 0x02);
+const CANNOT_WRITE_INCOMPATIBLE: Sense = Sense::new(SenseKey::IllegalRequest, 0x30, 0x05);
+const CANNOT_READ_INCOMPATIBLE: Sense = Sense::new(SenseKey::IllegalRequest, 0x30, 0x02);
 
-const VERIFY_10: u8 = 0x2F;
 const REPORT_LUNS: u8 = 0xA0;
 
 /// tgt's view of the medium (its `mmc_info` and `dev->size`).
@@ -81,11 +93,11 @@ impl TgtState {
         }
     }
 
-    fn profile(&self) -> u16 {
+    fn profile(&self) -> Profile {
         if self.rom {
-            profile::DVD_ROM
+            Profile::DvdRom
         } else {
-            profile::DVD_PLUS_R
+            Profile::DvdPlusR
         }
     }
 }
@@ -126,18 +138,19 @@ impl Recorder {
             Answer::Read(n) => CommandOutcome::good(buffer_len.saturating_sub(n)),
             Answer::Check(sense) => {
                 tracing::debug!("{} (tgt): CDB {:02x?} -> {sense}", self.name, cdb);
-                CommandOutcome::check_condition(sense.to_bytes(), buffer_len)
+                CommandOutcome::check_condition(sense.to_fixed().to_vec(), buffer_len)
             }
         })
     }
 
     fn tgt_dispatch(&mut self, c: &[u8; 16], data: &mut DataDirection<'_>) -> Answer {
-        use super::op;
         let offline = self.tgt.offline;
         match c[0] {
             op::TEST_UNIT_READY if offline => Answer::Check(sense::NOT_READY_NO_MEDIUM),
-            op::TEST_UNIT_READY | op::PREVENT_ALLOW_MEDIUM_REMOVAL | VERIFY_10 => Answer::Good,
-            op::REQUEST_SENSE => Answer::Data(sense::NO_SENSE.to_bytes(), usize::from(c[4])),
+            op::TEST_UNIT_READY | op::PREVENT_ALLOW_MEDIUM_REMOVAL | op::VERIFY_10 => Answer::Good,
+            op::REQUEST_SENSE => {
+                Answer::Data(sense::NO_SENSE.to_fixed().to_vec(), usize::from(c[4]))
+            }
             op::INQUIRY => tgt_inquiry(c),
             REPORT_LUNS => Answer::Data(
                 vec![0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0],
@@ -330,7 +343,7 @@ impl Recorder {
             (0x010A, plus_r, 0x00, b"FDC\0SDC\0TOC\0".to_vec()),
         ];
         let mut b = vec![0u8; 8];
-        b[6..8].copy_from_slice(&self.tgt.profile().to_be_bytes());
+        b[6..8].copy_from_slice(&u16::from(self.tgt.profile()).to_be_bytes());
         for (code, current, version, body) in features {
             if code < start || (rt == 2 && code != start) {
                 continue;
