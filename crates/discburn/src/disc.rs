@@ -279,7 +279,11 @@ impl BurnTarget for FreshOverwritable {
             needed: end * BLOCK,
             available: self.storage.capacity * BLOCK,
         })?;
-        let superblock = build_superblock(&stream.volume_descriptors(), end32);
+        let superblock = build_superblock(
+            &stream.volume_descriptors(),
+            end32,
+            stream.checksummed_start(),
+        );
         self.storage
             .write_all_at(&superblock, 0)
             .and_then(|()| self.storage.sync())

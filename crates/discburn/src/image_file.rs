@@ -119,7 +119,11 @@ impl BurnTarget for NewImage {
 
     fn finish(&mut self, stream: &ImageStream) -> Result<u64, BurnError> {
         let end = u64::from(stream.start_lba()) + stream.total_blocks();
-        let superblock = build_superblock(&stream.volume_descriptors(), block_u32(end)?);
+        let superblock = build_superblock(
+            &stream.volume_descriptors(),
+            block_u32(end)?,
+            stream.checksummed_start(),
+        );
         let Some(mut pending) = self.pending.take() else {
             return Ok(end);
         };
@@ -507,7 +511,7 @@ impl BurnTarget for GrowingImage {
         let start = u64::from(stream.start_lba());
         let end = start + stream.total_blocks();
         let descriptors = stream.volume_descriptors();
-        let superblock = build_superblock(&descriptors, block_u32(end)?);
+        let superblock = build_superblock(&descriptors, block_u32(end)?, stream.checksummed_start());
         let range = self.superblock_range(descriptors.len() as u64 / BLOCK);
         self.phase = Phase::Committing { start };
         commit_superblock(self.storage.as_mut(), &superblock, range)

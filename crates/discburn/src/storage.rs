@@ -142,8 +142,14 @@ pub fn commit_superblock(
 /// descriptor set `descriptors` (as at `start + 16`) and ends at block
 /// `image_end`: 16 blocks of system area (zeros), the descriptors with their
 /// Volume Space Size widened to `image_end`, zeros up to block 32
-/// (multisession.md §2.2).
-pub fn build_superblock(descriptors: &[u8], image_end: u32) -> Vec<u8> {
+/// (multisession.md §2.2). With `checksummed_session` (the newest session's
+/// start, when it carries MD5 checksums), the block after the descriptors
+/// holds the relocated superblock tag that points at it (checksums.md §1).
+pub fn build_superblock(
+    descriptors: &[u8],
+    image_end: u32,
+    checksummed_session: Option<u32>,
+) -> Vec<u8> {
     let mut block0 = vec![0u8; (SUPERBLOCK_BLOCKS * BLOCK) as usize];
     let room = block0.len() - 16 * BLOCK_SIZE;
     let descriptors = &descriptors[..descriptors.len().min(room)];
@@ -154,6 +160,9 @@ pub fn build_superblock(descriptors: &[u8], image_end: u32) -> Vec<u8> {
         if matches!(block[0], 1 | 2) && &block[1..6] == b"CD001" {
             iso9660::volume::set_volume_space_size(block, image_end);
         }
+    }
+    if let Some(start) = checksummed_session {
+        fsimage::checksums::put_relocated_tag(&mut block0, start);
     }
     block0
 }

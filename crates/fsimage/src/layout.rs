@@ -90,6 +90,11 @@ pub struct ImageOptions {
     pub iso_level: u8,
     /// Volume set (`mkisofs -volset`); default empty.
     pub volume_set_id: String,
+    /// Record MD5 checksums as libisofs does (reference/checksums.md): a
+    /// superblock tag after the descriptors, a tree tag after the ISO 9660
+    /// directories, the checksum array and a session tag at the end, and the
+    /// `isofs.ca` / `isofs.cx` attributes in Rock Ridge (AAIP `AL` entries).
+    pub checksums: bool,
 }
 
 impl Default for ImageOptions {
@@ -107,6 +112,7 @@ impl Default for ImageOptions {
             preparer_id: String::new(),
             volume_set_id: String::new(),
             iso_level: 3,
+            checksums: true,
         }
     }
 }
@@ -233,7 +239,7 @@ impl SuBuf {
         self.ends.clear();
     }
 
-    fn push(&mut self, entry: &Entry<'_>) {
+    pub(crate) fn push(&mut self, entry: &Entry<'_>) {
         let start = self.bytes.len();
         self.bytes.resize(start + entry.buffer_len(), 0);
         entry.emit(&mut self.bytes[start..]);
@@ -292,8 +298,13 @@ pub(crate) struct Lbas {
     pub pvd: u32,
     pub svd: u32,
     pub terminator: u32,
+    /// Checksum tags and array (0 without checksums).
+    pub sb_tag: u32,
+    pub tree_tag: u32,
     pub data: u32,
     pub zero: u32,
+    pub md5_array: u32,
+    pub session_tag: u32,
     pub end: u32,
 }
 
@@ -315,6 +326,10 @@ pub struct Layout {
     pub(crate) data_order: Vec<ContentId>,
     pub(crate) ce_areas: Vec<CeArea>,
     pub(crate) lbas: Lbas,
+    /// Index of each content in the checksum array (0: none).
+    pub(crate) md5_index_of_content: Vec<u32>,
+    /// The contents with an index, in index order (index 1 first).
+    pub(crate) md5_contents: Vec<ContentId>,
 }
 
 fn layout_err(reason: impl Into<String>) -> Error {
@@ -425,9 +440,14 @@ impl Layout {
             data_order: Vec::new(),
             ce_areas: Vec::new(),
             lbas: Lbas::default(),
+            md5_index_of_content: vec![0; content_count],
+            md5_contents: Vec::new(),
         };
         layout.build_iso()?;
         layout.check_level()?;
+        if layout.opts.checksums {
+            layout.assign_md5_indices();
+        }
         if layout.opts.joliet {
             layout.joliet = Some(layout.build_joliet());
         }
@@ -900,7 +920,11 @@ impl Layout {
             su.push(&Entry::Zf(zf));
         }
         match rec {
-            Rec::Dot => {}
+            Rec::Dot => {
+                if is_root && self.opts.checksums {
+                    self.push_checksum_area(su);
+                }
+            }
             Rec::DotDot => {
                 if dir.relocated {
                     if let Some(n) = dir.node {
@@ -930,7 +954,7 @@ impl Layout {
                             self.iso.dirs.get(dir as usize).map_or(0, |d| d.lba),
                         ));
                     }
-                    Target::File { .. } => {}
+                    Target::File { content, .. } => self.push_md5_index(su, content),
                     Target::Other(n) => match &self.tree.node(n).kind {
                         NodeKind::Symlink { target } => Self::push_sl(su, target),
                         NodeKind::Device {
@@ -1059,6 +1083,10 @@ impl Layout {
             self.lbas.svd = take(1) as u32;
         }
         self.lbas.terminator = take(1) as u32;
+        if self.opts.checksums {
+            // Directly after the terminator (checksums.md trap T4: S+16..S+31).
+            self.lbas.sb_tag = take(1) as u32;
+        }
         let iso_pt = Self::path_table_bytes(&self.iso);
         let jol_pt = self.joliet.as_ref().map_or(0, Self::path_table_bytes);
         self.iso.path_table_bytes = iso_pt as u32;
@@ -1102,6 +1130,10 @@ impl Layout {
             dir.blocks = blocks as u32;
             dir.ce_lba = take(u64::from(dir.ce_blocks)) as u32;
         }
+        if self.opts.checksums {
+            // After the ECMA-119 tree: covers it and both path tables.
+            self.lbas.tree_tag = take(1) as u32;
+        }
         if let Some(j) = self.joliet.as_mut() {
             for (dir, blocks) in j.dirs.iter_mut().zip(jol_blocks) {
                 dir.lba = take(blocks) as u32;
@@ -1143,6 +1175,12 @@ impl Layout {
         self.data_order = order;
         self.lbas.zero = lba as u32;
         lba += 1;
+        if self.opts.checksums {
+            self.lbas.md5_array = lba as u32;
+            lba += u64::from(self.md5_area().blocks());
+            self.lbas.session_tag = lba as u32;
+            lba += 1;
+        }
         if lba > u64::from(u32::MAX) {
             return Err(layout_err("the image would exceed 2^32 blocks (8 TiB)"));
         }

@@ -15,6 +15,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod checksums;
 pub mod error;
 pub mod host;
 pub mod import;

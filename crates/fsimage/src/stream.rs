@@ -7,6 +7,10 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+use iso9660::md5tag::{Md5Tag, TagKind};
+use md5::{Digest, Md5};
+
+use crate::checksums::hasher::SessionHasher;
 use crate::error::Error;
 use crate::layout::{ImageOptions, Layout};
 use crate::tree::{ContentId, DataSource, Tree, TreeStats};
@@ -48,6 +52,12 @@ enum Region {
         content: ContentId,
         blocks: u64,
     },
+    /// A checksum tag block (reference/checksums.md §3).
+    Tag(TagKind),
+    /// The checksum array (checksums.md §5).
+    Md5Array {
+        blocks: u64,
+    },
 }
 
 impl Region {
@@ -57,8 +67,9 @@ impl Region {
             | Region::PathTable { blocks, .. }
             | Region::Directory { blocks, .. }
             | Region::ContinuationAreas { blocks, .. }
-            | Region::FileData { blocks, .. } => blocks,
-            Region::Descriptor { .. } | Region::Terminator => 1,
+            | Region::FileData { blocks, .. }
+            | Region::Md5Array { blocks } => blocks,
+            Region::Descriptor { .. } | Region::Terminator | Region::Tag(_) => 1,
         }
     }
 }
@@ -87,6 +98,12 @@ pub struct ImageStream {
     stats: TreeStats,
     /// Emit zeros where the volume descriptors go (see [`ImageStream::defer_descriptors`]).
     descriptors_deferred: bool,
+    /// The running MD5 of the session (with checksums).
+    session_md5: Option<SessionHasher>,
+    /// The MD5 of the host file being read, when it has an item in the array.
+    file_md5: Option<Md5>,
+    /// The MD5 of each host file's data once read, by content index.
+    file_digests: Vec<Option<[u8; 16]>>,
 }
 
 impl ImageStream {
@@ -102,6 +119,10 @@ impl ImageStream {
             regions.push(Region::Descriptor { joliet: true });
         }
         regions.push(Region::Terminator);
+        let checksums = layout.opts.checksums;
+        if checksums {
+            regions.push(Region::Tag(TagKind::Superblock));
+        }
         // Type L then type M path table of each namespace (ECMA-119 6.9).
         let path_tables =
             std::iter::once((false, &layout.iso)).chain(layout.joliet.as_ref().map(|j| (true, j)));
@@ -128,6 +149,9 @@ impl ImageStream {
                 });
             }
         }
+        if checksums {
+            regions.push(Region::Tag(TagKind::Tree));
+        }
         if let Some(j) = &layout.joliet {
             for (i, d) in j.dirs.iter().enumerate() {
                 regions.push(Region::Directory {
@@ -145,6 +169,12 @@ impl ImageStream {
             });
         }
         regions.push(Region::Zeros { blocks: 1 });
+        if checksums {
+            regions.push(Region::Md5Array {
+                blocks: u64::from(layout.md5_area().blocks()),
+            });
+            regions.push(Region::Tag(TagKind::Session));
+        }
         let total_blocks: u64 = regions.iter().map(Region::blocks).sum();
         if total_blocks != u64::from(layout.total_blocks()) {
             return Err(Error::Layout {
@@ -154,7 +184,11 @@ impl ImageStream {
                 ),
             });
         }
+        let content_count = layout.tree.contents.len();
         Ok(ImageStream {
+            session_md5: checksums.then(SessionHasher::new),
+            file_md5: None,
+            file_digests: vec![None; if checksums { content_count } else { 0 }],
             layout,
             regions,
             region: 0,
@@ -186,6 +220,12 @@ impl ImageStream {
     /// LBA where the session starts.
     pub fn start_lba(&self) -> u32 {
         self.layout.opts.start_lba
+    }
+
+    /// The session's start when it carries MD5 checksums: what the relocated
+    /// tag in the head of an image file points at.
+    pub fn checksummed_start(&self) -> Option<u32> {
+        self.layout.opts.checksums.then_some(self.layout.opts.start_lba)
     }
 
     /// What the tree holds (files, directories, ...).
@@ -242,6 +282,10 @@ impl ImageStream {
     /// The host file whose data region starts here, if it is big enough to be
     /// worth a kernel-side copy.
     fn large_file_here(&self) -> Option<(ContentId, u64)> {
+        if self.session_md5.is_some() {
+            // Checksummed data must pass through this process to be hashed.
+            return None;
+        }
         match self.regions.get(self.region) {
             Some(&Region::FileData { content, blocks }) if self.in_region == 0 => {
                 match &self.layout.tree.content(content).data {
@@ -273,10 +317,6 @@ impl ImageStream {
             let deferred = self.descriptors_deferred
                 && matches!(region, Region::Descriptor { .. } | Region::Terminator);
             let n = match region {
-                _ if deferred => {
-                    out.fill(0);
-                    want
-                }
                 Region::Zeros { .. } => {
                     out.fill(0);
                     want
@@ -284,13 +324,28 @@ impl ImageStream {
                 Region::FileData { content, .. } => self.read_file_data(content, out)?,
                 _ => {
                     if self.in_region == 0 {
-                        self.generate(region);
+                        self.generate(region)?;
                     }
                     let at = self.in_region as usize;
-                    out.copy_from_slice(&self.meta[at..at + want]);
-                    want
+                    if deferred {
+                        // Zeros now; the checksums cover the descriptors
+                        // the caller writes later.
+                        out.fill(0);
+                    } else {
+                        out.copy_from_slice(&self.meta[at..at + want]);
+                    }
+                    if let Some(md5) = self.session_md5.as_mut() {
+                        md5.update(&self.meta[at..at + want]);
+                    }
+                    filled += want;
+                    self.in_region += want as u64;
+                    self.position += want as u64;
+                    continue;
                 }
             };
+            if let Some(md5) = self.session_md5.as_mut() {
+                md5.update(&out[..n]);
+            }
             filled += n;
             self.in_region += n as u64;
             self.position += n as u64;
@@ -298,8 +353,13 @@ impl ImageStream {
         Ok(filled)
     }
 
-    fn generate(&mut self, region: Region) {
+    fn generate(&mut self, region: Region) -> Result<(), Error> {
         self.meta.clear();
+        match region {
+            Region::Tag(kind) => return self.generate_tag(kind),
+            Region::Md5Array { .. } => return self.generate_md5_array(),
+            _ => {}
+        }
         let layout = &self.layout;
         match region {
             Region::Descriptor { joliet } => layout.emit_descriptor(joliet, &mut self.meta),
@@ -314,8 +374,69 @@ impl ImageStream {
                 layout.emit_directory(joliet, index, &mut self.meta)
             }
             Region::ContinuationAreas { dir, .. } => layout.emit_ce_blocks(dir, &mut self.meta),
-            Region::Zeros { .. } | Region::FileData { .. } => {}
+            Region::Zeros { .. }
+            | Region::FileData { .. }
+            | Region::Tag(_)
+            | Region::Md5Array { .. } => {}
         }
+        Ok(())
+    }
+
+    /// The MD5 of the session so far (every block before the current one).
+    fn session_digest(&mut self) -> Result<[u8; 16], Error> {
+        self.session_md5
+            .as_mut()
+            .and_then(SessionHasher::digest)
+            .ok_or_else(|| Error::Layout {
+                reason: "internal: the session's MD5 is not available".into(),
+            })
+    }
+
+    /// A tag block (checksums.md §2): it covers the session from its start
+    /// up to the block before it; superblock and tree tags name the next tag.
+    fn generate_tag(&mut self, kind: TagKind) -> Result<(), Error> {
+        let lbas = self.layout.lbas;
+        let (pos, next) = match kind {
+            TagKind::Superblock => (lbas.sb_tag, lbas.tree_tag),
+            TagKind::Tree => (lbas.tree_tag, lbas.session_tag),
+            TagKind::Session | TagKind::Relocated => (lbas.session_tag, 0),
+        };
+        let start = self.layout.opts.start_lba;
+        let tag = Md5Tag {
+            kind,
+            pos,
+            range_start: start,
+            range_size: pos - start,
+            extra: next,
+            md5: self.session_digest()?,
+        };
+        self.meta.resize(BLOCK_SIZE, 0);
+        tag.emit(&mut self.meta);
+        Ok(())
+    }
+
+    /// The checksum array: the session's MD5 up to here, each file's MD5 in
+    /// index order, and the MD5 of those items (checksums.md §5).
+    fn generate_md5_array(&mut self) -> Result<(), Error> {
+        let session = self.session_digest()?;
+        let area = self.layout.md5_area();
+        let mut items = Vec::with_capacity(area.count as usize * 16);
+        items.extend_from_slice(&session);
+        for &content in &self.layout.md5_contents {
+            let md5 = self
+                .layout
+                .known_md5(content)
+                .or(self.file_digests[content.index()])
+                .ok_or_else(|| Error::Layout {
+                    reason: "internal: a file's MD5 was not computed".into(),
+                })?;
+            items.extend_from_slice(&md5);
+        }
+        let own: [u8; 16] = Md5::digest(&items).into();
+        items.extend_from_slice(&own);
+        items.resize(area.blocks() as usize * BLOCK_SIZE, 0);
+        self.meta = items;
+        Ok(())
     }
 
     /// Produces bytes of a file's data region into `out` (data, then zero
@@ -350,6 +471,8 @@ impl ImageStream {
                 read: 0,
                 size,
             });
+            let indexed = self.layout.md5_index_of_content[content.index()] != 0;
+            self.file_md5 = (self.session_md5.is_some() && indexed).then(Md5::new);
         }
         let Some(open) = self.open.as_mut() else {
             return Ok(0);
@@ -367,11 +490,19 @@ impl ImageStream {
                 return Err(grew(path, &open.file, size));
             }
             open.read += n as u64;
-            if open.read == open.size && (ask as u64) <= remaining {
-                // The file's end was not seen yet: check it now.
-                let mut probe = [0u8; 1];
-                if read_retrying(&mut open.file, &mut probe, path)? != 0 {
-                    return Err(grew(path, &open.file, size));
+            if let Some(md5) = self.file_md5.as_mut() {
+                md5.update(&out[..n]);
+            }
+            if open.read == open.size {
+                if (ask as u64) <= remaining {
+                    // The file's end was not seen yet: check it now.
+                    let mut probe = [0u8; 1];
+                    if read_retrying(&mut open.file, &mut probe, path)? != 0 {
+                        return Err(grew(path, &open.file, size));
+                    }
+                }
+                if let Some(md5) = self.file_md5.take() {
+                    self.file_digests[content.index()] = Some(md5.finalize().into());
                 }
             }
             return Ok(n);

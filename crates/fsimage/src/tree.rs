@@ -74,6 +74,9 @@ pub struct Content {
     /// The data is zisofs-compressed (it starts with a zisofs header): the
     /// Rock Ridge ZF entry to record beside it.
     pub zisofs: Option<iso9660::zisofs::ZfEntry>,
+    /// The MD5 of the data as an earlier session recorded it (its checksum
+    /// array), carried into the next session's array without reading the data.
+    pub recorded_md5: Option<[u8; 16]>,
 }
 
 /// Special files Rock Ridge can record (PX file type, PN device number).
@@ -298,13 +301,22 @@ impl Tree {
 
     /// Registers file content; give the same id to several file nodes to make hard links.
     pub fn add_content(&mut self, data: DataSource) -> ContentId {
-        self.contents.push(Content { data, zisofs: None });
+        self.contents.push(Content {
+            data,
+            zisofs: None,
+            recorded_md5: None,
+        });
         ContentId((self.contents.len() - 1) as u32)
     }
 
     /// Marks a content's data as zisofs-compressed, recorded with `zf`.
     pub fn set_content_zisofs(&mut self, id: ContentId, zf: iso9660::zisofs::ZfEntry) {
         self.contents[id.index()].zisofs = Some(zf);
+    }
+
+    /// Records the MD5 an earlier session holds for a content's data.
+    pub fn set_recorded_md5(&mut self, id: ContentId, md5: [u8; 16]) {
+        self.contents[id.index()].recorded_md5 = Some(md5);
     }
 
     /// Keeps `inode` as the Rock Ridge inode number of a directory, symbolic

@@ -23,15 +23,21 @@
 //! - [`zisofs`]: the ZF / Z2 entry and the file header of zisofs and zisofs2
 //!   (transparent compression; libisofs `doc/zisofs_format.txt`, `zisofs2_format.txt`).
 //! - [`Entry`](rrip::Entry): one typed enum over every SUSP and RRIP entry.
+//! - [`aaip`]: AAIP 2.0 `AL` attribute chains and the `isofs.ca` / `isofs.cx`
+//!   attributes of libisofs MD5 checksumming.
+//! - [`md5tag`]: the libisofs MD5 checksum tags (superblock, tree, session,
+//!   relocated superblock).
 //!
 //! Parsers are strict about lengths and never panic on any input. `emit`
 //! methods write exactly `buffer_len()` bytes and panic only if the caller's
 //! buffer is shorter than that (a programming error, not an input error).
 #![forbid(unsafe_code)]
 
+pub mod aaip;
 pub mod bytes;
 pub mod date;
 pub mod dirrec;
+pub mod md5tag;
 pub mod names;
 pub mod path_table;
 pub mod rrip;
