@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 
+use crate::checksums::check::ArrayState;
 use crate::read::{Extent, FileKind, Namespace, Node, ReadError, Volume};
 use crate::source::{SectorSource, BLOCK_SIZE};
 use crate::tree::{
@@ -52,6 +53,15 @@ pub enum ImportError {
 /// to their extents on the medium.
 pub fn import_session<S: SectorSource>(volume: &mut Volume<S>) -> Result<Imported, ImportError> {
     let namespace = volume.namespace();
+    // The MD5s the session recorded are carried into the next session's
+    // array (checksums.md §9.2); an unreadable or damaged array carries none.
+    let md5_array = match crate::checksums::check::read_array(volume) {
+        Ok(array) => array,
+        Err(e) => {
+            tracing::warn!("the session's checksum array cannot be read: {e}");
+            ArrayState::Absent
+        }
+    };
     let root = volume.root().clone();
     let mut importer = Importer {
         tree: Tree::new(),
@@ -66,6 +76,7 @@ pub fn import_session<S: SectorSource>(volume: &mut Volume<S>) -> Result<Importe
         others: 0,
         data_end: 0,
         failure: None,
+        md5_array,
     };
     let root_id = importer.tree.root();
     importer.tree.node_mut(root_id).meta = metadata(&root);
@@ -131,6 +142,8 @@ struct Importer {
     others: u64,
     data_end: u64,
     failure: Option<ImportError>,
+    /// The session's checksum array.
+    md5_array: ArrayState,
 }
 
 impl Importer {
@@ -157,9 +170,11 @@ impl Importer {
                         "an interleaved file cannot be referenced by a new session".into(),
                     ));
                 }
-                NodeKind::File {
-                    content: self.content_of(node).map_err(unsupported)?,
+                let content = self.content_of(node).map_err(unsupported)?;
+                if let Some(md5) = node.md5_index.and_then(|i| self.md5_array.file_md5(i)) {
+                    self.tree.set_recorded_md5(content, md5);
                 }
+                NodeKind::File { content }
             }
             FileKind::Symlink => NodeKind::Symlink {
                 target: stat.symlink_target.clone().unwrap_or_default(),

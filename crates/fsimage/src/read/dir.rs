@@ -376,6 +376,7 @@ fn finish<S: SectorSource>(
         embedded: None,
         icb: None,
         zisofs,
+        md5_index: rr.as_ref().and_then(|r| r.md5_index),
     });
     Ok(())
 }

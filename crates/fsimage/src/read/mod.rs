@@ -230,6 +230,8 @@ pub struct Node {
     /// zisofs2-compressed, and [`Volume::open_file`] inflates it
     /// (`stat.size` is the uncompressed size).
     pub zisofs: Option<iso9660::zisofs::ZfEntry>,
+    /// The file's index in the session's MD5 checksum array (AAIP `isofs.cx`).
+    pub md5_index: Option<u32>,
 }
 
 impl Node {

@@ -32,6 +32,10 @@ pub(crate) struct RrInfo {
     pub re: bool,
     /// ZF / Z2: the file's data is zisofs-compressed.
     pub zf: Option<ZfEntry>,
+    /// AAIP `isofs.cx`: the file's index in the session's checksum array.
+    pub md5_index: Option<u32>,
+    /// AAIP `isofs.ca` (root `.` record): where the checksum array lies.
+    pub checksum_area: Option<iso9660::aaip::ChecksumArea>,
     /// Any Rock Ridge entry seen (PX, PN, SL, NM, CL, PL, RE, TF, RR).
     pub any_rrip: bool,
     /// The first reason this record's entries cannot be trusted (a CE loop, an
@@ -61,6 +65,7 @@ pub(crate) fn collect<S: SectorSource>(
         nm_seen: false,
         link: Vec::new(),
         sl_seen: false,
+        attributes: iso9660::aaip::ChainReader::default(),
     };
     let mut next_ce = process_area(&vol.limits, area, &mut info, &mut state);
 
@@ -143,6 +148,19 @@ pub(crate) fn collect<S: SectorSource>(
             info.name = Some(std::mem::take(&mut state.name));
         }
     }
+    if !state.attributes.is_empty() {
+        // AAIP attributes (checksums.md §6): only the checksum ones are used;
+        // a malformed chain only loses them.
+        if let Ok(pairs) = state.attributes.attributes() {
+            for (name, value) in pairs {
+                if name == iso9660::aaip::ISOFS_CX {
+                    info.md5_index = iso9660::aaip::decode_index(&value);
+                } else if name == iso9660::aaip::ISOFS_CA {
+                    info.checksum_area = iso9660::aaip::ChecksumArea::decode(&value).ok();
+                }
+            }
+        }
+    }
     if state.sl_seen && info.problem.is_none() {
         if state.link.len() > vol.limits.max_symlink_bytes {
             info.fail(format!(
@@ -164,6 +182,8 @@ struct State {
     /// Linux joins them (`SlEntry::append_target`).
     link: Vec<u8>,
     sl_seen: bool,
+    /// The record's AAIP `AL` chain.
+    attributes: iso9660::aaip::ChainReader,
 }
 
 /// Applies the entries of one area; returns the CE entry it holds, if any (the
@@ -254,6 +274,9 @@ fn process_area(
             Entry::Rr(_) => info.any_rrip = true,
             Entry::Zf(zf) => info.zf = Some(zf),
             Entry::St => break,
+            Entry::Unknown(raw) if raw.signature == iso9660::aaip::AL_SIGNATURE => {
+                st.attributes.push(raw.data, raw.version);
+            }
             Entry::Es(_) | Entry::Pd | Entry::Unknown(_) => {}
         }
     }

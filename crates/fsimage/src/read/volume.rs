@@ -87,6 +87,9 @@ pub struct VolumeInfo {
     /// Why the session's UDF volume could not be read, when it names UDF but
     /// the ISO 9660 trees were read instead.
     pub udf_problem: Option<String>,
+    /// Where the session's MD5 checksum array lies (AAIP `isofs.ca` of the
+    /// root's `.` record in the Rock Ridge tree; checksums.md §7.1).
+    pub checksum_area: Option<iso9660::aaip::ChecksumArea>,
 }
 
 /// How many descriptors are scanned before giving up on a terminator
@@ -300,6 +303,7 @@ fn open_udf_only<S: SectorSource>(
             iso9660: false,
             udf: Some(info.clone()),
             udf_problem: None,
+            checksum_area: None,
         },
         namespace: Namespace::Udf,
         susp_skip: None,
@@ -361,6 +365,7 @@ fn open_iso<S: SectorSource>(
             iso9660: true,
             udf: udf.as_ref().map(|u| u.info.clone()),
             udf_problem,
+            checksum_area: None,
         },
         namespace: Namespace::Iso9660,
         susp_skip: None,
@@ -391,6 +396,7 @@ fn open_iso<S: SectorSource>(
                     version: version.to_string(),
                     susp_skip: sp.len_skp,
                 });
+                volume.info.checksum_area = rr.checksum_area;
             }
         }
     }
@@ -464,6 +470,7 @@ fn placeholder_root() -> Node {
         embedded: None,
         icb: None,
         zisofs: None,
+        md5_index: None,
     }
 }
 
@@ -528,6 +535,7 @@ fn read_root<S: SectorSource>(
         embedded: None,
         icb: None,
         zisofs: None,
+        md5_index: None,
     };
     let mut rr_info = None;
     if with_susp {

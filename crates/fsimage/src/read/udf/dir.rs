@@ -342,6 +342,7 @@ fn node_from_entry<S: SectorSource + ?Sized>(
         embedded,
         icb: Some(fe_lba),
         zisofs: None,
+        md5_index: None,
     }))
 }
 
