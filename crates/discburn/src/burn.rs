@@ -77,6 +77,9 @@ pub struct BurnRequest {
     pub list_renamed: bool,
     /// ISO 9660 interchange level (1, 2 or 3); default 3.
     pub iso_level: Option<u8>,
+    /// Leave out the MD5 checksums (tags, array, `isofs.ca`/`isofs.cx`) that
+    /// `discburn verify` and `xorriso -check_md5` check.
+    pub no_checksums: bool,
 }
 
 /// The descriptive identifiers of a session's volume descriptors.
@@ -204,6 +207,7 @@ fn burn_to(
         joliet: !request.no_joliet,
         rock_ridge: !request.no_rock_ridge,
         iso_level: request.iso_level.unwrap_or(3),
+        checksums: !request.no_checksums,
         ..ImageOptions::default()
     };
     let options = with_ids(options, &request.ids);

@@ -511,7 +511,8 @@ impl BurnTarget for GrowingImage {
         let start = u64::from(stream.start_lba());
         let end = start + stream.total_blocks();
         let descriptors = stream.volume_descriptors();
-        let superblock = build_superblock(&descriptors, block_u32(end)?, stream.checksummed_start());
+        let superblock =
+            build_superblock(&descriptors, block_u32(end)?, stream.checksummed_start());
         let range = self.superblock_range(descriptors.len() as u64 / BLOCK);
         self.phase = Phase::Committing { start };
         commit_superblock(self.storage.as_mut(), &superblock, range)

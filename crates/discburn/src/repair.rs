@@ -110,7 +110,9 @@ pub fn repair_storage(path: &Path, storage: &mut dyn Storage) -> Result<RepairRe
     let checksummed = {
         let mut tag = vec![0u8; BLOCK_SIZE];
         let at = session.start + 16 + (descriptors.len() / BLOCK_SIZE) as u64;
-        storage.read_exact_at(&mut tag, at * BLOCK_SIZE as u64).is_ok()
+        storage
+            .read_exact_at(&mut tag, at * BLOCK_SIZE as u64)
+            .is_ok()
             && matches!(
                 iso9660::md5tag::Md5Tag::parse(&tag),
                 Ok(Some(t)) if t.kind == iso9660::md5tag::TagKind::Superblock
@@ -118,7 +120,11 @@ pub fn repair_storage(path: &Path, storage: &mut dyn Storage) -> Result<RepairRe
     };
     let end =
         u32::try_from(session.end()).map_err(|_| not_image("session past 2^32 blocks".into()))?;
-    let superblock = build_superblock(&descriptors, end, checksummed.then_some(session.start as u32));
+    let superblock = build_superblock(
+        &descriptors,
+        end,
+        checksummed.then_some(session.start as u32),
+    );
     commit_superblock(storage, &superblock, 0..SUPERBLOCK_BLOCKS).map_err(|source| {
         BurnError::Write {
             path: path.to_path_buf(),

@@ -225,7 +225,10 @@ impl ImageStream {
     /// The session's start when it carries MD5 checksums: what the relocated
     /// tag in the head of an image file points at.
     pub fn checksummed_start(&self) -> Option<u32> {
-        self.layout.opts.checksums.then_some(self.layout.opts.start_lba)
+        self.layout
+            .opts
+            .checksums
+            .then_some(self.layout.opts.start_lba)
     }
 
     /// What the tree holds (files, directories, ...).

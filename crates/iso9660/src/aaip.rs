@@ -69,6 +69,10 @@ pub fn encode_chain(pairs: &[(&[u8], &[u8])]) -> Vec<Vec<u8>> {
     parts
 }
 
+/// One attribute of an AL chain: its name as recorded (a namespace in its
+/// one-byte short form, e.g. [`ISOFS_CX`]) and its value.
+pub type Attribute = (Vec<u8>, Vec<u8>);
+
 /// Gathers the AL entries of one record and decodes its attributes.
 #[derive(Debug, Default, Clone)]
 pub struct ChainReader {
@@ -103,7 +107,7 @@ impl ChainReader {
     }
 
     /// The name/value pairs of the chain (empty when it is malformed).
-    pub fn attributes(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, Error> {
+    pub fn attributes(&self) -> Result<Vec<Attribute>, Error> {
         if self.broken {
             return Err(Error::Invalid {
                 what: "AL entry",
@@ -136,7 +140,7 @@ impl ChainReader {
             }
             at = end;
         }
-        if !current.is_empty() || components.len() % 2 != 0 {
+        if !current.is_empty() || !components.len().is_multiple_of(2) {
             return Err(Error::Invalid {
                 what: "AL attribute list",
                 reason: "a name without a value",
@@ -214,7 +218,9 @@ impl ChecksumArea {
             count: to_u32(count)?,
         };
         if area.count < 2 || area.end < area.start {
-            return Err(invalid("fewer than 2 items, or the array lies before its range"));
+            return Err(invalid(
+                "fewer than 2 items, or the array lies before its range",
+            ));
         }
         Ok(area)
     }

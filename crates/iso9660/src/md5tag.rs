@@ -159,7 +159,10 @@ impl Md5Tag {
         }
         let number = |name: &str, at: &mut usize| -> Option<u32> {
             let from = *at + find(&text[*at..], name.as_bytes())? + name.len();
-            let digits = text[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+            let digits = text[from..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
             *at = from + digits;
             std::str::from_utf8(&text[from..from + digits])
                 .ok()?
@@ -248,9 +251,33 @@ mod tests {
     #[test]
     fn other_tags_of_the_reference_sample() {
         let cases = [
-            (TagKind::Relocated, 18, 0, 18, 32, "7f3396058114d06882449c8f462864ad", "9d8120508921f84c4a6b07ed6cf120f6"),
-            (TagKind::Superblock, 50, 32, 18, 56, "72433ad4f0289f357bff9f5948d7bd6a", "6f67c5515eebacf746057f4222cc20bc"),
-            (TagKind::Tree, 56, 32, 24, 64, "f435fb6063eea926a7b0771075c7b08a", "d69b874d79b7880fac68da3376c7c0e3"),
+            (
+                TagKind::Relocated,
+                18,
+                0,
+                18,
+                32,
+                "7f3396058114d06882449c8f462864ad",
+                "9d8120508921f84c4a6b07ed6cf120f6",
+            ),
+            (
+                TagKind::Superblock,
+                50,
+                32,
+                18,
+                56,
+                "72433ad4f0289f357bff9f5948d7bd6a",
+                "6f67c5515eebacf746057f4222cc20bc",
+            ),
+            (
+                TagKind::Tree,
+                56,
+                32,
+                24,
+                64,
+                "f435fb6063eea926a7b0771075c7b08a",
+                "d69b874d79b7880fac68da3376c7c0e3",
+            ),
         ];
         for (kind, pos, range_start, range_size, extra, md5, own) in cases {
             let tag = Md5Tag {
@@ -263,7 +290,8 @@ mod tests {
             };
             let mut block = vec![0u8; 2048];
             tag.emit(&mut block);
-            let text = std::str::from_utf8(&block[..block.iter().position(|&b| b == 0).unwrap()]).unwrap();
+            let text =
+                std::str::from_utf8(&block[..block.iter().position(|&b| b == 0).unwrap()]).unwrap();
             assert!(text.ends_with(&format!(" self={own}\n")), "{text}");
             assert_eq!(Md5Tag::parse(&block), Ok(Some(tag)));
         }

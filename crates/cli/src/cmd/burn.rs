@@ -93,6 +93,11 @@ pub struct Args {
     #[arg(long)]
     pub no_rock_ridge: bool,
 
+    /// Leave out the MD5 checksums of the session and of every file (that
+    /// `discburn verify` and `xorriso -md5 on ... -check_md5` check).
+    #[arg(long)]
+    pub no_checksums: bool,
+
     /// Print the blocks (2048 bytes) the burn would write, as
     /// `genisoimage -print-size` does, and write nothing.
     #[arg(long)]
@@ -365,6 +370,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         skip_unreadable: args.skip_unreadable,
         list_renamed: args.verbose,
         iso_level: args.iso_level,
+        no_checksums: args.no_checksums,
     };
     let mut observer = Observer {
         out,

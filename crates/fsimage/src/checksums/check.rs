@@ -39,7 +39,9 @@ impl ArrayState {
     /// The recorded MD5 of index `index` (1..=count-2), if any.
     pub fn file_md5(&self, index: u32) -> Option<[u8; 16]> {
         match self {
-            ArrayState::Loaded { items, .. } if index >= 1 && (index as usize) + 1 < items.len() => {
+            ArrayState::Loaded { items, .. }
+                if index >= 1 && (index as usize) + 1 < items.len() =>
+            {
                 Some(items[index as usize])
             }
             _ => None,
@@ -66,7 +68,9 @@ pub fn read_array<S: SectorSource>(volume: &mut Volume<S>) -> Result<ArrayState,
         .chunks_exact(16)
         .map(|c| c.try_into().unwrap_or([0; 16]))
         .collect();
-    let (own, rest) = items.split_last().map_or((None, &[][..]), |(l, r)| (Some(*l), r));
+    let (own, rest) = items
+        .split_last()
+        .map_or((None, &[][..]), |(l, r)| (Some(*l), r));
     let mut md5 = Md5::new();
     for item in rest {
         md5.update(item);

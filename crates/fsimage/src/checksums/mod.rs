@@ -5,8 +5,8 @@
 //! runs ([`check`]).
 
 pub mod check;
-mod plan;
 pub(crate) mod hasher;
+mod plan;
 
 use iso9660::md5tag::{Md5Tag, TagKind};
 use md5::{Digest, Md5};

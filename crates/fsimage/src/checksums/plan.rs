@@ -5,6 +5,8 @@ use iso9660::aaip::{self, ChecksumArea, AL_SIGNATURE};
 use iso9660::rrip::Entry;
 use iso9660::susp::RawEntry;
 
+use md5::{Digest, Md5};
+
 use super::EMPTY_MD5;
 use crate::layout::{Layout, SuBuf, Target};
 use crate::tree::{ContentId, DataSource};
@@ -27,7 +29,7 @@ impl Layout {
                 }
                 let c = self.tree.content(content);
                 let has_md5 = match &c.data {
-                    DataSource::HostFile { .. } | DataSource::Empty => true,
+                    DataSource::HostFile { .. } | DataSource::Empty | DataSource::Bytes(_) => true,
                     DataSource::Extents(pieces) if pieces.is_empty() => true,
                     DataSource::Extent { .. } | DataSource::Extents(_) => c.recorded_md5.is_some(),
                 };
@@ -40,13 +42,15 @@ impl Layout {
         self.md5_contents = contents;
     }
 
-    /// The MD5 of a content that is known without reading it (empty, or
-    /// recorded by an earlier session); `None` for host files.
+    /// The MD5 of a content that is known without reading a file (empty, in
+    /// memory, or recorded by an earlier session); `None` for host files.
     pub(crate) fn known_md5(&self, content: ContentId) -> Option<[u8; 16]> {
         let c = self.tree.content(content);
         match &c.data {
             DataSource::HostFile { size: 0, .. } | DataSource::Empty => Some(EMPTY_MD5),
             DataSource::HostFile { .. } => None,
+            // Data held in memory (embedded in a UDF file entry): hashed here.
+            DataSource::Bytes(bytes) => Some(Md5::digest(bytes).into()),
             DataSource::Extents(pieces) if pieces.is_empty() => Some(EMPTY_MD5),
             DataSource::Extent { .. } | DataSource::Extents(_) => c.recorded_md5,
         }

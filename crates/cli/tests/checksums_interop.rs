@@ -1,0 +1,424 @@
+//! MD5 checksums judged by xorriso (issue 11 §1 and §5): every session discburn
+//! writes carries libisofs's tags, checksum array and `isofs.ca`/`isofs.cx`
+//! (../shared/reference/checksums.md), so that
+//!
+//! - `xorriso -md5 on -indev IMG -check_md5 FAILURE -- -check_md5_r FAILURE / --`
+//!   and `-check_media what=disc --` find every tag and every file's MD5
+//!   matching, in every session (an older one loaded with `-load sbsector`);
+//! - `-find / -exec get_md5` gives the MD5 of each source file;
+//! - a byte flipped in a file's data is reported by xorriso naming the file, and
+//!   a byte flipped in the directory tree makes xorriso refuse the tree;
+//! - mixed producers keep every file's MD5: xorriso appends to a discburn image,
+//!   discburn appends to an xorriso `-md5 on` image;
+//! - `--no-checksums` writes none, and an emulated medium carries them too.
+//!
+//! Trap T7: `-md5 on` must come before `-indev`.
+
+mod interop_support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::Path;
+
+use fsimage::read::{ReadOptions, Volume};
+use fsimage::FileSectorSource;
+use interop_support::discburn;
+use md5::{Digest, Md5};
+use testkit::{cmd, require_tool, run, run_ok, CmdOutput};
+
+const BLOCK: u64 = 2048;
+
+/// Session 1: an empty file, a hard-link pair, a file of several blocks, a
+/// symlink, nested directories.
+fn make_day1(src: &Path) {
+    fs::create_dir_all(src.join("docs/deep")).unwrap();
+    fs::write(src.join("empty"), b"").unwrap();
+    fs::write(src.join("hello.txt"), b"hello, checksums\n").unwrap();
+    fs::hard_link(src.join("hello.txt"), src.join("hello-link.txt")).unwrap();
+    fs::write(
+        src.join("docs/big.bin"),
+        testkit::tree::content("big", 300_001),
+    )
+    .unwrap();
+    fs::write(src.join("docs/deep/note.txt"), b"deep note\n").unwrap();
+    symlink("docs/big.bin", src.join("to-big")).unwrap();
+}
+
+/// Session 2: one new file, one replaced.
+fn make_day2(src: &Path) {
+    fs::create_dir_all(src.join("docs/deep")).unwrap();
+    fs::write(src.join("new.txt"), b"added on day 2\n").unwrap();
+    fs::write(src.join("docs/deep/note.txt"), b"deep note, day 2\n").unwrap();
+}
+
+fn burn(target: &str, src: &Path, extra: &[&str]) {
+    run_ok(
+        discburn()
+            .args(["burn", "--target", target])
+            .args(extra)
+            .arg(src),
+    );
+}
+
+fn xorriso<I, S>(args: I) -> CmdOutput
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut c = cmd("xorriso", ["-no_rc"]);
+    c.args(args);
+    run(c)
+}
+
+/// `-check_md5` (session, by array item 0), `-check_md5_r` (every file) and
+/// `-check_media what=disc` (every tag) on the image as xorriso loads it.
+fn xorriso_checks(image: &Path) -> CmdOutput {
+    xorriso([
+        "-md5".as_ref(),
+        "on".as_ref(),
+        "-indev".as_ref(),
+        image.as_os_str(),
+        "-check_md5".as_ref(),
+        "FAILURE".as_ref(),
+        "--".as_ref(),
+        "-check_md5_r".as_ref(),
+        "FAILURE".as_ref(),
+        "/".as_ref(),
+        "--".as_ref(),
+        "-check_media".as_ref(),
+        "what=disc".as_ref(),
+        "--".as_ref(),
+    ])
+}
+
+/// Asserts that xorriso found the loaded session and every file matching, and
+/// `tag_ranges` tag ranges (`MD5 tag range:` lines of `-check_media`), all matching.
+fn assert_all_match(out: &CmdOutput, tag_ranges: usize, what: &str) {
+    let text = format!("{}{}", out.stdout, out.stderr);
+    assert!(out.success(), "{what}: {out}");
+    assert!(
+        text.contains("Ok, session data match recorded md5."),
+        "{what}: session: {out}"
+    );
+    assert!(
+        text.contains("File contents and their MD5 checksums match."),
+        "{what}: files: {out}"
+    );
+    let ranges: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("MD5 tag range:"))
+        .collect();
+    assert_eq!(ranges.len(), tag_ranges, "{what}: tag ranges: {out}");
+    assert!(
+        ranges.iter().all(|l| l.ends_with("+ md5_match")),
+        "{what}: tag ranges: {out}"
+    );
+    assert!(!text.to_lowercase().contains("mismatch"), "{what}: {out}");
+}
+
+/// `path -> MD5` of every file xorriso reports with `get_md5`.
+fn xorriso_md5s(image: &Path) -> BTreeMap<String, String> {
+    let out = xorriso([
+        "-md5".as_ref(),
+        "on".as_ref(),
+        "-indev".as_ref(),
+        image.as_os_str(),
+        "-find".as_ref(),
+        "/".as_ref(),
+        "-type".as_ref(),
+        "f".as_ref(),
+        "-exec".as_ref(),
+        "get_md5".as_ref(),
+        "--".as_ref(),
+    ]);
+    assert!(out.success(), "{out}");
+    out.stdout
+        .lines()
+        .filter_map(|l| {
+            let (md5, path) = l.split_once("  ")?;
+            (md5.len() == 32).then(|| (path.to_string(), md5.to_string()))
+        })
+        .collect()
+}
+
+/// `path -> MD5` of every regular file under `dir` (paths from `/`).
+fn source_md5s(dir: &Path) -> BTreeMap<String, String> {
+    fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, String>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = format!("{prefix}/{name}");
+            let kind = entry.file_type().unwrap();
+            if kind.is_dir() {
+                walk(&entry.path(), &path, out);
+            } else if kind.is_file() {
+                let md5 = Md5::digest(fs::read(entry.path()).unwrap());
+                out.insert(path, hex(&md5));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, "", &mut out);
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The first block of `path`'s data in the newest session of `image`.
+fn data_lba(image: &Path, path: &str) -> u64 {
+    let source = FileSectorSource::new(fs::File::open(image).unwrap()).unwrap();
+    let mut volume = Volume::open(source, ReadOptions::default()).unwrap();
+    volume.lookup(path).unwrap().extents[0].lba
+}
+
+fn flip_byte(image: &Path, offset: u64) {
+    use std::os::unix::fs::FileExt;
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .read(true)
+        .open(image)
+        .unwrap();
+    let mut b = [0u8; 1];
+    file.read_exact_at(&mut b, offset).unwrap();
+    file.write_all_at(&[b[0] ^ 0x5a], offset).unwrap();
+}
+
+/// The merged tree of days 1 and 2, as the image holds it after two sessions.
+fn merged_source(root: &Path) -> std::path::PathBuf {
+    let merged = root.join("merged");
+    let _ = fs::remove_dir_all(&merged);
+    make_day1(&merged);
+    fs::write(merged.join("new.txt"), b"added on day 2\n").unwrap();
+    fs::write(merged.join("docs/deep/note.txt"), b"deep note, day 2\n").unwrap();
+    merged
+}
+
+#[test]
+fn xorriso_verifies_every_session_and_file() {
+    if !require_tool("xorriso") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (day1, day2) = (dir.path().join("day1"), dir.path().join("day2"));
+    make_day1(&day1);
+    make_day2(&day2);
+    let image = dir.path().join("backup.iso");
+    let target = image.to_str().unwrap();
+    burn(target, &day1, &[]);
+    // Relocated head tag + session 1.
+    assert_all_match(&xorriso_checks(&image), 2, "session 1");
+    assert_eq!(xorriso_md5s(&image), source_md5s(&day1), "session 1 MD5s");
+
+    burn(target, &day2, &[]);
+    assert_all_match(&xorriso_checks(&image), 3, "after session 2");
+    assert_eq!(
+        xorriso_md5s(&image),
+        source_md5s(&merged_source(dir.path())),
+        "session 2 MD5s: new, replaced and carried over"
+    );
+    // The older session still checks by its own array.
+    let old = xorriso([
+        "-md5".as_ref(),
+        "on".as_ref(),
+        "-load".as_ref(),
+        "sbsector".as_ref(),
+        "32".as_ref(),
+        "-indev".as_ref(),
+        image.as_os_str(),
+        "-check_md5".as_ref(),
+        "FAILURE".as_ref(),
+        "--".as_ref(),
+        "-check_md5_r".as_ref(),
+        "FAILURE".as_ref(),
+        "/".as_ref(),
+        "--".as_ref(),
+    ]);
+    assert!(old.success(), "session 1 loaded by sbsector: {old}");
+    assert!(
+        old.stdout.contains("Ok, session data match recorded md5."),
+        "{old}"
+    );
+
+    // Without Joliet, and on a tree of one empty file: still valid.
+    let bare = dir.path().join("bare");
+    fs::create_dir(&bare).unwrap();
+    fs::write(bare.join("nothing"), b"").unwrap();
+    let small = dir.path().join("small.iso");
+    burn(small.to_str().unwrap(), &bare, &["--no-joliet"]);
+    assert_all_match(&xorriso_checks(&small), 2, "no Joliet, one empty file");
+}
+
+#[test]
+fn xorriso_names_the_file_whose_data_changed_and_refuses_a_changed_tree() {
+    if !require_tool("xorriso") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let day1 = dir.path().join("day1");
+    make_day1(&day1);
+    let image = dir.path().join("good.iso");
+    burn(image.to_str().unwrap(), &day1, &[]);
+
+    // One byte of /docs/big.bin's data, in its second block.
+    let data = dir.path().join("data.iso");
+    fs::copy(&image, &data).unwrap();
+    flip_byte(&data, (data_lba(&data, "/docs/big.bin") + 1) * BLOCK + 77);
+    let out = xorriso([
+        "-md5".as_ref(),
+        "on".as_ref(),
+        "-indev".as_ref(),
+        data.as_os_str(),
+        "-check_md5_r".as_ref(),
+        "FAILURE".as_ref(),
+        "/".as_ref(),
+        "--".as_ref(),
+    ]);
+    let text = format!("{}{}", out.stdout, out.stderr);
+    assert!(!out.success(), "{out}");
+    assert!(
+        text.contains("MD5 MISMATCH: '/docs/big.bin'"),
+        "the file is named: {out}"
+    );
+    assert!(!text.contains("MD5 MISMATCH: '/hello.txt'"), "{out}");
+
+    // One byte of the root directory (a name): the tree tag no longer matches.
+    let tree = dir.path().join("tree.iso");
+    fs::copy(&image, &tree).unwrap();
+    let source = FileSectorSource::new(fs::File::open(&tree).unwrap()).unwrap();
+    let root_lba = Volume::open(source, ReadOptions::default())
+        .unwrap()
+        .root()
+        .extents[0]
+        .lba;
+    flip_byte(&tree, root_lba * BLOCK + 2000);
+    let out = xorriso_checks(&tree);
+    let text = format!("{}{}", out.stdout, out.stderr);
+    assert!(!out.success(), "{out}");
+    assert!(
+        text.contains("Checksum mismatch") || text.contains("md5_mismatch"),
+        "{out}"
+    );
+}
+
+#[test]
+fn mixed_producers_keep_every_md5() {
+    if !require_tool("xorriso") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (day1, day2) = (dir.path().join("day1"), dir.path().join("day2"));
+    make_day1(&day1);
+    make_day2(&day2);
+    let extra = dir.path().join("extra.txt");
+    fs::write(&extra, b"from xorriso\n").unwrap();
+
+    // xorriso appends to a discburn image, then discburn again.
+    let image = dir.path().join("mixed.iso");
+    burn(image.to_str().unwrap(), &day1, &[]);
+    let out = xorriso([
+        "-md5".as_ref(),
+        "on".as_ref(),
+        "-dev".as_ref(),
+        image.as_os_str(),
+        "-map".as_ref(),
+        extra.as_os_str(),
+        "/extra.txt".as_ref(),
+        "-commit".as_ref(),
+    ]);
+    assert!(out.success(), "{out}");
+    let mut expected = source_md5s(&day1);
+    expected.insert("/extra.txt".into(), hex(&Md5::digest(b"from xorriso\n")));
+    assert_eq!(xorriso_md5s(&image), expected, "after xorriso's session");
+    burn(image.to_str().unwrap(), &day2, &[]);
+    assert_all_match(&xorriso_checks(&image), 4, "discburn after xorriso");
+    let mut expected = source_md5s(&merged_source(dir.path()));
+    expected.insert("/extra.txt".into(), hex(&Md5::digest(b"from xorriso\n")));
+    assert_eq!(xorriso_md5s(&image), expected, "after discburn's session");
+
+    // discburn appends to an xorriso -md5 on image: its MD5s are carried over.
+    let theirs = dir.path().join("theirs.iso");
+    let out = xorriso([
+        "-md5".as_ref(),
+        "on".as_ref(),
+        "-outdev".as_ref(),
+        theirs.as_os_str(),
+        "-map".as_ref(),
+        day1.as_os_str(),
+        "/".as_ref(),
+        "-commit".as_ref(),
+    ]);
+    assert!(out.success(), "{out}");
+    burn(theirs.to_str().unwrap(), &day2, &[]);
+    assert_all_match(
+        &xorriso_checks(&theirs),
+        3,
+        "discburn after xorriso -md5 on",
+    );
+    assert_eq!(
+        xorriso_md5s(&theirs),
+        source_md5s(&merged_source(dir.path())),
+        "xorriso's MD5s carried into discburn's session"
+    );
+}
+
+#[test]
+fn no_checksums_writes_none_and_emulated_media_carry_them() {
+    if !require_tool("xorriso") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let day1 = dir.path().join("day1");
+    make_day1(&day1);
+
+    let plain = dir.path().join("plain.iso");
+    burn(plain.to_str().unwrap(), &day1, &["--no-checksums"]);
+    let bytes = fs::read(&plain).unwrap();
+    assert!(
+        !bytes.windows(16).any(|w| w == b"libisofs_checksu"),
+        "no tag in a --no-checksums image"
+    );
+    let out = xorriso_checks(&plain);
+    assert!(!out.success(), "xorriso finds no session MD5: {out}");
+    assert!(
+        format!("{}{}", out.stdout, out.stderr).contains("No session MD5 is recorded"),
+        "{out}"
+    );
+
+    // A DVD+R in the emulated recorder: sessions at the drive's next writable
+    // address, no head at LBA 0. Its data file holds the blocks at their LBAs.
+    let medium = dir.path().join("disc.emu");
+    run_ok(
+        discburn()
+            .args(["emu", "create"])
+            .arg(&medium)
+            .args(["--media", "dvd+r"]),
+    );
+    let target = format!("emu:{}", medium.display());
+    burn(&target, &day1, &[]);
+    let out = xorriso([
+        "-md5".as_ref(),
+        "on".as_ref(),
+        "-indev".as_ref(),
+        medium.as_os_str(),
+        "-check_md5".as_ref(),
+        "FAILURE".as_ref(),
+        "--".as_ref(),
+        "-check_md5_r".as_ref(),
+        "FAILURE".as_ref(),
+        "/".as_ref(),
+        "--".as_ref(),
+    ]);
+    assert!(out.success(), "DVD+R session 1: {out}");
+    assert!(
+        out.stdout.contains("Ok, session data match recorded md5."),
+        "{out}"
+    );
+    assert!(
+        out.stdout
+            .contains("File contents and their MD5 checksums match."),
+        "{out}"
+    );
+}
