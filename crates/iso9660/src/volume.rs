@@ -181,6 +181,11 @@ pub struct VolumeDescriptor {
     pub effective_date: VolumeDate,
     pub file_structure_version: u8,
     pub application_use: [u8; 512],
+    /// What [`VolumeDescriptor::parse`] accepted that the standard does not
+    /// allow but Linux isofs reads without complaint (a root record whose
+    /// length or flags are wrong, dates that are not digits); empty for a
+    /// well-formed descriptor. Not written by `emit`.
+    pub lenient: Vec<&'static str>,
 }
 
 fn arr<const N: usize>(buf: &[u8], at: usize) -> [u8; N] {
@@ -204,13 +209,40 @@ impl VolumeDescriptor {
                 reason: "not a primary or supplementary descriptor",
             });
         }
-        let root = DirectoryRecord::parse(&buf[field::ROOT_RECORD..field::ROOT_RECORD + 34])?;
-        if !root.flags.directory() {
-            return Err(Error::Invalid {
-                what: WHAT,
-                reason: "root directory record is not a directory",
-            });
-        }
+        let mut lenient = Vec::new();
+        // Linux (fs/isofs/inode.c) takes only the extent (and extended
+        // attribute length) from this record, whatever its length, identifier
+        // and flags say; the root's own `.` record describes it further. So a
+        // malformed record is read by its fixed fields (ECMA-119 9.1).
+        let raw = &buf[field::ROOT_RECORD..field::ROOT_RECORD + 34];
+        let (root_extent, root_data_len, root_date) = match DirectoryRecord::parse(raw) {
+            Ok(root) => {
+                if !root.flags.directory() {
+                    lenient.push("the root directory record is not flagged as a directory");
+                }
+                (root.extent, root.data_len, root.date)
+            }
+            Err(_) => {
+                lenient.push("the root directory record's length or identifier is malformed");
+                (
+                    both_u32(raw, 2),
+                    both_u32(raw, 10),
+                    crate::date::DirDate::parse(&raw[18..25])?,
+                )
+            }
+        };
+        let mut date = |at: usize| {
+            VolumeDate::parse(&buf[at..]).unwrap_or_else(|_| {
+                lenient.push("a volume date is not digits (read as unset)");
+                VolumeDate::UNSET
+            })
+        };
+        let (creation_date, modification_date, expiration_date, effective_date) = (
+            date(field::CREATION_DATE),
+            date(field::MODIFICATION_DATE),
+            date(field::EXPIRATION_DATE),
+            date(field::EFFECTIVE_DATE),
+        );
         Ok(VolumeDescriptor {
             descriptor_type: header.descriptor_type,
             version: header.version,
@@ -227,9 +259,9 @@ impl VolumeDescriptor {
             opt_l_path_table: u32_le(buf, field::OPT_L_PATH_TABLE),
             m_path_table: u32_be(buf, field::M_PATH_TABLE),
             opt_m_path_table: u32_be(buf, field::OPT_M_PATH_TABLE),
-            root_extent: root.extent,
-            root_data_len: root.data_len,
-            root_date: root.date,
+            root_extent,
+            root_data_len,
+            root_date,
             volume_set_id: arr(buf, field::VOLUME_SET_ID),
             publisher_id: arr(buf, field::PUBLISHER_ID),
             preparer_id: arr(buf, field::PREPARER_ID),
@@ -237,12 +269,13 @@ impl VolumeDescriptor {
             copyright_file_id: arr(buf, field::COPYRIGHT_FILE_ID),
             abstract_file_id: arr(buf, field::ABSTRACT_FILE_ID),
             bibliographic_file_id: arr(buf, field::BIBLIOGRAPHIC_FILE_ID),
-            creation_date: VolumeDate::parse(&buf[field::CREATION_DATE..])?,
-            modification_date: VolumeDate::parse(&buf[field::MODIFICATION_DATE..])?,
-            expiration_date: VolumeDate::parse(&buf[field::EXPIRATION_DATE..])?,
-            effective_date: VolumeDate::parse(&buf[field::EFFECTIVE_DATE..])?,
+            creation_date,
+            modification_date,
+            expiration_date,
+            effective_date,
             file_structure_version: buf[field::FILE_STRUCTURE_VERSION],
             application_use: arr(buf, field::APPLICATION_USE),
+            lenient,
         })
     }
 
@@ -356,6 +389,7 @@ impl VolumeDescriptor {
             effective_date: VolumeDate::UNSET,
             file_structure_version: 1,
             application_use: [0; 512],
+            lenient: Vec::new(),
         }
     }
 

@@ -117,21 +117,15 @@ fn date(d: &VolumeDate) -> Option<i64> {
     }
 }
 
-/// Parses a primary or supplementary descriptor; a malformed date (some writers
-/// fill them with spaces) is treated as "not set" rather than rejecting the volume.
+/// Parses a primary or supplementary descriptor. What Linux reads without
+/// complaint (a malformed root record, dates that are not digits; see
+/// `VolumeDescriptor::lenient`) is accepted and said at debug level.
 fn parse_descriptor(block: &[u8]) -> std::result::Result<VolumeDescriptor, iso9660::Error> {
-    match VolumeDescriptor::parse(block) {
-        Ok(vd) => Ok(vd),
-        Err(first) => {
-            let mut copy = block.to_vec();
-            for at in [813usize, 830, 847, 864] {
-                if let Some(field) = copy.get_mut(at..at + 16) {
-                    field.fill(0);
-                }
-            }
-            VolumeDescriptor::parse(&copy).map_err(|_| first)
-        }
+    let vd = VolumeDescriptor::parse(block)?;
+    for note in &vd.lenient {
+        tracing::debug!("volume descriptor read leniently, as Linux reads it: {note}");
     }
+    Ok(vd)
 }
 
 /// The ISO 9660 descriptors of a session: primary, Joliet, El Torito.
