@@ -97,7 +97,10 @@ proptest! {
         if let Ok(vd) = VolumeDescriptor::parse(&bytes) {
             let mut out = vec![0u8; 2048];
             vd.emit(&mut out);
-            prop_assert_eq!(VolumeDescriptor::parse(&out).unwrap(), vd);
+            // What was read leniently is written well-formed, and reads back cleanly.
+            let mut expected = vd;
+            expected.lenient.clear();
+            prop_assert_eq!(VolumeDescriptor::parse(&out).unwrap(), expected);
         }
     }
 }
