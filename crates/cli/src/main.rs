@@ -136,6 +136,9 @@ fn exit_code(err: &anyhow::Error) -> i32 {
         if let Some(interrupted) = cause.downcast_ref::<Interrupted>() {
             return 128 + interrupted.signal;
         }
+        if cause.downcast_ref::<UsageError>().is_some() {
+            return exit::USAGE;
+        }
         // From the drive's sense: no medium is "not found", any other sense
         // (and a failed transport) a drive error.
         let drive_code = |e: &DriveError| match e {
@@ -183,6 +186,19 @@ fn exit_code(err: &anyhow::Error) -> i32 {
     }
     exit::FAILURE
 }
+
+/// Arguments that parse but cannot go together (found after clap): exit code 2, as a
+/// clap usage error.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
 
 /// A command stopped by SIGINT or SIGTERM: the process exits with 128 + signal.
 #[derive(Debug)]

@@ -465,17 +465,18 @@ fn target_dash_streams_the_image_to_standard_output() {
         assert!(text.contains("/a long directory name/file.txt"), "{text}");
     }
 
-    // What cannot share standard output with the image is refused.
+    // What cannot share standard output with the image is refused as a usage error.
     run("-", &["--verify", "quick"])
-        .code(1)
+        .code(2)
         .stderr(predicates::str::contains("standard output cannot"));
     assert_cmd::Command::cargo_bin("discburn")
         .unwrap()
         .current_dir(dir.path())
         .args(["--json", "burn", "--target", "-", "src"])
         .assert()
-        .code(1)
-        .stdout(predicates::str::contains("\"type\":\"error\""));
+        .code(2)
+        .stdout(predicates::str::contains("\"type\":\"error\""))
+        .stdout(predicates::str::contains("\"code\":\"usage\""));
 }
 
 #[test]
@@ -554,4 +555,32 @@ fn iso_level_limits_names_and_info_reports_what_the_image_needs() {
         .arg(&big)
         .assert()
         .code(2);
+}
+
+#[test]
+fn an_unreadable_file_is_named_with_the_reason_and_the_way_out() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    fs::write(src.join("secret.txt"), "s\n").unwrap();
+    fs::write(src.join("fine.txt"), "f\n").unwrap();
+    fs::set_permissions(src.join("secret.txt"), fs::Permissions::from_mode(0o000)).unwrap();
+    let Some(mut cmd) = unprivileged(dir.path()) else {
+        return;
+    };
+    let image = dir.path().join("u.iso");
+    let out = cmd
+        .args(["burn", "--target"])
+        .arg(&image)
+        .arg(&src)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    for needed in ["secret.txt", "Permission denied", "--skip-unreadable"] {
+        assert!(stderr.contains(needed), "{needed:?} missing: {stderr}");
+    }
+    assert!(!stderr.contains("scanned earlier"), "{stderr}");
+    assert!(!image.exists(), "a stopped burn leaves no image");
 }

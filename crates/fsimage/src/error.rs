@@ -30,8 +30,9 @@ pub enum Error {
         expected: u64,
         found: u64,
     },
-    /// A source file could not be opened when its data was due (deleted, permissions).
-    #[error("{path} cannot be opened any more (it was scanned earlier): {source}")]
+    /// A source file could not be opened when its data was due (unreadable, or deleted
+    /// since the scan).
+    #[error("{path} cannot be opened for reading: {source}")]
     SourceVanished {
         path: PathBuf,
         source: std::io::Error,

@@ -313,23 +313,37 @@ impl discburn::BurnObserver for Observer<'_> {
     }
 }
 
+/// True when a burn failed because a source file could not be opened for lack of
+/// permission (what `--skip-unreadable` is for).
+fn unreadable_source(error: &discburn::BurnError) -> bool {
+    matches!(
+        error,
+        discburn::BurnError::Source(fsimage::Error::SourceVanished { source, .. })
+            if source.kind() == std::io::ErrorKind::PermissionDenied
+    )
+}
+
 pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     let to_stdout = discburn::stdout_image::is_stdout(&args.target);
     if to_stdout && !(args.dry_run || args.print_size) {
         use std::io::IsTerminal;
-        if out.json {
-            anyhow::bail!(
+        let conflict = if out.json {
+            Some(format!(
                 "--json prints on standard output, where --target {} writes the image: leave one out",
                 args.target
-            );
-        }
-        if std::io::stdout().is_terminal() {
-            anyhow::bail!(
+            ))
+        } else if std::io::stdout().is_terminal() {
+            Some(
                 "standard output is a terminal: pipe the image (--target - | ...) or redirect it"
-            );
-        }
-        if args.verify.is_some() {
-            anyhow::bail!("--verify reads the session back, which standard output cannot do");
+                    .to_string(),
+            )
+        } else if args.verify.is_some() {
+            Some("--verify reads the session back, which standard output cannot do".to_string())
+        } else {
+            None
+        };
+        if let Some(message) = conflict {
+            return Err(crate::UsageError(message).into());
         }
     }
     let interrupt = Interrupt::install()?;
@@ -399,6 +413,10 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
                     }
                 )),
             );
+        }
+        Err(e) if unreadable_source(&e) && !args.skip_unreadable => {
+            return Err(anyhow::Error::new(e)
+                .context("a source cannot be read (--skip-unreadable leaves such files out)"));
         }
         Err(e) => return Err(e.into()),
     };
