@@ -43,6 +43,8 @@ enum Command {
     Drives(cmd::drives::Args),
     /// Create and inspect emulated media (`emu:PATH` targets).
     Emu(cmd::emu::Args),
+    /// Check sessions against their recorded MD5 checksums (discburn's and xorriso's).
+    Verify(cmd::verify::Args),
     /// Rebuild LBA 0-31 of an image file from its newest intact session.
     Repair(cmd::repair::Args),
     /// Erase a rewritable disc (CD-RW, DVD-RW).
@@ -105,6 +107,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Drives(_) => "drives",
         Command::Emu(args) => args.command_name(),
         Command::Repair(_) => "repair",
+        Command::Verify(_) => "verify",
         Command::Blank(_) => "blank",
         Command::Format(_) => "format",
         Command::Eject(_) => "eject",
@@ -132,6 +135,9 @@ fn code_name(code: i32) -> &'static str {
 fn exit_code(err: &anyhow::Error) -> i32 {
     use discburn::drive::DriveError;
     use discburn::BurnError;
+    if err.downcast_ref::<cmd::verify::Mismatch>().is_some() {
+        return exit::VERIFY;
+    }
     for cause in err.chain() {
         if let Some(interrupted) = cause.downcast_ref::<Interrupted>() {
             return 128 + interrupted.signal;
@@ -254,6 +260,7 @@ fn main() {
         Command::Drives(args) => cmd::drives::run(args, &out),
         Command::Emu(args) => cmd::emu::run(args, &out),
         Command::Repair(args) => cmd::repair::run(args, &out),
+        Command::Verify(args) => cmd::verify::run(args, &out),
         Command::Blank(args) => cmd::media::blank(args, &out),
         Command::Format(args) => cmd::media::format(args, &out),
         Command::Eject(args) => cmd::media::eject(args, &out),

@@ -422,3 +422,95 @@ fn no_checksums_writes_none_and_emulated_media_carry_them() {
         "{out}"
     );
 }
+
+/// `discburn verify --json`: exit code and result object.
+fn verify(target: &str, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let out = run(discburn()
+        .args(["--json", "verify", "--target", target])
+        .args(extra));
+    assert_eq!(out.stdout.lines().count(), 1, "one final object: {out}");
+    let last: serde_json::Value =
+        serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    // A mismatch is an error object (code `verify`) carrying the result.
+    if last["type"] == "error" {
+        assert_eq!(last["code"], "verify", "{out}");
+        return (out.code, last["partial"].clone());
+    }
+    (out.code, last)
+}
+
+#[test]
+fn discburn_verify_checks_its_own_and_xorriso_sessions_and_names_damage() {
+    if !require_tool("xorriso") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (day1, day2) = (dir.path().join("day1"), dir.path().join("day2"));
+    make_day1(&day1);
+    make_day2(&day2);
+    let image = dir.path().join("v.iso");
+    let target = image.to_str().unwrap();
+    burn(target, &day1, &[]);
+    burn(target, &day2, &[]);
+    let (code, json) = verify(target, &["--all"]);
+    assert_eq!(code, Some(0), "{json}");
+    assert_eq!(json["type"], "result");
+    assert_eq!(json["ok"], true);
+    let sessions = json["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    for s in sessions {
+        let kinds: Vec<&str> = s["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["superblock", "tree", "session"], "{s}");
+        assert_eq!(s["session_md5"], "match", "{s}");
+        assert_eq!(s["files_without_md5"], 0, "{s}");
+    }
+    // Five distinct contents in session 1 (hard links share one), seven in 2.
+    assert_eq!(sessions[0]["files_matching"], 5, "{json}");
+    assert_eq!(sessions[1]["files_matching"], 6, "{json}");
+
+    // A byte of /docs/big.bin (session 1's data, still in session 2's tree).
+    let bad = dir.path().join("bad.iso");
+    fs::copy(&image, &bad).unwrap();
+    flip_byte(&bad, (data_lba(&bad, "/docs/big.bin") + 2) * BLOCK + 5);
+    let (code, json) = verify(bad.to_str().unwrap(), &[]);
+    assert_eq!(code, Some(6), "{json}");
+    assert_eq!(json["ok"], false);
+    let damaged = &json["sessions"][0]["damaged_files"];
+    assert_eq!(damaged.as_array().unwrap().len(), 1, "{json}");
+    assert_eq!(damaged[0]["path"], "/docs/big.bin", "{json}");
+    // Session 1's tags cover that block: they no longer match.
+    let (code, json) = verify(bad.to_str().unwrap(), &["--session", "1"]);
+    assert_eq!(code, Some(6), "{json}");
+    let tags = json["sessions"][0]["tags"].as_array().unwrap();
+    assert_eq!(tags.last().unwrap()["result"], "mismatch", "{json}");
+
+    // An xorriso -md5 on image (two sessions) checks; one without MD5s does not.
+    let theirs = dir.path().join("theirs.iso");
+    for (i, src) in [&day1, &day2].iter().enumerate() {
+        let dev = if i == 0 { "-outdev" } else { "-dev" };
+        let out = xorriso([
+            "-md5".as_ref(),
+            "on".as_ref(),
+            dev.as_ref(),
+            theirs.as_os_str(),
+            "-map".as_ref(),
+            src.as_os_str(),
+            "/".as_ref(),
+            "-commit".as_ref(),
+        ]);
+        assert!(out.success(), "{out}");
+    }
+    let (code, json) = verify(theirs.to_str().unwrap(), &["--all"]);
+    assert_eq!(code, Some(0), "{json}");
+    assert_eq!(json["sessions"].as_array().unwrap().len(), 2, "{json}");
+    let plain = dir.path().join("plain.iso");
+    burn(plain.to_str().unwrap(), &day1, &["--no-checksums"]);
+    let (code, json) = verify(plain.to_str().unwrap(), &[]);
+    assert_eq!(code, Some(6), "{json}");
+    assert_eq!(json["sessions"][0]["checksums"], "absent", "{json}");
+}

@@ -55,6 +55,12 @@ pub enum BurnError {
         first: String,
         second: String,
     },
+    #[error("cannot read session {session} of {target}: {source}")]
+    ReadSession {
+        target: String,
+        session: u32,
+        source: fsimage::read::ReadError,
+    },
     #[error("nothing to write: give files or directories to add, or --remove")]
     NothingToDo,
     #[error(transparent)]

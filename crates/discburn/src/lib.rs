@@ -17,6 +17,7 @@
 
 pub mod burn;
 pub mod capacity;
+pub mod checksums;
 pub mod disc;
 pub mod drive;
 pub mod error;

@@ -8,3 +8,4 @@ pub mod info;
 pub mod ls;
 pub mod media;
 pub mod repair;
+pub mod verify;
