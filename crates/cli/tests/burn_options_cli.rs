@@ -328,6 +328,19 @@ fn unprivileged(dir: &Path) -> Option<std::process::Command> {
     Some(cmd)
 }
 
+/// `discburn burn --target IMAGE SRC` run as an unprivileged user (`None` where that
+/// cannot be done outside CI).
+fn burn_as_nobody(dir: &Path, src: &Path, image: &Path) -> Option<std::process::Output> {
+    let mut cmd = unprivileged(dir)?;
+    Some(
+        cmd.args(["burn", "--target"])
+            .arg(image)
+            .arg(src)
+            .output()
+            .unwrap(),
+    )
+}
+
 #[test]
 fn an_unreadable_source_stops_the_burn_unless_skip_unreadable() {
     use std::os::unix::fs::PermissionsExt;
@@ -339,16 +352,10 @@ fn an_unreadable_source_stops_the_burn_unless_skip_unreadable() {
     fs::write(src.join("fine.txt"), "f\n").unwrap();
     fs::set_permissions(src.join("locked"), fs::Permissions::from_mode(0o000)).unwrap();
     fs::set_permissions(src.join("secret.txt"), fs::Permissions::from_mode(0o000)).unwrap();
-    let Some(mut cmd) = unprivileged(dir.path()) else {
+    let image = dir.path().join("u.iso");
+    let Some(out) = burn_as_nobody(dir.path(), &src, &image) else {
         return;
     };
-    let image = dir.path().join("u.iso");
-    let out = cmd
-        .args(["burn", "--target"])
-        .arg(&image)
-        .arg(&src)
-        .output()
-        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
@@ -566,16 +573,10 @@ fn an_unreadable_file_is_named_with_the_reason_and_the_way_out() {
     fs::write(src.join("secret.txt"), "s\n").unwrap();
     fs::write(src.join("fine.txt"), "f\n").unwrap();
     fs::set_permissions(src.join("secret.txt"), fs::Permissions::from_mode(0o000)).unwrap();
-    let Some(mut cmd) = unprivileged(dir.path()) else {
+    let image = dir.path().join("u.iso");
+    let Some(out) = burn_as_nobody(dir.path(), &src, &image) else {
         return;
     };
-    let image = dir.path().join("u.iso");
-    let out = cmd
-        .args(["burn", "--target"])
-        .arg(&image)
-        .arg(&src)
-        .output()
-        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     for needed in ["secret.txt", "Permission denied", "--skip-unreadable"] {
