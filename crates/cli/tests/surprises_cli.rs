@@ -143,21 +143,57 @@ fn an_emulated_medium_without_emu_prefix_is_named_as_such() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    // With a session on it, the data file opens as an ISO image (session 1 only on
+    // write-once media): it must still be refused, and a burn must not touch it.
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(src.join("a.txt"), "a\n").unwrap();
+    let out = discburn()
+        .args(["burn", "--target", &format!("emu:{}", medium.display())])
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The medium is a sparse 25 GB file: its length, its written head and its
+    // state file stand for it.
+    let fingerprint = || {
+        use std::io::Read;
+        let mut head = Vec::new();
+        let file = std::fs::File::open(&medium).unwrap();
+        let len = file.metadata().unwrap().len();
+        file.take(4 << 20).read_to_end(&mut head).unwrap();
+        let state = std::fs::read(format!("{}.state.json", medium.display())).unwrap();
+        (len, head, state)
+    };
+    let before = fingerprint();
 
-    for command in ["info", "ls"] {
+    let output = dir.path().join("out");
+    let runs: [(&str, Vec<&std::ffi::OsStr>); 4] = [
+        ("info", vec![]),
+        ("ls", vec![]),
+        ("extract", vec!["--output".as_ref(), output.as_os_str()]),
+        ("burn", vec![src.as_os_str()]),
+    ];
+    for (command, rest) in runs {
         let out = discburn()
             .args([command, "--target"])
             .arg(&medium)
+            .args(rest)
             .output()
             .unwrap();
-        assert!(!out.status.success());
+        assert!(
+            !out.status.success(),
+            "{command} read the medium file as an image"
+        );
         let message = stderr(&out);
         assert!(message.contains("emulated medium"), "{command}: {message}");
         assert!(
             message.contains(&format!("--target emu:{}", medium.display())),
             "{command}: {message}"
         );
+        assert!(fingerprint() == before, "{command} changed the medium");
     }
+    assert!(!output.exists());
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! an image file (`out.iso`), an emulated recorder's medium (`emu:PATH`) or a
 //! real recorder (`/dev/srN`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use fsimage::sessions::ImageSession;
 use fsimage::{ImageStream, SectorSource};
@@ -47,12 +47,33 @@ pub enum Error {
     /// An emulated medium file that cannot be opened; the message names it.
     #[error("emulated medium {0}")]
     Emulator(#[from] emulator::Error),
+    /// A plain path to the data file of an emulated medium (`emu:` forgotten): read
+    /// as an image it would show only the first session, written as one it would
+    /// break the medium, so it is refused.
+    #[error(
+        "{path} is the data file of an emulated medium ({state} is beside it): \
+         use --target emu:{path}"
+    )]
+    EmulatedMediumFile { path: String, state: String },
+}
+
+/// Refuses an image-file target that is really an emulated medium's data file.
+fn refuse_emulated_medium_file(path: &Path) -> Result<(), Error> {
+    let state = emulator::state_path(path);
+    if state.is_file() {
+        return Err(Error::EmulatedMediumFile {
+            path: path.display().to_string(),
+            state: state.display().to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// Opens a target for reading its sectors (for `ls`, `extract`, `info`, import).
 pub fn open_read_source(target: &str) -> Result<Box<dyn SectorSource>, Error> {
     match TargetKind::parse(target) {
         TargetKind::ImageFile(path) => {
+            refuse_emulated_medium_file(&path)?;
             let open_error = |source| Error::Open {
                 path: path.display().to_string(),
                 source,
@@ -127,7 +148,10 @@ pub fn open_burn_target(
         return Ok(Box::new(crate::stdout_image::StdoutImage::new()));
     }
     match TargetKind::parse(target) {
-        TargetKind::ImageFile(path) => crate::image_file::open_image_target(&path),
+        TargetKind::ImageFile(path) => {
+            refuse_emulated_medium_file(&path)?;
+            crate::image_file::open_image_target(&path)
+        }
         TargetKind::Emulated(_) | TargetKind::Drive(_) => {
             let drive = crate::media_ops::open_recorder(target)?;
             crate::disc::open_disc_target(target, drive, options)

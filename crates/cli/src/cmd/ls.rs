@@ -74,15 +74,8 @@ pub fn open_volume(args: &ReadArgs) -> anyhow::Result<Volume<Box<dyn SectorSourc
         namespace: args.namespace,
         ..ReadOptions::default()
     };
-    Volume::open(source, options).with_context(|| match emulated_medium(&args.target) {
-        Some(state) => format!(
-            "{target} is the data file of an emulated medium ({state} is beside it): \
-             use --target emu:{target}",
-            target = args.target,
-            state = state.display()
-        ),
-        None => format!("cannot read the file system of {}", args.target),
-    })
+    Volume::open(source, options)
+        .with_context(|| format!("cannot read the file system of {}", args.target))
 }
 
 /// The warning every reading command gives when `target` ends before the
@@ -100,16 +93,6 @@ pub fn truncation_warning(volume: &Volume<Box<dyn SectorSource>>, target: &str) 
              it is truncated, and files past its end cannot be read"
         )
     })
-}
-
-/// The state file beside `target` when `target` is a plain path to the data
-/// file of an emulated medium (the user forgot `emu:`).
-fn emulated_medium(target: &str) -> Option<std::path::PathBuf> {
-    if target.starts_with("emu:") || target.starts_with("/dev/") {
-        return None;
-    }
-    let state = emulator::state_path(std::path::Path::new(target));
-    state.is_file().then_some(state)
 }
 
 #[derive(clap::Args)]
