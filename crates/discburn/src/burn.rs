@@ -10,7 +10,7 @@ use fsimage::sessions::ImageSession;
 use fsimage::{ImageOptions, ImageStream, Tree};
 
 use crate::error::BurnError;
-use crate::events::{Action, BurnReport, Clock, ImportSummary, Progress};
+use crate::events::{Action, BurnReport, Clock, ImportSummary, Progress, ZisofsSummary};
 use crate::plan::{apply_edits, Source};
 use crate::target::{open_burn_target, BurnTarget};
 use crate::verify::Verify;
@@ -80,6 +80,9 @@ pub struct BurnRequest {
     /// Leave out the MD5 checksums (tags, array, `isofs.ca`/`isofs.cx`) that
     /// `discburn verify` and `xorriso -check_md5` check.
     pub no_checksums: bool,
+    /// Compress the new files with zisofs where that saves blocks
+    /// (`fsimage::compress`); needs Rock Ridge, which records the ZF entries.
+    pub zisofs: bool,
 }
 
 /// The descriptive identifiers of a session's volume descriptors.
@@ -188,6 +191,39 @@ fn burn_to(
         },
     )?;
 
+    // The spool of compressed files lives until the session is written and verified.
+    let (_spool, zisofs) = if request.zisofs {
+        if request.no_rock_ridge {
+            return Err(BurnError::Conflict {
+                what: "--zisofs needs Rock Ridge (its ZF entries mark the compressed files)",
+            });
+        }
+        let spool = tempfile::Builder::new()
+            .prefix("discburn-zisofs-")
+            .tempdir()
+            .map_err(|source| {
+                BurnError::Tree(fsimage::Error::Layout {
+                    reason: format!("cannot make a spool directory for --zisofs: {source}"),
+                })
+            })?;
+        let mut last = std::time::Instant::now();
+        let summary =
+            fsimage::compress::compress_tree(&mut tree, spool.path(), &mut |done, total| {
+                if last.elapsed() >= PROGRESS_INTERVAL || done == total {
+                    last = std::time::Instant::now();
+                    observer.progress(&clock.progress(
+                        Action::Compressing,
+                        next_start,
+                        done,
+                        total,
+                    ));
+                }
+            })?;
+        (Some(spool), Some(ZisofsSummary::from(summary)))
+    } else {
+        (None, None)
+    };
+
     observer.progress(&clock.progress(Action::Planning, next_start, 0, 0));
     let start_lba = u32::try_from(next_start).map_err(|_| {
         BurnError::Tree(fsimage::Error::Layout {
@@ -237,6 +273,7 @@ fn burn_to(
         reclaimed_blocks: 0,
         verified: Verify::None,
         buffer_underruns: None,
+        zisofs,
         elapsed_s: 0.0,
     };
     let stats = stream.stats();

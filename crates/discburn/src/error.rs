@@ -61,6 +61,8 @@ pub enum BurnError {
         session: u32,
         source: fsimage::read::ReadError,
     },
+    #[error("{what}")]
+    Conflict { what: &'static str },
     #[error("nothing to write: give files or directories to add, or --remove")]
     NothingToDo,
     #[error(transparent)]

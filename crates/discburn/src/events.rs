@@ -11,6 +11,9 @@ pub enum Action {
     ValidatingMedia,
     /// Reading the tree of an earlier session.
     Importing,
+    /// Compressing new files with zisofs (`--zisofs`); `sectors_done` and
+    /// `sectors_total` count files here.
+    Compressing,
     /// Laying out the new session and checking it fits.
     Planning,
     /// Writing the session's blocks.
@@ -156,7 +159,8 @@ pub struct BurnReport {
     pub files: u64,
     pub directories: u64,
     pub symlinks: u64,
-    /// Bytes of file data in the session's tree (old and new).
+    /// Bytes of file data in the session's tree (old and new), as stored
+    /// (a zisofs-compressed file by its compressed size).
     pub file_bytes: u64,
     /// Blocks of an interrupted earlier append that this session reclaimed.
     pub reclaimed_blocks: u64,
@@ -165,7 +169,35 @@ pub struct BurnReport {
     /// Times the drive's buffer ran dry while writing (a drive with
     /// buffer-underrun protection pauses); `None` when the drive cannot tell.
     pub buffer_underruns: Option<u64>,
+    /// What `--zisofs` compressed; `None` without it.
+    pub zisofs: Option<ZisofsSummary>,
     pub elapsed_s: f64,
+}
+
+/// What `--zisofs` did: the files it recorded compressed and the blocks saved.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct ZisofsSummary {
+    /// New files of more than one block that were tried.
+    pub files_considered: u64,
+    /// Files recorded compressed (the others saved no block and stay as they are).
+    pub files_compressed: u64,
+    /// Blocks the compressed files would take as they are, and take compressed.
+    pub blocks_before: u64,
+    pub blocks_after: u64,
+    /// `blocks_before - blocks_after`.
+    pub blocks_saved: u64,
+}
+
+impl From<fsimage::compress::Summary> for ZisofsSummary {
+    fn from(s: fsimage::compress::Summary) -> Self {
+        ZisofsSummary {
+            files_considered: s.considered,
+            files_compressed: s.compressed,
+            blocks_before: s.blocks_before,
+            blocks_after: s.blocks_after,
+            blocks_saved: s.blocks_saved(),
+        }
+    }
 }
 
 /// Tracks time and rate for [`Progress`] events.

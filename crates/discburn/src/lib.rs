@@ -36,7 +36,7 @@ pub mod verify;
 
 pub use burn::{burn, burn_to_target, BurnObserver, BurnRequest, Quiet, VolumeIds};
 pub use error::BurnError;
-pub use events::{Action, BurnReport, ImportSummary, Progress};
+pub use events::{Action, BurnReport, ImportSummary, Progress, ZisofsSummary};
 pub use plan::Source;
 pub use target::{open_burn_target, open_read_source, BurnTarget, Error, TargetKind};
 pub use verify::Verify;

@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 pub mod checksums;
+pub mod compress;
 pub mod error;
 pub mod host;
 pub mod import;

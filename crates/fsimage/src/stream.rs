@@ -718,7 +718,7 @@ fn is_all_zero(buf: &[u8]) -> bool {
 /// Opens a source file for reading without updating its access time when
 /// the kernel allows it (O_NOATIME needs ownership or CAP_FOWNER): fewer inode
 /// writes, and the sources stay as they were.
-fn open_source(path: &Path) -> std::io::Result<File> {
+pub(crate) fn open_source(path: &Path) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     let noatime = rustix::fs::OFlags::NOATIME.bits() as i32;
     match std::fs::OpenOptions::new()
@@ -731,7 +731,7 @@ fn open_source(path: &Path) -> std::io::Result<File> {
     }
 }
 
-fn read_retrying(file: &mut File, buf: &mut [u8], path: &Path) -> Result<usize, Error> {
+pub(crate) fn read_retrying(file: &mut File, buf: &mut [u8], path: &Path) -> Result<usize, Error> {
     loop {
         match file.read(buf) {
             Ok(n) => return Ok(n),

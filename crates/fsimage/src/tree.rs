@@ -309,6 +309,11 @@ impl Tree {
         ContentId((self.contents.len() - 1) as u32)
     }
 
+    /// Points a content at other data (its zisofs-compressed form, [`crate::compress`]).
+    pub fn set_content_data(&mut self, id: ContentId, data: DataSource) {
+        self.contents[id.index()].data = data;
+    }
+
     /// Marks a content's data as zisofs-compressed, recorded with `zf`.
     pub fn set_content_zisofs(&mut self, id: ContentId, zf: iso9660::zisofs::ZfEntry) {
         self.contents[id.index()].zisofs = Some(zf);

@@ -98,6 +98,14 @@ pub struct Args {
     #[arg(long)]
     pub no_checksums: bool,
 
+    /// Compress the new files with zisofs (zlib in 32 KiB blocks, as
+    /// `mkzftree` and `xorriso -zisofs` write it) where that saves blocks,
+    /// and report the blocks saved. Linux (CONFIG_ZISOFS), xorriso and
+    /// discburn read such files back as they were; files of earlier sessions
+    /// stay as they are. Needs Rock Ridge.
+    #[arg(long, conflicts_with = "no_rock_ridge")]
+    pub zisofs: bool,
+
     /// Print the blocks (2048 bytes) the burn would write, as
     /// `genisoimage -print-size` does, and write nothing.
     #[arg(long)]
@@ -270,6 +278,7 @@ fn label(action: discburn::Action, disc: bool) -> &'static str {
         Action::Verifying => "verifying",
         Action::Importing => "reading the previous session",
         Action::ValidatingMedia => "checking the target",
+        Action::Compressing => "compressing (zisofs)",
         Action::Planning => "planning",
         Action::Finalizing => "finalizing",
         Action::RollingBack => "undoing the write",
@@ -282,7 +291,8 @@ impl discburn::BurnObserver for Observer<'_> {
         use discburn::Action;
         // Data moving: the bar shows bytes; JSON has `progress` events.
         let moving = matches!(event.action, Action::Writing | Action::Verifying);
-        if self.shown != Some(event.action) {
+        let changed = self.shown != Some(event.action);
+        if changed {
             self.shown = Some(event.action);
             self.bar.set_message(label(event.action, self.disc));
         }
@@ -295,7 +305,17 @@ impl discburn::BurnObserver for Observer<'_> {
         let due = self
             .last_json
             .is_none_or(|at| at.elapsed().as_millis() >= JSON_INTERVAL_MS);
-        if self.out.json && (!moving || due || event.sectors_done == event.sectors_total) {
+        // A stage is told once, `--zisofs` compression (files done of total)
+        // again at most every JSON_INTERVAL_MS and at its end.
+        let stage_due = changed
+            || (event.action == Action::Compressing
+                && (due || event.sectors_done == event.sectors_total));
+        let due = if moving {
+            due || event.sectors_done == event.sectors_total
+        } else {
+            stage_due
+        };
+        if self.out.json && due {
             self.last_json = Some(std::time::Instant::now());
             let block = fsimage::BLOCK_SIZE as u64;
             self.out.event(&ProgressEvent {
@@ -385,6 +405,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         list_renamed: args.verbose,
         iso_level: args.iso_level,
         no_checksums: args.no_checksums,
+        zisofs: args.zisofs,
     };
     let mut observer = Observer {
         out,
@@ -471,6 +492,22 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The `--zisofs` line of the summary (empty without it).
+fn zisofs_text(report: &discburn::BurnReport) -> String {
+    let Some(z) = &report.zisofs else {
+        return String::new();
+    };
+    format!(
+        "zisofs: compressed {} of {} files, saving {} blocks ({:.1} MiB): {} blocks instead of {}\n",
+        z.files_compressed,
+        z.files_considered,
+        z.blocks_saved,
+        z.blocks_saved as f64 * 2048.0 / (1024.0 * 1024.0),
+        z.blocks_after,
+        z.blocks_before
+    )
+}
+
 /// `--print-size`: the blocks the burn writes — a new image file with its
 /// 32-block superblock, else the session.
 fn print_size(report: &discburn::BurnReport) -> u64 {
@@ -494,7 +531,7 @@ fn text(report: &discburn::BurnReport) -> String {
             .unwrap_or_default();
         return format!(
             "dry run, nothing written: session {} of {} would start at LBA {} and take {} \
-             blocks ({:.1} MiB), {} files, {} directories; the image would end at block {}{left}\n",
+             blocks ({:.1} MiB), {} files, {} directories; the image would end at block {}{left}\n{}",
             report.session,
             report.target,
             report.start_lba,
@@ -502,7 +539,8 @@ fn text(report: &discburn::BurnReport) -> String {
             report.blocks as f64 * 2048.0 / (1024.0 * 1024.0),
             report.files,
             report.directories,
-            report.image_blocks
+            report.image_blocks,
+            zisofs_text(report)
         );
     }
     let mut text = format!(
@@ -518,6 +556,7 @@ fn text(report: &discburn::BurnReport) -> String {
         report.symlinks,
         report.elapsed_s
     );
+    text.push_str(&zisofs_text(report));
     if let Some(imported) = &report.imported {
         text.push_str(&format!(
             "started from session {} (LBA {}, {} names): {} files, {} directories\n",

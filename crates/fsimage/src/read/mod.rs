@@ -426,9 +426,21 @@ impl<S: SectorSource> Volume<S> {
         Ok(self.lookup(path)?.stat)
     }
 
-    /// A streaming reader over all extents of a regular file.
+    /// A streaming reader over all extents of a regular file (inflated when
+    /// it is zisofs-compressed).
     pub fn open_file(&mut self, node: &Node) -> Result<FileReader<'_, S>> {
         file::open(self, node)
+    }
+
+    /// A streaming reader over a regular file's bytes as the image stores
+    /// them: a zisofs file's compressed form, which its MD5 checksum covers
+    /// (libisofs hashes a file's data after its filters).
+    pub fn open_stored(&mut self, node: &Node) -> Result<FileReader<'_, S>> {
+        let stored = Node {
+            zisofs: None,
+            ..node.clone()
+        };
+        file::open(self, &stored)
     }
 
     /// Reads a whole file into memory (for small files and tests; use
