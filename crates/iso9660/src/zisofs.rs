@@ -41,8 +41,9 @@ pub const ALGORITHMS_V2: [(u8, [u8; 2]); 5] = [
     (5, *b"B2"),
 ];
 
-/// Smallest and largest log2 of the block size readers must handle (and
-/// writers may use): 32 KiB to 128 KiB.
+/// Smallest and largest log2 of the block size the format descriptions name
+/// (and writers use): 32 KiB to 128 KiB. Linux reads zisofs blocks of any
+/// smaller size too ([`Format::block_log2_min`]).
 pub const BLOCK_LOG2_MIN: u8 = 15;
 pub const BLOCK_LOG2_MAX: u8 = 17;
 /// Largest log2 of the zisofs2 block size xorriso writes (`-zisofs
@@ -64,6 +65,17 @@ impl Format {
         match self {
             Format::V1 => 4,
             Format::V2 => 8,
+        }
+    }
+
+    /// The smallest log2 of the block size read in this format: for zisofs
+    /// any (Linux `rock.c` takes every ZF block shift up to 17 and
+    /// `compress.c` inflates blocks smaller than a page too); for zisofs2
+    /// what xorriso reads, 2^15.
+    pub fn block_log2_min(self) -> u8 {
+        match self {
+            Format::V1 => 0,
+            Format::V2 => BLOCK_LOG2_MIN,
         }
     }
 

@@ -15,7 +15,7 @@
 use std::io;
 
 use flate2::{Decompress, FlushDecompress, Status};
-use iso9660::zisofs::{deflate_bound, FileHeader, Format, ZfEntry, ALGORITHMS_V2, BLOCK_LOG2_MIN};
+use iso9660::zisofs::{deflate_bound, FileHeader, Format, ZfEntry, ALGORITHMS_V2};
 
 use super::{Extent, ReadError, Result, Volume, BLOCK};
 use crate::source::SectorSource;
@@ -124,10 +124,10 @@ impl Inflater {
                 ),
             });
         }
-        let max = format.block_log2_max();
-        if !(BLOCK_LOG2_MIN..=max).contains(&zf.block_log2) {
+        let (min, max) = (format.block_log2_min(), format.block_log2_max());
+        if !(min..=max).contains(&zf.block_log2) {
             return Err(corrupt(format!(
-                "block size 2^{} ({} allows 2^{BLOCK_LOG2_MIN} to 2^{max})",
+                "block size 2^{} ({} allows 2^{min} to 2^{max})",
                 zf.block_log2,
                 name(format)
             )));

@@ -594,6 +594,10 @@ pub fn zisofs_files() -> Vec<(ImageFile, Vec<u8>)> {
         ("v1_mixed", mixed, 15, V1, false),
         ("v1_empty", Vec::new(), 15, V1, false),
         ("v1_one_byte", b"x".to_vec(), 16, V1, false),
+        // Blocks below 32 KiB: no producer writes them, Linux inflates them.
+        ("v1_4k", text(20_000), 12, V1, false),
+        ("v1_512", text(3_000), 9, V1, false),
+        ("v1_1_byte_blocks", text(100), 0, V1, false),
         ("v2_zf", text(90_000), 15, V2, false),
         ("v2_z2", text(90_000), 16, V2, true),
         ("v2_1m", text(1_200_000), 20, V2, false),
