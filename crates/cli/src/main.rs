@@ -45,6 +45,9 @@ enum Command {
     Emu(cmd::emu::Args),
     /// Check sessions against their recorded MD5 checksums (discburn's and xorriso's).
     Verify(cmd::verify::Args),
+    /// Bring a target up to date with directories: one new session with only
+    /// what changed since the newest (exit 7 when nothing did).
+    Sync(cmd::sync::Args),
     /// Rebuild LBA 0-31 of an image file from its newest intact session.
     Repair(cmd::repair::Args),
     /// Erase a rewritable disc (CD-RW, DVD-RW).
@@ -79,6 +82,9 @@ mod exit {
     pub const DRIVE: i32 = 5;
     /// A session read back differs from what was written (`--verify`).
     pub const VERIFY: i32 = 6;
+    /// `sync`: nothing changed, no session was written (not a failure: the
+    /// result is printed as usual).
+    pub const UP_TO_DATE: i32 = 7;
 }
 
 /// `--json` anywhere on the command line (before `--`), even when the rest
@@ -108,6 +114,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Emu(args) => args.command_name(),
         Command::Repair(_) => "repair",
         Command::Verify(_) => "verify",
+        Command::Sync(_) => "sync",
         Command::Blank(_) => "blank",
         Command::Format(_) => "format",
         Command::Eject(_) => "eject",
@@ -206,6 +213,19 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// A command that printed its result and exits with a status other than 0
+/// that is not a failure (`sync` up to date): nothing more is printed.
+#[derive(Debug)]
+pub struct QuietExit(pub i32);
+
+impl std::fmt::Display for QuietExit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit status {}", self.0)
+    }
+}
+
+impl std::error::Error for QuietExit {}
+
 /// A command stopped by SIGINT or SIGTERM: the process exits with 128 + signal.
 #[derive(Debug)]
 pub struct Interrupted {
@@ -245,7 +265,7 @@ fn main() {
     out.init_logging();
     // burn stops at a safe point by itself and undoes its writes.
     let handler = match cli.command {
-        Command::Burn(_) => Ok(()),
+        Command::Burn(_) | Command::Sync(_) => Ok(()),
         _ => interrupt::exit_on_signal(command, cli.json),
     };
     if let Err(err) = handler {
@@ -261,6 +281,7 @@ fn main() {
         Command::Emu(args) => cmd::emu::run(args, &out),
         Command::Repair(args) => cmd::repair::run(args, &out),
         Command::Verify(args) => cmd::verify::run(args, &out),
+        Command::Sync(args) => cmd::sync::run(args, &out),
         Command::Blank(args) => cmd::media::blank(args, &out),
         Command::Format(args) => cmd::media::format(args, &out),
         Command::Eject(args) => cmd::media::eject(args, &out),
@@ -279,6 +300,9 @@ fn main() {
             .map_err(anyhow::Error::from),
     };
     if let Err(err) = result {
+        if let Some(QuietExit(code)) = err.downcast_ref::<QuietExit>() {
+            std::process::exit(*code);
+        }
         let code = exit_code(&err);
         out.error(command, code_name(code), &err);
         std::process::exit(code);

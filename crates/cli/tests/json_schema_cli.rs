@@ -134,6 +134,23 @@ fn every_command_prints_the_one_schema() {
     assert_eq!(extract.last().unwrap()["directories"], 1);
     assert!(extract.iter().any(|v| v["type"] == "progress"));
     run(d, "repair", &["repair", "--target", "out.iso"], true);
+    let sync = run(d, "sync", &["sync", "--target", "s.iso", "src"], true);
+    assert_eq!(sync.last().unwrap()["up_to_date"], false);
+    // Up to date: exit status 7, and still one `result` as the final object.
+    let out = discburn(d)
+        .args(["--json", "sync", "--target", "s.iso", "src"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in text.lines() {
+        check_object(&serde_json::from_str(line).unwrap(), "sync", line);
+    }
+    let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (last["type"].as_str(), last["up_to_date"].as_bool()),
+        (Some("result"), Some(true))
+    );
     run(d, "drives", &["drives"], true);
     run(
         d,
@@ -198,6 +215,7 @@ fn the_examples_in_docs_json_md_follow_the_schema() {
     }
     for command in [
         "burn",
+        "sync",
         "ls",
         "extract",
         "info",

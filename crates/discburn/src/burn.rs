@@ -127,7 +127,39 @@ pub fn burn(
         speed: request.speed,
     };
     let target = open_burn_target(&request.target, options)?;
-    burn_to(target, request, observer, clock)
+    burn_to(target, request, observer, clock, None)
+}
+
+/// `sync`'s burn: the edits are the differences between the sources and the
+/// imported session ([`crate::sync`]); nothing is written when there are none.
+pub(crate) fn burn_sync(
+    request: &BurnRequest,
+    options: crate::sync::SyncOptions,
+    observer: &mut dyn BurnObserver,
+) -> Result<(BurnReport, crate::sync::SyncPlan), BurnError> {
+    let mut clock = Clock::start();
+    observer.progress(&clock.progress(Action::ValidatingMedia, 0, 0, 0));
+    if request.sources.is_empty() {
+        return Err(BurnError::NothingToDo);
+    }
+    let disc_options = crate::disc::DiscOptions {
+        close: false,
+        dry_run: request.dry_run,
+        speed: request.speed,
+    };
+    let target = open_burn_target(&request.target, disc_options)?;
+    let mut step = SyncStep {
+        options,
+        plan: None,
+    };
+    let report = burn_to(target, request, observer, clock, Some(&mut step))?;
+    Ok((report, step.plan.unwrap_or_default()))
+}
+
+/// The sync step of a burn: its options, and the plan it made.
+pub(crate) struct SyncStep {
+    options: crate::sync::SyncOptions,
+    plan: Option<crate::sync::SyncPlan>,
 }
 
 /// The flow from an open target on (tests hand in targets over failing storage).
@@ -139,7 +171,7 @@ pub fn burn_to_target(
     if request.sources.is_empty() && request.remove.is_empty() {
         return Err(BurnError::NothingToDo);
     }
-    burn_to(target, request, observer, Clock::start())
+    burn_to(target, request, observer, Clock::start(), None)
 }
 
 fn burn_to(
@@ -147,6 +179,7 @@ fn burn_to(
     request: &BurnRequest,
     observer: &mut dyn BurnObserver,
     mut clock: Clock,
+    sync: Option<&mut SyncStep>,
 ) -> Result<BurnReport, BurnError> {
     let base = base_session(target.as_ref(), request)?;
     let next_start = target.next_start();
@@ -177,19 +210,73 @@ fn burn_to(
         None => (Tree::new(), None, None, 0),
     };
     let session_number = base.as_ref().map_or(0, |_| target.sessions().len() as u32) + 1;
-    let edits = apply_edits(
-        &mut tree,
-        imported_nodes,
-        base.as_ref().map_or(0, |s| s.number),
-        &request.remove,
-        &request.sources,
-        request.merge_last_wins,
-        fsimage::host::ScanOptions {
-            exclude: fsimage::host::ScanOptions::exclude_patterns(&request.exclude)?,
-            follow_links: request.follow_links,
-            skip_unreadable: request.skip_unreadable,
-        },
-    )?;
+    let edits = match sync {
+        None => apply_edits(
+            &mut tree,
+            imported_nodes,
+            base.as_ref().map_or(0, |s| s.number),
+            &request.remove,
+            &request.sources,
+            request.merge_last_wins,
+            fsimage::host::ScanOptions {
+                exclude: fsimage::host::ScanOptions::exclude_patterns(&request.exclude)?,
+                follow_links: request.follow_links,
+                skip_unreadable: request.skip_unreadable,
+            },
+        )?,
+        Some(step) => {
+            let name = target.name();
+            let plan = {
+                let mut sectors = match base {
+                    Some(_) => Some(target.sectors()?),
+                    None => None,
+                };
+                crate::sync::plan_and_apply(
+                    &mut tree,
+                    &request.sources,
+                    step.options,
+                    request.source_date_epoch,
+                    sectors
+                        .as_deref_mut()
+                        .map(|s| s as &mut dyn fsimage::SectorSource),
+                    &name,
+                )?
+            };
+            let up_to_date = base.is_some() && plan.is_empty();
+            step.plan = Some(plan);
+            if up_to_date {
+                // Nothing to write: the target stays as it is.
+                let stats = tree.stats();
+                let report = BurnReport {
+                    target: name,
+                    dry_run: request.dry_run,
+                    session: session_number - 1,
+                    start_lba: next_start,
+                    blocks: 0,
+                    image_blocks: target.planned_end(0),
+                    bytes_written: 0,
+                    free_blocks_after: target.check_room(0).ok().flatten(),
+                    imported,
+                    replaced: Vec::new(),
+                    removed: Vec::new(),
+                    skipped: Vec::new(),
+                    excluded: 0,
+                    renamed: Default::default(),
+                    files: stats.files,
+                    directories: stats.directories.saturating_sub(1),
+                    symlinks: stats.symlinks,
+                    file_bytes: stats.data_bytes,
+                    reclaimed_blocks: 0,
+                    verified: Verify::None,
+                    buffer_underruns: None,
+                    elapsed_s: clock.elapsed_s(),
+                };
+                target.roll_back().ok();
+                return Ok(report);
+            }
+            crate::plan::Edits::default()
+        }
+    };
 
     // The spool of compressed files lives until the session is written and verified.
     let (_spool, zisofs) = if request.zisofs {

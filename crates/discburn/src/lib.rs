@@ -18,6 +18,7 @@
 pub mod burn;
 pub mod capacity;
 pub mod checksums;
+pub mod compare;
 pub mod disc;
 pub mod drive;
 pub mod error;
@@ -31,6 +32,7 @@ pub mod repair;
 pub mod sessions;
 pub mod stdout_image;
 pub mod storage;
+pub mod sync;
 pub mod target;
 pub mod verify;
 
@@ -38,5 +40,6 @@ pub use burn::{burn, burn_to_target, BurnObserver, BurnRequest, Quiet, VolumeIds
 pub use error::BurnError;
 pub use events::{Action, BurnReport, ImportSummary, Progress, ZisofsSummary};
 pub use plan::Source;
+pub use sync::{sync, SyncEntry, SyncReport, SyncRequest};
 pub use target::{open_burn_target, open_read_source, BurnTarget, Error, TargetKind};
 pub use verify::Verify;

@@ -96,7 +96,11 @@ pub(crate) fn apply_edits(
     Ok(edits)
 }
 
-fn add_source(tree: &mut Tree, source: &Source, scan: &mut Scan) -> Result<(), BurnError> {
+pub(crate) fn add_source(
+    tree: &mut Tree,
+    source: &Source,
+    scan: &mut Scan,
+) -> Result<(), BurnError> {
     match source {
         Source::Graft { image_path, host } => {
             tree.graft_with(image_path, host, scan)?;

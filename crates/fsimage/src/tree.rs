@@ -435,6 +435,22 @@ impl Tree {
         Ok(())
     }
 
+    /// Takes node `id` (and everything below it) out of its directory; the
+    /// root stays. Unlike [`Tree::remove`] it needs no path (names that are
+    /// not UTF-8 stay exact).
+    pub fn unlink(&mut self, id: NodeId) {
+        if id == self.root() {
+            return;
+        }
+        let parent = self.node(id).parent;
+        let name = self.node(id).name.clone();
+        if let NodeKind::Directory(d) = &mut self.node_mut(parent).kind {
+            if d.children.get(&name) == Some(&id) {
+                d.children.remove(&name);
+            }
+        }
+    }
+
     /// Makes the directories of `components` below the root (like `mkdir -p`),
     /// giving new ones `meta`; returns the last one.
     pub fn make_dirs(

@@ -219,7 +219,7 @@ fn volume_name_warnings(asked: &str, joliet: bool) -> Vec<String> {
 }
 
 /// Reads `SOURCE_DATE_EPOCH` (reproducible builds): seconds since 1970.
-fn source_date_epoch() -> anyhow::Result<Option<i64>> {
+pub(crate) fn source_date_epoch() -> anyhow::Result<Option<i64>> {
     match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(value) if !value.trim().is_empty() => value
             .trim()
@@ -254,9 +254,11 @@ impl Interrupt {
     }
 }
 
-struct Observer<'a> {
+pub(crate) struct Observer<'a> {
     out: &'a Output,
-    bar: indicatif::ProgressBar,
+    /// The command the JSON events name (`burn`, `sync`).
+    command: &'static str,
+    pub(crate) bar: indicatif::ProgressBar,
     interrupt: Interrupt,
     last_json: Option<std::time::Instant>,
     /// The target is a disc (a recorder or an emulated one), not an image file.
@@ -283,6 +285,26 @@ fn label(action: discburn::Action, disc: bool) -> &'static str {
         Action::Finalizing => "finalizing",
         Action::RollingBack => "undoing the write",
         Action::Completed => "done",
+    }
+}
+
+impl<'a> Observer<'a> {
+    /// Progress of `command` writing to `target`, stopped by `interrupt`.
+    pub(crate) fn new(
+        out: &'a Output,
+        command: &'static str,
+        target: &str,
+        interrupt: Interrupt,
+    ) -> Observer<'a> {
+        Observer {
+            out,
+            command,
+            bar: out.progress_bar(0, "checking the target"),
+            interrupt,
+            last_json: None,
+            disc: target.starts_with("emu:") || target.starts_with("/dev/"),
+            shown: None,
+        }
     }
 }
 
@@ -320,7 +342,7 @@ impl discburn::BurnObserver for Observer<'_> {
             let block = fsimage::BLOCK_SIZE as u64;
             self.out.event(&ProgressEvent {
                 kind: if moving { "progress" } else { "stage" },
-                command: "burn",
+                command: self.command,
                 bytes: event.sectors_done * block,
                 total_bytes: event.sectors_total * block,
                 progress: event,
@@ -407,14 +429,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         no_checksums: args.no_checksums,
         zisofs: args.zisofs,
     };
-    let mut observer = Observer {
-        out,
-        bar: out.progress_bar(0, "checking the target"),
-        interrupt: interrupt.clone(),
-        last_json: None,
-        disc: args.target.starts_with("emu:") || args.target.starts_with("/dev/"),
-        shown: None,
-    };
+    let mut observer = Observer::new(out, "burn", &args.target, interrupt.clone());
     let result = discburn::burn(&request, &mut observer);
     observer.bar.finish_and_clear();
     let report = match result {

@@ -8,4 +8,5 @@ pub mod info;
 pub mod ls;
 pub mod media;
 pub mod repair;
+pub mod sync;
 pub mod verify;

@@ -1,0 +1,99 @@
+//! The MD5 of a file's data, wherever it lies: the one an earlier session
+//! recorded (its checksum array, loaded by the import), else computed from
+//! the host file or from the blocks of the medium.
+
+use std::io::Read;
+
+use fsimage::{Content, DataSource, MediumExtent, SectorSource, BLOCK_SIZE};
+use md5::{Digest, Md5};
+
+use crate::error::BurnError;
+
+/// Blocks read from the medium at a time.
+const CHUNK_BLOCKS: usize = 32;
+
+/// The MD5 of `content`'s data; `Ok(None)` when it cannot be told without
+/// inflating it (a zisofs-compressed file of an earlier session: what it
+/// holds is not the bytes its MD5 would be taken over).
+pub(crate) fn md5_of(
+    content: &Content,
+    medium: Option<&mut dyn SectorSource>,
+    target: &str,
+) -> Result<Option<[u8; 16]>, BurnError> {
+    if let Some(md5) = content.recorded_md5 {
+        return Ok(Some(md5));
+    }
+    if content.zisofs.is_some() {
+        return Ok(None);
+    }
+    let mut hasher = Md5::new();
+    match &content.data {
+        DataSource::Empty => {}
+        DataSource::Bytes(bytes) => hasher.update(bytes),
+        DataSource::HostFile { path, size } => {
+            let scan_error = |source| {
+                BurnError::Tree(fsimage::Error::Scan {
+                    path: path.clone(),
+                    source,
+                })
+            };
+            let file = std::fs::File::open(path).map_err(scan_error)?;
+            let mut reader = std::io::BufReader::with_capacity(1 << 16, file).take(*size);
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                let n = reader.read(&mut buf).map_err(scan_error)?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+            }
+        }
+        DataSource::Extent { lba, size } => {
+            let medium = medium.ok_or_else(|| unreadable(target, u64::from(*lba)))?;
+            hash_extent(medium, u64::from(*lba), *size, &mut hasher, target)?;
+        }
+        DataSource::Extents(pieces) => {
+            let medium = medium.ok_or_else(|| unreadable(target, 0))?;
+            for MediumExtent { lba, len } in pieces {
+                hash_extent(
+                    medium,
+                    u64::from(*lba),
+                    u64::from(*len),
+                    &mut hasher,
+                    target,
+                )?;
+            }
+        }
+    }
+    Ok(Some(hasher.finalize().into()))
+}
+
+fn unreadable(target: &str, lba: u64) -> BurnError {
+    BurnError::Unreadable {
+        target: target.to_string(),
+        lba,
+    }
+}
+
+/// Feeds `size` bytes from block `lba` on into `hasher`.
+fn hash_extent(
+    medium: &mut dyn SectorSource,
+    lba: u64,
+    size: u64,
+    hasher: &mut Md5,
+    target: &str,
+) -> Result<(), BurnError> {
+    let mut buf = vec![0u8; CHUNK_BLOCKS * BLOCK_SIZE];
+    let mut done = 0u64;
+    while done < size {
+        let at = lba + done / BLOCK_SIZE as u64;
+        let want = (size - done).min(buf.len() as u64) as usize;
+        let blocks = want.div_ceil(BLOCK_SIZE);
+        medium
+            .read_blocks(at, &mut buf[..blocks * BLOCK_SIZE])
+            .map_err(|_| unreadable(target, at))?;
+        hasher.update(&buf[..want]);
+        done += want as u64;
+    }
+    Ok(())
+}

@@ -1,0 +1,379 @@
+//! Comparing two trees entry by entry, for `sync` (a session against the
+//! sources) and `diff` (two sessions, or a session and a directory).
+//!
+//! What is compared is what a Rock Ridge session records (RRIP 1.12): the
+//! type and permission bits and the owner (PX), the modification time (TF
+//! MODIFY, whole seconds, 1900-2155: both sides are rounded the way the
+//! session records them), a symbolic link's target (SL), a device's number
+//! (PN), and a file's size. A directory's modification time is not a
+//! difference (it moves whenever an entry is added or removed, which is a
+//! difference of its own): it is only refreshed when a session is written.
+//!
+//! The attribute-change time (TF ATTRIBUTES) is a trigger, not a difference:
+//! a file whose size and mtime are unchanged but whose ctime moved (contents
+//! rewritten and the mtime put back, `touch -d`, `cp --preserve`; but also a
+//! chmod, a rename, a new hard link) has its MD5 compared; equal contents
+//! leave it unchanged. `--content` compares the MD5 of every such file.
+
+pub(crate) mod content;
+
+use fsimage::{Content, ContentId, DataSource, NodeId, NodeKind, SectorSource, Tree};
+use serde::Serialize;
+
+use crate::error::BurnError;
+
+/// Why an entry differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// A file became a directory, a symlink, ...
+    Type,
+    Size,
+    Mtime,
+    /// Permission bits (with set-uid, set-gid, sticky).
+    Mode,
+    /// Owner or group.
+    Owner,
+    LinkTarget,
+    /// A device node's number.
+    Device,
+    /// Same size and mtime, different MD5.
+    Content,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Type => "type",
+            Reason::Size => "size",
+            Reason::Mtime => "mtime",
+            Reason::Mode => "mode",
+            Reason::Owner => "owner",
+            Reason::LinkTarget => "link_target",
+            Reason::Device => "device",
+            Reason::Content => "content",
+        }
+    }
+}
+
+/// How two trees are compared.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Options {
+    /// Compare the MD5 of every file whose size and mtime are equal.
+    pub content: bool,
+    /// Compare ctimes (as a trigger for an MD5 comparison). Off when the
+    /// new session is written under `SOURCE_DATE_EPOCH`, whose sessions
+    /// record the mtime as ctime.
+    pub ctime: bool,
+    /// `SOURCE_DATE_EPOCH`: the new side's times are clamped to it, as the
+    /// session written from it records them.
+    pub clamp: Option<i64>,
+    /// Entries of the old tree that the new one lacks (inside a scope) are
+    /// [`Change::Removed`] (true) or [`Change::Kept`] (false).
+    pub delete: bool,
+}
+
+/// One difference between the old tree and the new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Change {
+    /// `new` (a node of the new tree) is not in the old one; `parent` is the
+    /// old tree's directory it goes in. `top` is false for the entries below
+    /// an added (or retyped) directory, which come with it.
+    Added {
+        parent: NodeId,
+        new: NodeId,
+        top: bool,
+    },
+    /// `old` is not in the new tree (with `delete`); `top` as for `Added`.
+    Removed { old: NodeId, top: bool },
+    /// `old` is not in the new tree and stays (no `delete`).
+    Kept { old: NodeId },
+    /// Both have the entry, and it differs.
+    Changed {
+        old: NodeId,
+        new: NodeId,
+        reasons: Vec<Reason>,
+    },
+    /// Both have the entry and it is the same, but the new side's metadata
+    /// is fresher (a directory's mtime, a file's ctime after a chmod back):
+    /// taken over whenever a session is written anyway.
+    Refresh { old: NodeId, new: NodeId },
+}
+
+/// The parts of the trees the new side speaks for: image paths given as
+/// components; the root (no components) is everything. Outside them, the new
+/// tree holds only the directories leading to a graft, which are neither
+/// compared nor a reason to remove anything.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Scopes(pub Vec<Vec<Vec<u8>>>);
+
+impl Scopes {
+    fn starts(&self, path: &[Vec<u8>]) -> bool {
+        self.0.iter().any(|s| s.as_slice() == path)
+    }
+}
+
+/// The kind of a node, as `ls --json` names it.
+pub fn kind_name(kind: &NodeKind) -> &'static str {
+    match kind {
+        NodeKind::Directory(_) => "dir",
+        NodeKind::File { .. } => "file",
+        NodeKind::Symlink { .. } => "symlink",
+        NodeKind::Device {
+            kind: fsimage::DeviceKind::Block,
+            ..
+        } => "block_device",
+        NodeKind::Device {
+            kind: fsimage::DeviceKind::Char,
+            ..
+        } => "char_device",
+        NodeKind::Device {
+            kind: fsimage::DeviceKind::Fifo,
+            ..
+        } => "fifo",
+        NodeKind::Device {
+            kind: fsimage::DeviceKind::Socket,
+            ..
+        } => "socket",
+    }
+}
+
+/// A file's size as a reader sees it (a zisofs file's inflated size).
+pub(crate) fn content_size(content: &Content) -> u64 {
+    match &content.zisofs {
+        Some(zf) => zf.size,
+        None => content.data.size(),
+    }
+}
+
+/// A time as a Rock Ridge TF entry in short form records it (whole seconds,
+/// 1900-2155).
+pub(crate) fn recorded(t: i64) -> i64 {
+    iso9660::date::DirDate::from_unix(t).to_unix().unwrap_or(t)
+}
+
+/// Compares two trees and lists what differs, depth first.
+pub(crate) struct Comparison<'a, 'm> {
+    pub old: &'a Tree,
+    pub new: &'a Tree,
+    pub scopes: &'a Scopes,
+    pub options: Options,
+    /// The medium the trees' extents lie on (none for a new image).
+    pub medium: Option<&'m mut dyn SectorSource>,
+    /// The target, for messages.
+    pub target: &'a str,
+    /// Files whose MD5 was compared (read or recorded).
+    pub md5_compared: u64,
+}
+
+impl Comparison<'_, '_> {
+    /// The medium, borrowed for one read.
+    pub fn medium(&mut self) -> Option<&mut dyn SectorSource> {
+        match &mut self.medium {
+            Some(m) => Some(&mut **m),
+            None => None,
+        }
+    }
+
+    /// Every difference below the roots (the roots included when the whole
+    /// tree is in scope).
+    pub fn run(&mut self) -> Result<Vec<Change>, BurnError> {
+        let mut changes = Vec::new();
+        let (old_root, new_root) = (self.old.root(), self.new.root());
+        let root_in_scope = self.scopes.starts(&[]);
+        if root_in_scope {
+            self.compare_pair(old_root, new_root, &mut changes)?;
+        }
+        let mut pending: Vec<(NodeId, NodeId, Vec<Vec<u8>>, bool)> =
+            vec![(old_root, new_root, Vec::new(), root_in_scope)];
+        while let Some((old_dir, new_dir, path, in_scope)) = pending.pop() {
+            for (name, new_child) in self.new.children(new_dir) {
+                let mut child_path = path.clone();
+                child_path.push(name.to_vec());
+                let child_in_scope = in_scope || self.scopes.starts(&child_path);
+                let Some(old_child) = self.old.lookup(old_dir, name) else {
+                    self.added(old_dir, new_child, true, &mut changes);
+                    continue;
+                };
+                let both_dirs = self.old.node(old_child).kind.is_dir()
+                    && self.new.node(new_child).kind.is_dir();
+                if child_in_scope {
+                    let retyped = self.compare_pair(old_child, new_child, &mut changes)?;
+                    if retyped {
+                        self.below_retyped(old_child, new_child, &mut changes);
+                        continue;
+                    }
+                } else if !both_dirs {
+                    // A directory leading to a graft, where the old tree
+                    // holds something else: it must become a directory.
+                    changes.push(Change::Changed {
+                        old: old_child,
+                        new: new_child,
+                        reasons: vec![Reason::Type],
+                    });
+                    self.below_retyped(old_child, new_child, &mut changes);
+                    continue;
+                }
+                if both_dirs {
+                    pending.push((old_child, new_child, child_path, child_in_scope));
+                }
+            }
+            if in_scope {
+                for (name, old_child) in self.old.children(old_dir) {
+                    if self.new.lookup(new_dir, name).is_none() {
+                        self.gone(old_child, true, &mut changes);
+                    }
+                }
+            }
+        }
+        Ok(changes)
+    }
+
+    /// Compares one entry present on both sides; true when its type changed.
+    fn compare_pair(
+        &mut self,
+        old: NodeId,
+        new: NodeId,
+        changes: &mut Vec<Change>,
+    ) -> Result<bool, BurnError> {
+        let (reasons, refresh) = self.differences(old, new)?;
+        let retyped = reasons.contains(&Reason::Type);
+        if !reasons.is_empty() {
+            changes.push(Change::Changed { old, new, reasons });
+        } else if refresh {
+            changes.push(Change::Refresh { old, new });
+        }
+        Ok(retyped)
+    }
+
+    /// What differs between `old` and `new`, and whether the new side's
+    /// metadata is fresher where it does not count as a difference.
+    fn differences(&mut self, old: NodeId, new: NodeId) -> Result<(Vec<Reason>, bool), BurnError> {
+        let (o, n) = (self.old.node(old), self.new.node(new));
+        if kind_name(&o.kind) != kind_name(&n.kind) {
+            return Ok((vec![Reason::Type], false));
+        }
+        let mut reasons = Vec::new();
+        match (&o.kind, &n.kind) {
+            (NodeKind::Symlink { target: a }, NodeKind::Symlink { target: b }) if a != b => {
+                reasons.push(Reason::LinkTarget)
+            }
+            (NodeKind::Device { rdev: a, .. }, NodeKind::Device { rdev: b, .. }) if a != b => {
+                reasons.push(Reason::Device)
+            }
+            _ => {}
+        }
+        if o.meta.mode != n.meta.mode {
+            reasons.push(Reason::Mode);
+        }
+        if (o.meta.uid, o.meta.gid) != (n.meta.uid, n.meta.gid) {
+            reasons.push(Reason::Owner);
+        }
+        let clamp = |t: i64| self.options.clamp.map_or(t, |limit| t.min(limit));
+        let mtime_differs = recorded(o.meta.mtime) != recorded(clamp(n.meta.mtime));
+        let is_dir = o.kind.is_dir();
+        if mtime_differs && !is_dir {
+            reasons.push(Reason::Mtime);
+        }
+        let mut refresh = is_dir && mtime_differs;
+        if let (NodeKind::File { content: a }, NodeKind::File { content: b }) = (&o.kind, &n.kind) {
+            let (a, b) = (*a, *b);
+            let (oc, nc) = (self.old.content(a), self.new.content(b));
+            if content_size(oc) != content_size(nc) {
+                reasons.push(Reason::Size);
+            } else if !mtime_differs {
+                let ctime_differs =
+                    self.options.ctime && recorded(o.meta.ctime) != recorded(n.meta.ctime);
+                if (self.options.content || ctime_differs) && !same_data(oc, nc) {
+                    if self.same_md5(a, b)? {
+                        refresh |= ctime_differs;
+                    } else {
+                        reasons.push(Reason::Content);
+                    }
+                }
+            }
+        }
+        Ok((reasons, refresh))
+    }
+
+    /// True when the MD5s of the two contents are known and equal.
+    fn same_md5(&mut self, a: ContentId, b: ContentId) -> Result<bool, BurnError> {
+        self.md5_compared += 1;
+        let target = self.target;
+        let (old_tree, new_tree) = (self.old, self.new);
+        let old = content::md5_of(old_tree.content(a), self.medium(), target)?;
+        let new = content::md5_of(new_tree.content(b), self.medium(), target)?;
+        Ok(old.is_some() && old == new)
+    }
+
+    /// `new` and everything below it are added under old directory `parent`.
+    fn added(&self, parent: NodeId, new: NodeId, top: bool, changes: &mut Vec<Change>) {
+        changes.push(Change::Added { parent, new, top });
+        let mut pending = vec![new];
+        while let Some(dir) = pending.pop() {
+            for (_, child) in self.new.children(dir) {
+                changes.push(Change::Added {
+                    parent,
+                    new: child,
+                    top: false,
+                });
+                pending.push(child);
+            }
+        }
+    }
+
+    /// `old` and everything below it are gone from the new side.
+    fn gone(&self, old: NodeId, top: bool, changes: &mut Vec<Change>) {
+        if !self.options.delete {
+            changes.push(Change::Kept { old });
+            return;
+        }
+        changes.push(Change::Removed { old, top });
+        let mut pending = vec![old];
+        while let Some(dir) = pending.pop() {
+            for (_, child) in self.old.children(dir) {
+                changes.push(Change::Removed {
+                    old: child,
+                    top: false,
+                });
+                pending.push(child);
+            }
+        }
+    }
+
+    /// Below an entry whose type changed: the old entries are removed and
+    /// the new ones added with it (whatever `delete` says: they cannot stay).
+    fn below_retyped(&self, old: NodeId, new: NodeId, changes: &mut Vec<Change>) {
+        for (_, child) in self.old.children(old) {
+            changes.push(Change::Removed {
+                old: child,
+                top: false,
+            });
+            let mut pending = vec![child];
+            while let Some(dir) = pending.pop() {
+                for (_, below) in self.old.children(dir) {
+                    changes.push(Change::Removed {
+                        old: below,
+                        top: false,
+                    });
+                    pending.push(below);
+                }
+            }
+        }
+        for (_, child) in self.new.children(new) {
+            self.added(old, child, false, changes);
+        }
+    }
+}
+
+/// True when both contents are the same data on the medium (a file carried
+/// over from session to session), or both empty.
+fn same_data(a: &Content, b: &Content) -> bool {
+    match (&a.data, &b.data) {
+        (DataSource::Empty, DataSource::Empty) => true,
+        (DataSource::Extent { .. } | DataSource::Extents(_), _) => {
+            a.data == b.data && a.zisofs == b.zisofs
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,500 @@
+//! `discburn sync`: an incremental backup in one command. The sources are
+//! compared with the newest session ([`crate::compare`]) and one new session
+//! is written through the one burn flow ([`crate::burn`]), holding only what
+//! is new or changed: the imported tree keeps every unchanged file at its old
+//! extent, changed and new files take their data from the host, and with
+//! `delete` the entries the sources no longer hold are dropped. Nothing
+//! changed: no session is written ([`SyncReport::up_to_date`]).
+//!
+//! Sources map to image paths exactly as `burn` maps them (a directory's
+//! contents at the root, a file at the root under its name,
+//! `ISO/PATH=HOST/PATH` at that path); each source speaks for its own part of
+//! the tree (the root for a directory, its path for a graft), and only there
+//! does `delete` remove what the source lacks.
+//!
+//! A file the sources hold under a new path whose size, mtime and MD5 equal
+//! those of a file of the session (a rename, a move, a copy) reuses that
+//! file's data instead of writing it again ([`SyncEntry::same_data_as`]).
+
+use std::collections::HashMap;
+
+use fsimage::host::{Scan, ScanOptions};
+use fsimage::{ContentId, NodeId, NodeKind, SectorSource, Tree};
+use serde::Serialize;
+
+use crate::burn::{BurnObserver, BurnRequest};
+use crate::compare::{self, content_size, kind_name, Change, Comparison, Reason, Scopes};
+use crate::error::BurnError;
+use crate::events::SkippedSource;
+use crate::plan::Source;
+
+/// What to synchronize, and where.
+#[derive(Debug, Clone, Default)]
+pub struct SyncRequest {
+    /// Image file, `emu:MEDIUM` or `/dev/srN`.
+    pub target: String,
+    /// As `burn` takes them.
+    pub sources: Vec<Source>,
+    /// Drop what the sources no longer hold (inside each source's part of the tree).
+    pub delete: bool,
+    /// Compare the MD5 of every file whose size and mtime are unchanged.
+    pub content: bool,
+    /// Plan only: say what would be written, write nothing.
+    pub dry_run: bool,
+    /// `SOURCE_DATE_EPOCH` (file times clamped; ctimes are then not compared).
+    pub source_date_epoch: Option<i64>,
+}
+
+/// One entry of the plan.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SyncEntry {
+    /// Image path.
+    pub path: String,
+    /// `file`, `dir`, `symlink`, `char_device`, ...: what the sources hold
+    /// (added, changed) or the session held (removed, kept).
+    pub kind: &'static str,
+    /// File size in bytes (`null` for other kinds).
+    pub size: Option<u64>,
+    /// Changed entries: what differs.
+    pub reasons: Vec<Reason>,
+    /// Added files: the path of the session's file whose data this one
+    /// reuses (same size, mtime and MD5: a rename, a move or a copy).
+    pub same_data_as: Option<String>,
+}
+
+/// What `sync` did, or would do (`dry_run`).
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncReport {
+    pub target: String,
+    pub dry_run: bool,
+    /// Nothing differs: no session was written.
+    pub up_to_date: bool,
+    /// The session the sources were compared with (`null`: the target was empty).
+    pub compared_with: Option<u32>,
+    /// The session written (or planned); `null` when up to date.
+    pub session: Option<u32>,
+    pub start_lba: Option<u64>,
+    /// Blocks the new session takes (0 when up to date).
+    pub blocks: u64,
+    /// Blocks of the image or medium after the session.
+    pub image_blocks: u64,
+    /// Blocks left on the medium after the session, when known.
+    pub free_blocks_after: Option<u64>,
+    /// Bytes written (0 for a dry run or when up to date).
+    pub bytes_written: u64,
+    /// Bytes of file data the session takes from the host.
+    pub new_data_bytes: u64,
+    pub added: Vec<SyncEntry>,
+    pub changed: Vec<SyncEntry>,
+    pub removed: Vec<SyncEntry>,
+    /// Entries the sources no longer hold that stay on the disc (no `--delete`).
+    pub kept: Vec<SyncEntry>,
+    /// Files whose MD5 was compared (`--content`, or a ctime that moved).
+    pub md5_compared: u64,
+    /// What the new session holds in all.
+    pub files: u64,
+    pub directories: u64,
+    pub symlinks: u64,
+    pub file_bytes: u64,
+    pub skipped: Vec<SkippedSource>,
+    pub elapsed_s: f64,
+}
+
+/// The comparison's outcome, made by the burn flow between import and layout.
+#[derive(Debug, Default)]
+pub(crate) struct SyncPlan {
+    pub added: Vec<SyncEntry>,
+    pub changed: Vec<SyncEntry>,
+    pub removed: Vec<SyncEntry>,
+    pub kept: Vec<SyncEntry>,
+    pub new_data_bytes: u64,
+    pub md5_compared: u64,
+    pub skipped: Vec<SkippedSource>,
+}
+
+impl SyncPlan {
+    /// Nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// Options of the sync step of the burn flow.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SyncOptions {
+    pub delete: bool,
+    pub content: bool,
+}
+
+/// Compares the sources with the session and brings the sources over the session.
+pub fn sync(
+    request: &SyncRequest,
+    observer: &mut dyn BurnObserver,
+) -> Result<SyncReport, BurnError> {
+    let burn = BurnRequest {
+        target: request.target.clone(),
+        sources: request.sources.clone(),
+        dry_run: request.dry_run,
+        source_date_epoch: request.source_date_epoch,
+        ..BurnRequest::default()
+    };
+    let options = SyncOptions {
+        delete: request.delete,
+        content: request.content,
+    };
+    let (report, plan) = crate::burn::burn_sync(&burn, options, observer)?;
+    let compared_with = report.imported.as_ref().map(|i| i.session);
+    let up_to_date = compared_with.is_some() && plan.is_empty();
+    Ok(SyncReport {
+        target: report.target,
+        dry_run: request.dry_run,
+        up_to_date,
+        compared_with,
+        session: (!up_to_date).then_some(report.session),
+        start_lba: (!up_to_date).then_some(report.start_lba),
+        blocks: report.blocks,
+        image_blocks: report.image_blocks,
+        free_blocks_after: report.free_blocks_after,
+        bytes_written: report.bytes_written,
+        new_data_bytes: plan.new_data_bytes,
+        added: plan.added,
+        changed: plan.changed,
+        removed: plan.removed,
+        kept: plan.kept,
+        md5_compared: plan.md5_compared,
+        files: report.files,
+        directories: report.directories,
+        symlinks: report.symlinks,
+        file_bytes: report.file_bytes,
+        skipped: plan.skipped,
+        elapsed_s: report.elapsed_s,
+    })
+}
+
+/// The image paths each source speaks for (burn's mapping, `plan.rs`).
+fn scopes(sources: &[Source]) -> Scopes {
+    let components = |path: &str| -> Vec<Vec<u8>> {
+        path.split('/')
+            .filter(|c| !c.is_empty())
+            .map(|c| c.as_bytes().to_vec())
+            .collect()
+    };
+    Scopes(
+        sources
+            .iter()
+            .map(|source| match source {
+                Source::Graft { image_path, .. } => components(image_path),
+                Source::Path(path) => {
+                    let is_dir = std::fs::symlink_metadata(path).is_ok_and(|md| md.is_dir());
+                    match path.file_name() {
+                        Some(name) if !is_dir => {
+                            use std::os::unix::ffi::OsStrExt;
+                            vec![name.as_bytes().to_vec()]
+                        }
+                        _ => Vec::new(),
+                    }
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The sync step of the burn flow: scans the sources as `burn` would, compares
+/// them with `tree` (the imported session, or an empty tree) and edits `tree`
+/// into the new session's.
+pub(crate) fn plan_and_apply(
+    tree: &mut Tree,
+    sources: &[Source],
+    options: SyncOptions,
+    source_date_epoch: Option<i64>,
+    medium: Option<&mut dyn SectorSource>,
+    target: &str,
+) -> Result<SyncPlan, BurnError> {
+    let mut host = Tree::new();
+    let mut scan = Scan::new(ScanOptions::default());
+    for source in sources {
+        crate::plan::add_source(&mut host, source, &mut scan)?;
+    }
+    let scopes = scopes(sources);
+    let (changes, renames, md5_compared) = {
+        let mut comparison = Comparison {
+            old: tree,
+            new: &host,
+            scopes: &scopes,
+            options: compare::Options {
+                content: options.content,
+                ctime: source_date_epoch.is_none(),
+                clamp: source_date_epoch,
+                delete: options.delete,
+            },
+            medium,
+            target,
+            md5_compared: 0,
+        };
+        let changes = comparison.run()?;
+        let renames = find_renames(&mut comparison, &changes)?;
+        (changes, renames, comparison.md5_compared)
+    };
+    let mut plan = report_changes(tree, &host, &changes, &renames);
+    plan.md5_compared = md5_compared;
+    plan.skipped = scan
+        .skipped
+        .into_iter()
+        .map(|s| SkippedSource {
+            path: s.path.display().to_string(),
+            reason: s.reason,
+        })
+        .collect();
+    apply(tree, &host, &changes, &renames)?;
+    Ok(plan)
+}
+
+/// Added files whose data the session already holds under another path:
+/// host content → (session content, its path).
+type Renames = HashMap<ContentId, (ContentId, NodeId)>;
+
+/// Finds, for every added file, a file of the session with the same size,
+/// mtime and MD5 (read or recorded).
+fn find_renames(
+    comparison: &mut Comparison<'_, '_>,
+    changes: &[Change],
+) -> Result<Renames, BurnError> {
+    let (old, new) = (comparison.old, comparison.new);
+    let added: Vec<(ContentId, i64)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Added { new: n, .. } => match new.node(*n).kind {
+                NodeKind::File { content } if new.content(content).data.size() > 0 => {
+                    Some((content, new.node(*n).meta.mtime))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let mut renames = Renames::new();
+    // The session's files by (size, mtime as recorded), reachable ones only.
+    let mut by_key: HashMap<(u64, i64), Vec<(ContentId, NodeId)>> = HashMap::new();
+    let mut pending = vec![old.root()];
+    while let Some(dir) = pending.pop() {
+        for (_, child) in old.children(dir) {
+            match old.node(child).kind {
+                NodeKind::Directory(_) => pending.push(child),
+                NodeKind::File { content } => {
+                    let c = old.content(content);
+                    if c.zisofs.is_none() && c.data.size() > 0 {
+                        by_key
+                            .entry((c.data.size(), compare::recorded(old.node(child).meta.mtime)))
+                            .or_default()
+                            .push((content, child));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if added.is_empty() || by_key.is_empty() {
+        return Ok(renames);
+    }
+    let clamp = comparison.options.clamp;
+    let mut checked: HashMap<ContentId, Option<[u8; 16]>> = HashMap::new();
+    for (content, mtime) in added {
+        if renames.contains_key(&content) {
+            continue;
+        }
+        let mtime = compare::recorded(clamp.map_or(mtime, |limit| mtime.min(limit)));
+        let size = new.content(content).data.size();
+        let Some(candidates) = by_key.get(&(size, mtime)) else {
+            continue;
+        };
+        let target = comparison.target;
+        let host_md5 = compare::content::md5_of(new.content(content), None, target)?;
+        for &(old_content, old_node) in candidates {
+            let old_md5 = match checked.get(&old_content) {
+                Some(md5) => *md5,
+                None => {
+                    let md5 = compare::content::md5_of(
+                        old.content(old_content),
+                        comparison.medium(),
+                        target,
+                    )?;
+                    checked.insert(old_content, md5);
+                    md5
+                }
+            };
+            comparison.md5_compared += 1;
+            if host_md5.is_some() && old_md5 == host_md5 {
+                renames.insert(content, (old_content, old_node));
+                break;
+            }
+        }
+    }
+    Ok(renames)
+}
+
+fn entry(tree: &Tree, id: NodeId, reasons: Vec<Reason>) -> SyncEntry {
+    let node = tree.node(id);
+    SyncEntry {
+        path: tree.path_of(id),
+        kind: kind_name(&node.kind),
+        size: match node.kind {
+            NodeKind::File { content } => Some(content_size(tree.content(content))),
+            _ => None,
+        },
+        reasons,
+        same_data_as: None,
+    }
+}
+
+/// The path of new node `new` added under old directory `parent`: the new
+/// tree's own path (the directories leading to it are the same).
+fn report_changes(old: &Tree, new: &Tree, changes: &[Change], renames: &Renames) -> SyncPlan {
+    let mut plan = SyncPlan::default();
+    let mut new_contents = std::collections::HashSet::new();
+    let mut count_data = |tree: &Tree, id: NodeId, plan: &mut SyncPlan| {
+        if let NodeKind::File { content } = tree.node(id).kind {
+            if !renames.contains_key(&content) && new_contents.insert(content) {
+                plan.new_data_bytes += tree.content(content).data.size();
+            }
+        }
+    };
+    for change in changes {
+        match change {
+            Change::Added { new: n, .. } => {
+                let mut e = entry(new, *n, Vec::new());
+                if let NodeKind::File { content } = new.node(*n).kind {
+                    e.same_data_as = renames.get(&content).map(|(_, at)| old.path_of(*at));
+                }
+                count_data(new, *n, &mut plan);
+                plan.added.push(e);
+            }
+            Change::Removed { old: o, .. } => plan.removed.push(entry(old, *o, Vec::new())),
+            Change::Kept { old: o } => plan.kept.push(entry(old, *o, Vec::new())),
+            Change::Changed {
+                new: n, reasons, ..
+            } => {
+                if writes_data(reasons) {
+                    count_data(new, *n, &mut plan);
+                }
+                plan.changed.push(entry(new, *n, reasons.clone()));
+            }
+            Change::Refresh { .. } => {}
+        }
+    }
+    for list in [
+        &mut plan.added,
+        &mut plan.changed,
+        &mut plan.removed,
+        &mut plan.kept,
+    ] {
+        list.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    plan
+}
+
+/// A changed file whose data must be written again (not only its metadata).
+fn writes_data(reasons: &[Reason]) -> bool {
+    reasons.iter().any(|r| {
+        matches!(
+            r,
+            Reason::Type | Reason::Size | Reason::Mtime | Reason::Content
+        )
+    })
+}
+
+/// Edits the session's tree into the new one.
+fn apply(
+    tree: &mut Tree,
+    host: &Tree,
+    changes: &[Change],
+    renames: &Renames,
+) -> Result<(), BurnError> {
+    let mut copier = Copier {
+        host,
+        renames,
+        contents: HashMap::new(),
+    };
+    for change in changes {
+        match change {
+            Change::Added {
+                parent,
+                new,
+                top: true,
+            } => copier.copy(tree, *parent, *new)?,
+            Change::Removed { old, top: true } => tree.unlink(*old),
+            Change::Changed { old, new, reasons } => {
+                let node = host.node(*new);
+                // A new entry in place of the old one: another type, new
+                // data, or a link or device (nothing to keep); else only the
+                // metadata changes and a file keeps its extent.
+                let replace = reasons.contains(&Reason::Type)
+                    || (matches!(node.kind, NodeKind::File { .. }) && writes_data(reasons))
+                    || matches!(
+                        node.kind,
+                        NodeKind::Symlink { .. } | NodeKind::Device { .. }
+                    );
+                if replace && *old != tree.root() {
+                    let parent = tree.node(*old).parent;
+                    copier.copy(tree, parent, *new)?;
+                } else {
+                    tree.node_mut(*old).meta = node.meta;
+                }
+            }
+            Change::Refresh { old, new } => tree.node_mut(*old).meta = host.node(*new).meta,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Copies nodes of the host tree into the session's tree.
+struct Copier<'a> {
+    host: &'a Tree,
+    renames: &'a Renames,
+    /// Host content → the session tree's (hard links stay links).
+    contents: HashMap<ContentId, ContentId>,
+}
+
+impl Copier<'_> {
+    /// Copies host node `new` (and all below it) into directory `parent` of
+    /// `tree`, replacing what is there under its name.
+    fn copy(&mut self, tree: &mut Tree, parent: NodeId, new: NodeId) -> Result<(), BurnError> {
+        let mut pending = vec![(parent, new)];
+        while let Some((into, id)) = pending.pop() {
+            let node = self.host.node(id);
+            let kind = match &node.kind {
+                NodeKind::Directory(_) => NodeKind::Directory(fsimage::Directory::default()),
+                NodeKind::File { content } => NodeKind::File {
+                    content: self.content(tree, *content),
+                },
+                other => other.clone(),
+            };
+            let copied = tree.add_node(into, &node.name, kind, node.meta)?;
+            for (_, child) in self.host.children(id) {
+                pending.push((copied, child));
+            }
+        }
+        Ok(())
+    }
+
+    fn content(&mut self, tree: &mut Tree, host_content: ContentId) -> ContentId {
+        if let Some(&c) = self.contents.get(&host_content) {
+            return c;
+        }
+        let c = match self.renames.get(&host_content) {
+            // The session's data, in a content of its own (not a hard link
+            // to the file it came from, which may stay).
+            Some(&(old, _)) => {
+                let md5 = tree.content(old).recorded_md5;
+                let c = tree.add_content(tree.content(old).data.clone());
+                if let Some(md5) = md5 {
+                    tree.set_recorded_md5(c, md5);
+                }
+                c
+            }
+            None => tree.add_content(self.host.content(host_content).data.clone()),
+        };
+        self.contents.insert(host_content, c);
+        c
+    }
+}
