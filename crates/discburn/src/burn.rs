@@ -269,6 +269,7 @@ fn burn_to(
                     reclaimed_blocks: 0,
                     verified: Verify::None,
                     buffer_underruns: None,
+                    zisofs: None,
                     elapsed_s: clock.elapsed_s(),
                 };
                 target.roll_back().ok();

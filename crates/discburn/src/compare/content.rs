@@ -20,11 +20,13 @@ pub(crate) fn md5_of(
     medium: Option<&mut dyn SectorSource>,
     target: &str,
 ) -> Result<Option<[u8; 16]>, BurnError> {
-    if let Some(md5) = content.recorded_md5 {
-        return Ok(Some(md5));
-    }
+    // Checked first: a compressed file's recorded MD5 is that of its stored
+    // (compressed) bytes, as libisofs records it.
     if content.zisofs.is_some() {
         return Ok(None);
+    }
+    if let Some(md5) = content.recorded_md5 {
+        return Ok(Some(md5));
     }
     let mut hasher = Md5::new();
     match &content.data {
