@@ -4,6 +4,7 @@
 mod cmd;
 mod interrupt;
 mod output;
+mod progress;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use output::Output;

@@ -173,18 +173,6 @@ fn parse_speed(text: &str) -> Result<f64, String> {
 }
 
 #[derive(Serialize)]
-struct ProgressEvent<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    command: &'static str,
-    /// Bytes of the session written so far, and in all.
-    bytes: u64,
-    total_bytes: u64,
-    #[serde(flatten)]
-    progress: &'a discburn::Progress,
-}
-
-#[derive(Serialize)]
 struct BurnResult<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
@@ -251,107 +239,6 @@ impl Interrupt {
             0 => None,
             signal => Some(signal as i32),
         }
-    }
-}
-
-pub(crate) struct Observer<'a> {
-    out: &'a Output,
-    /// The command the JSON events name (`burn`, `sync`).
-    command: &'static str,
-    pub(crate) bar: indicatif::ProgressBar,
-    interrupt: Interrupt,
-    last_json: Option<std::time::Instant>,
-    /// The target is a disc (a recorder or an emulated one), not an image file.
-    disc: bool,
-    /// The action the bar is labelled with.
-    shown: Option<discburn::Action>,
-}
-
-/// How often JSON progress events are printed while data moves: well within
-/// IMAPI2's 0.5 s, whatever the size of the chunk being written.
-const JSON_INTERVAL_MS: u128 = 250;
-
-/// What the bar says is being done.
-fn label(action: discburn::Action, disc: bool) -> &'static str {
-    use discburn::Action;
-    match action {
-        Action::Writing if disc => "writing to disc",
-        Action::Writing => "writing image",
-        Action::Verifying => "verifying",
-        Action::Importing => "reading the previous session",
-        Action::ValidatingMedia => "checking the target",
-        Action::Compressing => "compressing (zisofs)",
-        Action::Planning => "planning",
-        Action::Finalizing => "finalizing",
-        Action::RollingBack => "undoing the write",
-        Action::Completed => "done",
-    }
-}
-
-impl<'a> Observer<'a> {
-    /// Progress of `command` writing to `target`, stopped by `interrupt`.
-    pub(crate) fn new(
-        out: &'a Output,
-        command: &'static str,
-        target: &str,
-        interrupt: Interrupt,
-    ) -> Observer<'a> {
-        Observer {
-            out,
-            command,
-            bar: out.progress_bar(0, "checking the target"),
-            interrupt,
-            last_json: None,
-            disc: target.starts_with("emu:") || target.starts_with("/dev/"),
-            shown: None,
-        }
-    }
-}
-
-impl discburn::BurnObserver for Observer<'_> {
-    fn progress(&mut self, event: &discburn::Progress) {
-        use discburn::Action;
-        // Data moving: the bar shows bytes; JSON has `progress` events.
-        let moving = matches!(event.action, Action::Writing | Action::Verifying);
-        let changed = self.shown != Some(event.action);
-        if changed {
-            self.shown = Some(event.action);
-            self.bar.set_message(label(event.action, self.disc));
-        }
-        if moving {
-            self.bar
-                .set_length(event.sectors_total * fsimage::BLOCK_SIZE as u64);
-            self.bar
-                .set_position(event.sectors_done * fsimage::BLOCK_SIZE as u64);
-        }
-        let due = self
-            .last_json
-            .is_none_or(|at| at.elapsed().as_millis() >= JSON_INTERVAL_MS);
-        // A stage is told once, `--zisofs` compression (files done of total)
-        // again at most every JSON_INTERVAL_MS and at its end.
-        let stage_due = changed
-            || (event.action == Action::Compressing
-                && (due || event.sectors_done == event.sectors_total));
-        let due = if moving {
-            due || event.sectors_done == event.sectors_total
-        } else {
-            stage_due
-        };
-        if self.out.json && due {
-            self.last_json = Some(std::time::Instant::now());
-            let block = fsimage::BLOCK_SIZE as u64;
-            self.out.event(&ProgressEvent {
-                kind: if moving { "progress" } else { "stage" },
-                command: self.command,
-                bytes: event.sectors_done * block,
-                total_bytes: event.sectors_total * block,
-                progress: event,
-            });
-        }
-    }
-
-    fn cancelled(&self) -> bool {
-        self.interrupt.signal().is_some()
     }
 }
 
@@ -429,7 +316,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         no_checksums: args.no_checksums,
         zisofs: args.zisofs,
     };
-    let mut observer = Observer::new(out, "burn", &args.target, interrupt.clone());
+    let mut observer = crate::progress::Observer::new(out, "burn", &args.target, interrupt.clone());
     let result = discburn::burn(&request, &mut observer);
     observer.bar.finish_and_clear();
     let report = match result {

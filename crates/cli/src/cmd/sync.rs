@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 
-use super::burn::{Interrupt, Observer};
+use super::burn::Interrupt;
 use crate::output::Output;
+use crate::progress::Observer;
 
 #[derive(clap::Args)]
 pub struct Args {

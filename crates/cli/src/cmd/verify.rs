@@ -1,7 +1,7 @@
 //! `discburn verify`: check sessions against their recorded MD5s (the engine's
 //! `discburn::checksums::verify`); exit code 6 when anything does not match.
 
-use discburn::checksums::{VerifyReport, Which};
+use discburn::checksums::{VerifyReport, VerifyRequest, Which};
 use serde::Serialize;
 
 use crate::output::Output;
@@ -19,6 +19,13 @@ pub struct Args {
     /// Check every session.
     #[arg(long)]
     pub all: bool,
+
+    /// Also compare the session's contents with this directory: files whose
+    /// data, size, type or link target differ, files missing from the
+    /// session and files only the session holds. A session without
+    /// checksums then passes when its contents match.
+    #[arg(long, value_name = "DIR")]
+    pub against: Option<std::path::PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -48,10 +55,20 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         (Some(n), false) => Which::Number(n),
         (None, false) => Which::Newest,
     };
-    let bar = out.progress_bar(0, "verifying");
-    let report =
-        discburn::checksums::verify(&args.target, which, &mut |bytes| bar.set_position(bytes))?;
-    bar.finish_and_clear();
+    let request = VerifyRequest {
+        target: args.target.clone(),
+        which,
+        against: args.against.clone(),
+    };
+    let mut observer = crate::progress::Observer::new(
+        out,
+        "verify",
+        &args.target,
+        crate::cmd::burn::Interrupt::default(),
+    );
+    let report = discburn::checksums::verify(&request, &mut observer);
+    observer.bar.finish_and_clear();
+    let report = report?;
     let result = VerifyResult {
         kind: "result",
         command: "verify",
@@ -67,8 +84,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
             .sessions
             .iter()
             .filter(|s| !s.ok())
-            .map(|s| match s.checksums {
-                "absent" => format!("session {} has no checksums", s.number),
+            .map(|s| match (s.checksums, &s.against) {
+                (_, Some(a)) if !a.ok() => {
+                    format!("session {} differs from {}", s.number, a.directory)
+                }
+                ("absent", _) => format!("session {} has no checksums", s.number),
                 _ => format!("session {} does not match its checksums", s.number),
             })
             .collect();
@@ -89,10 +109,7 @@ fn text(report: &VerifyReport) -> String {
             s.number, s.start_lba, s.blocks
         ));
         match s.checksums {
-            "absent" => {
-                t.push_str("no checksums recorded\n");
-                continue;
-            }
+            "absent" => t.push_str("no checksums recorded; "),
             "damaged" => t.push_str("checksum array damaged; "),
             _ => {}
         }
@@ -106,16 +123,27 @@ fn text(report: &VerifyReport) -> String {
                 tag.range_start_lba + tag.range_blocks,
                 tag.result
             ));
+            if let Some(a) = &tag.affected {
+                t.push_str(&affected_text(a));
+            }
         }
         if let Some(md5) = s.session_md5 {
             t.push_str(&format!("  session MD5: {md5}\n"));
+            if let Some(a) = &s.session_md5_affected {
+                t.push_str(&affected_text(a));
+            }
         }
-        t.push_str(&format!(
-            "  files: {} match, {} damaged, {} without MD5\n",
-            s.files_matching,
-            s.damaged_files.len(),
-            s.files_without_md5
-        ));
+        if s.checksums != "absent" {
+            t.push_str(&format!(
+                "  files: {} match, {} damaged, {} without MD5\n",
+                s.files_matching,
+                s.damaged_files.len(),
+                s.files_without_md5
+            ));
+        }
+        if let Some(problem) = &s.tree_problem {
+            t.push_str(&format!("  TREE UNREADABLE: {problem}\n"));
+        }
         for f in &s.damaged_files {
             let ranges: Vec<String> = f
                 .extents
@@ -129,6 +157,57 @@ fn text(report: &VerifyReport) -> String {
                 ranges.join(", ")
             ));
         }
+        if let Some(a) = &s.against {
+            t.push_str(&format!(
+                "  against {}: {} paths compared, {} differ, {} missing from the session, {} only in the session\n",
+                a.directory,
+                a.compared,
+                a.differ.len(),
+                a.missing.len(),
+                a.extra.len()
+            ));
+            for d in &a.differ {
+                t.push_str(&format!(
+                    "  DIFFERS {} ({}: {})\n",
+                    d.path, d.problem, d.detail
+                ));
+            }
+            for p in &a.missing {
+                t.push_str(&format!("  MISSING {p}\n"));
+            }
+            for p in &a.extra {
+                t.push_str(&format!("  EXTRA {p}\n"));
+            }
+        }
     }
     t
+}
+
+/// What a tag that does not match covers.
+fn affected_text(a: &discburn::checksums::affected::Affected) -> String {
+    let mut parts: Vec<String> = a.areas.iter().map(|s| s.replace('_', " ")).collect();
+    if !a.directories.is_empty() {
+        parts.push(format!(
+            "records in directories {}",
+            a.directories.join(", ")
+        ));
+    }
+    if !a.files.is_empty() {
+        parts.push(format!("data of {}", a.files.join(", ")));
+    }
+    if a.intact_files > 0 {
+        parts.push(format!(
+            "data of {} files that match their MD5",
+            a.intact_files
+        ));
+    }
+    if a.other_blocks > 0 {
+        parts.push(format!("{} other blocks", a.other_blocks));
+    }
+    format!(
+        "    changed within blocks {}..{}: {}\n",
+        a.first_lba,
+        a.first_lba + a.blocks,
+        parts.join("; ")
+    )
 }

@@ -257,26 +257,57 @@ pub enum FileOutcome {
     Unreadable(String),
 }
 
-/// Checks every regular file of the open session against `array`, reading
-/// each file's data once; `progress(bytes)` is called as data is read.
-pub fn check_files<S: SectorSource>(
+/// The entries of a session that verification looks at: its regular files
+/// and its directories (with their extents), in walk order.
+#[derive(Debug, Clone, Default)]
+pub struct SessionEntries {
+    /// Path from the root (no leading `/`) and node of every regular file.
+    pub files: Vec<(String, Node)>,
+    /// Path and node of every directory, the root (empty path) first.
+    pub directories: Vec<(String, Node)>,
+}
+
+impl SessionEntries {
+    /// Bytes of file data [`check_files`] reads: what is stored, so a
+    /// zisofs file counts its compressed bytes.
+    pub fn stored_bytes(&self) -> u64 {
+        self.files
+            .iter()
+            .map(|(_, n)| n.extents.iter().map(|e| e.len).sum::<u64>())
+            .sum()
+    }
+}
+
+/// Lists the regular files and directories of the open session.
+pub fn session_entries<S: SectorSource>(
     volume: &mut Volume<S>,
-    array: &ArrayState,
-    progress: &mut dyn FnMut(u64),
-) -> Result<Vec<FileCheck>, ReadError> {
-    let mut files: Vec<(String, Node)> = Vec::new();
+) -> Result<SessionEntries, ReadError> {
+    let mut entries = SessionEntries::default();
     let root = volume.root().clone();
     volume.walk(
         &root,
         "",
         &mut |_, path: &str, node: &Node| {
-            if node.stat.kind == FileKind::File {
-                files.push((path.to_string(), node.clone()));
+            match node.stat.kind {
+                FileKind::File => entries.files.push((path.to_string(), node.clone())),
+                FileKind::Dir => entries.directories.push((path.to_string(), node.clone())),
+                _ => {}
             }
             Ok(true)
         },
         &mut |_, _| {},
     )?;
+    Ok(entries)
+}
+
+/// Checks every regular file of `files` against `array`, reading each
+/// file's data once; `progress(bytes)` is called as data is read.
+pub fn check_files<S: SectorSource>(
+    volume: &mut Volume<S>,
+    files: &[(String, Node)],
+    array: &ArrayState,
+    progress: &mut dyn FnMut(u64),
+) -> Vec<FileCheck> {
     let mut done = 0u64;
     let mut out = Vec::with_capacity(files.len());
     let mut buf = vec![0u8; 256 << 10];
@@ -289,22 +320,25 @@ pub fn check_files<S: SectorSource>(
         let recorded = node.md5_index.and_then(|i| array.file_md5(i));
         let outcome = match recorded {
             None => FileOutcome::NoMd5,
-            Some(expected) => match file_md5(volume, &node, &mut buf, &mut done, progress) {
+            Some(expected) => match file_md5(volume, node, &mut buf, &mut done, progress) {
                 Ok(md5) if md5 == expected => FileOutcome::Match,
                 Ok(_) => FileOutcome::Mismatch,
                 Err(e) => FileOutcome::Unreadable(e.to_string()),
             },
         };
         out.push(FileCheck {
-            path,
+            path: path.clone(),
             size: node.stat.size,
             extents,
             outcome,
         });
     }
-    Ok(out)
+    out
 }
 
+/// The MD5 of a file's data as stored: libisofs hashes what it writes, so a
+/// zisofs file's item is over its compressed bytes (xorriso's `-zisofs`, or
+/// files `mkzftree` compressed), not over what it inflates to.
 fn file_md5<S: SectorSource>(
     volume: &mut Volume<S>,
     node: &Node,

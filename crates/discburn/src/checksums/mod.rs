@@ -1,0 +1,475 @@
+//! `discburn verify`: checks sessions against the MD5s they recorded
+//! (libisofs's format, reference/checksums.md §11.2): the superblock, tree and
+//! session tags streamed block by block, the checksum array's own item and its
+//! session item, and every file's data against its item. Works on discburn's
+//! sessions and on xorriso's `-md5 on` sessions alike, on image files, `emu:`
+//! media and drives (through [`open_read_source`]). A tag that does not match
+//! says what it covers ([`affected`]); `--against DIR` compares the contents
+//! with a directory too ([`against`]).
+
+pub mod affected;
+pub mod against;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use fsimage::checksums::check::{self, ArrayState, FileOutcome, SessionEntries, TagOutcome};
+use fsimage::read::{ReadError, ReadOptions, Volume};
+use fsimage::SectorSource;
+use iso9660::md5tag::TagKind;
+use serde::Serialize;
+
+use crate::burn::BurnObserver;
+use crate::error::BurnError;
+use crate::events::{Action, Clock};
+use crate::sessions::{list_sessions, SessionEntry};
+use crate::target::open_read_source;
+use affected::{Affected, SessionMap};
+use against::AgainstReport;
+
+/// Which sessions to check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Which {
+    /// The newest session (the default).
+    #[default]
+    Newest,
+    /// Session N (1 = oldest).
+    Number(u32),
+    /// Every session.
+    All,
+}
+
+/// What to verify.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyRequest {
+    pub target: String,
+    pub which: Which,
+    /// Also compare each chosen session's contents with this directory.
+    pub against: Option<PathBuf>,
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    pub target: String,
+    pub sessions: Vec<SessionCheck>,
+    /// True when every checked session matches its checksums (or, with
+    /// `--against`, has none) and its contents match the directory.
+    pub ok: bool,
+}
+
+/// One session.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionCheck {
+    pub number: u32,
+    pub start_lba: u64,
+    pub blocks: u64,
+    /// `recorded` (tags or array), `absent` (no MD5s: another producer, or
+    /// `--no-checksums`), `damaged` (the array does not check itself).
+    pub checksums: &'static str,
+    pub tags: Vec<TagResult>,
+    /// Array item 0 against the session's blocks (`null`: no array).
+    pub session_md5: Option<&'static str>,
+    /// What array item 0 covers, when it does not match.
+    pub session_md5_affected: Option<Affected>,
+    pub files: u64,
+    pub files_matching: u64,
+    /// Files whose data differs from their recorded MD5, or cannot be read.
+    pub damaged_files: Vec<DamagedFile>,
+    /// Files the session records no MD5 for.
+    pub files_without_md5: u64,
+    /// Why the session's directory tree could not be walked (its files
+    /// were then not checked).
+    pub tree_problem: Option<String>,
+    /// The comparison with `--against DIR` (`null` without it).
+    pub against: Option<AgainstReport>,
+}
+
+/// One tag.
+#[derive(Debug, Clone, Serialize)]
+pub struct TagResult {
+    /// `superblock`, `tree`, `session` or `relocated`.
+    pub kind: &'static str,
+    pub lba: u64,
+    pub range_start_lba: u64,
+    pub range_blocks: u64,
+    /// `match`, `mismatch`, `damaged` or `missing`.
+    pub result: &'static str,
+    /// For a tag that does not match: the blocks the change must be in (from
+    /// the last tag that matched, or the session start, up to this tag) and
+    /// what lies there.
+    pub affected: Option<Affected>,
+}
+
+/// A file that does not match.
+#[derive(Debug, Clone, Serialize)]
+pub struct DamagedFile {
+    pub path: String,
+    pub size: u64,
+    /// Its extents: first block and blocks.
+    pub extents: Vec<(u64, u64)>,
+    /// `mismatch`, or why it cannot be read.
+    pub problem: String,
+}
+
+fn kind_name(kind: TagKind) -> &'static str {
+    match kind {
+        TagKind::Superblock => "superblock",
+        TagKind::Tree => "tree",
+        TagKind::Session => "session",
+        TagKind::Relocated => "relocated",
+    }
+}
+
+fn outcome_name(outcome: TagOutcome) -> &'static str {
+    match outcome {
+        TagOutcome::Match => "match",
+        TagOutcome::Mismatch => "mismatch",
+        TagOutcome::Damaged => "damaged",
+        TagOutcome::Missing => "missing",
+    }
+}
+
+impl SessionCheck {
+    /// True when everything recorded matches and something was recorded
+    /// (or, with `--against`, nothing was recorded and the contents match).
+    pub fn ok(&self) -> bool {
+        let checksums = match (&self.against, self.checksums) {
+            (Some(_), "absent") => true,
+            (_, checksums) => {
+                checksums == "recorded"
+                    && self.tags.iter().all(|t| t.result == "match")
+                    && self.session_md5 != Some("mismatch")
+                    && self.damaged_files.is_empty()
+            }
+        };
+        checksums
+            && self.tree_problem.is_none()
+            && self.against.as_ref().is_none_or(AgainstReport::ok)
+    }
+}
+
+/// Reports verification progress to a [`BurnObserver`] as burn's `verifying`
+/// events: blocks done of the whole job (session blocks, file data, and the
+/// directory's files with `--against`).
+struct Meter<'a> {
+    observer: &'a mut dyn BurnObserver,
+    clock: Clock,
+    total_bytes: u64,
+    done_bytes: u64,
+    /// Blocks last reported.
+    done_sectors: u64,
+    lba: u64,
+}
+
+impl Meter<'_> {
+    fn add(&mut self, bytes: u64) {
+        self.done_bytes = (self.done_bytes + bytes).min(self.total_bytes);
+        let block = fsimage::BLOCK_SIZE as u64;
+        let total = self.total_bytes.div_ceil(block).max(1);
+        let done = self.done_bytes.div_ceil(block).min(total);
+        if done == self.done_sectors {
+            return;
+        }
+        self.done_sectors = done;
+        let event = self
+            .clock
+            .progress(Action::Verifying, self.lba, done, total);
+        self.observer.progress(&event);
+    }
+}
+
+/// A session prepared for checking: what is known before reading its data.
+struct Prepared {
+    entry: SessionEntry,
+    array: ArrayState,
+    entries: SessionEntries,
+    tree_problem: Option<String>,
+    path_tables: Vec<(u64, u64)>,
+}
+
+/// Checks the chosen sessions of a target, reporting progress to `observer`
+/// (`validating_media`, then `verifying` progress, then `completed`).
+pub fn verify(
+    request: &VerifyRequest,
+    observer: &mut dyn BurnObserver,
+) -> Result<VerifyReport, BurnError> {
+    let target = request.target.as_str();
+    let mut clock = Clock::start();
+    observer.progress(&clock.progress(Action::ValidatingMedia, 0, 0, 0));
+    let list = list_sessions(target)?;
+    let chosen: Vec<SessionEntry> = match request.which {
+        Which::All => list.sessions.clone(),
+        Which::Newest => list.sessions.last().cloned().into_iter().collect(),
+        Which::Number(n) => {
+            list.start_of(target, n)?;
+            list.sessions
+                .iter()
+                .filter(|s| s.number == n)
+                .cloned()
+                .collect()
+        }
+    };
+    if chosen.is_empty() {
+        return Err(BurnError::NothingToImport {
+            target: target.to_string(),
+            what: "verify",
+        });
+    }
+    if let Some(dir) = &request.against {
+        if !dir.is_dir() {
+            return Err(BurnError::Open {
+                path: dir.clone(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "--against names no directory",
+                ),
+            });
+        }
+    }
+    let read_error = |number: u32| {
+        move |source: ReadError| BurnError::ReadSession {
+            target: target.to_string(),
+            session: number,
+            source,
+        }
+    };
+    // First the trees (to know how much there is to read), then the data.
+    let mut source = open_read_source(target)?;
+    let mut prepared = Vec::new();
+    for entry in chosen {
+        let number = entry.number;
+        let (back, ready) = prepare(source, entry).map_err(read_error(number))?;
+        source = back;
+        prepared.push(ready);
+    }
+    let host_bytes = request.against.as_deref().map_or(0, against::host_bytes);
+    let block = fsimage::BLOCK_SIZE as u64;
+    let total_bytes = prepared
+        .iter()
+        .map(|p| p.entry.blocks * block + p.entries.stored_bytes() + host_bytes)
+        .sum();
+    let mut meter = Meter {
+        observer,
+        clock,
+        total_bytes,
+        done_bytes: 0,
+        done_sectors: 0,
+        lba: 0,
+    };
+    let mut sessions = Vec::new();
+    for p in prepared {
+        let number = p.entry.number;
+        let (back, checked) = check_one(source, p, request.against.as_deref(), &mut meter)
+            .map_err(read_error(number))?;
+        source = back;
+        sessions.push(checked);
+    }
+    let mut clock = meter.clock;
+    let done = meter.total_bytes.div_ceil(block);
+    meter
+        .observer
+        .progress(&clock.progress(Action::Completed, 0, done, done));
+    let ok = sessions.iter().all(SessionCheck::ok);
+    Ok(VerifyReport {
+        target: target.to_string(),
+        sessions,
+        ok,
+    })
+}
+
+type Source = Box<dyn SectorSource>;
+
+/// Opens session `entry` on `source`: its array, its tree and its path
+/// tables; gives the source back.
+fn prepare(mut source: Source, entry: SessionEntry) -> Result<(Source, Prepared), ReadError> {
+    let mut pvd = vec![0u8; fsimage::BLOCK_SIZE];
+    source
+        .read_blocks(entry.start_lba + 16, &mut pvd)
+        .map_err(|source| ReadError::Io {
+            what: "primary volume descriptor".into(),
+            lba: entry.start_lba + 16,
+            source,
+        })?;
+    let options = ReadOptions {
+        session_start: entry.start_lba,
+        ..ReadOptions::default()
+    };
+    let mut volume = Volume::open(source, options)?;
+    let array = check::read_array(&mut volume)?;
+    // A tree that cannot be walked is reported, not fatal: the tags
+    // still say which blocks changed.
+    let (entries, tree_problem) = match check::session_entries(&mut volume) {
+        Ok(entries) => (entries, None),
+        Err(e) => (SessionEntries::default(), Some(e.to_string())),
+    };
+    let path_tables = affected::path_tables(&pvd);
+    Ok((
+        volume.into_source(),
+        Prepared {
+            entry,
+            array,
+            entries,
+            tree_problem,
+            path_tables,
+        },
+    ))
+}
+
+fn check_one(
+    mut source: Source,
+    p: Prepared,
+    against_dir: Option<&std::path::Path>,
+    meter: &mut Meter,
+) -> Result<(Source, SessionCheck), ReadError> {
+    let entry = &p.entry;
+    let block = fsimage::BLOCK_SIZE as u64;
+    let end = entry.start_lba + entry.blocks;
+    meter.lba = entry.start_lba;
+    let base = meter.done_bytes;
+    let blocks =
+        check::check_session_blocks(&mut source, entry.start_lba, end, &p.array, &mut |n| {
+            let now = base + n * block;
+            meter.lba = entry.start_lba + n;
+            meter.add(now - meter.done_bytes);
+        });
+    let blocks = blocks.map_err(|source| ReadError::Io {
+        what: "session blocks".into(),
+        lba: entry.start_lba,
+        source,
+    })?;
+    // The walk stops after the session tag: count the rest as done.
+    meter.add((base + entry.blocks * block).saturating_sub(meter.done_bytes));
+    let options = ReadOptions {
+        session_start: entry.start_lba,
+        ..ReadOptions::default()
+    };
+    let mut volume = Volume::open(source, options)?;
+    let file_base = meter.done_bytes;
+    let stored = p.entries.stored_bytes();
+    let files = check::check_files(&mut volume, &p.entries.files, &p.array, &mut |n| {
+        meter.add((file_base + n).saturating_sub(meter.done_bytes))
+    });
+    meter.add((file_base + stored).saturating_sub(meter.done_bytes));
+    let against = match against_dir {
+        None => None,
+        Some(_) if p.tree_problem.is_some() => None,
+        Some(dir) => {
+            // Files whose data matched their recorded MD5 are not read again
+            // (a zisofs file's MD5 is over its compressed bytes: read it).
+            let known: HashMap<String, [u8; 16]> = files
+                .iter()
+                .zip(&p.entries.files)
+                .filter(|(f, (_, node))| f.outcome == FileOutcome::Match && node.zisofs.is_none())
+                .filter_map(|(f, (_, node))| {
+                    node.md5_index
+                        .and_then(|i| p.array.file_md5(i))
+                        .map(|md5| (format!("/{}", f.path), md5))
+                })
+                .collect();
+            Some(against::compare(
+                &mut volume,
+                dir,
+                &|path| known.get(path).copied(),
+                &mut |n| meter.add(n),
+            )?)
+        }
+    };
+    let checksums = match (&p.array, blocks.tags.is_empty()) {
+        (ArrayState::Damaged { .. }, _) => "damaged",
+        (ArrayState::Absent, true) => "absent",
+        _ => "recorded",
+    };
+    let array_area = match &p.array {
+        ArrayState::Loaded { area, .. } | ArrayState::Damaged { area } => Some(*area),
+        ArrayState::Absent => None,
+    };
+    let descriptors_end = blocks
+        .tags
+        .iter()
+        .find(|t| t.kind == TagKind::Superblock)
+        .map_or(entry.start_lba + 18, |t| t.lba);
+    let map = SessionMap {
+        start: entry.start_lba,
+        descriptors_end,
+        path_tables: p.path_tables.clone(),
+        array: array_area,
+        entries: &p.entries,
+        files: &files,
+    };
+    // Nested prefixes: a change lies after the last tag that matched.
+    let mut intact_up_to = entry.start_lba;
+    let mut tags = Vec::new();
+    for t in &blocks.tags {
+        let affected = match t.outcome {
+            TagOutcome::Match => {
+                intact_up_to = t.lba;
+                None
+            }
+            TagOutcome::Mismatch => Some(affected::affected(&map, intact_up_to, t.lba)),
+            TagOutcome::Damaged | TagOutcome::Missing => {
+                Some(affected::affected(&map, t.lba, t.lba + 1))
+            }
+        };
+        tags.push(TagResult {
+            kind: kind_name(t.kind),
+            lba: t.lba,
+            range_start_lba: t.range_start,
+            range_blocks: t.range_blocks,
+            result: outcome_name(t.outcome),
+            affected,
+        });
+    }
+    let session_md5_affected = match (blocks.array_session_md5, array_area) {
+        (Some(false), Some(area)) => {
+            // Item 0 covers up to the array; tags before it narrow it.
+            let from = blocks
+                .tags
+                .iter()
+                .filter(|t| t.outcome == TagOutcome::Match && t.lba < u64::from(area.end))
+                .map(|t| t.lba)
+                .max()
+                .unwrap_or(entry.start_lba);
+            Some(affected::affected(&map, from, u64::from(area.end)))
+        }
+        _ => None,
+    };
+    let mut report = SessionCheck {
+        number: entry.number,
+        start_lba: entry.start_lba,
+        blocks: entry.blocks,
+        checksums,
+        tags,
+        session_md5: blocks
+            .array_session_md5
+            .map(|ok| if ok { "match" } else { "mismatch" }),
+        session_md5_affected,
+        files: files.len() as u64,
+        files_matching: 0,
+        damaged_files: Vec::new(),
+        files_without_md5: 0,
+        tree_problem: p.tree_problem.clone(),
+        against,
+    };
+    for file in files {
+        let problem = match file.outcome {
+            FileOutcome::Match => {
+                report.files_matching += 1;
+                continue;
+            }
+            FileOutcome::NoMd5 => {
+                report.files_without_md5 += 1;
+                continue;
+            }
+            FileOutcome::Mismatch => "mismatch".to_string(),
+            FileOutcome::Unreadable(reason) => reason,
+        };
+        report.damaged_files.push(DamagedFile {
+            path: format!("/{}", file.path),
+            size: file.size,
+            extents: file.extents,
+            problem,
+        });
+    }
+    Ok((volume.into_source(), report))
+}
