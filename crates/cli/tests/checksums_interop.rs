@@ -428,9 +428,19 @@ fn verify(target: &str, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
     let out = run(discburn()
         .args(["--json", "verify", "--target", target])
         .args(extra));
-    assert_eq!(out.stdout.lines().count(), 1, "one final object: {out}");
+    // Progress events (`stage`, `progress`), then one final object.
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let (last, events) = lines
+        .split_last()
+        .unwrap_or_else(|| panic!("no output: {out}"));
+    assert!(
+        events
+            .iter()
+            .all(|l| l.starts_with(r#"{"type":"stage""#) || l.starts_with(r#"{"type":"progress""#)),
+        "{out}"
+    );
     let last: serde_json::Value =
-        serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+        serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {out}"));
     // A mismatch is an error object (code `verify`) carrying the result.
     if last["type"] == "error" {
         assert_eq!(last["code"], "verify", "{out}");
