@@ -49,6 +49,8 @@ enum Command {
     /// Bring a target up to date with directories: one new session with only
     /// what changed since the newest (exit 7 when nothing did).
     Sync(cmd::sync::Args),
+    /// List what differs between two sessions, or a session and a directory.
+    Diff(cmd::diff::Args),
     /// Rebuild LBA 0-31 of an image file from its newest intact session.
     Repair(cmd::repair::Args),
     /// Erase a rewritable disc (CD-RW, DVD-RW).
@@ -116,6 +118,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Repair(_) => "repair",
         Command::Verify(_) => "verify",
         Command::Sync(_) => "sync",
+        Command::Diff(_) => "diff",
         Command::Blank(_) => "blank",
         Command::Format(_) => "format",
         Command::Eject(_) => "eject",
@@ -283,6 +286,7 @@ fn main() {
         Command::Repair(args) => cmd::repair::run(args, &out),
         Command::Verify(args) => cmd::verify::run(args, &out),
         Command::Sync(args) => cmd::sync::run(args, &out),
+        Command::Diff(args) => cmd::diff::run(args, &out),
         Command::Blank(args) => cmd::media::blank(args, &out),
         Command::Format(args) => cmd::media::format(args, &out),
         Command::Eject(args) => cmd::media::eject(args, &out),

@@ -151,6 +151,13 @@ fn every_command_prints_the_one_schema() {
         (last["type"].as_str(), last["up_to_date"].as_bool()),
         (Some("result"), Some(true))
     );
+    let diff = run(
+        d,
+        "diff",
+        &["diff", "--target", "s.iso", "--session", "1", "src"],
+        true,
+    );
+    assert_eq!(diff.last().unwrap()["identical"], true);
     run(d, "drives", &["drives"], true);
     run(
         d,
@@ -216,6 +223,7 @@ fn the_examples_in_docs_json_md_follow_the_schema() {
     for command in [
         "burn",
         "sync",
+        "diff",
         "ls",
         "extract",
         "info",

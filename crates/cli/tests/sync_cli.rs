@@ -99,6 +99,40 @@ fn sync_day(target: &str, src: &Path, day: &str) -> serde_json::Value {
     result
 }
 
+/// `diff` of the session before `result`'s and `result`'s own lists what the
+/// sync wrote: the same paths added, changed and removed, the same reasons.
+fn assert_diff_matches_sync(target: &str, result: &serde_json::Value, day: &str) {
+    let session = result["session"].as_u64().unwrap();
+    let (a, b) = ((session - 1).to_string(), session.to_string());
+    let out = run(discburn().args([
+        "--json",
+        "diff",
+        "--target",
+        target,
+        "--session",
+        &a,
+        "--session",
+        &b,
+    ]));
+    assert_eq!(out.code, Some(0), "{day}: {out}");
+    let diff: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(diff["identical"], false, "{day}: {diff}");
+    for list in ["added", "changed", "removed"] {
+        assert_eq!(
+            paths(&diff, list),
+            paths(result, list),
+            "{day}: {list}: {diff}"
+        );
+    }
+    for path in paths(result, "changed") {
+        assert_eq!(
+            reasons(&diff, &path),
+            reasons(result, &path),
+            "{day}: {path}"
+        );
+    }
+}
+
 fn chmod(path: &Path, mode: u32) {
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
 }
@@ -176,6 +210,7 @@ fn day_by_day_sync_equals_each_days_tree_in_xorriso() {
     assert_eq!(new_bytes, 6 + 21 + 9, "{day2}");
     assert!(day2["blocks"].as_u64().unwrap() < 100, "{day2}");
     assert_xorriso_extracts(&image, &src, dir.path(), "day 2");
+    assert_diff_matches_sync(target, &day2, "day 2");
 
     // Day 3: a rename into a new directory, a deletion, a file replaced by a
     // symbolic link, a link pointed elsewhere.
@@ -202,6 +237,7 @@ fn day_by_day_sync_equals_each_days_tree_in_xorriso() {
     assert_eq!(photo["same_data_as"], "/photos/p1.jpg", "{day3}");
     assert_eq!(day3["new_data_bytes"], 0, "{day3}");
     assert_xorriso_extracts(&image, &src, dir.path(), "day 3");
+    assert_diff_matches_sync(target, &day3, "day 3");
 
     // Day 4: a directory replaced by a file, a symlink by a file, an empty
     // file and an empty directory added, a directory's mode changed.
@@ -222,6 +258,7 @@ fn day_by_day_sync_equals_each_days_tree_in_xorriso() {
         ["/photos/2026", "/photos/2026/p1.jpg"]
     );
     assert_xorriso_extracts(&image, &src, dir.path(), "day 4");
+    assert_diff_matches_sync(target, &day4, "day 4");
 
     // Every day is a session of its own that xorriso lists.
     let toc = run(cmd("xorriso", ["-indev"]).arg(&image).arg("-toc"));
@@ -232,6 +269,59 @@ fn day_by_day_sync_equals_each_days_tree_in_xorriso() {
         .filter(|l| l.starts_with("ISO session"))
         .count();
     assert_eq!(sessions, 4, "{toc}");
+}
+
+#[test]
+fn diff_lists_what_differs_from_a_directory_and_between_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let image = dir.path().join("d.iso");
+    let target = image.to_str().unwrap();
+    let src_arg = src.to_str().unwrap();
+    make_day1(&src);
+    assert_eq!(sync(&["--target", target, src_arg]).0, 0);
+    let diff = |args: &[&str]| {
+        let out = run(discburn()
+            .args(["--json", "diff", "--target", target])
+            .args(args));
+        assert_eq!(out.code, Some(0), "{out}");
+        serde_json::from_str::<serde_json::Value>(out.stdout.trim()).unwrap()
+    };
+    let same = diff(&["--session", "1", src_arg]);
+    assert_eq!(same["identical"], true, "{same}");
+    assert_eq!(same["to"]["directory"], src_arg);
+
+    write_file(&src.join("notes.txt"), b"other notes\n", 0o600, T0 + DAY);
+    fs::remove_file(src.join("link")).unwrap();
+    symlink("run.sh", src.join("link")).unwrap();
+    fs::remove_dir_all(src.join("docs")).unwrap();
+    write_file(&src.join("extra/new.txt"), b"new\n", 0o644, T0);
+    let found = diff(&["--session", "1", src_arg]);
+    assert_eq!(paths(&found, "added"), ["/extra", "/extra/new.txt"]);
+    assert_eq!(paths(&found, "removed"), ["/docs", "/docs/readme.md"]);
+    assert_eq!(paths(&found, "changed"), ["/link", "/notes.txt"]);
+    assert_eq!(reasons(&found, "/notes.txt"), ["mtime", "mode"]);
+    assert!(reasons(&found, "/link").contains(&"link_target".to_string()));
+    // The text form: one line per entry.
+    let text = run(discburn().args(["diff", "--target", target, "--session", "1", src_arg]));
+    assert!(
+        text.stdout
+            .contains("~ /notes.txt (file, 12 bytes: mtime, mode)"),
+        "{text}"
+    );
+    assert!(text.stdout.contains("- /docs/readme.md"), "{text}");
+
+    // Between sessions; one session alone is compared with the newest.
+    assert_eq!(sync(&["--target", target, "--delete", src_arg]).0, 0);
+    let sessions = diff(&["--session", "1", "--session", "2"]);
+    assert_eq!(paths(&sessions, "added"), paths(&found, "added"));
+    assert_eq!(paths(&sessions, "removed"), paths(&found, "removed"));
+    assert_eq!(paths(&sessions, "changed"), paths(&found, "changed"));
+    assert_eq!(diff(&["--session", "1"])["to"]["session"], 2);
+    assert_eq!(diff(&["--session", "2", src_arg])["identical"], true);
+    let none = run(discburn().args(["diff", "--target", target, "--session", "9"]));
+    assert_eq!(none.code, Some(1), "{none}");
+    assert!(none.stderr.contains("no session 9"), "{none}");
 }
 
 #[test]

@@ -61,6 +61,13 @@ pub enum BurnError {
         session: u32,
         source: fsimage::read::ReadError,
     },
+    /// A session whose tree cannot be read whole (for `diff`).
+    #[error("cannot read the tree of session {session} of {target}: {source}")]
+    SessionTree {
+        target: String,
+        session: u32,
+        source: fsimage::import::ImportError,
+    },
     #[error("{what}")]
     Conflict { what: &'static str },
     #[error("nothing to write: give files or directories to add, or --remove")]

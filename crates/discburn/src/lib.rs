@@ -19,6 +19,7 @@ pub mod burn;
 pub mod capacity;
 pub mod checksums;
 pub mod compare;
+pub mod diff;
 pub mod disc;
 pub mod drive;
 pub mod error;

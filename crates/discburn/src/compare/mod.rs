@@ -293,6 +293,7 @@ impl Comparison<'_, '_> {
                 }
             }
         }
+        reasons.sort();
         Ok((reasons, refresh))
     }
 

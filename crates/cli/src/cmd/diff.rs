@@ -1,0 +1,115 @@
+//! `discburn diff`: what differs between two sessions, or a session and a
+//! directory (the engine's `discburn::diff::diff`, `sync`'s comparison).
+
+use discburn::diff::{Against, DiffEntry, DiffReport, DiffRequest};
+use serde::Serialize;
+
+use crate::output::Output;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Image file, emu:MEDIUM or /dev/srN.
+    #[arg(long, short = 't', value_name = "TARGET")]
+    pub target: String,
+
+    /// The session to compare (1 = oldest); give it twice to compare two
+    /// sessions (the first is the older side). With one session and no
+    /// DIR, it is compared with the newest.
+    #[arg(long, value_name = "N", required = true)]
+    pub session: Vec<u32>,
+
+    /// Also compare the MD5 of files whose size and modification time are
+    /// equal (recorded MD5s, else the data is read).
+    #[arg(long)]
+    pub content: bool,
+
+    /// A host directory whose contents are compared with the session's
+    /// root (as `sync` and `burn` map a directory).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Serialize)]
+struct DiffResult<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    command: &'static str,
+    #[serde(flatten)]
+    report: &'a DiffReport,
+}
+
+pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
+    let against = match (args.session.as_slice(), args.dir) {
+        ([_], Some(dir)) => Against::Directory(dir),
+        ([_], None) => Against::Newest,
+        ([_, b], None) => Against::Session(*b),
+        ([_, _], Some(_)) => {
+            return Err(crate::UsageError(
+                "give a second --session or a DIR to compare with, not both".into(),
+            )
+            .into())
+        }
+        _ => return Err(crate::UsageError("give --session once or twice".into()).into()),
+    };
+    let request = DiffRequest {
+        target: args.target.clone(),
+        session: args.session[0],
+        against,
+        content: args.content,
+        source_date_epoch: super::burn::source_date_epoch()?,
+    };
+    let report = discburn::diff::diff(&request)?;
+    out.result(
+        &DiffResult {
+            kind: "result",
+            command: "diff",
+            report: &report,
+        },
+        || text(&report),
+    );
+    Ok(())
+}
+
+fn side(side: &discburn::diff::Side) -> String {
+    match (&side.session, &side.directory) {
+        (Some(n), _) => format!("session {n}"),
+        (None, Some(dir)) => dir.clone(),
+        (None, None) => "?".into(),
+    }
+}
+
+/// One line per entry (`+` added, `~` changed with the reasons, `-` removed), then a summary.
+fn text(report: &DiffReport) -> String {
+    let describe = |e: &DiffEntry| match e.size {
+        Some(size) => format!("{}, {size} bytes", e.kind),
+        None => e.kind.to_string(),
+    };
+    let mut t = String::new();
+    for e in &report.added {
+        t.push_str(&format!("+ {} ({})\n", e.path, describe(e)));
+    }
+    for e in &report.changed {
+        let reasons: Vec<&str> = e.reasons.iter().map(|r| r.as_str()).collect();
+        t.push_str(&format!(
+            "~ {} ({}: {})\n",
+            e.path,
+            describe(e),
+            reasons.join(", ")
+        ));
+    }
+    for e in &report.removed {
+        t.push_str(&format!("- {} ({})\n", e.path, describe(e)));
+    }
+    let (from, to) = (side(&report.from), side(&report.to));
+    if report.identical {
+        t.push_str(&format!("no differences between {from} and {to}\n"));
+    } else {
+        t.push_str(&format!(
+            "{from} -> {to}: {} added, {} changed, {} removed\n",
+            report.added.len(),
+            report.changed.len(),
+            report.removed.len()
+        ));
+    }
+    t
+}

@@ -1,0 +1,189 @@
+//! `discburn diff`: what differs between two sessions of a target, or between
+//! a session and a host directory (its contents against the session's root,
+//! as `burn` and `sync` map a directory). The comparison is `sync`'s
+//! ([`crate::compare`]), so `sync` is up to date exactly when `diff` of the
+//! newest session against the same directory finds nothing.
+
+use std::path::PathBuf;
+
+use fsimage::host::{Scan, ScanOptions};
+use fsimage::read::{ReadOptions, Volume};
+use fsimage::{NodeId, NodeKind, Tree};
+use serde::Serialize;
+
+use crate::compare::{self, content_size, kind_name, Change, Comparison, Reason, Scopes};
+use crate::error::BurnError;
+use crate::sessions::list_sessions;
+use crate::target::open_read_source;
+
+/// What the older side is compared with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Against {
+    /// Session N (1 = oldest).
+    Session(u32),
+    /// The newest session.
+    Newest,
+    /// A directory on the host.
+    Directory(PathBuf),
+}
+
+/// What to compare.
+#[derive(Debug, Clone)]
+pub struct DiffRequest {
+    pub target: String,
+    /// The session the differences are relative to.
+    pub session: u32,
+    pub against: Against,
+    /// Compare the MD5 of every file whose size and mtime are equal.
+    pub content: bool,
+    /// `SOURCE_DATE_EPOCH`: a directory is compared as a session written
+    /// from it would record it (times clamped, no ctimes), as `sync` does.
+    pub source_date_epoch: Option<i64>,
+}
+
+/// One side of a diff.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Side {
+    /// The session number, or `null` for a directory.
+    pub session: Option<u32>,
+    /// The directory, or `null` for a session.
+    pub directory: Option<String>,
+}
+
+/// One entry that differs.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DiffEntry {
+    pub path: String,
+    /// What the newer side holds (added, changed) or the older one held (removed).
+    pub kind: &'static str,
+    /// File size in bytes (`null` for other kinds).
+    pub size: Option<u64>,
+    /// Changed entries: what differs.
+    pub reasons: Vec<Reason>,
+}
+
+/// What `diff` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffReport {
+    pub target: String,
+    pub from: Side,
+    pub to: Side,
+    /// Nothing differs.
+    pub identical: bool,
+    pub added: Vec<DiffEntry>,
+    pub changed: Vec<DiffEntry>,
+    pub removed: Vec<DiffEntry>,
+    /// Files whose MD5 was compared.
+    pub md5_compared: u64,
+}
+
+/// Reads the whole tree of session `number` of `target`.
+fn session_tree(target: &str, number: u32) -> Result<Tree, BurnError> {
+    let list = list_sessions(target)?;
+    let start = list.start_of(target, number)?;
+    let source = open_read_source(target)?;
+    let options = ReadOptions {
+        session_start: start,
+        ..ReadOptions::default()
+    };
+    let tree_error = |source| BurnError::SessionTree {
+        target: target.to_string(),
+        session: number,
+        source,
+    };
+    let mut volume = Volume::open(source, options).map_err(|e| tree_error(e.into()))?;
+    Ok(fsimage::import::import_session(&mut volume)
+        .map_err(tree_error)?
+        .tree)
+}
+
+/// Compares the two sides of `request`.
+pub fn diff(request: &DiffRequest) -> Result<DiffReport, BurnError> {
+    let target = request.target.as_str();
+    let old = session_tree(target, request.session)?;
+    let (new, to) = match &request.against {
+        Against::Directory(dir) => {
+            let mut tree = Tree::new();
+            let mut scan = Scan::new(ScanOptions::default());
+            tree.add_directory_contents_with(dir, &mut scan)?;
+            let side = Side {
+                session: None,
+                directory: Some(dir.display().to_string()),
+            };
+            (tree, side)
+        }
+        Against::Session(n) => (session_tree(target, *n)?, session_side(*n)),
+        Against::Newest => {
+            let newest = list_sessions(target)?
+                .sessions
+                .last()
+                .map_or(request.session, |s| s.number);
+            (session_tree(target, newest)?, session_side(newest))
+        }
+    };
+    let from_directory = matches!(request.against, Against::Directory(_));
+    let mut medium = open_read_source(target)?;
+    let scopes = Scopes(vec![Vec::new()]);
+    let mut comparison = Comparison {
+        old: &old,
+        new: &new,
+        scopes: &scopes,
+        options: compare::Options {
+            content: request.content,
+            ctime: !from_directory || request.source_date_epoch.is_none(),
+            clamp: request.source_date_epoch.filter(|_| from_directory),
+            delete: true,
+        },
+        medium: Some(medium.as_mut()),
+        target,
+        md5_compared: 0,
+    };
+    let changes = comparison.run()?;
+    let md5_compared = comparison.md5_compared;
+    let mut report = DiffReport {
+        target: target.to_string(),
+        from: session_side(request.session),
+        to,
+        identical: true,
+        added: Vec::new(),
+        changed: Vec::new(),
+        removed: Vec::new(),
+        md5_compared,
+    };
+    for change in &changes {
+        match change {
+            Change::Added { new: n, .. } => report.added.push(entry(&new, *n, Vec::new())),
+            Change::Removed { old: o, .. } => report.removed.push(entry(&old, *o, Vec::new())),
+            Change::Changed {
+                new: n, reasons, ..
+            } => report.changed.push(entry(&new, *n, reasons.clone())),
+            Change::Kept { .. } | Change::Refresh { .. } => {}
+        }
+    }
+    for list in [&mut report.added, &mut report.changed, &mut report.removed] {
+        list.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    report.identical =
+        report.added.is_empty() && report.changed.is_empty() && report.removed.is_empty();
+    Ok(report)
+}
+
+fn session_side(number: u32) -> Side {
+    Side {
+        session: Some(number),
+        directory: None,
+    }
+}
+
+fn entry(tree: &Tree, id: NodeId, reasons: Vec<Reason>) -> DiffEntry {
+    let node = tree.node(id);
+    DiffEntry {
+        path: tree.path_of(id),
+        kind: kind_name(&node.kind),
+        size: match node.kind {
+            NodeKind::File { content } => Some(content_size(tree.content(content))),
+            _ => None,
+        },
+        reasons,
+    }
+}
