@@ -24,6 +24,11 @@
 //! modes 0555, no symlinks; console: "rock: corrupted directory entry. extent=N out of
 //! volume (nzones=M)"). `kernel_reads_every_older_session_with_rock_ridge` holds that.
 
+#[path = "../../fsimage/tests/read_support/mod.rs"]
+mod read_support;
+#[path = "sessions_in_the_loop/reader_drives.rs"]
+mod reader_drives;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -76,6 +81,8 @@ struct Fixture {
     /// Emulated write-once media burned the same way and exported
     /// (`discburn export`): medium name → `(number, start_lba)` of its sessions.
     exported: Vec<(&'static str, Vec<(u64, u64)>)>,
+    /// Issue 8's images and what discburn makes of them (`reader_drives`).
+    reader: reader_drives::HostSide,
 }
 
 /// Write-once media whose exported sessions the kernel mounts (issue 10): the CD
@@ -200,10 +207,12 @@ fn prepare_and_boot() -> Fixture {
             );
         }
     }
+    let (reader, reader_images) = reader_drives::prepare(root, &discburn);
+    scenario = reader_drives::add(scenario, &reader_images);
     // What isofs said about Rock Ridge (KERN_NOTICE/DEBUG lines are not on the console).
     scenario = scenario.step(
         "isofs_messages",
-        "dmesg | grep -E 'rock:|ISOFS|ISO 9660 Extensions' || true\n",
+        "dmesg | grep -E 'rock:|ISOFS|ISO 9660 Extensions|isofs|zisofs|Symlink' || true\n",
     );
     let report = scenario
         .run()
@@ -214,6 +223,7 @@ fn prepare_and_boot() -> Fixture {
         sessions,
         expected,
         exported,
+        reader,
     }
 }
 
