@@ -17,7 +17,8 @@
 //! from `modules.dep`, [`CpioArchive`] writes a deterministic initramfs, [`listing`] lists a
 //! mounted tree in the guest and turns it into a [`testkit::Snapshot`], [`checks`] mounts,
 //! lists and compares in one go (with the [`isofs`] allowances), [`discburn_binary`] finds
-//! (building if needed) the `discburn` executable, [`require_qemu`] skips outside CI,
+//! (building if needed) the `discburn` executable, [`EmuServer`] serves an emulated medium
+//! over iSCSI and [`json_result`] reads a `--json` run's result, [`require_qemu`] skips outside CI,
 //! [`TgtDaemon`] runs a private Linux SCSI target whose DVD+R LUNs the guest reaches as
 //! passthrough drives ([`Scenario::iscsi_drive_as`]).
 //!
@@ -35,6 +36,7 @@
 
 pub mod checks;
 pub mod cpio;
+pub mod discburn;
 pub mod error;
 pub mod isofs;
 pub mod kernel;
@@ -43,11 +45,11 @@ pub mod listing;
 pub mod scenario;
 pub mod tgt;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub use checks::{check_rock_ridge_view, link_counts, mount_and_list_step, KernelView};
 pub use cpio::CpioArchive;
+pub use discburn::{discburn_binary, json_of_type, json_result, EmuServer};
 pub use error::{HarnessError, Result};
 pub use isofs::{apply_linux_isofs_allowances, linux_joliet_path};
 pub use kernel::{Kernel, ModuleFile};
@@ -97,121 +99,5 @@ pub fn require_qemu() -> bool {
             false,
             &format!("cannot boot QEMU: {reason} (see .ci/install-deps)"),
         ),
-    }
-}
-
-/// The `discburn` executable to put in the guest and to run on the host.
-///
-/// `DISCBURN_BIN` if set; else the binary of the cargo target directory this test runs
-/// from (`<target>/<profile>/discburn`). When that binary is missing or older than a
-/// source file of the workspace (`crates/*/src`, manifests, `Cargo.lock`), it is built
-/// first with `cargo build -p discburn-cli` in the same profile. (A `cargo test
-/// --workspace` has just built it for the cli's own tests, so CI does not build twice.)
-pub fn discburn_binary() -> Result<PathBuf> {
-    if let Some(path) = std::env::var_os("DISCBURN_BIN") {
-        return Ok(PathBuf::from(path));
-    }
-    let exe = std::env::current_exe().map_err(|e| HarnessError::io("current_exe", e))?;
-    // <target>/<profile>/deps/<test binary>
-    let profile_dir = exe
-        .parent()
-        .filter(|p| p.ends_with("deps"))
-        .and_then(Path::parent)
-        .ok_or_else(|| HarnessError::Command {
-            command: "locate discburn".into(),
-            message: format!(
-                "{} is not in <target>/<profile>/deps; set DISCBURN_BIN",
-                exe.display()
-            ),
-        })?;
-    let target_dir = profile_dir.parent().ok_or_else(|| HarnessError::Command {
-        command: "locate discburn".into(),
-        message: format!("{} has no parent", profile_dir.display()),
-    })?;
-    let binary = profile_dir.join("discburn");
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let built = std::fs::metadata(&binary).and_then(|m| m.modified()).ok();
-    if let (Some(built), Some(newest)) = (built, newest_source(&workspace)) {
-        if built >= newest {
-            return Ok(binary);
-        }
-    }
-    let release = profile_dir.file_name().is_some_and(|n| n == "release");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "discburn-cli",
-            "--bin",
-            "discburn",
-        ])
-        .env("CARGO_TARGET_DIR", target_dir)
-        .current_dir(&workspace);
-    if release {
-        command.arg("--release");
-    }
-    let text = format!("{command:?}");
-    let output = command.output().map_err(|e| HarnessError::Command {
-        command: text.clone(),
-        message: e.to_string(),
-    })?;
-    if !output.status.success() {
-        return Err(HarnessError::Command {
-            command: text,
-            message: String::from_utf8_lossy(&output.stderr).into_owned(),
-        });
-    }
-    if !binary.is_file() {
-        return Err(HarnessError::Command {
-            command: text,
-            message: format!("{} not built", binary.display()),
-        });
-    }
-    Ok(binary)
-}
-
-/// The newest modification time among the workspace's manifests, lock file and the
-/// sources of the crates the binary is built from (all but this harness and testkit).
-fn newest_source(workspace: &Path) -> Option<std::time::SystemTime> {
-    fn walk(dir: &Path, newest: &mut Option<std::time::SystemTime>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(meta) = entry.metadata() else { continue };
-            if meta.is_dir() {
-                walk(&path, newest);
-            } else if let Ok(modified) = meta.modified() {
-                if newest.is_none_or(|n| modified > n) {
-                    *newest = Some(modified);
-                }
-            }
-        }
-    }
-    let mut newest = None;
-    for file in ["Cargo.toml", "Cargo.lock"] {
-        walk_file(&workspace.join(file), &mut newest);
-    }
-    let crates = std::fs::read_dir(workspace.join("crates")).ok()?;
-    for krate in crates.flatten() {
-        let name = krate.file_name();
-        if name == "qemu-harness" || name == "testkit" {
-            continue;
-        }
-        walk_file(&krate.path().join("Cargo.toml"), &mut newest);
-        walk(&krate.path().join("src"), &mut newest);
-    }
-    newest
-}
-
-fn walk_file(path: &Path, newest: &mut Option<std::time::SystemTime>) {
-    if let Ok(modified) = std::fs::metadata(path).and_then(|m| m.modified()) {
-        if newest.is_none_or(|n| modified > n) {
-            *newest = Some(modified);
-        }
     }
 }

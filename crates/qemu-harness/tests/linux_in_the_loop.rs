@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 use qemu_harness::{
     apply_linux_isofs_allowances, check_rock_ridge_view, guest_listing_script, guest_ranges_script,
-    host_ranges, linux_joliet_path, mount_and_list_step, parse_guest_listing, parse_ranges,
-    to_snapshot, BootReport, Bus, LinkGrouping, Scenario,
+    host_ranges, json_of_type, json_result, linux_joliet_path, mount_and_list_step,
+    parse_guest_listing, parse_ranges, to_snapshot, BootReport, Bus, LinkGrouping, Scenario,
 };
 use testkit::{compare, CompareOptions, Kind, Snapshot, TrickyOptions};
 
@@ -103,16 +103,6 @@ fn implied_parents(paths: &[&str]) -> Vec<String> {
     parents
 }
 
-/// The result object (last JSON line with `"type":"result"`) of a `--json` run.
-fn json_result(output: &str) -> Result<serde_json::Value, String> {
-    output
-        .lines()
-        .rev()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .find(|v| v.get("type").and_then(|t| t.as_str()) == Some("result"))
-        .ok_or_else(|| format!("no JSON result object in:\n{output}"))
-}
-
 /// Runs discburn on an image file the way the guest runs it on a drive.
 fn host_view(
     discburn: &Path,
@@ -131,7 +121,7 @@ fn host_view(
     };
     let ls = run(&["ls", "-R"])?;
     let ls_long = run(&["ls", "-l", "-R"])?;
-    let info = json_result(&run(&["info", "--json"])?)?;
+    let info = json_of_type(&run(&["info", "--json"])?, "result")?;
     let info_file_system = info.get("file_system").cloned().unwrap_or_default();
     let out = scratch.join(format!("extract-{}", image_name(image)));
     run_checked(
@@ -422,23 +412,15 @@ fn prepare_and_boot() -> Result<Fixture, String> {
     })
 }
 
-/// The output of guest step `step`, which must have succeeded.
-fn step_output<'a>(fixture: &'a Fixture, step: &str) -> &'a str {
-    fixture
-        .report
-        .ok_output(step)
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
 /// The result object of the guest's `discburn drives --json`.
 fn drives_result(fixture: &Fixture) -> serde_json::Value {
-    json_result(step_output(fixture, "db_drives")).unwrap_or_else(|e| panic!("{e}"))
+    json_result(fixture.report.expect_ok("db_drives"))
 }
 
 /// The result object of the guest's `discburn info --json` on drive `label`.
 fn info_result(fixture: &Fixture, label: &str) -> serde_json::Value {
-    let output = step_output(fixture, &format!("db_info_{label}"));
-    json_result(output).unwrap_or_else(|e| panic!("{label}: {e}"))
+    let output = fixture.report.expect_ok(&format!("db_info_{label}"));
+    json_of_type(output, "result").unwrap_or_else(|e| panic!("{label}: {e}"))
 }
 
 /// The profile QEMU reports for `image`: an image over 737 280 000 bytes is a DVD-ROM
@@ -455,7 +437,7 @@ fn expected_profile(image: Image) -> &'static str {
 fn check_kernel_listing(label: &str, image: Image) {
     let Some(fixture) = fixture() else { return };
     let name = image_name(image);
-    let output = step_output(fixture, &format!("kernel_{label}"));
+    let output = fixture.report.expect_ok(&format!("kernel_{label}"));
     // The big file is hashed by ranges instead (ranges_* steps); all else about it counts.
     let unhashed: &[&str] = if image == Image::Big {
         &[BIG_FILE]
@@ -481,7 +463,7 @@ fn check_kernel_listing(label: &str, image: Image) {
 
 fn check_big_file_ranges(label: &str) {
     let Some(fixture) = fixture() else { return };
-    let output = step_output(fixture, &format!("ranges_{label}"));
+    let output = fixture.report.expect_ok(&format!("ranges_{label}"));
     let guest = parse_ranges(output).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         guest, fixture.big_ranges,
@@ -516,7 +498,7 @@ fn sysfs_ids() -> BTreeMap<String, (String, String, String, String)> {
     let Some(fixture) = fixture() else {
         return BTreeMap::new();
     };
-    let output = step_output(fixture, "sysfs_ids");
+    let output = fixture.report.expect_ok("sysfs_ids");
     output
         .lines()
         .filter_map(|line| {
@@ -652,7 +634,7 @@ fn discburn_ls_on_each_drive_matches_the_image_file() {
             ("db_lsl", &host.ls_long),
             ("db_lssg", &host.ls_long),
         ] {
-            let output = step_output(fixture, &format!("{step}_{label}"));
+            let output = fixture.report.expect_ok(&format!("{step}_{label}"));
             assert_eq!(
                 output,
                 want.as_str(),
@@ -666,7 +648,7 @@ fn discburn_ls_on_each_drive_matches_the_image_file() {
 fn discburn_extract_on_each_drive_matches_the_image_file() {
     let Some(fixture) = fixture() else { return };
     for (label, _, image) in DRIVES {
-        let output = step_output(fixture, &format!("db_extract_{label}"));
+        let output = fixture.report.expect_ok(&format!("db_extract_{label}"));
         let entries =
             parse_guest_listing(output).unwrap_or_else(|e| panic!("{label}: {e}\n{output}"));
         // tmpfs has real inode numbers: hard links show as shared inodes.
@@ -712,7 +694,7 @@ fn sections_carry_exact_output_and_exit_status() {
 #[test]
 fn kernel_reads_the_joliet_tree() {
     let Some(fixture) = fixture() else { return };
-    let output = step_output(fixture, "kernel_joliet_ide_small");
+    let output = fixture.report.expect_ok("kernel_joliet_ide_small");
     let entries = parse_guest_listing(output).unwrap_or_else(|e| panic!("{e}\n{output}"));
     let mut actual = to_snapshot(&entries, LinkGrouping::None);
     let expected = &fixture.expected["tricky"];
@@ -740,7 +722,7 @@ fn kernel_reads_the_joliet_tree() {
 #[test]
 fn kernel_reads_the_iso9660_tree() {
     let Some(fixture) = fixture() else { return };
-    let output = step_output(fixture, "kernel_iso9660_ide_small");
+    let output = fixture.report.expect_ok("kernel_iso9660_ide_small");
     let entries = parse_guest_listing(output).unwrap_or_else(|e| panic!("{e}\n{output}"));
     let contents = |files: Vec<(u64, Option<String>)>| {
         let mut files: Vec<_> = files.into_iter().filter(|(size, _)| *size > 0).collect();

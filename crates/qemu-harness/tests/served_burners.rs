@@ -18,13 +18,12 @@
 //! -commit_eject all` + START STOP UNIT), as a user of a real drive does.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use qemu_harness::{discburn_binary, BootReport, Scenario};
+use qemu_harness::{discburn_binary, json_result, BootReport, EmuServer, Scenario};
 
 #[path = "served_burners/guest_scripts.rs"]
 mod guest_scripts;
@@ -32,44 +31,6 @@ use guest_scripts::{
     grow_script, mount_script, own_script, CDRSKIN, GROWISOFS, PRELUDE, WODIM, XORRISO,
     XORRISO_BLANK,
 };
-
-/// One `discburn emu serve` process, killed when dropped.
-struct Served {
-    child: Child,
-    _lines: BufReader<ChildStdout>,
-    url: String,
-}
-
-impl Served {
-    fn start(discburn: &Path, medium: &Path, faults: &str) -> Served {
-        let mut child = Command::new(discburn)
-            .args(["--json", "emu", "serve", "--listen", "127.0.0.1:0"])
-            .arg(medium)
-            .env("DISCBURN_EMU_FAULTS", faults)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start discburn emu serve");
-        let mut lines = BufReader::new(child.stdout.take().expect("piped stdout"));
-        let mut line = String::new();
-        lines.read_line(&mut line).expect("the listening line");
-        let listening: serde_json::Value =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
-        let url = listening["url"].as_str().expect("url").to_string();
-        Served {
-            child,
-            _lines: lines,
-            url,
-        }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A served medium: its drive label in the guest, `emu create --media` type, the
 /// burner, and the emulator faults it is served with (`DISCBURN_EMU_FAULTS`).
@@ -164,11 +125,6 @@ fn fixture() -> Option<&'static Fixture> {
         .as_ref()
 }
 
-fn which(tool: &str) -> PathBuf {
-    let out = Command::new("which").arg(tool).output().expect("which");
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-}
-
 fn create_medium(discburn: &Path, medium: &Path, kind: &str) {
     let status = Command::new(discburn)
         .args(["emu", "create", "--media", kind])
@@ -203,21 +159,21 @@ fn boot() -> Fixture {
     for disc in &DISCS {
         let medium = dir.path().join(format!("{}.emu", disc.label));
         create_medium(&discburn, &medium, disc.media);
-        let served = Served::start(&discburn, &medium, disc.faults);
-        scenario = scenario.iscsi_drive(disc.label, &served.url);
+        let served = EmuServer::start(&discburn, &medium, disc.faults).expect("emu serve");
+        scenario = scenario.iscsi_drive(disc.label, served.url());
         servers.push(served);
         media.insert(disc.label, medium);
     }
     for (label, kind) in [GROWN[0], GROWN[1], BLANKED, OWN] {
         let medium = dir.path().join(format!("{label}.emu"));
         create_medium(&discburn, &medium, kind);
-        let served = Served::start(&discburn, &medium, "immed_polls=0");
-        scenario = scenario.iscsi_drive(label, &served.url);
+        let served = EmuServer::start(&discburn, &medium, "immed_polls=0").expect("emu serve");
+        scenario = scenario.iscsi_drive(label, served.url());
         servers.push(served);
         media.insert(label, medium);
     }
     for tool in GUEST_TOOLS {
-        scenario = scenario.binary(tool, &which(tool));
+        scenario = scenario.host_binary(tool);
     }
     scenario = scenario
         .binary("discburn", &discburn)
@@ -266,29 +222,9 @@ fn boot() -> Fixture {
     }
 }
 
-/// A step's output, or a panic showing it when the step failed.
-fn step_output<'a>(fixture: &'a Fixture, name: &str) -> &'a str {
-    let section = fixture
-        .report
-        .section(name)
-        .unwrap_or_else(|e| panic!("{e}\n{}", fixture.report.console));
-    assert_eq!(section.rc, 0, "step {name} failed:\n{}", section.output);
-    &section.output
-}
-
-/// The last JSON object with `"type":"result"` in `output`.
-fn json_result(output: &str) -> serde_json::Value {
-    output
-        .lines()
-        .rev()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .find(|v| v["type"] == "result")
-        .unwrap_or_else(|| panic!("no JSON result in:\n{output}"))
-}
-
 /// Session start addresses as the burner reported them in the guest.
 fn burner_session_starts(fixture: &Fixture, disc: &Disc) -> Vec<u64> {
-    let output = step_output(fixture, disc.burner);
+    let output = fixture.report.expect_ok(disc.burner);
     let number = |s: &str| {
         s.trim()
             .parse::<u64>()
@@ -346,7 +282,7 @@ fn run_discburn(fixture: &Fixture, args: &[&str]) -> String {
 #[test]
 fn the_guest_sees_served_recorders() {
     let Some(fixture) = fixture() else { return };
-    let drives = json_result(step_output(fixture, "drives"));
+    let drives = json_result(fixture.report.expect_ok("drives"));
     let drives = drives["drives"].as_array().expect("drives");
     assert_eq!(drives.len(), DISCS.len() + 4, "{drives:?}");
     let profiles: Vec<&str> = drives
@@ -378,7 +314,7 @@ fn check_disc(disc: &Disc) {
     let label = disc.label;
 
     // The kernel finds the newest session by itself, and each one on request.
-    let mounted = step_output(fixture, &format!("mount_{label}"));
+    let mounted = fixture.report.expect_ok(&format!("mount_{label}"));
     let mut expected = format!("newest\n{}", expected_tree(label, 3));
     for s in 0..3 {
         expected.push_str(&format!("session={s}\n{}", expected_tree(label, s + 1)));
@@ -397,7 +333,7 @@ fn check_disc(disc: &Disc) {
         fixture,
         &["info", "--json", "--target", &target],
     ));
-    let guest_info = json_result(step_output(fixture, &format!("info_{label}")));
+    let guest_info = json_result(fixture.report.expect_ok(&format!("info_{label}")));
     for (info, side) in [(&host_info, "host"), (&guest_info, "guest")] {
         let sessions: Vec<u64> = info["sessions"]
             .as_array()
@@ -485,7 +421,7 @@ fn wodim_writes_three_sessions_to_a_served_cd_r() {
 fn cdrskin_blanks_a_served_cd_rw_and_writes_three_sessions() {
     let Some(fixture) = fixture() else { return };
     // After `blank=fast`, before the new sessions: discburn in the guest sees a blank disc.
-    let blanked = json_result(step_output(fixture, "cdrskin"));
+    let blanked = json_result(fixture.report.expect_ok("cdrskin"));
     assert_eq!(blanked["media"]["disc_status"], "blank", "{blanked}");
     assert_eq!(blanked["media"]["sessions"], 0, "{blanked}");
     check_disc(&DISCS[1]);
@@ -505,7 +441,7 @@ fn xorriso_writes_three_sessions_to_a_served_bd_r() {
 fn check_grown(label: &str) {
     let Some(fixture) = fixture() else { return };
     assert_eq!(
-        step_output(fixture, &format!("grow_{label}")),
+        fixture.report.expect_ok(&format!("grow_{label}")),
         expected_tree(label, 3)
     );
     let target = format!("emu:{}", fixture.media[label].display());
@@ -539,7 +475,7 @@ fn growisofs_formats_and_grows_a_served_bd_re() {
 #[test]
 fn xorriso_writes_and_blanks_a_served_dvd_rw() {
     let Some(fixture) = fixture() else { return };
-    let output = step_output(fixture, "xorriso_blank");
+    let output = fixture.report.expect_ok("xorriso_blank");
     let infos: Vec<serde_json::Value> = output
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
@@ -577,7 +513,7 @@ fn data_prefix(medium: &Path, blocks: u64) -> Vec<u8> {
 #[test]
 fn discburn_burns_through_the_guest_as_it_burns_emu_media() {
     let Some(fixture) = fixture() else { return };
-    step_output(fixture, "own");
+    fixture.report.expect_ok("own");
     let (label, kind) = OWN;
     // The same two burns on the host, straight to an `emu:` medium.
     let twin = fixture.dir.path().join("own-twin.emu");

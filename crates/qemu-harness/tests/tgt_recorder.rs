@@ -22,14 +22,16 @@
 //! burner writing the wrong thing at the wrong place.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use qemu_harness::checks::{check_rock_ridge_view, mount_and_list_step};
-use qemu_harness::{discburn_binary, BootReport, Passthrough, Scenario, TgtDaemon};
+use qemu_harness::{
+    discburn_binary, json_of_type, json_result, BootReport, EmuServer, Passthrough, Scenario,
+    TgtDaemon,
+};
 use testkit::{compare, snapshot, CompareOptions, Kind, Snapshot};
 
 /// SOURCE_DATE_EPOCH of every burn, in the guest and on the host.
@@ -102,11 +104,6 @@ fn fixture() -> Option<&'static Fixture> {
         .as_ref()
 }
 
-fn which(tool: &str) -> PathBuf {
-    let out = Command::new("which").arg(tool).output().expect("which");
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-}
-
 fn run_ok(command: &mut Command) -> String {
     let out = command.output().expect("run");
     assert!(
@@ -166,8 +163,8 @@ fn boot() -> Fixture {
     let burn = format!("SOURCE_DATE_EPOCH={EPOCH} discburn --json burn");
     scenario = scenario
         .binary("discburn", &discburn)
-        .binary("growisofs", &which("growisofs"))
-        .binary("sg_raw", &which("sg_raw"))
+        .host_binary("growisofs")
+        .host_binary("sg_raw")
         .file("/image.iso", &image, 0o644)
         .step("tree", &format!("set -- /src\n{MAKE_TREE}"))
         .step("drives", "discburn drives --json")
@@ -212,20 +209,9 @@ fn boot() -> Fixture {
             .args(["emu", "create", "--media", "dvd+r", "--drive", "tgt"])
             .arg(&mirror),
     );
-    let mut served = Command::new(&discburn)
-        .args(["--json", "emu", "serve", "--listen", "127.0.0.1:0"])
-        .arg(&mirror)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("discburn emu serve");
-    let mut lines = BufReader::new(served.stdout.take().expect("piped stdout"));
-    let mut line = String::new();
-    lines.read_line(&mut line).expect("the listening line");
-    let listening: serde_json::Value =
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    let served = EmuServer::start(&discburn, &mirror, "").expect("emu serve");
     scenario = scenario
-        .iscsi_drive("mirror", listening["url"].as_str().expect("url"))
+        .iscsi_drive("mirror", served.url())
         .step("mirror_blank", "discburn info --json --target $DEV_mirror")
         .step("mirror_burn", &format!("{burn} --target $DEV_mirror /src"))
         .step("mirror_burned", "discburn info --json --target $DEV_mirror")
@@ -236,9 +222,7 @@ fn boot() -> Fixture {
     let report = scenario.run().expect("boot");
     tgt.shutdown().expect("tgtd stopped cleanly");
     // Stopping the server persists the medium as the guest left it.
-    let _ = served.kill();
-    let _ = served.wait();
-    drop(lines);
+    drop(served);
     eprintln!("{}", report.timing_summary());
     eprintln!(
         "tgt_recorder: fixture (host burns, tgtd, boot) took {:.1} s",
@@ -254,26 +238,6 @@ fn boot() -> Fixture {
         discburn,
         dir,
     }
-}
-
-/// A step's output, or a panic showing it when the step failed.
-fn step_output<'a>(fixture: &'a Fixture, name: &str) -> &'a str {
-    let section = fixture
-        .report
-        .section(name)
-        .unwrap_or_else(|e| panic!("{e}\n{}", fixture.report.console));
-    assert_eq!(section.rc, 0, "step {name} failed:\n{}", section.output);
-    &section.output
-}
-
-/// The last JSON object with `"type":"result"` in `output`.
-fn json_result(output: &str) -> serde_json::Value {
-    output
-        .lines()
-        .rev()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .find(|v| v["type"] == "result")
-        .unwrap_or_else(|| panic!("no JSON result in:\n{output}"))
 }
 
 fn backing(fixture: &Fixture, label: &str) -> Vec<u8> {
@@ -317,7 +281,7 @@ fn burned_blocks(result: &serde_json::Value) -> usize {
 #[test]
 fn the_guest_sees_a_blank_tgt_dvd_plus_r() {
     let Some(fixture) = fixture() else { return };
-    let drives = json_result(step_output(fixture, "drives"));
+    let drives = json_result(fixture.report.expect_ok("drives"));
     let drives = drives["drives"].as_array().expect("drives");
     // Four tgt LUNs and the emulated tgt: all five answer as tgt's drive.
     assert_eq!(drives.len(), LUNS.len() + 1, "{drives:?}");
@@ -331,7 +295,7 @@ fn the_guest_sees_a_blank_tgt_dvd_plus_r() {
             "{drive}"
         );
     }
-    let info = json_result(step_output(fixture, "info_blank"));
+    let info = json_result(fixture.report.expect_ok("info_blank"));
     assert_eq!(info["media"]["disc_status"], "blank", "{info}");
     assert_eq!(info["next_writable_address"], 0, "{info}");
     assert_eq!(info["free_blocks"], 2_295_104, "{info}");
@@ -445,7 +409,7 @@ json.dump(out, sys.stdout)
 #[test]
 fn discburn_burns_a_first_session_that_others_read_back_exactly() {
     let Some(fixture) = fixture() else { return };
-    let result = json_result(step_output(fixture, "burn"));
+    let result = json_result(fixture.report.expect_ok("burn"));
     assert_eq!(result["session"], 1, "{result}");
     assert_eq!(result["start_lba"], 0, "{result}");
     check_readers(fixture, &fixture.backing[0].1, "first");
@@ -458,7 +422,7 @@ fn discburn_burns_a_first_session_that_others_read_back_exactly() {
         "tgt's file vs the emulated DVD+R",
     );
     // The drive now reports a finalised DVD-ROM holding that session.
-    let info = json_result(step_output(fixture, "info_burned"));
+    let info = json_result(fixture.report.expect_ok("info_burned"));
     assert_eq!(info["media"]["disc_status"], "complete", "{info}");
     assert_eq!(info["sessions"][0]["start_lba"], 0, "{info}");
     // tgt's READ TOC is short: the session start and the size come from READ TRACK
@@ -487,8 +451,8 @@ fn discburn_burns_a_first_session_that_others_read_back_exactly() {
 #[test]
 fn the_guest_kernel_mounts_the_burned_disc_after_a_reload() {
     let Some(fixture) = fixture() else { return };
-    step_output(fixture, "reload");
-    let listing = step_output(fixture, "mount");
+    fixture.report.expect_ok("reload");
+    let listing = fixture.report.expect_ok("mount");
     if let Err(diff) = check_rock_ridge_view(&fixture.expected, listing, &[], &[]) {
         panic!("the guest kernel's view of the tgt disc: {diff}");
     }
@@ -497,19 +461,19 @@ fn the_guest_kernel_mounts_the_burned_disc_after_a_reload() {
 #[test]
 fn a_second_session_is_refused_and_the_disc_is_not_touched() {
     let Some(fixture) = fixture() else { return };
-    let output = step_output(fixture, "second");
+    let output = fixture.report.expect_ok("second");
     assert!(
         output.contains("rc=4"),
         "a closed disc is exit code 4:\n{output}"
     );
-    let error = json_result_of_type(output, "error");
+    let error = json_of_type(output, "error").unwrap_or_else(|e| panic!("{e}"));
     let message = error["message"].as_str().unwrap_or_default();
     assert!(
         message.contains("DVD-ROM") && message.contains("nothing was written"),
         "the refusal names the state the drive reports: {error}"
     );
     // The file still holds the first session alone (checked against the twin).
-    let blocks = burned_blocks(&json_result(step_output(fixture, "burn")));
+    let blocks = burned_blocks(&json_result(fixture.report.expect_ok("burn")));
     assert_same_bytes(
         &backing(fixture, "first"),
         &twin_session(fixture, blocks),
@@ -517,23 +481,13 @@ fn a_second_session_is_refused_and_the_disc_is_not_touched() {
     );
 }
 
-/// The last JSON object of `output` whose `type` is `kind`.
-fn json_result_of_type(output: &str, kind: &str) -> serde_json::Value {
-    output
-        .lines()
-        .rev()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .find(|v| v["type"] == kind)
-        .unwrap_or_else(|| panic!("no JSON {kind} in:\n{output}"))
-}
-
 #[test]
 fn close_and_verify_full_burn_the_same_session() {
     let Some(fixture) = fixture() else { return };
-    let closed = json_result(step_output(fixture, "close"));
-    let info = json_result(step_output(fixture, "info_closed"));
+    let closed = json_result(fixture.report.expect_ok("close"));
+    let info = json_result(fixture.report.expect_ok("info_closed"));
     assert_eq!(info["media"]["disc_status"], "complete", "{info}");
-    let verified = json_result(step_output(fixture, "verify"));
+    let verified = json_result(fixture.report.expect_ok("verify"));
     assert_eq!(verified["verified"], "full", "{verified}");
     for (label, result) in [("closed", &closed), ("verified", &verified)] {
         let blocks = burned_blocks(result);
@@ -549,7 +503,7 @@ fn close_and_verify_full_burn_the_same_session() {
 #[test]
 fn growisofs_writes_the_same_session() {
     let Some(fixture) = fixture() else { return };
-    let log = step_output(fixture, "growisofs");
+    let log = fixture.report.expect_ok("growisofs");
     assert!(log.contains("builtin_dd"), "{log}");
     let image = std::fs::read(&fixture.image).expect("exported image");
     let grown = backing(fixture, "grow");
@@ -595,18 +549,18 @@ fn the_emulated_tgt_answers_discburn_as_tgt_does() {
         ("mirror_burned", "info_burned"),
     ] {
         assert_eq!(
-            without_names(json_result(step_output(fixture, ours))),
-            without_names(json_result(step_output(fixture, real))),
+            without_names(json_result(fixture.report.expect_ok(ours))),
+            without_names(json_result(fixture.report.expect_ok(real))),
             "{ours} vs {real}"
         );
     }
-    let second = step_output(fixture, "mirror_second");
-    let real_second = step_output(fixture, "second");
+    let second = fixture.report.expect_ok("mirror_second");
+    let real_second = fixture.report.expect_ok("second");
     assert!(
         second.contains("rc=4") && real_second.contains("rc=4"),
         "{second}"
     );
-    let blocks = burned_blocks(&json_result(step_output(fixture, "burn")));
+    let blocks = burned_blocks(&json_result(fixture.report.expect_ok("burn")));
     let mut data = vec![0u8; blocks * 2048];
     std::io::Read::read_exact(
         &mut std::fs::File::open(&fixture.mirror).expect("mirror data file"),

@@ -2,7 +2,7 @@
 
 use std::borrow::BorrowMut;
 use std::ffi::OsStr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// What a finished command printed and how it exited.
@@ -98,12 +98,19 @@ pub fn run_ok(cmd: impl BorrowMut<Command>) -> CmdOutput {
 
 /// True when `program` is found on `PATH` (or is an existing path).
 pub fn tool_available(program: &str) -> bool {
+    tool_path(program).is_some()
+}
+
+/// Where `program` is: the first file of that name in a `PATH` directory (or `program`
+/// itself when it is an existing path).
+pub fn tool_path(program: &str) -> Option<PathBuf> {
     if program.contains('/') {
-        return Path::new(program).exists();
+        return Path::new(program).exists().then(|| PathBuf::from(program));
     }
-    std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
-        .unwrap_or(false)
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
 }
 
 /// For tests that need an external tool: true when `program` is present. When it
