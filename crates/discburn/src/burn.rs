@@ -183,10 +183,13 @@ fn burn_to(
 ) -> Result<BurnReport, BurnError> {
     let base = base_session(target.as_ref(), request)?;
     let next_start = target.next_start();
+    let mut session_written = None;
     let (mut tree, imported, imported_volume_name, imported_nodes) = match &base {
         Some(session) => {
             observer.progress(&clock.progress(Action::Importing, session.start, 0, 0));
-            let (imported, volume_name) = import(target.as_mut(), session, request.import)?;
+            let (imported, volume_name, written) =
+                import(target.as_mut(), session, request.import)?;
+            session_written = written;
             if imported.data_end > next_start {
                 return Err(BurnError::NotAnImage {
                     path: target.name().into(),
@@ -236,6 +239,7 @@ fn burn_to(
                     &request.sources,
                     step.options,
                     request.source_date_epoch,
+                    session_written,
                     sectors
                         .as_deref_mut()
                         .map(|s| s as &mut dyn fsimage::SectorSource),
@@ -503,12 +507,12 @@ fn base_session(
 }
 
 /// Imports `session` of the target; also gives its volume name (Joliet's,
-/// which keeps case and spaces, else ISO 9660's).
+/// which keeps case and spaces, else ISO 9660's) and when it was written.
 fn import(
     target: &mut dyn BurnTarget,
     session: &ImageSession,
     namespace: Option<fsimage::read::Namespace>,
-) -> Result<(fsimage::import::Imported, String), BurnError> {
+) -> Result<(fsimage::import::Imported, String, Option<i64>), BurnError> {
     let name = target.name();
     let import_error = |source: ImportError| BurnError::Import {
         target: name.clone(),
@@ -528,8 +532,9 @@ fn import(
         .clone()
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| info.volume_id.clone());
+    let written = info.modification_date.or(info.creation_date);
     let imported = import_session(&mut volume).map_err(import_error)?;
-    Ok((imported, volume_name))
+    Ok((imported, volume_name, written))
 }
 
 /// `options` with the identifiers `ids` gives in place of the defaults.

@@ -77,8 +77,8 @@ pub struct DiffReport {
     pub md5_compared: u64,
 }
 
-/// Reads the whole tree of session `number` of `target`.
-fn session_tree(target: &str, number: u32) -> Result<Tree, BurnError> {
+/// Reads the whole tree of session `number` of `target`, and when it was written.
+fn session_tree(target: &str, number: u32) -> Result<(Tree, Option<i64>), BurnError> {
     let list = list_sessions(target)?;
     let start = list.start_of(target, number)?;
     let source = open_read_source(target)?;
@@ -92,15 +92,20 @@ fn session_tree(target: &str, number: u32) -> Result<Tree, BurnError> {
         source,
     };
     let mut volume = Volume::open(source, options).map_err(|e| tree_error(e.into()))?;
-    Ok(fsimage::import::import_session(&mut volume)
+    let written = volume
+        .info()
+        .modification_date
+        .or(volume.info().creation_date);
+    let tree = fsimage::import::import_session(&mut volume)
         .map_err(tree_error)?
-        .tree)
+        .tree;
+    Ok((tree, written))
 }
 
 /// Compares the two sides of `request`.
 pub fn diff(request: &DiffRequest) -> Result<DiffReport, BurnError> {
     let target = request.target.as_str();
-    let old = session_tree(target, request.session)?;
+    let (old, old_written) = session_tree(target, request.session)?;
     let (new, to) = match &request.against {
         Against::Directory(dir) => {
             let mut tree = Tree::new();
@@ -112,13 +117,13 @@ pub fn diff(request: &DiffRequest) -> Result<DiffReport, BurnError> {
             };
             (tree, side)
         }
-        Against::Session(n) => (session_tree(target, *n)?, session_side(*n)),
+        Against::Session(n) => (session_tree(target, *n)?.0, session_side(*n)),
         Against::Newest => {
             let newest = list_sessions(target)?
                 .sessions
                 .last()
                 .map_or(request.session, |s| s.number);
-            (session_tree(target, newest)?, session_side(newest))
+            (session_tree(target, newest)?.0, session_side(newest))
         }
     };
     let from_directory = matches!(request.against, Against::Directory(_));
@@ -132,6 +137,10 @@ pub fn diff(request: &DiffRequest) -> Result<DiffReport, BurnError> {
             content: request.content,
             ctime: !from_directory || request.source_date_epoch.is_none(),
             clamp: request.source_date_epoch.filter(|_| from_directory),
+            racy_since: compare::racy_since(
+                old_written,
+                request.source_date_epoch.filter(|_| from_directory),
+            ),
             delete: true,
         },
         medium: Some(medium.as_mut()),

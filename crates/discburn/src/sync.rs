@@ -207,6 +207,7 @@ pub(crate) fn plan_and_apply(
     sources: &[Source],
     options: SyncOptions,
     source_date_epoch: Option<i64>,
+    session_written: Option<i64>,
     medium: Option<&mut dyn SectorSource>,
     target: &str,
 ) -> Result<SyncPlan, BurnError> {
@@ -225,6 +226,7 @@ pub(crate) fn plan_and_apply(
                 content: options.content,
                 ctime: source_date_epoch.is_none(),
                 clamp: source_date_epoch,
+                racy_since: compare::racy_since(session_written, source_date_epoch),
                 delete: options.delete,
             },
             medium,

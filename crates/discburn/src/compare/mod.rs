@@ -13,7 +13,10 @@
 //! a file whose size and mtime are unchanged but whose ctime moved (contents
 //! rewritten and the mtime put back, `touch -d`, `cp --preserve`; but also a
 //! chmod, a rename, a new hard link) has its MD5 compared; equal contents
-//! leave it unchanged. `--content` compares the MD5 of every such file.
+//! leave it unchanged. So is a file whose times fall in the second (or the
+//! one before) the old session was written: it may have changed again after
+//! the scan within that second ("racy", as git says). `--content` compares
+//! the MD5 of every file whose size and mtime are unchanged.
 
 pub(crate) mod content;
 
@@ -68,6 +71,11 @@ pub(crate) struct Options {
     /// `SOURCE_DATE_EPOCH`: the new side's times are clamped to it, as the
     /// session written from it records them.
     pub clamp: Option<i64>,
+    /// Old files whose recorded mtime or ctime is at or after this second
+    /// were changed about when the old session was written: a change in
+    /// the same second after its scan leaves the same whole-second times,
+    /// so their MD5 is compared ([`racy_since`]).
+    pub racy_since: Option<i64>,
     /// Entries of the old tree that the new one lacks (inside a scope) are
     /// [`Change::Removed`] (true) or [`Change::Kept`] (false).
     pub delete: bool,
@@ -143,6 +151,18 @@ pub(crate) fn content_size(content: &Content) -> u64 {
     match &content.zisofs {
         Some(zf) => zf.size,
         None => content.data.size(),
+    }
+}
+
+/// The second from which the files of a session written at `written` are
+/// "racy" (as git calls them): its volume descriptors' time is taken after
+/// the scan, so a file whose whole-second times reach the second before it
+/// may have changed again after the scan within that second. Under
+/// `SOURCE_DATE_EPOCH` the session's times say nothing of when it was written.
+pub(crate) fn racy_since(written: Option<i64>, source_date_epoch: Option<i64>) -> Option<i64> {
+    match source_date_epoch {
+        Some(_) => None,
+        None => written.map(|t| t - 1),
     }
 }
 
@@ -284,7 +304,10 @@ impl Comparison<'_, '_> {
             } else if !mtime_differs {
                 let ctime_differs =
                     self.options.ctime && recorded(o.meta.ctime) != recorded(n.meta.ctime);
-                if (self.options.content || ctime_differs) && !same_data(oc, nc) {
+                let racy = self.options.racy_since.is_some_and(|since| {
+                    recorded(o.meta.mtime) >= since || recorded(o.meta.ctime) >= since
+                });
+                if (self.options.content || ctime_differs || racy) && !same_data(oc, nc) {
                     if self.same_md5(a, b)? {
                         refresh |= ctime_differs;
                     } else {
