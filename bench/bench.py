@@ -10,6 +10,12 @@ cache is warm for everyone (one untimed warm-up run per tool first).
 Usage: python3 bench/bench.py [--runs 3] [--work DIR] [--discburn PATH] [--only small|large]
        python3 bench/bench.py --append [--runs 3] [--files 1000000] [--only small|large]
        python3 bench/bench.py --recorder [--runs 3]
+       python3 bench/bench.py --sync [--runs 3]
+
+--sync measures `discburn sync` (issue 11): the 30 000-file tree backed up once, then, each
+run, 10 of its files grown by a line and `discburn sync --target IMG TREE` against
+`xorriso -dev IMG -update_r TREE / -commit` on xorriso's own image of the same tree (time
+ratio, target <= 0.25); the blocks each new session takes are printed too.
 
 --recorder measures burning to the emulated recorder (issue 10): (a) the engine's throughput
 into an emulated BD-R with no speed limit, the data already in memory (a 2 GiB file in
@@ -450,6 +456,47 @@ def bench_recorder(work, runs, discburn):
     return ok
 
 
+# ---------------------------------------------------------------- --sync (issue 11)
+
+def bench_sync(small, work, runs, discburn):
+    """The 30 000-file tree with 10 changed files: discburn sync against xorriso -update_r."""
+    src = os.path.join(work, "sync-src")
+    shutil.rmtree(src, ignore_errors=True)
+    subprocess.run(["cp", "-a", small, src], check=True)
+    d_img = os.path.join(work, "sync-discburn.iso")
+    x_img = os.path.join(work, "sync-xorriso.iso")
+    for img in (d_img, x_img):
+        if os.path.exists(img):
+            os.remove(img)
+    timed([discburn, "sync", "--target", d_img, src])
+    timed(["xorriso", "-outdev", x_img, "-map", src, "/"])
+    files = sorted(os.path.join(root, f) for root, _, names in os.walk(src) for f in names)
+    changed = files[:: len(files) // 10][:10]
+    times = {"discburn": [], "xorriso": []}
+    blocks = {"discburn": [], "xorriso": []}
+    for run in range(runs):
+        for path in changed:
+            with open(path, "ab") as fh:
+                fh.write(f"changed in run {run}\n".encode())
+        order = [("discburn", [discburn, "sync", "--target", d_img, src]),
+                 ("xorriso", ["xorriso", "-dev", x_img, "-update_r", src, "/", "-commit"])]
+        if run % 2:
+            order.reverse()
+        for name, argv in order:
+            seconds, _, _ = timed(argv)
+            times[name].append(seconds)
+            sessions = discburn_sessions(discburn, d_img) if name == "discburn" else xorriso_sessions(x_img)
+            blocks[name].append(sessions[-1]["blocks"])
+    d, x = statistics.median(times["discburn"]), statistics.median(times["xorriso"])
+    ratio = d / x
+    print("\n(sync) 30 000 files, 10 changed, median of", runs)
+    print(f"  discburn sync          {d:7.3f} s  new session {statistics.median(blocks['discburn']):.0f} blocks")
+    print(f"  xorriso -update_r      {x:7.3f} s  new session {statistics.median(blocks['xorriso']):.0f} blocks")
+    met = ratio <= 0.25
+    print(f"  ratio {ratio:.2f} (target <= 0.25): {'met' if met else 'MISSED'}")
+    return met
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
@@ -459,6 +506,7 @@ def main():
     ap.add_argument("--append", action="store_true", help="benchmark session appends (issue 7)")
     ap.add_argument("--files", type=int, default=1_000_000, help="files of the --append import tree")
     ap.add_argument("--recorder", action="store_true", help="benchmark burning to the emulated recorder (issue 10)")
+    ap.add_argument("--sync", action="store_true", help="benchmark discburn sync against xorriso -update_r (issue 11)")
     args = ap.parse_args()
     if not os.path.exists(args.discburn):
         subprocess.run(["cargo", "build", "--release", "-p", "discburn-cli"], cwd=ROOT, check=True)
@@ -467,6 +515,12 @@ def main():
             sys.exit(f"missing {tool}: apt-get install -y genisoimage xorriso tar time")
     os.makedirs(args.work, exist_ok=True)
     ok = True
+    if args.sync:
+        small = os.path.join(args.work, "small")
+        make_small_tree(small)
+        ok &= bench_sync(small, args.work, args.runs, args.discburn)
+        print("\nall targets met" if ok else "\nsome targets missed (see above)")
+        return
     if args.recorder:
         ok &= bench_recorder(args.work, args.runs, args.discburn)
         print("\nall targets met" if ok else "\nsome targets missed (see above)")
