@@ -46,6 +46,9 @@ enum Command {
     Emu(cmd::emu::Args),
     /// Check sessions against their recorded MD5 checksums (discburn's and xorriso's).
     Verify(cmd::verify::Args),
+    /// Read every written block, as xorriso -check_media: unreadable ranges,
+    /// the sessions and files they hit, and whether the MD5 tags still match.
+    CheckMedia(cmd::check_media::Args),
     /// Bring a target up to date with directories: one new session with only
     /// what changed since the newest (exit 7 when nothing did).
     Sync(cmd::sync::Args),
@@ -83,7 +86,8 @@ mod exit {
     pub const MEDIUM: i32 = 4;
     /// The drive reported an error (sense data in the message).
     pub const DRIVE: i32 = 5;
-    /// A session read back differs from what was written (`--verify`).
+    /// A session read back differs from what was written (`--verify`), or
+    /// `verify` / `check-media` found damage or unreadable blocks.
     pub const VERIFY: i32 = 6;
     /// `sync`: nothing changed, no session was written (not a failure: the
     /// result is printed as usual).
@@ -117,6 +121,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Emu(args) => args.command_name(),
         Command::Repair(_) => "repair",
         Command::Verify(_) => "verify",
+        Command::CheckMedia(_) => "check-media",
         Command::Sync(_) => "sync",
         Command::Diff(_) => "diff",
         Command::Blank(_) => "blank",
@@ -285,6 +290,7 @@ fn main() {
         Command::Emu(args) => cmd::emu::run(args, &out),
         Command::Repair(args) => cmd::repair::run(args, &out),
         Command::Verify(args) => cmd::verify::run(args, &out),
+        Command::CheckMedia(args) => cmd::check_media::run(args, &out),
         Command::Sync(args) => cmd::sync::run(args, &out),
         Command::Diff(args) => cmd::diff::run(args, &out),
         Command::Blank(args) => cmd::media::blank(args, &out),

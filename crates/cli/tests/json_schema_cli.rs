@@ -134,6 +134,15 @@ fn every_command_prints_the_one_schema() {
     assert_eq!(extract.last().unwrap()["directories"], 1);
     assert!(extract.iter().any(|v| v["type"] == "progress"));
     run(d, "repair", &["repair", "--target", "out.iso"], true);
+    let verify = run(d, "verify", &["verify", "--target", "out.iso"], true);
+    assert!(verify.iter().any(|v| v["type"] == "progress"));
+    let check = run(
+        d,
+        "check-media",
+        &["check-media", "--target", "out.iso"],
+        true,
+    );
+    assert!(check.iter().any(|v| v["type"] == "progress"));
     let sync = run(d, "sync", &["sync", "--target", "s.iso", "src"], true);
     assert_eq!(sync.last().unwrap()["up_to_date"], false);
     // Up to date: exit status 7, and still one `result` as the final object.
@@ -229,6 +238,8 @@ fn the_examples_in_docs_json_md_follow_the_schema() {
         "info",
         "drives",
         "repair",
+        "verify",
+        "check-media",
         "blank",
         "format",
         "eject",

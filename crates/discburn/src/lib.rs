@@ -17,6 +17,7 @@
 
 pub mod burn;
 pub mod capacity;
+pub mod check_media;
 pub mod checksums;
 pub mod compare;
 pub mod diff;

@@ -1,6 +1,7 @@
 //! One module per subcommand; each owns its clap `Args` and a `run` function.
 
 pub mod burn;
+pub mod check_media;
 pub mod diff;
 pub mod drives;
 pub mod emu;

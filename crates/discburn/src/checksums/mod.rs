@@ -112,7 +112,7 @@ pub struct DamagedFile {
     pub problem: String,
 }
 
-fn kind_name(kind: TagKind) -> &'static str {
+pub(crate) fn kind_name(kind: TagKind) -> &'static str {
     match kind {
         TagKind::Superblock => "superblock",
         TagKind::Tree => "tree",
@@ -121,7 +121,7 @@ fn kind_name(kind: TagKind) -> &'static str {
     }
 }
 
-fn outcome_name(outcome: TagOutcome) -> &'static str {
+pub(crate) fn outcome_name(outcome: TagOutcome) -> &'static str {
     match outcome {
         TagOutcome::Match => "match",
         TagOutcome::Mismatch => "mismatch",

@@ -1,0 +1,114 @@
+//! `discburn check-media`: read every written block of a target (the
+//! engine's `discburn::check_media`); exit code 6 when a block cannot be read
+//! or a tag no longer matches.
+
+use discburn::check_media::CheckMediaReport;
+use serde::Serialize;
+
+use crate::output::Output;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Image file, emu:MEDIUM or /dev/srN.
+    #[arg(long)]
+    pub target: String,
+}
+
+#[derive(Serialize)]
+struct CheckMediaResult<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    command: &'static str,
+    #[serde(flatten)]
+    report: &'a CheckMediaReport,
+}
+
+pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
+    let mut observer = crate::progress::Observer::new(
+        out,
+        "check-media",
+        &args.target,
+        crate::cmd::burn::Interrupt::default(),
+    );
+    let report = discburn::check_media::check_media(&args.target, &mut observer);
+    observer.bar.finish_and_clear();
+    let report = report?;
+    let result = CheckMediaResult {
+        kind: "result",
+        command: "check-media",
+        report: &report,
+    };
+    // As verify: under --json a failure is one error object carrying the result.
+    if report.ok || !out.json {
+        out.result(&result, || text(&report));
+    }
+    if !report.ok {
+        let mut problems = Vec::new();
+        if report.unreadable_blocks > 0 {
+            problems.push(format!(
+                "{} blocks cannot be read",
+                report.unreadable_blocks
+            ));
+        }
+        for s in &report.sessions {
+            if s.tags.iter().any(|t| t.result != "match") || s.session_md5 == Some("mismatch") {
+                problems.push(format!("session {} does not match its checksums", s.number));
+            }
+        }
+        let message = format!("{}: {}", args.target, problems.join("; "));
+        return Err(
+            anyhow::Error::new(crate::output::Partial::new(message.clone(), &result))
+                .context(super::verify::Mismatch(message)),
+        );
+    }
+    Ok(())
+}
+
+fn text(report: &CheckMediaReport) -> String {
+    let mut t = format!(
+        "{}: {} blocks read, {} unreadable\n",
+        report.target, report.blocks, report.unreadable_blocks
+    );
+    for r in &report.unreadable {
+        t.push_str(&format!(
+            "UNREADABLE blocks {}..{} ({} blocks): {}\n",
+            r.first_lba,
+            r.first_lba + r.blocks,
+            r.blocks,
+            r.error
+        ));
+        if !r.sessions.is_empty() {
+            let sessions: Vec<String> = r.sessions.iter().map(u32::to_string).collect();
+            t.push_str(&format!("  in session {}\n", sessions.join(", ")));
+        }
+        for d in &r.directories {
+            t.push_str(&format!("  directory {d}\n"));
+        }
+        for f in &r.files {
+            t.push_str(&format!("  file {f}\n"));
+        }
+    }
+    for s in &report.sessions {
+        let tags = if s.tags.is_empty() {
+            "no checksums".to_string()
+        } else if s.tags.iter().all(|t| t.result == "match") && s.session_md5 != Some("mismatch") {
+            "tags match".to_string()
+        } else {
+            let bad: Vec<String> = s
+                .tags
+                .iter()
+                .filter(|t| t.result != "match")
+                .map(|t| format!("{} tag {}", t.kind, t.result))
+                .collect();
+            bad.join(", ")
+        };
+        t.push_str(&format!(
+            "session {} (LBA {}, {} blocks): {} unreadable, {}\n",
+            s.number, s.start_lba, s.blocks, s.unreadable_blocks, tags
+        ));
+        if let Some(problem) = &s.tree_problem {
+            t.push_str(&format!("  tree unreadable: {problem}\n"));
+        }
+    }
+    t
+}
