@@ -9,7 +9,7 @@ use iso9660::dirrec::{DirectoryRecord, RecordIter};
 use iso9660::names;
 
 use super::rr::{self, RrInfo};
-use super::volume::default_stat;
+use super::stat::{date_to_unix, default_stat};
 use super::{
     Extent, FileKind, Listing, Namespace, Node, ReadError, Result, SkippedEntry, Stat, Volume,
     BLOCK,
@@ -148,18 +148,6 @@ pub(super) fn read_dir_capped<S: SectorSource>(
         finish(vol, done, path, &mut seen, &mut listing)?;
     }
     Ok(listing)
-}
-
-/// A record date as seconds since the epoch; an out-of-range GMT offset (some
-/// writers emit one for dates after 2038) is read as 0, as Linux isofs does.
-pub(super) fn date_to_unix(date: iso9660::DirDate) -> Option<i64> {
-    date.to_unix().or_else(|| {
-        iso9660::DirDate {
-            gmt_offset: 0,
-            ..date
-        }
-        .to_unix()
-    })
 }
 
 /// The presented name of a record in the volume's namespace.

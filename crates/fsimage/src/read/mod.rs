@@ -24,6 +24,7 @@ pub mod error;
 pub mod extract;
 mod file;
 mod rr;
+mod stat;
 mod udf;
 mod volume;
 mod zisofs;
@@ -736,5 +737,26 @@ impl<T: SectorSource + ?Sized> SectorSource for Box<T> {
     }
     fn read_blocks(&mut self, lba: u64, buf: &mut [u8]) -> std::io::Result<()> {
         (**self).read_blocks(lba, buf)
+    }
+}
+
+/// The volume is where Rock Ridge continuation areas come from.
+impl<S: SectorSource> rr::Continuations for Volume<S> {
+    fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    fn take_hop(&mut self) -> bool {
+        match self.ce_hops_left.checked_sub(1) {
+            Some(left) => {
+                self.ce_hops_left = left;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn read(&mut self, lba: u64, bytes: u64, path: &str) -> Result<Vec<u8>> {
+        self.read_blocks_checked(lba, bytes, "continuation area", path)
     }
 }

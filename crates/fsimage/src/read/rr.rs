@@ -1,5 +1,8 @@
 //! Gathering the SUSP / Rock Ridge entries of one directory record, following
-//! its continuation areas (SUSP 5.1) with a visited set and hard caps.
+//! its continuation areas (SUSP 5.1) with a visited set and hard caps. It works
+//! on bytes: the continuation areas come from a [`Continuations`] loader the
+//! caller passes in (the volume, or a test's bytes), so this module does no I/O
+//! of its own and knows nothing of directories or volumes.
 
 use std::collections::HashSet;
 
@@ -8,8 +11,18 @@ use iso9660::susp::{SpEntry, SystemUseIter};
 use iso9660::zisofs::ZfEntry;
 use iso9660::VolumeDate;
 
-use super::{Limits, ReadError, Result, Volume, BLOCK};
-use crate::source::SectorSource;
+use super::{Limits, ReadError, Result, BLOCK};
+
+/// Where [`collect`] gets continuation areas from, and its budget for them.
+pub(crate) trait Continuations {
+    fn limits(&self) -> &Limits;
+    /// Takes one continuation hop from the current directory's budget (two
+    /// per record); `false` when it is spent.
+    fn take_hop(&mut self) -> bool;
+    /// The whole blocks from `lba` that hold its first `bytes` bytes; a
+    /// [`ReadError::OutOfImage`] when they are not all in the image.
+    fn read(&mut self, lba: u64, bytes: u64, path: &str) -> Result<Vec<u8>>;
+}
 
 /// What the System Use entries of one record say.
 #[derive(Debug, Clone, Default)]
@@ -53,8 +66,8 @@ impl RrInfo {
 
 /// Gathers the entries of `area` (a record's System Use field after LEN_SKP)
 /// and of the continuation areas it chains to.
-pub(crate) fn collect<S: SectorSource>(
-    vol: &mut Volume<S>,
+pub(crate) fn collect<C: Continuations + ?Sized>(
+    vol: &mut C,
     area: &[u8],
     path: &str,
 ) -> Result<RrInfo> {
@@ -67,7 +80,7 @@ pub(crate) fn collect<S: SectorSource>(
         sl_seen: false,
         attributes: iso9660::aaip::ChainReader::default(),
     };
-    let mut next_ce = process_area(&vol.limits, area, &mut info, &mut state);
+    let mut next_ce = process_area(vol.limits(), area, &mut info, &mut state);
 
     let mut visited: HashSet<(u32, u32)> = HashSet::new();
     let mut hops = 0usize;
@@ -77,21 +90,20 @@ pub(crate) fn collect<S: SectorSource>(
             break;
         }
         hops += 1;
-        if hops > vol.limits.max_ce_hops {
+        if hops > vol.limits().max_ce_hops {
             info.fail(format!(
                 "more than {} chained continuation areas (CE)",
-                vol.limits.max_ce_hops
+                vol.limits().max_ce_hops
             ));
             break;
         }
-        if vol.ce_hops_left == 0 {
+        if !vol.take_hop() {
             info.fail(
                 "too many continuation areas (CE) in this directory (more than two per record)"
                     .to_string(),
             );
             break;
         }
-        vol.ce_hops_left -= 1;
         if !visited.insert((ce.block, ce.offset)) {
             info.fail(format!(
                 "continuation area (CE) loop at LBA {} offset {}",
@@ -104,10 +116,10 @@ pub(crate) fn collect<S: SectorSource>(
         }
         let length = ce.length as usize;
         ce_bytes = ce_bytes.saturating_add(length);
-        if ce_bytes > vol.limits.max_ce_bytes {
+        if ce_bytes > vol.limits().max_ce_bytes {
             info.fail(format!(
                 "continuation areas (CE) exceed {} bytes",
-                vol.limits.max_ce_bytes
+                vol.limits().max_ce_bytes
             ));
             break;
         }
@@ -120,8 +132,7 @@ pub(crate) fn collect<S: SectorSource>(
             ));
             break;
         }
-        let buf = match vol.read_blocks_checked(u64::from(ce.block), end, "continuation area", path)
-        {
+        let buf = match vol.read(u64::from(ce.block), end, path) {
             Ok(buf) => buf,
             Err(ReadError::OutOfImage {
                 lba, image_blocks, ..
@@ -135,14 +146,14 @@ pub(crate) fn collect<S: SectorSource>(
             info.fail("continuation area (CE) does not fit its blocks".to_string());
             break;
         };
-        next_ce = process_area(&vol.limits, slice, &mut info, &mut state);
+        next_ce = process_area(vol.limits(), slice, &mut info, &mut state);
     }
 
     if state.nm_seen && info.problem.is_none() {
-        if state.name.len() > vol.limits.max_name_bytes {
+        if state.name.len() > vol.limits().max_name_bytes {
             info.fail(format!(
                 "Rock Ridge name longer than {} bytes",
-                vol.limits.max_name_bytes
+                vol.limits().max_name_bytes
             ));
         } else {
             info.name = Some(std::mem::take(&mut state.name));
@@ -162,10 +173,10 @@ pub(crate) fn collect<S: SectorSource>(
         }
     }
     if state.sl_seen && info.problem.is_none() {
-        if state.link.len() > vol.limits.max_symlink_bytes {
+        if state.link.len() > vol.limits().max_symlink_bytes {
             info.fail(format!(
                 "symlink target longer than {} bytes",
-                vol.limits.max_symlink_bytes
+                vol.limits().max_symlink_bytes
             ));
         } else {
             info.symlink = Some(std::mem::take(&mut state.link));
@@ -287,9 +298,93 @@ fn process_area(
 /// read as 0 (UTC), as Linux isofs does.
 fn tf_time_to_unix(time: TfTime) -> Option<i64> {
     match time {
-        TfTime::Short(d) => super::dir::date_to_unix(d),
+        TfTime::Short(d) => super::stat::date_to_unix(d),
         TfTime::Long(d) => d
             .to_unix()
             .or_else(|| VolumeDate { gmt_offset: 0, ..d }.to_unix()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iso9660::rrip::NmEntry;
+    use iso9660::susp::CeEntry;
+
+    /// Continuation areas from bytes in memory: block `i` is `blocks[i]`.
+    struct Bytes {
+        limits: Limits,
+        blocks: Vec<Vec<u8>>,
+        hops: usize,
+    }
+
+    impl Continuations for Bytes {
+        fn limits(&self) -> &Limits {
+            &self.limits
+        }
+        fn take_hop(&mut self) -> bool {
+            let left = self.hops > 0;
+            self.hops = self.hops.saturating_sub(1);
+            left
+        }
+        fn read(&mut self, lba: u64, bytes: u64, _: &str) -> Result<Vec<u8>> {
+            let count = bytes.div_ceil(BLOCK) as usize;
+            let start = lba as usize;
+            if start + count > self.blocks.len() {
+                return Err(ReadError::OutOfImage {
+                    path: String::new(),
+                    lba,
+                    bytes,
+                    image_blocks: self.blocks.len() as u64,
+                });
+            }
+            Ok(self.blocks[start..start + count].concat())
+        }
+    }
+
+    fn entry(e: Entry<'_>) -> Vec<u8> {
+        let mut buf = vec![0u8; e.buffer_len()];
+        e.emit(&mut buf);
+        buf
+    }
+
+    #[test]
+    fn a_name_continued_in_a_continuation_area_is_joined() {
+        let mut area = entry(Entry::Nm(NmEntry {
+            flags: nm_flags::CONTINUE,
+            name: b"long_",
+        }));
+        let tail = entry(Entry::Nm(NmEntry {
+            flags: 0,
+            name: b"name",
+        }));
+        area.extend(entry(Entry::Ce(CeEntry {
+            block: 1,
+            offset: 100,
+            length: tail.len() as u32,
+        })));
+        let mut block1 = vec![0u8; BLOCK as usize];
+        block1[100..100 + tail.len()].copy_from_slice(&tail);
+        let mut loader = Bytes {
+            limits: Limits::default(),
+            blocks: vec![vec![0u8; BLOCK as usize], block1],
+            hops: 3,
+        };
+        let info = collect(&mut loader, &area, "/f").unwrap();
+        assert_eq!(info.problem, None);
+        assert_eq!(info.name.as_deref(), Some(&b"long_name"[..]));
+
+        // The same CE pointing past the bytes there are: a problem of this
+        // record, not an error of the whole directory.
+        loader.blocks.truncate(1);
+        let info = collect(&mut loader, &area, "/f").unwrap();
+        assert!(
+            info.problem
+                .as_deref()
+                .unwrap()
+                .contains("outside the image"),
+            "{:?}",
+            info.problem
+        );
     }
 }

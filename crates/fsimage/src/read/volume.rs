@@ -7,7 +7,8 @@ use iso9660::volume::{DescriptorHeader, DescriptorType, VolumeDescriptor};
 use iso9660::{names, VolumeDate};
 
 use super::rr::{self, RrInfo};
-use super::{dir, Extent, FileKind, Node, ReadError, ReadOptions, Result, Stat, Volume, BLOCK};
+use super::stat::{date_to_unix, default_stat};
+use super::{dir, Extent, FileKind, Node, ReadError, ReadOptions, Result, Volume, BLOCK};
 use crate::source::{SectorSource, BLOCK_SIZE};
 
 /// Where names come from.
@@ -468,25 +469,6 @@ fn placeholder_root() -> Node {
     }
 }
 
-pub(super) fn default_stat(kind: FileKind, size: u64, inode: u64, mtime: Option<i64>) -> Stat {
-    let perm = if kind == FileKind::Dir { 0o755 } else { 0o644 };
-    Stat {
-        kind,
-        size,
-        mode: kind.mode_bits() | perm,
-        uid: 0,
-        gid: 0,
-        nlink: if kind == FileKind::Dir { 2 } else { 1 },
-        inode,
-        mtime,
-        atime: None,
-        ctime: None,
-        crtime: None,
-        symlink_target: None,
-        rdev: None,
-    }
-}
-
 /// Builds the root node from a descriptor's root record, checking that the
 /// root extent is inside the image, and (when `with_susp`) gathers the SUSP
 /// entries of its `.` record, which are not subject to LEN_SKP.
@@ -518,7 +500,7 @@ fn read_root<S: SectorSource>(
         .next()
         .and_then(|r| r.ok())
         .map(|(_, r)| r);
-    let mtime = dot.as_ref().and_then(|r| dir::date_to_unix(r.date));
+    let mtime = dot.as_ref().and_then(|r| date_to_unix(r.date));
     let mut node = Node {
         name: Vec::new(),
         file_id: vec![0],

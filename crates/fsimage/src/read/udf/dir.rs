@@ -9,7 +9,7 @@ use udf::file::{file_type, AdKind, Allocation, AllocationExtent, FileEntry, File
 use udf::types::ExtentType;
 use udf::LbAddr;
 
-use super::super::volume::default_stat;
+use super::super::stat::default_stat;
 use super::super::{
     Extent, FileKind, Limits, Listing, Node, ReadError, Result, SkippedEntry, Volume,
 };
