@@ -12,7 +12,7 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`cdb`] | one struct per command (`Read10`, `CloseTrackSession`, `ReadCd`, the read-only drive commands, ...) with `to_cdb`/`parse`; [`Command`] parses any CDB (what a device does) |
+//! | [`cdb`] | one struct per command (`Read10`, `CloseTrackSession`, `ReadCd`, the read-only drive commands, ...) with `to_cdb`/`parse`, in one module per command family; [`Command`] parses any CDB (what a device does) |
 //! | [`sense`] | [`Sense`]: fixed/descriptor parse and build, key/ASC/ASCQ text, classes (`is_in_progress`, `is_unsupported`, ...); [`sense::codes`], the codes a drive raises |
 //! | [`profile`] | [`Profile`] numbers and names ("DVD+R DL") |
 //! | [`config`] | GET CONFIGURATION answer: [`config::Configuration`], generic [`config::FeatureDescriptor`], typed features ([`config::Feature`]) |
