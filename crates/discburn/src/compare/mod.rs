@@ -401,3 +401,176 @@ fn same_data(a: &Content, b: &Content) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fsimage::{Directory, Metadata};
+
+    fn meta(mode: u32, mtime: i64) -> Metadata {
+        Metadata::synthetic(mode, mtime)
+    }
+
+    fn dir(t: &mut Tree, parent: NodeId, name: &str, mode: u32, mtime: i64) -> NodeId {
+        t.add_node(
+            parent,
+            name.as_bytes(),
+            NodeKind::Directory(Directory::default()),
+            meta(mode, mtime),
+        )
+        .unwrap()
+    }
+
+    fn file(t: &mut Tree, parent: NodeId, name: &str, bytes: &[u8], mtime: i64) -> NodeId {
+        let c = t.add_content(DataSource::Bytes(bytes.into()));
+        t.add_node(
+            parent,
+            name.as_bytes(),
+            NodeKind::File { content: c },
+            meta(0o644, mtime),
+        )
+        .unwrap()
+    }
+
+    fn run(old: &Tree, new: &Tree, scopes: &Scopes, options: Options) -> Vec<(String, String)> {
+        let mut comparison = Comparison {
+            old,
+            new,
+            scopes,
+            options,
+            medium: None,
+            target: "test",
+            md5_compared: 0,
+        };
+        let mut found: Vec<(String, String)> = comparison
+            .run()
+            .unwrap()
+            .into_iter()
+            .map(|c| match c {
+                Change::Added { new: n, top, .. } => (
+                    new.path_of(n),
+                    format!("added{}", if top { "" } else { " below" }),
+                ),
+                Change::Removed { old: o, top } => (
+                    old.path_of(o),
+                    format!("removed{}", if top { "" } else { " below" }),
+                ),
+                Change::Kept { old: o } => (old.path_of(o), "kept".into()),
+                Change::Changed {
+                    new: n, reasons, ..
+                } => (
+                    new.path_of(n),
+                    reasons
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ),
+                Change::Refresh { new: n, .. } => (new.path_of(n), "refresh".into()),
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
+    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn reasons_removals_and_directory_times() {
+        let (mut old, mut new) = (Tree::new(), Tree::new());
+        for t in [&mut old, &mut new] {
+            let root = t.root();
+            file(t, root, "same", b"abc", 100);
+        }
+        let (oroot, nroot) = (old.root(), new.root());
+        file(&mut old, oroot, "grown", b"ab", 100);
+        file(&mut new, nroot, "grown", b"abc", 100);
+        file(&mut old, oroot, "touched", b"ab", 100);
+        file(&mut new, nroot, "touched", b"ab", 101);
+        let od = dir(&mut old, oroot, "d", 0o755, 100);
+        let nd = dir(&mut new, nroot, "d", 0o755, 200); // only its mtime
+        file(&mut old, od, "gone", b"x", 100);
+        file(&mut new, nd, "new", b"y", 100);
+        let og = dir(&mut old, oroot, "was-dir", 0o755, 100);
+        file(&mut old, og, "inside", b"z", 100);
+        file(&mut new, nroot, "was-dir", b"now a file", 100);
+        let everything = Scopes(vec![Vec::new()]);
+        let options = Options {
+            delete: true,
+            ..Options::default()
+        };
+        assert_eq!(
+            run(&old, &new, &everything, options),
+            pairs(&[
+                ("/d", "refresh"),
+                ("/d/gone", "removed"),
+                ("/d/new", "added"),
+                ("/grown", "size"),
+                ("/touched", "mtime"),
+                ("/was-dir", "type"),
+                ("/was-dir/inside", "removed below"),
+            ])
+        );
+        // Without delete, what the new side lacks is kept.
+        let kept = run(&old, &new, &everything, Options::default());
+        assert!(kept.contains(&("/d/gone".to_string(), "kept".to_string())));
+        // --content: equal size and mtime, other bytes.
+        let (mut a, mut b) = (Tree::new(), Tree::new());
+        let (ar, br) = (a.root(), b.root());
+        file(&mut a, ar, "f", b"aaaa", 100);
+        file(&mut b, br, "f", b"bbbb", 100);
+        assert!(run(&a, &b, &everything, Options::default()).is_empty());
+        let content = Options {
+            content: true,
+            ..Options::default()
+        };
+        assert_eq!(
+            run(&a, &b, &everything, content),
+            pairs(&[("/f", "content")])
+        );
+        // Racy: the old file's times reach the second its session was written.
+        let racy = Options {
+            racy_since: Some(99),
+            ..Options::default()
+        };
+        assert_eq!(run(&a, &b, &everything, racy), pairs(&[("/f", "content")]));
+        let calm = Options {
+            racy_since: Some(101),
+            ..Options::default()
+        };
+        assert!(run(&a, &b, &everything, calm).is_empty());
+    }
+
+    #[test]
+    fn a_graft_speaks_only_for_its_own_path() {
+        // New: only /docs/b grafted (its parent /docs made up); old: /docs/a
+        // and /docs/b, and /other.
+        let (mut old, mut new) = (Tree::new(), Tree::new());
+        let oroot = old.root();
+        let od = dir(&mut old, oroot, "docs", 0o700, 100);
+        let oa = dir(&mut old, od, "a", 0o755, 100);
+        file(&mut old, oa, "one", b"1", 100);
+        let ob = dir(&mut old, od, "b", 0o755, 100);
+        file(&mut old, ob, "two", b"2", 100);
+        file(&mut old, ob, "three", b"3", 100);
+        file(&mut old, oroot, "other", b"o", 100);
+        let nroot = new.root();
+        let nd = dir(&mut new, nroot, "docs", 0o755, 5); // synthetic: other mode
+        let nb = dir(&mut new, nd, "b", 0o755, 100);
+        file(&mut new, nb, "two", b"2", 100);
+        let scopes = Scopes(vec![vec![b"docs".to_vec(), b"b".to_vec()]]);
+        let options = Options {
+            delete: true,
+            ..Options::default()
+        };
+        assert_eq!(
+            run(&old, &new, &scopes, options),
+            pairs(&[("/docs/b/three", "removed")])
+        );
+    }
+}
