@@ -23,7 +23,7 @@ use std::path::Path;
 
 use fsimage::read::{ReadOptions, Volume};
 use fsimage::FileSectorSource;
-use interop_support::discburn;
+use interop_support::{burn_to, discburn, flip_byte};
 use md5::{Digest, Md5};
 use testkit::{cmd, require_tool, run, run_ok, CmdOutput};
 
@@ -52,44 +52,33 @@ fn make_day2(src: &Path) {
     fs::write(src.join("docs/deep/note.txt"), b"deep note, day 2\n").unwrap();
 }
 
-fn burn(target: &str, src: &Path, extra: &[&str]) {
-    run_ok(
-        discburn()
-            .args(["burn", "--target", target])
-            .args(extra)
-            .arg(src),
-    );
-}
-
-fn xorriso<I, S>(args: I) -> CmdOutput
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    let mut c = cmd("xorriso", ["-no_rc"]);
-    c.args(args);
+/// `xorriso -no_rc -md5 on DEV IMAGE COMMANDS...`: `dev` is the option that loads
+/// `image` (`-indev`, `-dev`, `-outdev`), after any option that must come before it
+/// (`-load sbsector 32 -indev`).
+fn xorriso_md5(dev: &[&str], image: &Path, commands: &[&str]) -> CmdOutput {
+    let mut c = cmd("xorriso", ["-no_rc", "-md5", "on"]);
+    c.args(dev).arg(image).args(commands);
     run(c)
 }
+
+/// `-check_md5`: the loaded session against its recorded MD5 (array item 0).
+const CHECK_SESSION: [&str; 3] = ["-check_md5", "FAILURE", "--"];
+/// `-check_md5_r`: every file against its recorded MD5.
+const CHECK_FILES: [&str; 4] = ["-check_md5_r", "FAILURE", "/", "--"];
 
 /// `-check_md5` (session, by array item 0), `-check_md5_r` (every file) and
 /// `-check_media what=disc` (every tag) on the image as xorriso loads it.
 fn xorriso_checks(image: &Path) -> CmdOutput {
-    xorriso([
-        "-md5".as_ref(),
-        "on".as_ref(),
-        "-indev".as_ref(),
-        image.as_os_str(),
-        "-check_md5".as_ref(),
-        "FAILURE".as_ref(),
-        "--".as_ref(),
-        "-check_md5_r".as_ref(),
-        "FAILURE".as_ref(),
-        "/".as_ref(),
-        "--".as_ref(),
-        "-check_media".as_ref(),
-        "what=disc".as_ref(),
-        "--".as_ref(),
-    ])
+    xorriso_md5(
+        &["-indev"],
+        image,
+        &[
+            CHECK_SESSION.as_slice(),
+            &CHECK_FILES,
+            &["-check_media", "what=disc", "--"],
+        ]
+        .concat(),
+    )
 }
 
 /// Asserts that xorriso found the loaded session and every file matching, and
@@ -119,19 +108,11 @@ fn assert_all_match(out: &CmdOutput, tag_ranges: usize, what: &str) {
 
 /// `path -> MD5` of every file xorriso reports with `get_md5`.
 fn xorriso_md5s(image: &Path) -> BTreeMap<String, String> {
-    let out = xorriso([
-        "-md5".as_ref(),
-        "on".as_ref(),
-        "-indev".as_ref(),
-        image.as_os_str(),
-        "-find".as_ref(),
-        "/".as_ref(),
-        "-type".as_ref(),
-        "f".as_ref(),
-        "-exec".as_ref(),
-        "get_md5".as_ref(),
-        "--".as_ref(),
-    ]);
+    let out = xorriso_md5(
+        &["-indev"],
+        image,
+        &["-find", "/", "-type", "f", "-exec", "get_md5", "--"],
+    );
     assert!(out.success(), "{out}");
     out.stdout
         .lines()
@@ -174,18 +155,6 @@ fn data_lba(image: &Path, path: &str) -> u64 {
     volume.lookup(path).unwrap().extents[0].lba
 }
 
-fn flip_byte(image: &Path, offset: u64) {
-    use std::os::unix::fs::FileExt;
-    let file = fs::OpenOptions::new()
-        .write(true)
-        .read(true)
-        .open(image)
-        .unwrap();
-    let mut b = [0u8; 1];
-    file.read_exact_at(&mut b, offset).unwrap();
-    file.write_all_at(&[b[0] ^ 0x5a], offset).unwrap();
-}
-
 /// The merged tree of days 1 and 2, as the image holds it after two sessions.
 fn merged_source(root: &Path) -> std::path::PathBuf {
     let merged = root.join("merged");
@@ -207,12 +176,12 @@ fn xorriso_verifies_every_session_and_file() {
     make_day2(&day2);
     let image = dir.path().join("backup.iso");
     let target = image.to_str().unwrap();
-    burn(target, &day1, &[]);
+    burn_to(target, &[], &[&day1]);
     // Relocated head tag + session 1.
     assert_all_match(&xorriso_checks(&image), 2, "session 1");
     assert_eq!(xorriso_md5s(&image), source_md5s(&day1), "session 1 MD5s");
 
-    burn(target, &day2, &[]);
+    burn_to(target, &[], &[&day2]);
     assert_all_match(&xorriso_checks(&image), 3, "after session 2");
     assert_eq!(
         xorriso_md5s(&image),
@@ -220,22 +189,11 @@ fn xorriso_verifies_every_session_and_file() {
         "session 2 MD5s: new, replaced and carried over"
     );
     // The older session still checks by its own array.
-    let old = xorriso([
-        "-md5".as_ref(),
-        "on".as_ref(),
-        "-load".as_ref(),
-        "sbsector".as_ref(),
-        "32".as_ref(),
-        "-indev".as_ref(),
-        image.as_os_str(),
-        "-check_md5".as_ref(),
-        "FAILURE".as_ref(),
-        "--".as_ref(),
-        "-check_md5_r".as_ref(),
-        "FAILURE".as_ref(),
-        "/".as_ref(),
-        "--".as_ref(),
-    ]);
+    let old = xorriso_md5(
+        &["-load", "sbsector", "32", "-indev"],
+        &image,
+        &[CHECK_SESSION.as_slice(), &CHECK_FILES].concat(),
+    );
     assert!(old.success(), "session 1 loaded by sbsector: {old}");
     assert!(
         old.stdout.contains("Ok, session data match recorded md5."),
@@ -247,7 +205,7 @@ fn xorriso_verifies_every_session_and_file() {
     fs::create_dir(&bare).unwrap();
     fs::write(bare.join("nothing"), b"").unwrap();
     let small = dir.path().join("small.iso");
-    burn(small.to_str().unwrap(), &bare, &["--no-joliet"]);
+    burn_to(small.to_str().unwrap(), &["--no-joliet"], &[&bare]);
     assert_all_match(&xorriso_checks(&small), 2, "no Joliet, one empty file");
 }
 
@@ -260,22 +218,13 @@ fn xorriso_names_the_file_whose_data_changed_and_refuses_a_changed_tree() {
     let day1 = dir.path().join("day1");
     make_day1(&day1);
     let image = dir.path().join("good.iso");
-    burn(image.to_str().unwrap(), &day1, &[]);
+    burn_to(image.to_str().unwrap(), &[], &[&day1]);
 
     // One byte of /docs/big.bin's data, in its second block.
     let data = dir.path().join("data.iso");
     fs::copy(&image, &data).unwrap();
     flip_byte(&data, (data_lba(&data, "/docs/big.bin") + 1) * BLOCK + 77);
-    let out = xorriso([
-        "-md5".as_ref(),
-        "on".as_ref(),
-        "-indev".as_ref(),
-        data.as_os_str(),
-        "-check_md5_r".as_ref(),
-        "FAILURE".as_ref(),
-        "/".as_ref(),
-        "--".as_ref(),
-    ]);
+    let out = xorriso_md5(&["-indev"], &data, &CHECK_FILES);
     let text = format!("{}{}", out.stdout, out.stderr);
     assert!(!out.success(), "{out}");
     assert!(
@@ -317,22 +266,17 @@ fn mixed_producers_keep_every_md5() {
 
     // xorriso appends to a discburn image, then discburn again.
     let image = dir.path().join("mixed.iso");
-    burn(image.to_str().unwrap(), &day1, &[]);
-    let out = xorriso([
-        "-md5".as_ref(),
-        "on".as_ref(),
-        "-dev".as_ref(),
-        image.as_os_str(),
-        "-map".as_ref(),
-        extra.as_os_str(),
-        "/extra.txt".as_ref(),
-        "-commit".as_ref(),
-    ]);
+    burn_to(image.to_str().unwrap(), &[], &[&day1]);
+    let out = xorriso_md5(
+        &["-dev"],
+        &image,
+        &["-map", extra.to_str().unwrap(), "/extra.txt", "-commit"],
+    );
     assert!(out.success(), "{out}");
     let mut expected = source_md5s(&day1);
     expected.insert("/extra.txt".into(), hex(&Md5::digest(b"from xorriso\n")));
     assert_eq!(xorriso_md5s(&image), expected, "after xorriso's session");
-    burn(image.to_str().unwrap(), &day2, &[]);
+    burn_to(image.to_str().unwrap(), &[], &[&day2]);
     assert_all_match(&xorriso_checks(&image), 4, "discburn after xorriso");
     let mut expected = source_md5s(&merged_source(dir.path()));
     expected.insert("/extra.txt".into(), hex(&Md5::digest(b"from xorriso\n")));
@@ -340,18 +284,13 @@ fn mixed_producers_keep_every_md5() {
 
     // discburn appends to an xorriso -md5 on image: its MD5s are carried over.
     let theirs = dir.path().join("theirs.iso");
-    let out = xorriso([
-        "-md5".as_ref(),
-        "on".as_ref(),
-        "-outdev".as_ref(),
-        theirs.as_os_str(),
-        "-map".as_ref(),
-        day1.as_os_str(),
-        "/".as_ref(),
-        "-commit".as_ref(),
-    ]);
+    let out = xorriso_md5(
+        &["-outdev"],
+        &theirs,
+        &["-map", day1.to_str().unwrap(), "/", "-commit"],
+    );
     assert!(out.success(), "{out}");
-    burn(theirs.to_str().unwrap(), &day2, &[]);
+    burn_to(theirs.to_str().unwrap(), &[], &[&day2]);
     assert_all_match(
         &xorriso_checks(&theirs),
         3,
@@ -374,7 +313,7 @@ fn no_checksums_writes_none_and_emulated_media_carry_them() {
     make_day1(&day1);
 
     let plain = dir.path().join("plain.iso");
-    burn(plain.to_str().unwrap(), &day1, &["--no-checksums"]);
+    burn_to(plain.to_str().unwrap(), &["--no-checksums"], &[&day1]);
     let bytes = fs::read(&plain).unwrap();
     assert!(
         !bytes.windows(16).any(|w| w == b"libisofs_checksu"),
@@ -397,20 +336,12 @@ fn no_checksums_writes_none_and_emulated_media_carry_them() {
             .args(["--media", "dvd+r"]),
     );
     let target = format!("emu:{}", medium.display());
-    burn(&target, &day1, &[]);
-    let out = xorriso([
-        "-md5".as_ref(),
-        "on".as_ref(),
-        "-indev".as_ref(),
-        medium.as_os_str(),
-        "-check_md5".as_ref(),
-        "FAILURE".as_ref(),
-        "--".as_ref(),
-        "-check_md5_r".as_ref(),
-        "FAILURE".as_ref(),
-        "/".as_ref(),
-        "--".as_ref(),
-    ]);
+    burn_to(&target, &[], &[&day1]);
+    let out = xorriso_md5(
+        &["-indev"],
+        &medium,
+        &[CHECK_SESSION.as_slice(), &CHECK_FILES].concat(),
+    );
     assert!(out.success(), "DVD+R session 1: {out}");
     assert!(
         out.stdout.contains("Ok, session data match recorded md5."),
@@ -460,8 +391,8 @@ fn discburn_verify_checks_its_own_and_xorriso_sessions_and_names_damage() {
     make_day2(&day2);
     let image = dir.path().join("v.iso");
     let target = image.to_str().unwrap();
-    burn(target, &day1, &[]);
-    burn(target, &day2, &[]);
+    burn_to(target, &[], &[&day1]);
+    burn_to(target, &[], &[&day2]);
     let (code, json) = verify(target, &["--all"]);
     assert_eq!(code, Some(0), "{json}");
     assert_eq!(json["type"], "result");
@@ -503,23 +434,18 @@ fn discburn_verify_checks_its_own_and_xorriso_sessions_and_names_damage() {
     let theirs = dir.path().join("theirs.iso");
     for (i, src) in [&day1, &day2].iter().enumerate() {
         let dev = if i == 0 { "-outdev" } else { "-dev" };
-        let out = xorriso([
-            "-md5".as_ref(),
-            "on".as_ref(),
-            dev.as_ref(),
-            theirs.as_os_str(),
-            "-map".as_ref(),
-            src.as_os_str(),
-            "/".as_ref(),
-            "-commit".as_ref(),
-        ]);
+        let out = xorriso_md5(
+            &[dev],
+            &theirs,
+            &["-map", src.to_str().unwrap(), "/", "-commit"],
+        );
         assert!(out.success(), "{out}");
     }
     let (code, json) = verify(theirs.to_str().unwrap(), &["--all"]);
     assert_eq!(code, Some(0), "{json}");
     assert_eq!(json["sessions"].as_array().unwrap().len(), 2, "{json}");
     let plain = dir.path().join("plain.iso");
-    burn(plain.to_str().unwrap(), &day1, &["--no-checksums"]);
+    burn_to(plain.to_str().unwrap(), &["--no-checksums"], &[&day1]);
     let (code, json) = verify(plain.to_str().unwrap(), &[]);
     assert_eq!(code, Some(6), "{json}");
     assert_eq!(json["sessions"][0]["checksums"], "absent", "{json}");

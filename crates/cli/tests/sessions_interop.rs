@@ -27,7 +27,7 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use interop_support::{assert_same_paths, discburn, pycdlib_snapshot};
+use interop_support::{assert_same_paths, burn_to, discburn, pycdlib_snapshot};
 use testkit::sessions::{copy_tree, overlay, set_dir, write_file, ThreeSessions, SESSION2_REMOVE};
 use testkit::{
     cmd, compare, require_python_module, require_tool, run, run_ok, snapshot, CompareOptions, Kind,
@@ -63,18 +63,6 @@ fn make_small(dir: &Path, tag: &str, mtime: u64) {
 }
 
 // ---------------------------------------------------------------- discburn runs
-
-/// `discburn burn --target image ARGS...`, asserting success.
-fn burn(image: &Path, args: &[&str], sources: &[&Path]) -> String {
-    let mut c = discburn();
-    c.arg("burn").arg("--target").arg(image).args(args);
-    for s in sources {
-        c.arg(s);
-    }
-    let out = run(&mut c);
-    assert!(out.success(), "discburn burn failed: {out}");
-    out.stdout
-}
 
 /// The last JSON object a `--json` run printed.
 fn json_of(out: &testkit::CmdOutput) -> serde_json::Value {
@@ -605,13 +593,13 @@ fn grown() -> &'static Grown {
         let expected: Vec<Snapshot> = e.iter().map(|d| snapshot(d).unwrap()).collect();
 
         let image = root.join("grown.iso");
-        burn(&image, &["--volume-name", "S1"], &[&srcs[0]]);
-        burn(
+        burn_to(&image, &["--volume-name", "S1"], &[&srcs[0]]);
+        burn_to(
             &image,
             &["--volume-name", "S2", "--remove", SESSION2_REMOVE],
             &[&srcs[1]],
         );
-        burn(&image, &["--volume-name", "S3"], &[&srcs[2]]);
+        burn_to(&image, &["--volume-name", "S3"], &[&srcs[2]]);
         if let Some(keep) = std::env::var_os("DISCBURN_KEEP_IMAGE") {
             let _ = fs::copy(&image, keep);
         }
@@ -841,7 +829,7 @@ fn xorriso_appends_to_a_discburn_image_and_discburn_continues() {
     // xorriso's session has no Joliet tree: the Rock Ridge readers judge it.
     check_newest_everywhere(&image, &exp4, &scratch, false);
 
-    let out = burn(&image, &["--volume-name", "D5"], &[&src5]);
+    let out = burn_to(&image, &["--volume-name", "D5"], &[&src5]);
     assert!(out.contains("session 5"), "{out}");
     let starts = assert_toc_matches_info(&image, 5);
     assert!(starts[4].is_multiple_of(32) && starts[4] > starts[3]);
@@ -900,7 +888,7 @@ fn discburn_appends_to_an_xorriso_image() {
     assert!(text.contains("Written to medium"), "{text}");
     let before = assert_toc_matches_info(&image, 2);
     let graft = format!("/d3={}", srcs[2].display());
-    burn(
+    burn_to(
         &image,
         &["--volume-name", "D3", "--remove", "/d1/sub", &graft],
         &[],
@@ -945,7 +933,7 @@ fn discburn_appends_to_a_genisoimage_image() {
             .arg(&g1),
     );
     let old_blocks = fs::metadata(&image).unwrap().len() / 2048;
-    burn(
+    burn_to(
         &image,
         &["--volume-name", "G2", "--remove", "/g1.bin"],
         &[&g2],

@@ -9,7 +9,7 @@ use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 
-use interop_support::discburn;
+use interop_support::{burn_to, discburn, flip_byte};
 use testkit::{cmd, require_tool, run, run_ok};
 
 const BLOCK: u64 = 2048;
@@ -24,15 +24,6 @@ fn make_tree(src: &Path) {
     .unwrap();
     fs::write(src.join("docs/deep/note.txt"), b"deep note\n").unwrap();
     symlink("hello.txt", src.join("link")).unwrap();
-}
-
-fn burn(target: &str, src: &Path, extra: &[&str]) {
-    run_ok(
-        discburn()
-            .args(["burn", "--target", target])
-            .args(extra)
-            .arg(src),
-    );
 }
 
 /// `discburn --json verify`: exit code, the final object's result (the
@@ -58,21 +49,6 @@ fn verify(
         return (out.code, last["partial"].clone(), lines);
     }
     (out.code, last, lines)
-}
-
-/// Flips one bit at `offset` in place (an emulated medium's sparse data file
-/// may be gigabytes long).
-fn flip_byte(image: &Path, offset: u64) {
-    use std::os::unix::fs::FileExt;
-    let file = fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(image)
-        .unwrap();
-    let mut byte = [0u8];
-    file.read_exact_at(&mut byte, offset).unwrap();
-    byte[0] ^= 0x01;
-    file.write_all_at(&byte, offset).unwrap();
 }
 
 /// The data or directory block of `path` in `image` (isoinfo's view).
@@ -101,7 +77,7 @@ fn against_a_directory_names_what_differs_is_missing_or_extra() {
     make_tree(&src);
     let image = dir.path().join("plain.iso");
     let target = image.to_str().unwrap();
-    burn(target, &src, &["--no-checksums"]);
+    burn_to(target, &["--no-checksums"], &[&src]);
     let (code, json, _) = verify(target, &[]);
     assert_eq!(code, Some(6), "no checksums: {json}");
     let (code, json, _) = verify(target, &["--against", src.to_str().unwrap()]);
@@ -151,7 +127,7 @@ fn against_a_directory_names_what_differs_is_missing_or_extra() {
 
     // With checksums, a file that matched its MD5 is compared by it.
     let image = dir.path().join("md5.iso");
-    burn(image.to_str().unwrap(), &src, &[]);
+    burn_to(image.to_str().unwrap(), &[], &[&src]);
     let (code, json, _) = verify(
         image.to_str().unwrap(),
         &["--against", changed.to_str().unwrap()],
@@ -173,7 +149,7 @@ fn a_tag_that_no_longer_matches_says_what_it_covers() {
     let src = dir.path().join("src");
     make_tree(&src);
     let image = dir.path().join("v.iso");
-    burn(image.to_str().unwrap(), &src, &[]);
+    burn_to(image.to_str().unwrap(), &[], &[&src]);
 
     // A byte of /docs/deep's directory block: the tree tag covers it.
     let tree_bad = dir.path().join("tree.iso");
@@ -241,8 +217,8 @@ fn emulated_multisession_media_verify_with_progress_events() {
                 .args(["--media", media]),
         );
         let target = format!("emu:{}", medium.display());
-        burn(&target, &day1, &[]);
-        burn(&target, &day2, &[]);
+        burn_to(&target, &[], &[&day1]);
+        burn_to(&target, &[], &[&day2]);
         let (code, json, lines) = verify(&target, &["--all"]);
         assert_eq!(code, Some(0), "{media}: {json}");
         let sessions = json["sessions"].as_array().unwrap();

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -29,6 +30,33 @@ pub fn extract_all(image: &Path, out: &Path) {
 pub fn burn(src: &Path, out: &Path) {
     let result = run(discburn().arg("burn").arg("--target").arg(out).arg(src));
     assert!(result.success(), "discburn burn failed: {result}");
+}
+
+/// `discburn burn --target TARGET ARGS... SOURCES...`, asserting success; its stdout.
+pub fn burn_to(target: impl AsRef<OsStr>, args: &[&str], sources: &[&Path]) -> String {
+    let result = run(discburn()
+        .arg("burn")
+        .arg("--target")
+        .arg(target)
+        .args(args)
+        .args(sources));
+    assert!(result.success(), "discburn burn failed: {result}");
+    result.stdout
+}
+
+/// Flips one bit of the byte at `offset` of `path`, in place (an emulated medium's
+/// sparse data file may be gigabytes long).
+pub fn flip_byte(path: &Path, offset: u64) {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut byte = [0u8];
+    file.read_exact_at(&mut byte, offset).unwrap();
+    byte[0] ^= 0x01;
+    file.write_all_at(&byte, offset).unwrap();
 }
 
 /// A source tree and its discburn image, made once and shared by the tests of
