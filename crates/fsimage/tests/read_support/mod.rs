@@ -842,3 +842,39 @@ pub fn hostile_zisofs_files() -> Vec<(ImageFile, &'static str)> {
     push("tiny", zf(size, 15), good[..10].to_vec(), "shorter than");
     out
 }
+
+/// Malformations of the primary descriptor Linux reads without complaint:
+/// `(what, offset in the PVD, bytes written there)`.
+pub fn lenient_pvd_cases() -> Vec<(&'static str, usize, Vec<u8>)> {
+    const ROOT: usize = 156;
+    vec![
+        ("root record length 0", ROOT, vec![0]),
+        ("root record length 33", ROOT, vec![33]),
+        ("root record length 40", ROOT, vec![40]),
+        ("root record length 255", ROOT, vec![255]),
+        ("root identifier length 0", ROOT + 32, vec![0]),
+        ("root identifier length 9", ROOT + 32, vec![9]),
+        ("root not flagged a directory", ROOT + 25, vec![0]),
+        ("creation date of spaces", 813, vec![b' '; 16]),
+        (
+            "modification date of letters",
+            830,
+            b"20XX0101000000001".to_vec(),
+        ),
+    ]
+}
+
+/// [`sample_image`] with `bytes` written at byte `at` of its primary volume descriptor.
+pub fn pvd_patched(at: usize, bytes: &[u8]) -> Vec<u8> {
+    let mut data = sample_image();
+    let start = 16 * 2048 + at;
+    data[start..start + bytes.len()].copy_from_slice(bytes);
+    data
+}
+
+/// [`sample_image`] whose PVD root extent lies far outside the image.
+pub fn root_outside_image() -> Vec<u8> {
+    let mut extent = 0x00FF_FFFFu32.to_le_bytes().to_vec();
+    extent.extend(0x00FF_FFFFu32.to_be_bytes());
+    pvd_patched(156 + 2, &extent)
+}
