@@ -174,13 +174,12 @@ fn assert_toc_matches_info(image: &Path, sessions: usize) -> Vec<u64> {
 /// What `xorriso -load session N -osirrox on -extract / OUT` extracts (`None`: the newest).
 fn xorriso_extract(image: &Path, session: Option<usize>, out: &Path) -> Snapshot {
     let out = fresh_dir(out);
-    let mut c = cmd("xorriso", ["-osirrox", "on", "-hardlinks", "on"]);
-    if let Some(n) = session {
-        c.args(["-load", "session", &n.to_string()]);
-    }
-    c.arg("-indev").arg(image).args(["-extract", "/"]).arg(&out);
-    let result = run(&mut c);
-    assert!(result.success(), "{result}");
+    let n = session.map(|n| n.to_string());
+    let load = match &n {
+        Some(n) => vec!["-load", "session", n],
+        None => vec![],
+    };
+    testkit::images::xorriso_extract(image, &out, &[&["-hardlinks", "on"], &load[..]].concat());
     snapshot(&out).unwrap()
 }
 

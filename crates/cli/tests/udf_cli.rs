@@ -94,12 +94,7 @@ fn udf_only_image_is_listed_extracted_and_takes_a_session() {
     let result = json(&["burn", add.to_str().unwrap()], &image);
     assert_eq!(result["imported"]["namespace"], "udf", "{result}");
     let xorriso_out = dir.path().join("xorriso");
-    run_ok(
-        cmd("xorriso", ["-osirrox", "on", "-indev"])
-            .arg(&image)
-            .args(["-extract", "/"])
-            .arg(&xorriso_out),
-    );
+    testkit::images::xorriso_extract(&image, &xorriso_out, &[]);
     let mut expected = extracted.clone();
     let added = snapshot(&add).unwrap();
     expected.entries.extend(added.entries);

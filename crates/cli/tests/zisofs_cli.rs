@@ -83,13 +83,7 @@ fn xorriso_zisofs_image_reads_inflated_and_survives_an_append() {
         "session 2",
     );
     let out = work.path().join("xorriso2");
-    let x = run(
-        testkit::cmd("xorriso", ["-no_rc", "-osirrox", "on", "-indev"])
-            .arg(&image)
-            .args(["-extract", "/"])
-            .arg(&out),
-    );
-    assert!(x.success(), "{x}");
+    testkit::images::xorriso_extract(&image, &out, &[]);
     assert_same(
         &expected2,
         &testkit::snapshot(&out).unwrap(),
@@ -223,13 +217,7 @@ fn burn_zisofs_compresses_where_it_saves_blocks_and_reads_back_as_the_source() {
         "discburn",
     );
     let out = work.path().join("by-xorriso");
-    let x = run(
-        testkit::cmd("xorriso", ["-no_rc", "-osirrox", "on", "-indev"])
-            .arg(&image)
-            .args(["-extract", "/"])
-            .arg(&out),
-    );
-    assert!(x.success(), "{x}");
+    testkit::images::xorriso_extract(&image, &out, &[]);
     assert_same(
         &expected,
         &testkit::snapshot(&out).unwrap(),

@@ -1,4 +1,5 @@
-//! Foreign images for reader tests, made by the peers discburn is judged against.
+//! Foreign images for reader tests, made by the peers discburn is judged against, and
+//! what those peers extract of an image.
 
 use std::path::Path;
 
@@ -19,6 +20,19 @@ pub fn genisoimage(src: &Path, out: &Path, args: &[&str]) {
 pub fn xorriso_mkisofs(src: &Path, out: &Path, args: &[&str]) {
     let mut c = cmd("xorriso", ["-as", "mkisofs"]);
     c.args(args).arg("-o").arg(out).arg(src);
+    run_ok(&mut c);
+}
+
+/// `xorriso -no_rc OPTIONS -osirrox on -indev IMAGE -extract / OUT`, asserting success
+/// (OPTIONS: e.g. `-hardlinks on`, `-load session 2`).
+#[track_caller]
+pub fn xorriso_extract(image: &Path, out: &Path, options: &[&str]) {
+    let mut c = cmd("xorriso", ["-no_rc"]);
+    c.args(options)
+        .args(["-osirrox", "on", "-indev"])
+        .arg(image)
+        .args(["-extract", "/"])
+        .arg(out);
     run_ok(&mut c);
 }
 
