@@ -9,7 +9,7 @@ mod interop_support;
 use std::fs;
 use std::path::Path;
 
-use interop_support::discburn;
+use interop_support::{discburn, emu_medium};
 use testkit::{run, run_ok};
 
 fn make_tree(src: &Path) {
@@ -71,13 +71,7 @@ fn read_errors_on_an_emulated_dvd_are_ranged_and_named_and_the_scan_goes_on() {
     fs::create_dir_all(&day2).unwrap();
     fs::write(day2.join("day2.txt"), b"second session\n").unwrap();
     let medium = dir.path().join("disc.emu");
-    run_ok(
-        discburn()
-            .args(["emu", "create"])
-            .arg(&medium)
-            .args(["--media", "dvd+r"]),
-    );
-    let target = format!("emu:{}", medium.display());
+    let target = emu_medium(&medium, "dvd+r");
     for src in [&day1, &day2] {
         run_ok(discburn().args(["burn", "--target", &target]).arg(src));
     }

@@ -23,9 +23,9 @@ use std::path::Path;
 
 use fsimage::read::{ReadOptions, Volume};
 use fsimage::FileSectorSource;
-use interop_support::{burn_to, discburn, flip_byte};
+use interop_support::{burn_to, discburn, emu_medium, flip_byte};
 use md5::{Digest, Md5};
-use testkit::{cmd, require_tool, run, run_ok, CmdOutput};
+use testkit::{cmd, require_tool, run, CmdOutput};
 
 const BLOCK: u64 = 2048;
 
@@ -329,13 +329,7 @@ fn no_checksums_writes_none_and_emulated_media_carry_them() {
     // A DVD+R in the emulated recorder: sessions at the drive's next writable
     // address, no head at LBA 0. Its data file holds the blocks at their LBAs.
     let medium = dir.path().join("disc.emu");
-    run_ok(
-        discburn()
-            .args(["emu", "create"])
-            .arg(&medium)
-            .args(["--media", "dvd+r"]),
-    );
-    let target = format!("emu:{}", medium.display());
+    let target = emu_medium(&medium, "dvd+r");
     burn_to(&target, &[], &[&day1]);
     let out = xorriso_md5(
         &["-indev"],

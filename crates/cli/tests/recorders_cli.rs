@@ -6,16 +6,15 @@
 //! rules (CD: 11 400 blocks after the first session, 6 900 after later ones),
 //! and a fourth session on the closed disc is refused without touching it.
 
+mod interop_support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use interop_support::{discburn, emu_medium};
 use testkit::compare::assert_same;
 use testkit::{snapshot, CompareOptions};
-
-fn discburn() -> Command {
-    Command::new(assert_cmd::cargo::cargo_bin("discburn"))
-}
 
 fn run_ok(cmd: &mut Command) -> serde_json::Value {
     let out = cmd.output().unwrap();
@@ -100,13 +99,7 @@ fn three_sessions_on(media: &str) {
     let dir = tempfile::tempdir().unwrap();
     let trees = trees(dir.path());
     let medium = dir.path().join(format!("{media}.emu"));
-    run_ok(
-        discburn()
-            .args(["emu", "create"])
-            .arg(&medium)
-            .args(["--media", media]),
-    );
-    let target = format!("emu:{}", medium.display());
+    let target = emu_medium(&medium, media);
     let blank = run_ok(discburn().args(["--json", "info", "--plan", "10M", "--target", &target]));
     assert_eq!(blank["status"], "blank", "{media}: {blank}");
     let fit = blank["capacity"]["sessions_that_fit"].as_u64().unwrap();
@@ -397,13 +390,7 @@ fn fault_during_second_session(media: &str, faults: &str, recovers: bool) {
     let dir = tempfile::tempdir().unwrap();
     let trees = trees(dir.path());
     let medium = dir.path().join(format!("{media}.emu"));
-    run_ok(
-        discburn()
-            .args(["emu", "create"])
-            .arg(&medium)
-            .args(["--media", media]),
-    );
-    let target = format!("emu:{}", medium.display());
+    let target = emu_medium(&medium, media);
     let source = |i: usize| trees.sources[i].to_str().unwrap().to_string();
     run_ok(discburn().args(["burn", "--target", &target, &source(0)]));
     let info = run_ok(discburn().args(["--json", "info", "--target", &target]));
@@ -487,13 +474,7 @@ fn a_dry_run_plans_exactly_and_touches_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let trees = trees(dir.path());
         let medium = dir.path().join("m.emu");
-        run_ok(
-            discburn()
-                .args(["emu", "create"])
-                .arg(&medium)
-                .args(["--media", media]),
-        );
-        let target = format!("emu:{}", medium.display());
+        let target = emu_medium(&medium, media);
         let source = |i: usize| trees.sources[i].to_str().unwrap().to_string();
         run_ok(discburn().args(["burn", "--target", &target, &source(0)]));
         let before = medium_bytes(&medium, 20_000);
@@ -559,13 +540,7 @@ fn exit_codes_tell_failures_apart() {
     );
     // 4: a closed disc.
     let medium = dir.path().join("closed.emu");
-    run_ok(
-        discburn()
-            .args(["emu", "create"])
-            .arg(&medium)
-            .args(["--media", "dvd+r"]),
-    );
-    let target = format!("emu:{}", medium.display());
+    let target = emu_medium(&medium, "dvd+r");
     run_ok(discburn().args(["burn", "--close", "--target", &target, source]));
     assert_eq!(
         code(discburn().args(["burn", "--target", &target, source])),
@@ -574,13 +549,7 @@ fn exit_codes_tell_failures_apart() {
     // 5: the drive fails a WRITE mid-burn (3/0C/00): the exit code and the
     // JSON error's code come from the sense under the write error.
     let failing = dir.path().join("failing.emu");
-    run_ok(
-        discburn()
-            .args(["emu", "create"])
-            .arg(&failing)
-            .args(["--media", "dvd+r"]),
-    );
-    let failing_target = format!("emu:{}", failing.display());
+    let failing_target = emu_medium(&failing, "dvd+r");
     let out = discburn()
         .env("DISCBURN_EMU_FAULTS", "write_error@lba=40")
         .args(["--json", "burn", "--target", &failing_target, source])
@@ -600,13 +569,7 @@ fn exit_codes_tell_failures_apart() {
     );
     // 0 and a blank disc again after blanking a closed CD-RW.
     let rw = dir.path().join("rw.emu");
-    run_ok(
-        discburn()
-            .args(["emu", "create"])
-            .arg(&rw)
-            .args(["--media", "cd-rw"]),
-    );
-    let rw_target = format!("emu:{}", rw.display());
+    let rw_target = emu_medium(&rw, "cd-rw");
     run_ok(discburn().args(["burn", "--close", "--target", &rw_target, source]));
     run_ok(discburn().args(["blank", "--target", &rw_target]));
     let info = run_ok(discburn().args(["--json", "info", "--target", &rw_target]));
@@ -627,13 +590,7 @@ fn the_drive_buffer_is_reported_and_a_starved_drive_underruns() {
     write_tree(&src, &[("data.bin", &data)]);
     for (faults, starved, speed) in [("", false, "8"), ("slow=20ms", true, "48")] {
         let medium = dir.path().join(format!("u{starved}.emu"));
-        run_ok(
-            discburn()
-                .args(["emu", "create"])
-                .arg(&medium)
-                .args(["--media", "cd-r"]),
-        );
-        let target = format!("emu:{}", medium.display());
+        let target = emu_medium(&medium, "cd-r");
         // 48x CD: 8.5 MB/s, so 20 ms between 64 KiB writes leaves the drive dry.
         let out = discburn()
             .env("DISCBURN_EMU_FAULTS", faults)

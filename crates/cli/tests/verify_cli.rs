@@ -9,7 +9,7 @@ use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 
-use interop_support::{burn_to, discburn, flip_byte};
+use interop_support::{burn_to, discburn, emu_medium, flip_byte};
 use testkit::{cmd, require_tool, run, run_ok};
 
 const BLOCK: u64 = 2048;
@@ -210,13 +210,7 @@ fn emulated_multisession_media_verify_with_progress_events() {
     fs::write(day2.join("day2.txt"), b"second session\n").unwrap();
     for media in ["cd-r", "dvd+r", "bd-r"] {
         let medium = dir.path().join(format!("{media}.emu"));
-        run_ok(
-            discburn()
-                .args(["emu", "create"])
-                .arg(&medium)
-                .args(["--media", media]),
-        );
-        let target = format!("emu:{}", medium.display());
+        let target = emu_medium(&medium, media);
         burn_to(&target, &[], &[&day1]);
         burn_to(&target, &[], &[&day2]);
         let (code, json, lines) = verify(&target, &["--all"]);

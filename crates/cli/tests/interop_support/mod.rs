@@ -44,6 +44,16 @@ pub fn burn_to(target: impl AsRef<OsStr>, args: &[&str], sources: &[&Path]) -> S
     result.stdout
 }
 
+/// Creates a blank emulated medium of `media` (`emu create --media MEDIA PATH`) and
+/// returns its target, `emu:PATH`.
+pub fn emu_medium(path: &Path, media: &str) -> String {
+    let result = run(discburn()
+        .args(["emu", "create", "--media", media])
+        .arg(path));
+    assert!(result.success(), "emu create --media {media}: {result}");
+    format!("emu:{}", path.display())
+}
+
 /// Flips one bit of the byte at `offset` of `path`, in place (an emulated medium's
 /// sparse data file may be gigabytes long).
 pub fn flip_byte(path: &Path, offset: u64) {
