@@ -32,6 +32,10 @@ const BLOCK: u64 = BLOCK_SIZE as u64;
 /// A TAO track on CD holds at least 300 blocks (libburn cookbook).
 const CD_MIN_TRACK_BLOCKS: u64 = 300;
 
+/// Bytes of one WRITE command of a session (64 KiB: one BD cluster, two DVD
+/// ECC blocks, and what every drive's transfer limit takes).
+const WRITE_BYTES: usize = 64 << 10;
+
 /// How long a drive may take to flush its cache or close a session.
 const LONG_OPERATION: Duration = Duration::from_secs(3600);
 
@@ -565,16 +569,18 @@ impl BurnTarget for SequentialDisc {
                     padded_chunk.resize(chunk.len().div_ceil(unit_bytes) * unit_bytes, 0);
                     &padded_chunk
                 };
-                let at = u32::try_from(lba).map_err(|_| BurnError::NoRoom {
-                    path: name.clone().into(),
-                    needed: lba * BLOCK,
-                    available: u64::from(u32::MAX) * BLOCK,
-                })?;
-                ops::write_blocks(drive, at, data).map_err(|e| BurnError::Write {
-                    path: name.clone().into(),
-                    source: mmc_io(e),
-                })?;
-                lba += (data.len() / BLOCK_SIZE) as u64;
+                for piece in data.chunks(WRITE_BYTES) {
+                    let at = u32::try_from(lba).map_err(|_| BurnError::NoRoom {
+                        path: name.clone().into(),
+                        needed: lba * BLOCK,
+                        available: u64::from(u32::MAX) * BLOCK,
+                    })?;
+                    ops::write_blocks(drive, at, piece).map_err(|e| BurnError::Write {
+                        path: name.clone().into(),
+                        source: mmc_io(e),
+                    })?;
+                    lba += (piece.len() / BLOCK_SIZE) as u64;
+                }
                 // The drive's buffer, twice a second (IMAPI2's rhythm).
                 if asked_fill.is_none_or(|at| at.elapsed() >= Duration::from_millis(500)) {
                     asked_fill = Some(std::time::Instant::now());

@@ -2,18 +2,23 @@
 //! second thread produces the session's chunks (reading host files) while
 //! the caller writes the previous ones, so a source that stalls for a moment
 //! does not starve the drive (a drive whose buffer runs dry underruns).
+//!
+//! Chunks are large (1 MiB: one thread hand-over and one read per MiB rather
+//! than per WRITE) and recycled: a written chunk goes back to the producer,
+//! so the buffer is allocated and zeroed once, not once per chunk.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{sync_channel, TryRecvError};
 
 use fsimage::ImageStream;
 
 use crate::error::BurnError;
 
-/// Bytes of one chunk handed to the drive (64 KiB: one BD cluster, two DVD ECC blocks).
-pub const CHUNK_BYTES: usize = 64 << 10;
+/// Bytes of one chunk of the read-ahead buffer. The caller cuts it into the
+/// drive's WRITE commands; a multiple of every write unit (BD 64 KiB).
+pub const CHUNK_BYTES: usize = 1 << 20;
 /// Chunks held at most: 32 MiB of read-ahead, several seconds of a fast drive.
-pub const DEPTH: usize = 512;
+pub const DEPTH: usize = 32;
 
 /// Streams `stream` through the read-ahead buffer: `write(chunk)` gets each
 /// chunk in order (the last one may be short); `progress(bytes, fill)` is
@@ -26,12 +31,21 @@ pub fn stream_with_read_ahead(
 ) -> Result<(), BurnError> {
     let queued = AtomicUsize::new(0);
     std::thread::scope(|scope| {
-        // Made in here, so that the receiver is dropped (and the producer,
+        // Made in here, so that the receivers are dropped (and the producer,
         // blocked on a full queue, let go) before the scope joins it.
         let (sender, receiver) = sync_channel::<Result<Vec<u8>, fsimage::Error>>(DEPTH);
+        // Written chunks on their way back; never more than DEPTH + 2 exist.
+        let (give_back, recycled) = sync_channel::<Vec<u8>>(DEPTH + 2);
         let queued = &queued;
         scope.spawn(move || loop {
-            let mut chunk = vec![0u8; CHUNK_BYTES];
+            let mut chunk = match recycled.try_recv() {
+                Ok(mut chunk) => {
+                    // Back at full length: its bytes are overwritten below.
+                    chunk.resize(CHUNK_BYTES, 0);
+                    chunk
+                }
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => vec![0u8; CHUNK_BYTES],
+            };
             let produced = stream.next_chunk(&mut chunk).map(|n| {
                 chunk.truncate(n);
                 chunk
@@ -52,6 +66,7 @@ pub fn stream_with_read_ahead(
             let chunk = produced.map_err(BurnError::Source)?;
             write(&chunk)?;
             written += chunk.len() as u64;
+            let _ = give_back.try_send(chunk);
             let fill = queued.load(Ordering::Relaxed) as f64 / DEPTH as f64;
             if !progress(written, fill) {
                 return Err(BurnError::Cancelled);
