@@ -83,6 +83,9 @@ pub struct BurnRequest {
     /// Compress the new files with zisofs where that saves blocks
     /// (`fsimage::compress`); needs Rock Ridge, which records the ZF entries.
     pub zisofs: bool,
+    /// Add a UDF bridge to the session (reference/udf.md §2): revision,
+    /// symbolic links; `None`: ISO 9660 (and Joliet, Rock Ridge) only.
+    pub udf: Option<fsimage::UdfOptions>,
 }
 
 /// The descriptive identifiers of a session's volume descriptors.
@@ -336,6 +339,7 @@ fn burn_to(
         rock_ridge: !request.no_rock_ridge,
         iso_level: request.iso_level.unwrap_or(3),
         checksums: !request.no_checksums,
+        udf: request.udf,
         ..ImageOptions::default()
     };
     let options = with_ids(options, &request.ids);

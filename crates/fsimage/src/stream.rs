@@ -58,6 +58,29 @@ enum Region {
     Md5Array {
         blocks: u64,
     },
+    /// UDF volume recognition sequence (3 blocks).
+    UdfVrs,
+    /// UDF main or reserve volume descriptor sequence.
+    UdfVds {
+        reserve: bool,
+    },
+    /// UDF integrity descriptor and terminator (2 blocks).
+    UdfIntegrity,
+    /// A UDF anchor at this absolute block.
+    UdfAnchor {
+        lba: u32,
+    },
+    /// UDF file set descriptor and terminator (2 blocks).
+    UdfFileSet,
+    /// The file entry of a UDF item.
+    UdfEntry {
+        item: u32,
+    },
+    /// The FIDs of a UDF directory item.
+    UdfDirectory {
+        item: u32,
+        blocks: u64,
+    },
 }
 
 impl Region {
@@ -68,8 +91,16 @@ impl Region {
             | Region::Directory { blocks, .. }
             | Region::ContinuationAreas { blocks, .. }
             | Region::FileData { blocks, .. }
-            | Region::Md5Array { blocks } => blocks,
-            Region::Descriptor { .. } | Region::Terminator | Region::Tag(_) => 1,
+            | Region::Md5Array { blocks }
+            | Region::UdfDirectory { blocks, .. } => blocks,
+            Region::Descriptor { .. }
+            | Region::Terminator
+            | Region::Tag(_)
+            | Region::UdfAnchor { .. }
+            | Region::UdfEntry { .. } => 1,
+            Region::UdfVrs => 3,
+            Region::UdfVds { .. } => u64::from(crate::layout::UDF_VDS_BLOCKS),
+            Region::UdfIntegrity | Region::UdfFileSet => 2,
         }
     }
 }
@@ -119,9 +150,44 @@ impl ImageStream {
             regions.push(Region::Descriptor { joliet: true });
         }
         regions.push(Region::Terminator);
+        let udf = layout.udf.as_ref();
+        if udf.is_some() {
+            regions.push(Region::UdfVrs);
+        }
         let checksums = layout.opts.checksums;
         if checksums {
             regions.push(Region::Tag(TagKind::Superblock));
+        }
+        if let Some(plan) = udf {
+            let start = u64::from(layout.opts.start_lba);
+            let zeros_to = |regions: &mut Vec<Region>, lba: u32| {
+                let at = start + regions.iter().map(Region::blocks).sum::<u64>();
+                if u64::from(lba) > at {
+                    regions.push(Region::Zeros {
+                        blocks: u64::from(lba) - at,
+                    });
+                }
+            };
+            zeros_to(&mut regions, plan.main_vds);
+            regions.push(Region::UdfVds { reserve: false });
+            regions.push(Region::UdfVds { reserve: true });
+            regions.push(Region::UdfIntegrity);
+            for &lba in &plan.anchors {
+                zeros_to(&mut regions, lba);
+                regions.push(Region::UdfAnchor { lba });
+            }
+            regions.push(Region::UdfFileSet);
+            for i in 0..plan.items.len() as u32 {
+                regions.push(Region::UdfEntry { item: i });
+            }
+            for (i, item) in plan.items.iter().enumerate() {
+                if item.dir_bytes > 0 {
+                    regions.push(Region::UdfDirectory {
+                        item: i as u32,
+                        blocks: item.dir_bytes.div_ceil(BLOCK_SIZE as u64),
+                    });
+                }
+            }
         }
         // Type L then type M path table of each namespace (ECMA-119 6.9).
         let path_tables =
@@ -169,11 +235,19 @@ impl ImageStream {
             });
         }
         regions.push(Region::Zeros { blocks: 1 });
+        if let Some(plan) = udf {
+            regions.push(Region::UdfAnchor {
+                lba: plan.end_anchor,
+            });
+        }
         if checksums {
             regions.push(Region::Md5Array {
                 blocks: u64::from(layout.md5_area().blocks()),
             });
             regions.push(Region::Tag(TagKind::Session));
+        }
+        if let Some(lba) = udf.and_then(|plan| plan.last_anchor) {
+            regions.push(Region::UdfAnchor { lba });
         }
         let total_blocks: u64 = regions.iter().map(Region::blocks).sum();
         if total_blocks != u64::from(layout.total_blocks()) {
@@ -261,6 +335,9 @@ impl ImageStream {
         let at = out.len();
         out.resize(at + BLOCK_SIZE, 0);
         iso9660::volume::emit_terminator(&mut out[at..]);
+        if self.layout.udf.is_some() {
+            self.layout.emit_udf_vrs(&mut out);
+        }
         out
     }
 
@@ -318,7 +395,10 @@ impl ImageStream {
             let want = (buf.len() - filled).min((region_bytes - self.in_region) as usize);
             let out = &mut buf[filled..filled + want];
             let deferred = self.descriptors_deferred
-                && matches!(region, Region::Descriptor { .. } | Region::Terminator);
+                && matches!(
+                    region,
+                    Region::Descriptor { .. } | Region::Terminator | Region::UdfVrs
+                );
             let n = match region {
                 Region::Zeros { .. } => {
                     out.fill(0);
@@ -377,6 +457,13 @@ impl ImageStream {
                 layout.emit_directory(joliet, index, &mut self.meta)
             }
             Region::ContinuationAreas { dir, .. } => layout.emit_ce_blocks(dir, &mut self.meta),
+            Region::UdfVrs => layout.emit_udf_vrs(&mut self.meta),
+            Region::UdfVds { reserve } => layout.emit_udf_vds(reserve, &mut self.meta),
+            Region::UdfIntegrity => layout.emit_udf_lvid(&mut self.meta),
+            Region::UdfAnchor { lba } => layout.emit_udf_anchor(lba, &mut self.meta),
+            Region::UdfFileSet => layout.emit_udf_file_set(&mut self.meta),
+            Region::UdfEntry { item } => layout.emit_udf_icb(item, &mut self.meta),
+            Region::UdfDirectory { item, .. } => layout.emit_udf_directory(item, &mut self.meta),
             Region::Zeros { .. }
             | Region::FileData { .. }
             | Region::Tag(_)

@@ -106,6 +106,24 @@ pub struct Args {
     #[arg(long, conflicts_with = "no_rock_ridge")]
     pub zisofs: bool,
 
+    /// Add a UDF file system beside ISO 9660, Joliet and Rock Ridge (a
+    /// "bridge" disc, as Windows writes them): the same files, one copy of
+    /// their data. Symbolic links and device nodes stay out of the UDF tree
+    /// (7-Zip refuses a UDF volume holding a link); names longer than UDF's
+    /// 255 bytes are cut.
+    #[arg(long, conflicts_with = "zisofs")]
+    pub udf: bool,
+
+    /// With --udf: keep symbolic links in the UDF tree too (Linux reads
+    /// them; 7-Zip then cannot open the image).
+    #[arg(long, requires = "udf")]
+    pub udf_symlinks: bool,
+
+    /// With --udf: the UDF revision, 2.01 (default: Windows XP and later,
+    /// Linux, macOS) or 1.02 (older readers).
+    #[arg(long, value_name = "REV", requires = "udf", value_parser = ["2.01", "1.02"])]
+    pub udf_revision: Option<String>,
+
     /// Print the blocks (2048 bytes) the burn would write, as
     /// `genisoimage -print-size` does, and write nothing.
     #[arg(long)]
@@ -315,6 +333,15 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         iso_level: args.iso_level,
         no_checksums: args.no_checksums,
         zisofs: args.zisofs,
+        udf: args.udf.then(|| fsimage::UdfOptions {
+            revision: args
+                .udf_revision
+                .as_deref()
+                .and_then(udf::Revision::from_text)
+                .unwrap_or(udf::Revision::V2_01),
+            symlinks: args.udf_symlinks,
+            partition_start: None,
+        }),
     };
     let mut observer = crate::progress::Observer::new(out, "burn", &args.target, interrupt.clone());
     let result = discburn::burn(&request, &mut observer);

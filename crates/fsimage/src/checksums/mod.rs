@@ -34,7 +34,22 @@ pub fn put_relocated_tag(head: &mut [u8], session_start: u32) -> Option<u32> {
         let block = &head[b * BLOCK_SIZE..(b + 1) * BLOCK_SIZE];
         block[0] == 255 && &block[1..6] == iso9660::STANDARD_IDENTIFIER
     })?;
-    let pos = terminator + 1;
+    // After a UDF bridge's recognition sequence, which must follow the
+    // terminator directly (udf.md §1.4).
+    let mut pos = terminator + 1;
+    while pos < blocks
+        && matches!(
+            udf::vrs::Vsd::identify(&head[pos * BLOCK_SIZE..(pos + 1) * BLOCK_SIZE]),
+            Some(
+                udf::vrs::Vsd::Bea01
+                    | udf::vrs::Vsd::Nsr02
+                    | udf::vrs::Vsd::Nsr03
+                    | udf::vrs::Vsd::Tea01
+            )
+        )
+    {
+        pos += 1;
+    }
     if pos >= blocks {
         return None;
     }

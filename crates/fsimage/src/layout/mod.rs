@@ -33,9 +33,13 @@ mod namespace;
 mod susp;
 #[cfg(test)]
 mod tests;
+mod udf;
+mod udf_emit;
 
 pub(crate) use namespace::{Namespace, NsDir, Rec, Target};
 pub(crate) use susp::{CeArea, SuBuf, SuInfo};
+pub use udf::UdfOptions;
+pub(crate) use udf::{UdfPlan, VDS_BLOCKS as UDF_VDS_BLOCKS};
 
 use iso9660::date::DirDate;
 use iso9660::dirrec::DirectoryRecord;
@@ -98,6 +102,8 @@ pub struct ImageOptions {
     /// directories, the checksum array and a session tag at the end, and the
     /// `isofs.ca` / `isofs.cx` attributes in Rock Ridge (AAIP `AL` entries).
     pub checksums: bool,
+    /// Add a UDF bridge (reference/udf.md §2) sharing the file data.
+    pub udf: Option<UdfOptions>,
 }
 
 impl Default for ImageOptions {
@@ -116,6 +122,7 @@ impl Default for ImageOptions {
             volume_set_id: String::new(),
             iso_level: 3,
             checksums: true,
+            udf: None,
         }
     }
 }
@@ -126,6 +133,8 @@ pub(crate) struct Lbas {
     pub pvd: u32,
     pub svd: u32,
     pub terminator: u32,
+    /// UDF volume recognition sequence (0 without UDF).
+    pub vrs: u32,
     /// Checksum tags and array (0 without checksums).
     pub sb_tag: u32,
     pub tree_tag: u32,
@@ -158,6 +167,8 @@ pub struct Layout {
     pub(crate) md5_index_of_content: Vec<u32>,
     /// The contents with an index, in index order (index 1 first).
     pub(crate) md5_contents: Vec<ContentId>,
+    /// The UDF bridge, when asked for.
+    pub(crate) udf: Option<UdfPlan>,
 }
 
 fn layout_err(reason: impl Into<String>) -> Error {
@@ -244,9 +255,11 @@ impl Layout {
             lbas: Lbas::default(),
             md5_index_of_content: vec![0; content_count],
             md5_contents: Vec::new(),
+            udf: None,
         };
         layout.build_iso()?;
         layout.check_level()?;
+        layout.build_udf()?;
         if layout.opts.checksums {
             layout.assign_md5_indices();
         }
@@ -327,10 +340,21 @@ impl Layout {
             self.lbas.svd = take(1) as u32;
         }
         self.lbas.terminator = take(1) as u32;
+        if self.udf.is_some() {
+            // Directly after the terminator: a VRS scan stops at the first
+            // sector that is no descriptor (udf.md §1.4).
+            self.lbas.vrs = take(3) as u32;
+        }
         if self.opts.checksums {
             // Directly after the terminator (checksums.md trap T4: S+16..S+31).
             self.lbas.sb_tag = take(1) as u32;
         }
+        let mut lba = self.place_udf_volume(self.lbas.vrs, lba)?;
+        let mut take = |n: u64| {
+            let at = lba;
+            lba += n;
+            at
+        };
         let iso_pt = Self::path_table_bytes(&self.iso);
         let jol_pt = self.joliet.as_ref().map_or(0, Self::path_table_bytes);
         self.iso.path_table_bytes = iso_pt as u32;
@@ -419,12 +443,16 @@ impl Layout {
         self.data_order = order;
         self.lbas.zero = lba as u32;
         lba += 1;
+        // The UDF end anchor before the checksum area: 7-Zip looks for it
+        // right after the last file extent, past zero blocks only.
+        self.place_udf_end(&mut lba)?;
         if self.opts.checksums {
             self.lbas.md5_array = lba as u32;
             lba += u64::from(self.md5_area().blocks());
             self.lbas.session_tag = lba as u32;
             lba += 1;
         }
+        self.place_udf_last(&mut lba);
         if lba > u64::from(u32::MAX) {
             return Err(layout_err("the image would exceed 2^32 blocks (8 TiB)"));
         }

@@ -1,0 +1,172 @@
+//! `discburn burn --udf`: a UDF 2.01 (or 1.02) bridge beside ISO 9660, Joliet
+//! and Rock Ridge, sharing the file data. Judged by udfinfo (no warning, no
+//! error), 7-Zip (test and extraction, contents compared with the source),
+//! xorriso (the ISO side and its MD5s) and discburn's own UDF reader.
+
+mod interop_support;
+
+use std::path::Path;
+
+use interop_support::discburn;
+use testkit::tools::cmd;
+use testkit::{
+    compare, make_tricky_tree_with, require_tool, run, run_ok, snapshot, CompareOptions, Kind,
+    Snapshot, TrickyOptions,
+};
+
+fn burn(args: &[&str], image: &Path, src: &Path) -> serde_json::Value {
+    let result = run(discburn()
+        .args(["--json", "burn", "--target"])
+        .arg(image)
+        .args(args)
+        .arg(src));
+    assert!(result.success(), "{result}");
+    serde_json::from_str(result.stdout.lines().last().unwrap_or("")).unwrap()
+}
+
+/// The source without symbolic links: what the UDF tree holds by default.
+fn without_symlinks(mut s: Snapshot) -> Snapshot {
+    s.entries.retain(|_, e| e.kind != Kind::Symlink);
+    s
+}
+
+/// UDF names hold 255 bytes with the CS0 compression ID: a 255-character
+/// ASCII name is cut to 254 characters (as Linux itself would cut it).
+fn udf_name(path: &str) -> String {
+    path.split('/')
+        .map(|c| {
+            if c.len() > 254 && c.is_ascii() {
+                &c[..254]
+            } else {
+                c
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn udfinfo_clean(image: &Path) -> String {
+    let result = run(cmd("udfinfo", [image.as_os_str()]));
+    assert!(result.success(), "udfinfo: {result}");
+    assert!(
+        !result.stderr.contains("Warning") && !result.stderr.contains("Error"),
+        "udfinfo complains: {result}"
+    );
+    result.stdout
+}
+
+#[test]
+fn udf_bridge_reads_exactly_in_udfinfo_7zip_xorriso_and_discburn() {
+    if !require_tool("udfinfo") || !require_tool("7zz") || !require_tool("xorriso") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    make_tricky_tree_with(&src, &TrickyOptions::default()).unwrap();
+    // A name of 250 bytes: Latin-1 in CS0 (251 bytes with the compression ID).
+    std::fs::write(src.join("é".repeat(125)), b"long name\n").unwrap();
+    let expected = without_symlinks(snapshot(&src).unwrap());
+    let image = dir.path().join("bridge.iso");
+    burn(&["--udf"], &image, &src);
+
+    let info = udfinfo_clean(&image);
+    assert!(info.contains("udfrev=2.01"), "{info}");
+    assert!(info.contains("accesstype=readonly"), "{info}");
+    assert!(info.contains("integrity=closed"), "{info}");
+
+    // 7-Zip opens it as UDF (the anchor at 256), tests it and extracts the tree.
+    run_ok(cmd("7zz", ["t", "-tudf"]).arg(&image));
+    let seven = dir.path().join("7z");
+    run_ok(
+        cmd("7zz", ["x", "-tudf", "-y"])
+            .arg(format!("-o{}", seven.display()))
+            .arg(&image),
+    );
+    let options = CompareOptions {
+        file_mtimes: true,
+        rename_expected: Some(udf_name),
+        ..CompareOptions::content_only()
+    };
+    if let Err(diff) = compare(&expected, &snapshot(&seven).unwrap(), &options) {
+        panic!("UDF bridge read by 7-Zip: {diff}");
+    }
+
+    // discburn's own UDF reader.
+    let out = dir.path().join("db");
+    run_ok(
+        discburn()
+            .args(["extract", "--namespace", "udf", "--target"])
+            .arg(&image)
+            .arg("--output")
+            .arg(&out),
+    );
+    if let Err(diff) = compare(&expected, &snapshot(&out).unwrap(), &options) {
+        panic!("UDF bridge read by discburn --namespace udf: {diff}");
+    }
+
+    // The ISO 9660 side is untouched: xorriso reads the Rock Ridge tree
+    // (symlinks included) and the MD5s match.
+    let xo = dir.path().join("xorriso");
+    run_ok(
+        cmd("xorriso", ["-osirrox", "on", "-indev"])
+            .arg(&image)
+            .args(["-extract", "/"])
+            .arg(&xo),
+    );
+    if let Err(diff) = compare(
+        &snapshot(&src).unwrap(),
+        &snapshot(&xo).unwrap(),
+        &CompareOptions::content_only(),
+    ) {
+        panic!("UDF bridge, ISO side read by xorriso: {diff}");
+    }
+    let check = run_ok(cmd("xorriso", ["-md5", "on", "-indev"]).arg(&image).args([
+        "-check_md5",
+        "FAILURE",
+        "--",
+    ]));
+    assert!(
+        check.stdout.contains("session data match") || check.stderr.contains("session data match"),
+        "{check}"
+    );
+}
+
+#[test]
+fn udf_symlinks_and_revision_1_02() {
+    if !require_tool("udfinfo") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("d")).unwrap();
+    std::fs::write(src.join("d/a.txt"), b"a\n").unwrap();
+    std::os::unix::fs::symlink("d/a.txt", src.join("link")).unwrap();
+    let image = dir.path().join("old.iso");
+    burn(
+        &["--udf", "--udf-revision", "1.02", "--udf-symlinks"],
+        &image,
+        &src,
+    );
+    let info = udfinfo_clean(&image);
+    assert!(info.contains("udfrev=1.02"), "{info}");
+    // discburn's UDF reader sees the link with its target.
+    let result = run_ok(
+        discburn()
+            .args(["ls", "--long", "--namespace", "udf", "--target"])
+            .arg(&image)
+            .arg("/"),
+    );
+    assert!(result.stdout.contains("link -> d/a.txt"), "{result}");
+}
+
+#[test]
+fn udf_and_zisofs_do_not_mix() {
+    let dir = tempfile::tempdir().unwrap();
+    let result = run(discburn()
+        .args(["burn", "--udf", "--zisofs", "--target"])
+        .arg(dir.path().join("x.iso"))
+        .arg(dir.path()));
+    assert!(!result.success(), "{result}");
+    assert!(result.stderr.contains("--zisofs"), "{result}");
+}
