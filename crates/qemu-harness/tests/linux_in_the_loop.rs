@@ -9,6 +9,8 @@
 //! its own, each test would boot once: use `cargo test`). `QEMU_HARNESS_IMAGES=xorriso` makes the images with
 //! `xorriso -as mkisofs -R -J -joliet-long` instead of `discburn burn` (to try the harness
 //! alone; genisoimage cannot: it records a file over 4 GiB with its size modulo 4 GiB).
+//! With discburn's images, one more virtio-scsi drive holds the tricky tree burned with
+//! `--udf`, which the kernel's `udf` module mounts and reads (issue 13).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -40,6 +42,9 @@ const DRIVES: [(&str, Bus, Image); 4] = [
 
 /// Drives with no disc in them.
 const EMPTY_DRIVES: [(&str, Bus); 2] = [("ide_empty", Bus::Ide), ("vs_empty", Bus::VirtioScsi)];
+
+/// The drive with the UDF bridge image (not in `DRIVES`: its checks are its own).
+const UDF_DRIVE: &str = "vs_udf";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Image {
@@ -331,7 +336,25 @@ fn prepare_and_boot() -> Result<Fixture, String> {
     let mut scenario = Scenario::new("linux_in_the_loop")
         .timeout(Duration::from_secs(600))
         .module("nls_utf8")
+        .module("udf")
         .binary("discburn", &discburn);
+    if !foreign {
+        // The tricky tree again, as a UDF 2.01 + ISO 9660 bridge.
+        let udf_image = work.path().join("udf.iso");
+        run_checked(
+            Command::new(&discburn)
+                .args(["burn", "--udf", "--volume-name", "UDFBRIDGE", "--target"])
+                .arg(&udf_image)
+                .arg(&images["tricky"].0),
+        )?;
+        scenario = scenario.drive(UDF_DRIVE, Bus::VirtioScsi, &udf_image).step(
+            "kernel_udf",
+            &format!(
+                "mkdir -p /mnt/udf && mount -t udf -o ro $DEV_{UDF_DRIVE} /mnt/udf || exit 1\n{}cd /\numount /mnt/udf\n",
+                guest_listing_script("/mnt/udf")
+            ),
+        );
+    }
     // The other two trees of the tricky image, as the kernel reads them when told to
     // ignore Rock Ridge (Joliet, names converted to UTF-8) and Joliet too (ISO 9660).
     for (step, options) in [
@@ -824,5 +847,54 @@ fn discburn_says_plainly_when_a_drive_is_empty() {
             current.is_null() || current == "none",
             "{label}: current profile {current} of an empty drive"
         );
+    }
+}
+
+/// UDF names hold 255 bytes with the CS0 compression ID: a 255-character ASCII name is
+/// cut to 254 characters.
+fn udf_name(path: &str) -> String {
+    path.split('/')
+        .map(|c| {
+            if c.len() > 254 && c.is_ascii() {
+                &c[..254]
+            } else {
+                c
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[test]
+fn kernel_udf_module_reads_the_udf_bridge_exactly() {
+    let Some(fixture) = fixture() else { return };
+    if fixture.foreign {
+        return;
+    }
+    let output = fixture.report.expect_ok("kernel_udf");
+    let entries = parse_guest_listing(output).unwrap_or_else(|e| panic!("{e}"));
+    let mut actual = to_snapshot(&entries, LinkGrouping::None);
+    // Symbolic links stay out of the UDF tree without --udf-symlinks.
+    let mut expected = fixture.expected["tricky"].clone();
+    expected.entries.retain(|_, e| e.kind != Kind::Symlink);
+    // Linux shows a UDF name whose UTF-8 form is over 254 bytes cut, with `#CRC`
+    // appended (fs/udf/unicode.c, UDF_NAME_LEN; udf.md §5.4): such names are left out
+    // of both sides, the rest of the tree must match.
+    let too_long = |path: &str| path.split('/').any(|c| c.len() > 254 && !c.is_ascii());
+    let mangled = |path: &str| path.split('/').any(|c| c.len() > 200 && c.contains('#'));
+    let dropped = expected.entries.keys().filter(|p| too_long(p)).count();
+    expected.entries.retain(|p, _| !too_long(p));
+    actual.entries.retain(|p, _| !mangled(p));
+    assert!(
+        dropped <= 1,
+        "{dropped} names dropped as too long for Linux"
+    );
+    let options = CompareOptions {
+        file_mtimes: true,
+        rename_expected: Some(udf_name),
+        ..CompareOptions::content_only()
+    };
+    if let Err(diff) = compare(&expected, &actual, &options) {
+        panic!("the udf module's view of the UDF bridge differs from the source:\n{diff}");
     }
 }
