@@ -631,3 +631,42 @@ fn the_drive_buffer_is_reported_and_a_starved_drive_underruns() {
         );
     }
 }
+
+/// A session after which the space left could not take another closes the
+/// disc without `--close`, and says why; the dry run says it would.
+#[test]
+fn a_session_that_leaves_too_little_room_closes_the_disc() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    write_tree(&src, &[("a.txt", b"a")]);
+    let medium = dir.path().join("small.emu");
+    let out = discburn()
+        .args(["emu", "create", "--media", "cd-r", "--capacity", "20000"])
+        .arg(&medium)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let target = format!("emu:{}", medium.display());
+    // Session 1 (300 + 11 400 blocks) leaves room for one more: still open.
+    let first = run_ok(
+        discburn()
+            .args(["--json", "burn", "--target", &target])
+            .arg(&src),
+    );
+    assert_eq!(first["closed_because"], serde_json::Value::Null);
+    let plan = run_ok(
+        discburn()
+            .args(["--json", "burn", "--dry-run", "--target", &target])
+            .arg(&src),
+    );
+    let why = plan["closed_because"].as_str().unwrap().to_string();
+    assert!(why.contains("another session needs"), "{why}");
+    let second = run_ok(
+        discburn()
+            .args(["--json", "burn", "--target", &target])
+            .arg(&src),
+    );
+    assert_eq!(second["closed_because"].as_str(), Some(why.as_str()));
+    let info = run_ok(discburn().args(["--json", "info", "--target", &target]));
+    assert_eq!(info["status"], "closed", "{info}");
+}

@@ -276,6 +276,7 @@ fn burn_to(
                     reclaimed_blocks: 0,
                     verified: Verify::None,
                     buffer_underruns: None,
+                    closed_because: None,
                     zisofs: None,
                     elapsed_s: clock.elapsed_s(),
                 };
@@ -369,6 +370,7 @@ fn burn_to(
         reclaimed_blocks: 0,
         verified: Verify::None,
         buffer_underruns: None,
+        closed_because: target.closed_because(),
         zisofs,
         elapsed_s: 0.0,
     };

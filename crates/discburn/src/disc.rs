@@ -364,6 +364,13 @@ struct SequentialDisc {
     started: bool,
     /// The drive's underrun count when the burn began, if it keeps one.
     underruns_before: Option<u64>,
+    /// Blocks each session costs beyond its data: this one, and a later one
+    /// (lead-out and lead-in of a CD, the gap this DVD/BD showed; capacity.rs).
+    overhead_now: u64,
+    overhead_later: u64,
+    /// Set by `check_room` when the space left after this session could not
+    /// take another: the session then closes the disc, and this says why.
+    closing_because: Option<String>,
 }
 
 impl SequentialDisc {
@@ -409,7 +416,18 @@ impl SequentialDisc {
                 volume_id: s.volume_name,
             })
             .collect::<Vec<_>>();
+        let overhead_now = crate::capacity::capacity(&media, None)
+            .next_session_overhead
+            .unwrap_or(0);
+        let mut later = media.clone();
+        later.sessions = Some(media.sessions.unwrap_or(0) + 1);
+        let overhead_later = crate::capacity::capacity(&later, None)
+            .next_session_overhead
+            .unwrap_or(0);
         Ok(SequentialDisc {
+            overhead_now,
+            overhead_later,
+            closing_because: None,
             name: name.to_string(),
             profile,
             options,
@@ -520,7 +538,24 @@ impl BurnTarget for SequentialDisc {
 
     fn check_room(&mut self, blocks: u64) -> Result<Option<u64>, BurnError> {
         let needed = self.padded(blocks) + self.closing_overhead();
-        check_blocks(&self.name, needed, self.free_blocks)
+        let left = check_blocks(&self.name, needed, self.free_blocks)?;
+        // multisession.md §3: another session needs its shortest track and its
+        // overhead; when what is left cannot hold that, close the disc now.
+        let after = self
+            .free_blocks
+            .saturating_sub(self.padded(blocks) + self.overhead_now);
+        let another = self.padded(1) + self.overhead_later;
+        self.closing_because = (!self.options.close && after < another).then(|| {
+            format!(
+                "{after} blocks would be left after this session, fewer than the \
+                 {another} another session needs"
+            )
+        });
+        Ok(left)
+    }
+
+    fn closed_because(&self) -> Option<String> {
+        self.closing_because.clone()
     }
 
     fn write_session(
@@ -529,6 +564,10 @@ impl BurnTarget for SequentialDisc {
         progress: &mut dyn FnMut(WriteProgress) -> bool,
     ) -> Result<(), BurnError> {
         self.started = true;
+        if self.closing_because.is_some() && (self.profile.is_cd() || is_dvd_minus(self.profile)) {
+            // Page 05h decides on CD and DVD-R/RW: no next session.
+            set_write_parameters(self.drive.as_mut(), self.profile, false)?;
+        }
         let drive = self.drive.as_mut();
         // Locking the tray and choosing the speed are courtesies a drive may refuse.
         ops::prevent_allow(drive, true).ok();
@@ -636,7 +675,7 @@ impl BurnTarget for SequentialDisc {
             ops::close_track_session(drive, CloseFunction::CloseTrack, self.track, true)
                 .map_err(drive_error)?;
             wait(drive, "closing the track")?;
-            let function = if self.options.close {
+            let function = if self.options.close || self.closing_because.is_some() {
                 finalize
             } else {
                 CloseFunction::CloseSession

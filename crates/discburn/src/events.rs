@@ -169,6 +169,9 @@ pub struct BurnReport {
     /// Times the drive's buffer ran dry while writing (a drive with
     /// buffer-underrun protection pauses); `None` when the drive cannot tell.
     pub buffer_underruns: Option<u64>,
+    /// Why a write-once disc was closed without `--close`: the space left
+    /// after this session cannot take another one. `None` otherwise.
+    pub closed_because: Option<String>,
     /// What `--zisofs` compressed; `None` without it.
     pub zisofs: Option<ZisofsSummary>,
     pub elapsed_s: f64,

@@ -136,6 +136,11 @@ pub trait BurnTarget {
     fn buffer_underruns(&self) -> Option<u64> {
         None
     }
+    /// Why the session closes the disc though `--close` was not given (known
+    /// after [`BurnTarget::check_room`]): the space left cannot take another.
+    fn closed_because(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Opens a target for writing a session: the one place that dispatches on

@@ -458,9 +458,14 @@ fn text(report: &discburn::BurnReport) -> String {
                 )
             })
             .unwrap_or_default();
+        let closes = report
+            .closed_because
+            .as_deref()
+            .map(|why| format!("the disc would be closed: {why}\n"))
+            .unwrap_or_default();
         return format!(
             "dry run, nothing written: session {} of {} would start at LBA {} and take {} \
-             blocks ({:.1} MiB), {} files, {} directories; the image would end at block {}{left}\n{}",
+             blocks ({:.1} MiB), {} files, {} directories; the image would end at block {}{left}\n{closes}{}",
             report.session,
             report.target,
             report.start_lba,
@@ -486,6 +491,9 @@ fn text(report: &discburn::BurnReport) -> String {
         report.elapsed_s
     );
     text.push_str(&zisofs_text(report));
+    if let Some(why) = &report.closed_because {
+        text.push_str(&format!("the disc was closed: {why}\n"));
+    }
     if let Some(imported) = &report.imported {
         text.push_str(&format!(
             "started from session {} (LBA {}, {} names): {} files, {} directories\n",
