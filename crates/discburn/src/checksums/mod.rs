@@ -257,10 +257,15 @@ pub fn verify(
         done_sectors: 0,
         lba: 0,
     };
+    let image = match crate::target::TargetKind::parse(target) {
+        crate::target::TargetKind::ImageFile(path) => Some(path),
+        _ => None,
+    };
+    let image = image.as_deref();
     let mut sessions = Vec::new();
     for p in prepared {
         let number = p.entry.number;
-        let (back, checked) = check_one(source, p, request.against.as_deref(), &mut meter)
+        let (back, checked) = check_one(source, p, request.against.as_deref(), image, &mut meter)
             .map_err(read_error(number))?;
         source = back;
         sessions.push(checked);
@@ -317,9 +322,10 @@ fn prepare(mut source: Source, entry: SessionEntry) -> Result<(Source, Prepared)
 }
 
 fn check_one(
-    mut source: Source,
+    source: Source,
     p: Prepared,
     against_dir: Option<&std::path::Path>,
+    image: Option<&std::path::Path>,
     meter: &mut Meter,
 ) -> Result<(Source, SessionCheck), ReadError> {
     let entry = &p.entry;
@@ -327,30 +333,71 @@ fn check_one(
     let end = entry.start_lba + entry.blocks;
     meter.lba = entry.start_lba;
     let base = meter.done_bytes;
-    let blocks =
-        check::check_session_blocks(&mut source, entry.start_lba, end, &p.array, &mut |n| {
-            let now = base + n * block;
-            meter.lba = entry.start_lba + n;
-            meter.add(now - meter.done_bytes);
-        });
-    let blocks = blocks.map_err(|source| ReadError::Io {
-        what: "session blocks".into(),
-        lba: entry.start_lba,
-        source,
-    })?;
-    // The walk stops after the session tag: count the rest as done.
-    meter.add((base + entry.blocks * block).saturating_sub(meter.done_bytes));
     let options = ReadOptions {
         session_start: entry.start_lba,
         ..ReadOptions::default()
     };
-    let mut volume = Volume::open(source, options)?;
-    let file_base = meter.done_bytes;
+    let stream_error = |source| ReadError::Io {
+        what: "session blocks".into(),
+        lba: entry.start_lba,
+        source,
+    };
+    let (blocks, mut volume, files) = match image {
+        // An image file: the session's blocks are streamed through their
+        // tags on a second reader while this thread checks the files, so
+        // the two MD5 passes use two cores.
+        Some(path) => {
+            let mut volume = Volume::open(source, options)?;
+            let streamed = std::sync::atomic::AtomicU64::new(0);
+            let (blocks, files) = std::thread::scope(|scope| {
+                let stream = scope.spawn(|| {
+                    let file = std::fs::File::open(path)?;
+                    let mut source = fsimage::FileSectorSource::new(std::io::BufReader::new(file))?;
+                    check::check_session_blocks(
+                        &mut source,
+                        entry.start_lba,
+                        end,
+                        &p.array,
+                        &mut |n| streamed.store(n, std::sync::atomic::Ordering::Relaxed),
+                    )
+                });
+                let files = check::check_files(&mut volume, &p.entries.files, &p.array, &mut |n| {
+                    let blocks = streamed.load(std::sync::atomic::Ordering::Relaxed);
+                    meter.add((base + blocks * block + n).saturating_sub(meter.done_bytes))
+                });
+                let blocks = stream
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (blocks, files)
+            });
+            (blocks.map_err(stream_error)?, volume, files)
+        }
+        None => {
+            let mut source = source;
+            let blocks = check::check_session_blocks(
+                &mut source,
+                entry.start_lba,
+                end,
+                &p.array,
+                &mut |n| {
+                    let now = base + n * block;
+                    meter.lba = entry.start_lba + n;
+                    meter.add(now - meter.done_bytes);
+                },
+            )
+            .map_err(stream_error)?;
+            // The walk stops after the session tag: count the rest as done.
+            meter.add((base + entry.blocks * block).saturating_sub(meter.done_bytes));
+            let mut volume = Volume::open(source, options)?;
+            let file_base = meter.done_bytes;
+            let files = check::check_files(&mut volume, &p.entries.files, &p.array, &mut |n| {
+                meter.add((file_base + n).saturating_sub(meter.done_bytes))
+            });
+            (blocks, volume, files)
+        }
+    };
     let stored = p.entries.stored_bytes();
-    let files = check::check_files(&mut volume, &p.entries.files, &p.array, &mut |n| {
-        meter.add((file_base + n).saturating_sub(meter.done_bytes))
-    });
-    meter.add((file_base + stored).saturating_sub(meter.done_bytes));
+    meter.add((base + entry.blocks * block + stored).saturating_sub(meter.done_bytes));
     let against = match against_dir {
         None => None,
         Some(_) if p.tree_problem.is_some() => None,
