@@ -170,3 +170,83 @@ fn udf_and_zisofs_do_not_mix() {
     assert!(!result.success(), "{result}");
     assert!(result.stderr.contains("--zisofs"), "{result}");
 }
+
+/// Panics unless `got` holds exactly the files of `expected` (names, contents).
+fn same_files(expected: &Path, got: &Path, what: &str) {
+    let (e, g) = (snapshot(expected).unwrap(), snapshot(got).unwrap());
+    if let Err(diff) = compare(&e, &g, &CompareOptions::content_only()) {
+        panic!("{what}: {diff}");
+    }
+}
+
+#[test]
+fn udf_sessions_keep_the_old_files() {
+    if !require_tool("udfinfo") || !require_tool("7zz") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let make = |name: &str, files: &[(&str, &[u8])]| {
+        let d = dir.path().join(name);
+        std::fs::create_dir_all(&d).unwrap();
+        for (f, data) in files {
+            std::fs::write(d.join(f), data).unwrap();
+        }
+        d
+    };
+    let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let s1 = make(
+        "s1",
+        &[
+            ("keep.bin", &big),
+            ("old.txt", b"old\n"),
+            ("gone.txt", b"x\n"),
+        ],
+    );
+    let s2 = make("s2", &[("old.txt", b"replaced\n")]);
+    let s3 = make("s3", &[("new.txt", b"new\n")]);
+    let image = dir.path().join("ms.iso");
+    let mut starts = Vec::new();
+    for (src, extra) in [
+        (&s1, vec![]),
+        (&s2, vec!["--remove", "gone.txt"]),
+        (&s3, vec![]),
+    ] {
+        let mut args = vec!["--udf"];
+        args.extend(extra);
+        let result = burn(&args, &image, src);
+        starts.push(result["start_lba"].as_u64().unwrap());
+    }
+    // Each session is a complete UDF volume: udfinfo reads each at its start.
+    for (start, files) in starts.iter().zip([3, 2, 3]) {
+        let result = run(cmd("udfinfo", [format!("--startblock={start}")]).arg(&image));
+        assert!(result.success(), "{result}");
+        assert!(
+            result.stdout.contains(&format!("numfiles={files}")),
+            "session at {start}: {result}"
+        );
+    }
+    // The anchor at 256 was rewritten last: 7-Zip reads the newest tree, with
+    // session 1's data where it was.
+    let seven = dir.path().join("7z");
+    run_ok(
+        cmd("7zz", ["x", "-tudf", "-y"])
+            .arg(format!("-o{}", seven.display()))
+            .arg(&image),
+    );
+    let expected = dir.path().join("expected");
+    std::fs::create_dir(&expected).unwrap();
+    std::fs::write(expected.join("keep.bin"), &big).unwrap();
+    std::fs::write(expected.join("old.txt"), b"replaced\n").unwrap();
+    std::fs::write(expected.join("new.txt"), b"new\n").unwrap();
+    same_files(&expected, &seven, "7-Zip, newest session");
+    // discburn's UDF reader agrees.
+    let out = dir.path().join("db");
+    run_ok(
+        discburn()
+            .args(["extract", "--namespace", "udf", "--target"])
+            .arg(&image)
+            .arg("--output")
+            .arg(&out),
+    );
+    same_files(&expected, &out, "discburn --namespace udf, newest session");
+}

@@ -340,7 +340,16 @@ fn burn_to(
         rock_ridge: !request.no_rock_ridge,
         iso_level: request.iso_level.unwrap_or(3),
         checksums: !request.no_checksums,
-        udf: request.udf,
+        // A UDF partition that starts with the first session, so that the new
+        // file entries can point at the data of every earlier session (udf.md §3.1 A).
+        udf: request.udf.map(|u| fsimage::UdfOptions {
+            partition_start: target
+                .sessions()
+                .first()
+                .filter(|first| first.start < next_start)
+                .and_then(|first| u32::try_from(first.start).ok()),
+            ..u
+        }),
         ..ImageOptions::default()
     };
     let options = with_ids(options, &request.ids);

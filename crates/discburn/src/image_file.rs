@@ -363,7 +363,11 @@ impl GrowingImage {
     /// through that anchor alone and would show the old UDF tree instead of
     /// the new session (udf.md §0.2). Nothing of the old ISO 9660 tree lies
     /// there. Kept to be put back by a roll-back.
-    fn retire_udf_anchor(&mut self) -> io::Result<()> {
+    ///
+    /// With `replacement` (a UDF session being appended), the anchor is
+    /// rewritten to point at the new session's descriptors instead (IMAPI's
+    /// method for rewritable media, udf.md §4), last, after the superblock.
+    fn retire_udf_anchor(&mut self, replacement: Option<Vec<u8>>) -> io::Result<()> {
         const ANCHOR: u64 = 256;
         if self.old_len < (ANCHOR + 1) * BLOCK {
             return Ok(());
@@ -376,8 +380,8 @@ impl GrowingImage {
             return Ok(());
         }
         self.saved_anchor = Some(block);
-        self.storage
-            .write_all_at(&vec![0u8; BLOCK as usize], ANCHOR * BLOCK)?;
+        let new = replacement.unwrap_or_else(|| vec![0u8; BLOCK as usize]);
+        self.storage.write_all_at(&new, ANCHOR * BLOCK)?;
         self.storage.sync()
     }
 
@@ -517,10 +521,13 @@ impl BurnTarget for GrowingImage {
         self.phase = Phase::Committing { start };
         commit_superblock(self.storage.as_mut(), &superblock, range)
             .map_err(|e| self.write_error(e))?;
-        if self.found.layout == ImageLayout::FromZero
-            && udf_recognition_end(&self.old_superblock) > 0
+        let new_anchor = stream.udf_anchor_block(256);
+        if new_anchor.is_some()
+            || (self.found.layout == ImageLayout::FromZero
+                && udf_recognition_end(&self.old_superblock) > 0)
         {
-            self.retire_udf_anchor().map_err(|e| self.write_error(e))?;
+            self.retire_udf_anchor(new_anchor)
+                .map_err(|e| self.write_error(e))?;
         }
         self.phase = Phase::Done;
         Ok(end)

@@ -341,6 +341,16 @@ impl ImageStream {
         out
     }
 
+    /// A UDF anchor at absolute block `lba` pointing at this session's
+    /// descriptor sequences (`None` without UDF): what an image file's block
+    /// 256 becomes once the session is committed.
+    pub fn udf_anchor_block(&self, lba: u32) -> Option<Vec<u8>> {
+        self.layout.udf.as_ref()?;
+        let mut out = Vec::with_capacity(BLOCK_SIZE);
+        self.layout.emit_udf_anchor(lba, &mut out);
+        Some(out)
+    }
+
     /// Fills `buf` with the next bytes of the image; returns how many (0 at the end).
     /// Fills the whole buffer unless the image ends first.
     pub fn next_chunk(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
