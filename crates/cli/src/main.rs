@@ -148,6 +148,17 @@ fn code_name(code: i32) -> &'static str {
 }
 
 /// The exit code for an error: the first cause that says what kind it is.
+/// Writes generated text to standard output; a reader that stopped early
+/// (`| head`) is not an error.
+fn write_stdout(text: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(anyhow::Error::from),
+    }
+}
+
 fn exit_code(err: &anyhow::Error) -> i32 {
     use discburn::drive::DriveError;
     use discburn::BurnError;
@@ -165,6 +176,10 @@ fn exit_code(err: &anyhow::Error) -> i32 {
         // (and a failed transport) a drive error.
         let drive_code = |e: &DriveError| match e {
             DriveError::NoMedium { .. } => exit::NOT_FOUND,
+            // An emulated medium (`emu:PATH`) whose file is not there.
+            DriveError::Open { path, .. } if !std::path::Path::new(path).exists() => {
+                exit::NOT_FOUND
+            }
             DriveError::Mmc(mmc::MmcError::Sense(s)) if s.sense.is_no_medium() => exit::NOT_FOUND,
             _ => exit::DRIVE,
         };
@@ -298,17 +313,19 @@ fn main() {
         Command::Eject(args) => cmd::media::eject(args, &out),
         Command::Export(args) => cmd::media::export(args, &out),
         Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "discburn",
-                &mut std::io::stdout(),
-            );
-            Ok(())
+            // Generated in memory: clap_complete panics when its writer fails
+            // (`discburn completions bash | head`).
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "discburn", &mut text);
+            write_stdout(&text)
         }
-        Command::Manpage => clap_mangen::Man::new(Cli::command())
-            .render(&mut std::io::stdout())
-            .map_err(anyhow::Error::from),
+        Command::Manpage => {
+            let mut text = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut text)
+                .map_err(anyhow::Error::from)
+                .and_then(|()| write_stdout(&text))
+        }
     };
     if let Err(err) = result {
         if let Some(QuietExit(code)) = err.downcast_ref::<QuietExit>() {

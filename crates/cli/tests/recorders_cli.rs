@@ -670,3 +670,27 @@ fn a_session_that_leaves_too_little_room_closes_the_disc() {
     let info = run_ok(discburn().args(["--json", "info", "--target", &target]));
     assert_eq!(info["status"], "closed", "{info}");
 }
+
+/// An emulated medium that is not there is "target not found" (exit 3), not
+/// a drive error; completions and the man page cut short by `| head` end cleanly.
+#[test]
+fn a_missing_medium_is_not_found_and_generated_text_survives_a_closed_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = format!("emu:{}", dir.path().join("none.emu").display());
+    let out = discburn()
+        .args(["info", "--target", &missing])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    for args in [&["completions", "bash"][..], &["manpage"][..]] {
+        let mut child = discburn()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away at once
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    }
+}
