@@ -354,6 +354,33 @@ fn prepare_and_boot() -> Result<Fixture, String> {
                 guest_listing_script("/mnt/udf")
             ),
         );
+        // Three UDF sessions (add; remove + replace; add): each mounted with
+        // `-o session=START`, and the newest plainly (the anchor at 256).
+        let ms_image = work.path().join("udf_ms.iso");
+        let mut script = String::new();
+        for (i, (files, extra)) in udf_sessions().iter().enumerate() {
+            let src = work.path().join(format!("udf_s{i}"));
+            std::fs::create_dir(&src).map_err(|e| e.to_string())?;
+            for (name, data) in *files {
+                std::fs::write(src.join(name), data).map_err(|e| e.to_string())?;
+            }
+            let out = run_checked(
+                Command::new(&discburn)
+                    .args(["--json", "burn", "--udf", "--target"])
+                    .arg(&ms_image)
+                    .args(*extra)
+                    .arg(&src),
+            )?;
+            let result = json_result(&out);
+            let start = result["start_lba"].as_u64().ok_or("no start_lba")?;
+            script += &format!(
+                "echo \"== session {i}\"; mkdir -p /mnt/s{i} && mount -t udf -o ro,session={start} $DEV_vs_udf_ms /mnt/s{i} && (cd /mnt/s{i} && for f in *; do echo \"$f $(sha256sum < $f | cut -c1-16)\"; done); umount /mnt/s{i}\n"
+            );
+        }
+        script += "echo '== newest'; mkdir -p /mnt/sn && mount -t udf -o ro $DEV_vs_udf_ms /mnt/sn && (cd /mnt/sn && for f in *; do echo \"$f $(sha256sum < $f | cut -c1-16)\"; done); umount /mnt/sn\n";
+        scenario = scenario
+            .drive("vs_udf_ms", Bus::VirtioScsi, &ms_image)
+            .step("kernel_udf_sessions", &script);
     }
     // The other two trees of the tricky image, as the kernel reads them when told to
     // ignore Rock Ridge (Joliet, names converted to UTF-8) and Joliet too (ISO 9660).
@@ -897,4 +924,73 @@ fn kernel_udf_module_reads_the_udf_bridge_exactly() {
     if let Err(diff) = compare(&expected, &actual, &options) {
         panic!("the udf module's view of the UDF bridge differs from the source:\n{diff}");
     }
+}
+
+/// Files of one UDF session (name, contents) and its extra `burn` arguments.
+type UdfSession = (
+    &'static [(&'static str, &'static [u8])],
+    &'static [&'static str],
+);
+
+/// The UDF sessions: files written, and extra `burn` arguments.
+fn udf_sessions() -> [UdfSession; 3] {
+    [
+        (
+            &[
+                ("keep.txt", b"kept from session 1\n"),
+                ("old.txt", b"old\n"),
+                ("gone.txt", b"gone\n"),
+            ],
+            &[],
+        ),
+        (
+            &[("old.txt", b"replaced in session 2\n")],
+            &["--remove", "gone.txt"],
+        ),
+        (&[("new.txt", b"added in session 3\n")], &[]),
+    ]
+}
+
+/// `name hash16` lines of each session, as the files should read.
+fn expected_udf_sessions() -> Vec<Vec<String>> {
+    use std::collections::BTreeMap;
+    let mut tree: BTreeMap<&str, &[u8]> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (files, extra) in udf_sessions() {
+        if let Some(gone) = extra.get(1) {
+            tree.remove(gone);
+        }
+        for (name, data) in files {
+            tree.insert(name, data);
+        }
+        out.push(
+            tree.iter()
+                .map(|(name, data)| {
+                    let hash = testkit::snapshot::sha256_bytes(data);
+                    format!("{name} {}", &hash[..16])
+                })
+                .collect(),
+        );
+    }
+    out
+}
+
+#[test]
+fn kernel_udf_module_reads_each_udf_session_exactly() {
+    let Some(fixture) = fixture() else { return };
+    if fixture.foreign {
+        return;
+    }
+    let output = fixture.report.expect_ok("kernel_udf_sessions");
+    let mut got: Vec<Vec<String>> = Vec::new();
+    for line in output.lines() {
+        if line.starts_with("== ") {
+            got.push(Vec::new());
+        } else if let Some(last) = got.last_mut() {
+            last.push(line.to_string());
+        }
+    }
+    let mut expected = expected_udf_sessions();
+    expected.push(expected[2].clone()); // the plain mount: the newest session
+    assert_eq!(got, expected, "{output}");
 }
