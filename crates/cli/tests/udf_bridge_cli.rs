@@ -250,3 +250,41 @@ fn udf_sessions_keep_the_old_files() {
     );
     same_files(&expected, &out, "discburn --namespace udf, newest session");
 }
+
+#[test]
+fn udf_sessions_on_emulated_write_once_media() {
+    for media in ["dvd+r", "bd-r"] {
+        let dir = tempfile::tempdir().unwrap();
+        let disc = dir.path().join("disc");
+        run_ok(
+            discburn()
+                .args(["emu", "create", "--media", media, "--capacity", "20000"])
+                .arg(&disc),
+        );
+        let target = format!("emu:{}", disc.display());
+        let a = dir.path().join("a");
+        std::fs::create_dir(&a).unwrap();
+        std::fs::write(a.join("one.txt"), b"one\n").unwrap();
+        let b = dir.path().join("b.txt");
+        std::fs::write(&b, b"two\n").unwrap();
+        for src in [&a, &b] {
+            run_ok(
+                discburn()
+                    .args(["burn", "--udf", "--target", &target])
+                    .arg(src),
+            );
+        }
+        let info = run_ok(discburn().args(["info", "--target", &target]));
+        assert!(info.stdout.contains("UDF 2.01"), "{media}: {info}");
+        // The newest session's UDF tree holds both sessions' files.
+        let out = dir.path().join("out");
+        run_ok(
+            discburn()
+                .args(["extract", "--namespace", "udf", "--target", &target])
+                .arg("--output")
+                .arg(&out),
+        );
+        assert_eq!(std::fs::read(out.join("one.txt")).unwrap(), b"one\n");
+        assert_eq!(std::fs::read(out.join("b.txt")).unwrap(), b"two\n");
+    }
+}

@@ -302,7 +302,12 @@ impl Layout {
         plan.main_vds = (s + 32) as u32;
         plan.reserve_vds = (s + 48) as u32;
         plan.lvid = (s + 64) as u32;
-        plan.anchors = image_anchor.into_iter().chain([(s + 256) as u32]).collect();
+        // A session at 0 has one anchor at 256, not two.
+        plan.anchors = image_anchor
+            .filter(|&a| u64::from(a) != s + 256)
+            .into_iter()
+            .chain([(s + 256) as u32])
+            .collect();
         lba = s + 257;
         let partition_start = self
             .opts
