@@ -160,6 +160,37 @@ fn udf_symlinks_and_revision_1_02() {
     assert!(result.stdout.contains("link -> d/a.txt"), "{result}");
 }
 
+/// An append to a UDF 1.02 session keeps 1.02 unless --udf-revision says
+/// otherwise (issue 13 §4; IMAPI2 keeps a disc's revision too).
+#[test]
+fn udf_append_keeps_the_revision() {
+    if !require_tool("udfinfo") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("a.txt"), b"a\n").unwrap();
+    let image = dir.path().join("rev.iso");
+    burn(&["--udf", "--udf-revision", "1.02"], &image, &src);
+    let mut revisions = Vec::new();
+    for args in [&["--udf"][..], &["--udf", "--udf-revision", "2.01"][..]] {
+        std::fs::write(src.join("a.txt"), format!("{}\n", revisions.len())).unwrap();
+        let result = burn(args, &image, &src);
+        let start = result["start_lba"].as_u64().unwrap();
+        let info = run(cmd("udfinfo", [format!("--startblock={start}")]).arg(&image));
+        assert!(info.success(), "{info}");
+        let rev = info
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("udfrev="))
+            .unwrap_or_default()
+            .to_string();
+        revisions.push(rev);
+    }
+    assert_eq!(revisions, ["1.02", "2.01"]);
+}
+
 #[test]
 fn udf_and_zisofs_do_not_mix() {
     let dir = tempfile::tempdir().unwrap();

@@ -86,6 +86,10 @@ pub struct BurnRequest {
     /// Add a UDF bridge to the session (reference/udf.md §2): revision,
     /// symbolic links; `None`: ISO 9660 (and Joliet, Rock Ridge) only.
     pub udf: Option<fsimage::UdfOptions>,
+    /// `udf.revision` was asked for (`--udf-revision`); otherwise an append to
+    /// a session with UDF keeps that session's revision (1.02 stays 1.02;
+    /// revisions past 2.01, which discburn does not write, become 2.01).
+    pub udf_revision_given: bool,
 }
 
 /// The descriptive identifiers of a session's volume descriptors.
@@ -187,12 +191,14 @@ fn burn_to(
     let base = base_session(target.as_ref(), request)?;
     let next_start = target.next_start();
     let mut session_written = None;
+    let mut imported_udf_revision = None;
     let (mut tree, imported, imported_volume_name, imported_nodes) = match &base {
         Some(session) => {
             observer.progress(&clock.progress(Action::Importing, session.start, 0, 0));
-            let (imported, volume_name, written) =
+            let (imported, volume_name, written, udf_revision) =
                 import(target.as_mut(), session, request.import)?;
             session_written = written;
+            imported_udf_revision = udf_revision;
             if imported.data_end > next_start {
                 return Err(BurnError::NotAnImage {
                     path: target.name().into(),
@@ -343,6 +349,10 @@ fn burn_to(
         // A UDF partition that starts with the first session, so that the new
         // file entries can point at the data of every earlier session (udf.md §3.1 A).
         udf: request.udf.map(|u| fsimage::UdfOptions {
+            revision: match imported_udf_revision {
+                Some(read) if !request.udf_revision_given => kept_udf_revision(read),
+                _ => u.revision,
+            },
             partition_start: target
                 .sessions()
                 .first()
@@ -527,7 +537,15 @@ fn import(
     target: &mut dyn BurnTarget,
     session: &ImageSession,
     namespace: Option<fsimage::read::Namespace>,
-) -> Result<(fsimage::import::Imported, String, Option<i64>), BurnError> {
+) -> Result<
+    (
+        fsimage::import::Imported,
+        String,
+        Option<i64>,
+        Option<udf::Revision>,
+    ),
+    BurnError,
+> {
     let name = target.name();
     let import_error = |source: ImportError| BurnError::Import {
         target: name.clone(),
@@ -548,8 +566,26 @@ fn import(
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| info.volume_id.clone());
     let written = info.modification_date.or(info.creation_date);
+    let udf_revision = info
+        .udf
+        .as_ref()
+        .and_then(|u| udf::Revision::from_text(&u.revision));
     let imported = import_session(&mut volume).map_err(import_error)?;
-    Ok((imported, volume_name, written))
+    Ok((imported, volume_name, written, udf_revision))
+}
+
+/// The revision a UDF session appended to one of revision `read` gets: the
+/// same where discburn writes it (1.02, 2.01), else 2.01 (the newest it
+/// writes; 1.50 and 2.50/2.60 readers all read 2.01, ECMA-167 3rd edition).
+fn kept_udf_revision(read: udf::Revision) -> udf::Revision {
+    if read == udf::Revision::V1_02 || read == udf::Revision::V2_01 {
+        return read;
+    }
+    tracing::info!(
+        "the imported session has UDF {read}; discburn writes UDF 2.01 in the new session \
+         (--udf-revision 1.02 or 2.01 chooses)"
+    );
+    udf::Revision::V2_01
 }
 
 /// `options` with the identifiers `ids` gives in place of the defaults.

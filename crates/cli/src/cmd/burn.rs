@@ -120,7 +120,9 @@ pub struct Args {
     pub udf_symlinks: bool,
 
     /// With --udf: the UDF revision, 2.01 (default: Windows XP and later,
-    /// Linux, macOS) or 1.02 (older readers).
+    /// Linux, macOS) or 1.02 (older readers). An append to a session with
+    /// UDF keeps that session's revision unless this is given (2.01 for
+    /// revisions discburn does not write).
     #[arg(long, value_name = "REV", requires = "udf", value_parser = ["2.01", "1.02"])]
     pub udf_revision: Option<String>,
 
@@ -342,6 +344,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
             symlinks: args.udf_symlinks,
             partition_start: None,
         }),
+        udf_revision_given: args.udf_revision.is_some(),
     };
     let mut observer = crate::progress::Observer::new(out, "burn", &args.target, interrupt.clone());
     let result = discburn::burn(&request, &mut observer);
