@@ -3,7 +3,8 @@
 //! right there (nothing written afterwards), and a torn write (only some of
 //! its 2048-byte blocks land) of the superblock at every block. Afterwards
 //! the image opens as the old or the new state, never anything else, every
-//! earlier session reads back byte-identical, and a failure the engine
+//! earlier session reads back byte-identical (with --udf: the UDF tree too,
+//! which turns new only after ISO 9660 does), and a failure the engine
 //! survives leaves the file byte-identical to before.
 
 use std::collections::BTreeMap;
@@ -201,6 +202,11 @@ struct Setup {
 /// An image of two sessions, and the request for a third that adds,
 /// replaces and removes files.
 fn setup() -> Setup {
+    setup_with(None)
+}
+
+/// As [`setup`], every session with the UDF bridge `udf` when given.
+fn setup_with(udf: Option<fsimage::UdfOptions>) -> Setup {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().to_path_buf();
     let (s1, s2, s3) = (dir.join("s1"), dir.join("s2"), dir.join("s3"));
@@ -233,6 +239,7 @@ fn setup() -> Setup {
             sources: vec![Source::Path(src.clone())],
             volume_name: Some(name.into()),
             source_date_epoch: Some(1_700_000_000),
+            udf,
             ..BurnRequest::default()
         };
         burn(&request, &mut Quiet).unwrap();
@@ -243,6 +250,7 @@ fn setup() -> Setup {
         remove: vec!["/gone".into()],
         volume_name: Some("S3".into()),
         source_date_epoch: Some(1_700_000_000),
+        udf,
         ..BurnRequest::default()
     };
     // Padding past the end, as xorriso leaves it (non-zero here, so that
@@ -425,6 +433,102 @@ fn every_failing_write_leaves_the_old_or_the_new_image() {
     let report = discburn::repair::repair(image.to_str().unwrap()).unwrap();
     assert_eq!(report.session, 2, "{report:?}");
     assert!(read_tree(&image, 0, None).unwrap() == old);
+}
+
+/// The same cuts with `--udf`: the anchor at block 256 is rewritten after
+/// the superblock, so a UDF reader (Windows, 7-Zip, `mount -t udf`) sees the
+/// old tree or the new one, never anything else, and the new one only once
+/// the ISO 9660 side has it too; every earlier session still reads as UDF.
+#[test]
+fn every_failing_write_leaves_the_old_or_the_new_udf_tree() {
+    let setup = setup_with(Some(fsimage::UdfOptions::default()));
+    let udf = Some(Namespace::Udf);
+    let earlier: Vec<(u64, Tree)> = sessions_of(&setup.base)
+        .into_iter()
+        .map(|(start, _)| (start, read_tree(&setup.base, start, udf).unwrap()))
+        .collect();
+    assert_eq!(earlier.len(), 2);
+    let old = read_tree(&setup.base, 0, udf).unwrap();
+    assert_eq!(old, read_tree(&setup.base, 0, None).unwrap());
+    let (clean, result, writes) = append_over(&setup, "clean.iso", None, Fault::Crash);
+    result.unwrap();
+    let new = read_tree(&clean, 0, udf).unwrap();
+    assert_ne!(old, new);
+    assert_eq!(new, read_tree(&clean, 0, None).unwrap());
+    let anchor = u64::from(udf::ANCHOR_BLOCK) * BLOCK;
+    // Writes of the superblock or of the anchor block (not `set_len`).
+    let covers = |(offset, len): (u64, u64)| {
+        len != u64::MAX && (offset < 32 * BLOCK || offset <= anchor && offset + len > anchor)
+    };
+    assert!(
+        writes
+            .iter()
+            .any(|&(o, l)| l != u64::MAX && o >= 32 * BLOCK && o <= anchor && o + l > anchor),
+        "no write of the anchor in {writes:?}"
+    );
+
+    let mut states = BTreeMap::new();
+    for (fail_at, &write) in writes.iter().enumerate() {
+        let (image, result, _) =
+            append_over(&setup, "transient.iso", Some(fail_at), Fault::Transient);
+        assert!(
+            result.is_err(),
+            "write {fail_at} failed, yet the burn succeeded"
+        );
+        assert!(
+            fs::read(&image).unwrap() == setup.base_bytes,
+            "write {fail_at} ({write:?}) failed and was undone, yet the file changed"
+        );
+        let mut cuts = vec![(format!("crash at write {fail_at} {write:?}"), Fault::Crash)];
+        if covers(write) {
+            for landed in 0..write.1 / BLOCK {
+                cuts.push((
+                    format!("write {fail_at} {write:?} torn after {landed} blocks"),
+                    Fault::Torn { blocks: landed },
+                ));
+            }
+        }
+        for (what, fault) in cuts {
+            let (image, result, _) = append_over(&setup, "cut.iso", Some(fail_at), fault);
+            assert!(result.is_err(), "{what}: the burn succeeded");
+            let now = read_tree(&image, 0, udf)
+                .unwrap_or_else(|e| panic!("{what}: UDF does not open: {e}"));
+            let state = if now == old {
+                // Cuts after the superblock commit: ISO 9660 new, UDF still old.
+                if read_tree(&image, 0, None).unwrap() == new {
+                    "old (ISO 9660 new)"
+                } else {
+                    "old"
+                }
+            } else if now == new {
+                // UDF turns new last: the ISO 9660 side is new already.
+                assert!(
+                    read_tree(&image, 0, None).unwrap() == new,
+                    "{what}: UDF shows the new tree before ISO 9660 does"
+                );
+                "new"
+            } else {
+                panic!("{what}: UDF shows neither tree: {}", outline(&now))
+            };
+            *states.entry(state).or_insert(0) += 1;
+            for (start, tree) in &earlier {
+                let then = read_tree(&image, *start, udf)
+                    .unwrap_or_else(|e| panic!("{what}: UDF session at {start}: {e}"));
+                assert!(&then == tree, "{what}: UDF session at {start} changed");
+            }
+        }
+    }
+    // The anchor is the last write, so no cut shows UDF new; cuts between
+    // the superblock and the anchor show ISO 9660 new and UDF old.
+    assert!(
+        states.contains_key("old") && states.contains_key("old (ISO 9660 new)"),
+        "{states:?}"
+    );
+    let &(offset, len) = writes.last().unwrap();
+    assert!(
+        offset == anchor && len == BLOCK,
+        "the last write is not the anchor: {writes:?}"
+    );
 }
 
 #[test]
