@@ -566,7 +566,6 @@ fn check_newest_everywhere(image: &Path, expected: &Snapshot, scratch: &Path, jo
 
 /// Three discburn sessions and the tree each one must show.
 struct Grown {
-    _temp: tempfile::TempDir,
     root: PathBuf,
     image: PathBuf,
     /// Expected tree of session N at index N-1 (directories on the host, and snapshots).
@@ -583,8 +582,7 @@ impl Grown {
 fn grown() -> &'static Grown {
     static GROWN: OnceLock<Grown> = OnceLock::new();
     GROWN.get_or_init(|| {
-        let temp = tempfile::tempdir().unwrap();
-        let root = temp.path().to_path_buf();
+        let root = testkit::static_fixture_dir(env!("CARGO_TARGET_TMPDIR"), "sessions-interop");
         let ThreeSessions {
             sources: srcs,
             expected: e,
@@ -603,7 +601,6 @@ fn grown() -> &'static Grown {
             let _ = fs::copy(&image, keep);
         }
         Grown {
-            _temp: temp,
             root,
             image,
             expected_dirs: e.to_vec(),

@@ -104,7 +104,7 @@ struct Fixture {
     /// Media files after the boot, by label.
     media: BTreeMap<&'static str, PathBuf>,
     discburn: PathBuf,
-    dir: tempfile::TempDir,
+    dir: PathBuf,
 }
 
 fn fixture() -> Option<&'static Fixture> {
@@ -148,16 +148,16 @@ fn host_ids() -> (u32, u32) {
 }
 
 fn boot() -> Fixture {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = testkit::static_fixture_dir(env!("CARGO_TARGET_TMPDIR"), "served-burners");
     // A copy: the guest and every host-side command use the same build, even if the
     // workspace's binary is rebuilt while the test runs.
-    let discburn = dir.path().join("discburn");
+    let discburn = dir.join("discburn");
     std::fs::copy(discburn_binary().expect("discburn binary"), &discburn).expect("copy discburn");
     let mut scenario = Scenario::new("served-burners").timeout(Duration::from_secs(420));
     let mut servers = Vec::new();
     let mut media = BTreeMap::new();
     for disc in &DISCS {
-        let medium = dir.path().join(format!("{}.emu", disc.label));
+        let medium = dir.join(format!("{}.emu", disc.label));
         create_medium(&discburn, &medium, disc.media);
         let served = EmuServer::start(&discburn, &medium, disc.faults).expect("emu serve");
         scenario = scenario.iscsi_drive(disc.label, served.url());
@@ -165,7 +165,7 @@ fn boot() -> Fixture {
         media.insert(disc.label, medium);
     }
     for (label, kind) in [GROWN[0], GROWN[1], BLANKED, OWN] {
-        let medium = dir.path().join(format!("{label}.emu"));
+        let medium = dir.join(format!("{label}.emu"));
         create_medium(&discburn, &medium, kind);
         let served = EmuServer::start(&discburn, &medium, "immed_polls=0").expect("emu serve");
         scenario = scenario.iscsi_drive(label, served.url());
@@ -358,7 +358,7 @@ fn check_disc(disc: &Disc) {
     // with xorriso reading the medium's data file from the session's first block.
     for (n, start) in (1..=3).zip(&starts) {
         let wanted: Vec<(String, String)> = (1..=n).map(|k| session_file(label, k)).collect();
-        let out = fixture.dir.path().join(format!("extract-{label}-{n}"));
+        let out = fixture.dir.join(format!("extract-{label}-{n}"));
         let session = n.to_string();
         run_discburn(
             fixture,
@@ -377,7 +377,7 @@ fn check_disc(disc: &Disc) {
             wanted,
             "session {n} of {label} extracted by discburn"
         );
-        let by_xorriso = fixture.dir.path().join(format!("xorriso-{label}-{n}"));
+        let by_xorriso = fixture.dir.join(format!("xorriso-{label}-{n}"));
         let xorriso = Command::new("xorriso")
             .args(["-osirrox", "on", "-indev"])
             .arg(format!("stdio:{medium}"))
@@ -445,7 +445,7 @@ fn check_grown(label: &str) {
         expected_tree(label, 3)
     );
     let target = format!("emu:{}", fixture.media[label].display());
-    let out = fixture.dir.path().join(format!("extract-{label}"));
+    let out = fixture.dir.join(format!("extract-{label}"));
     run_discburn(
         fixture,
         &[
@@ -516,11 +516,11 @@ fn discburn_burns_through_the_guest_as_it_burns_emu_media() {
     fixture.report.expect_ok("own");
     let (label, kind) = OWN;
     // The same two burns on the host, straight to an `emu:` medium.
-    let twin = fixture.dir.path().join("own-twin.emu");
+    let twin = fixture.dir.join("own-twin.emu");
     create_medium(&fixture.discburn, &twin, kind);
     let twin_target = format!("emu:{}", twin.display());
     for n in 1..=2 {
-        let tree = fixture.dir.path().join(format!("own-{n}"));
+        let tree = fixture.dir.join(format!("own-{n}"));
         std::fs::create_dir_all(&tree).unwrap();
         let (name, text) = session_file(label, n);
         let file = tree.join(name);

@@ -83,7 +83,7 @@ struct Fixture {
     /// The emulated tgt medium served as `mirror`.
     mirror: PathBuf,
     discburn: PathBuf,
-    dir: tempfile::TempDir,
+    dir: PathBuf,
 }
 
 fn fixture() -> Option<&'static Fixture> {
@@ -123,15 +123,15 @@ fn boot() -> Fixture {
             started.elapsed().as_secs_f64()
         )
     };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let discburn = dir.path().join("discburn");
+    let dir = testkit::static_fixture_dir(env!("CARGO_TARGET_TMPDIR"), "tgt-recorder");
+    let discburn = dir.join("discburn");
     std::fs::copy(discburn_binary().expect("discburn binary"), &discburn).expect("copy discburn");
 
     // The tree, and the same burn to an emulated DVD+R on the host.
-    let src = dir.path().join("src");
+    let src = dir.join("src");
     run_ok(Command::new("sh").args(["-c", MAKE_TREE, "sh"]).arg(&src));
     let expected = snapshot(&src).expect("snapshot of the tree");
-    let twin = dir.path().join("twin.emu");
+    let twin = dir.join("twin.emu");
     run_ok(
         Command::new(&discburn)
             .args(["emu", "create", "--media", "dvd+r"])
@@ -144,7 +144,7 @@ fn boot() -> Fixture {
             .arg(&src)
             .env("SOURCE_DATE_EPOCH", EPOCH),
     );
-    let image = dir.path().join("image.iso");
+    let image = dir.join("image.iso");
     run_ok(
         Command::new(&discburn)
             .args(["export", "--target", &twin_target, "--output"])
@@ -156,7 +156,7 @@ fn boot() -> Fixture {
     let mut scenario = Scenario::new("tgt-recorder").timeout(Duration::from_secs(300));
     let mut backing = Vec::new();
     for (label, passthrough) in LUNS {
-        let lun = tgt.blank_dvd_plus_r(label, dir.path()).expect("blank LUN");
+        let lun = tgt.blank_dvd_plus_r(label, &dir).expect("blank LUN");
         scenario = scenario.iscsi_drive_as(label, &lun.url, passthrough);
         backing.push((label, lun.backing));
     }
@@ -203,7 +203,7 @@ fn boot() -> Fixture {
              grep -i 'closing\\|builtin_dd' /tmp/g.log",
         );
     // The emulator's tgt personality, served over iSCSI, on a fifth LUN.
-    let mirror = dir.path().join("mirror.emu");
+    let mirror = dir.join("mirror.emu");
     run_ok(
         Command::new(&discburn)
             .args(["emu", "create", "--media", "dvd+r", "--drive", "tgt"])
@@ -306,7 +306,7 @@ fn the_guest_sees_a_blank_tgt_dvd_plus_r() {
 fn check_readers(fixture: &Fixture, image: &Path, what: &str) {
     let expected = &fixture.expected;
     if testkit::tools::require_tool("xorriso") {
-        let out = fixture.dir.path().join(format!("xorriso-{what}"));
+        let out = fixture.dir.join(format!("xorriso-{what}"));
         run_ok(
             Command::new("xorriso")
                 .args(["-osirrox", "on", "-hardlinks", "on", "-indev"])
@@ -431,7 +431,7 @@ fn discburn_burns_a_first_session_that_others_read_back_exactly() {
     assert_eq!(info["media"]["tracks"][0]["size"], blocks, "{info}");
     assert_eq!(info["media"]["capacity_blocks"], blocks, "{info}");
     // discburn on the host reads the same tree from tgt's file.
-    let out = fixture.dir.path().join("discburn-first");
+    let out = fixture.dir.join("discburn-first");
     run_ok(
         Command::new(&fixture.discburn)
             .args(["extract", "--target"])

@@ -15,6 +15,7 @@
 //!   a tool is missing (but never in CI).
 //! - [`mod@skip`]: checks a machine cannot make: a failure under CI, elsewhere a
 //!   skip that is printed past libtest's capture and listed by `.ci/test`.
+//! - [`static_fixture_dir`]: a directory for a fixture kept in a `static`.
 #![forbid(unsafe_code)]
 
 pub mod compare;
@@ -35,3 +36,21 @@ pub use tools::{
 };
 pub use tree::{make_tricky_tree, make_tricky_tree_with, TrickyOptions, SPARSE_SIZE};
 pub use views::{joliet_can_hold, sevenzip_symlink_is_kept};
+
+/// A fresh, empty directory `TARGET_TMP/NAME` for a fixture held in a `static`.
+///
+/// Statics are never dropped, so a `tempfile::TempDir` kept in one is never
+/// removed and every test run would leave its fixture behind (hundreds of MiB per
+/// run). Pass `env!("CARGO_TARGET_TMPDIR")`: the fixture lives in the build
+/// directory and the next run of the same test binary empties it first.
+pub fn static_fixture_dir(target_tmp: &str, name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(target_tmp).join(name);
+    match std::fs::remove_dir_all(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => panic!("cannot empty the fixture directory {}: {e}", dir.display()),
+    }
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    dir
+}

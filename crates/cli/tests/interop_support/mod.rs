@@ -105,9 +105,7 @@ impl Fixture {
     /// A fixture in `CARGO_TARGET_TMPDIR/NAME`, emptied first: for fixtures
     /// held in a `static` (never dropped), so that runs do not pile up copies.
     pub fn in_target_tmp(name: &str, options: testkit::TrickyOptions) -> Fixture {
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(&root).expect("fixture dir");
+        let root = testkit::static_fixture_dir(env!("CARGO_TARGET_TMPDIR"), name);
         Fixture::build(None, root, &[], |src| {
             testkit::make_tricky_tree_with(src, &options)
         })
