@@ -78,27 +78,38 @@ fn side(side: &discburn::diff::Side) -> String {
     }
 }
 
+/// One line of a change list (shared with `sync`): `SIGN PATH (KIND[, N bytes]NOTE)`.
+pub(super) fn change_line(
+    sign: char,
+    path: &str,
+    kind: &str,
+    size: Option<u64>,
+    note: &str,
+) -> String {
+    match size {
+        Some(size) => format!("{sign} {path} ({kind}, {size} bytes{note})\n"),
+        None => format!("{sign} {path} ({kind}{note})\n"),
+    }
+}
+
+/// The note of a changed entry: `: reason, reason`.
+pub(super) fn reasons_note(reasons: &[discburn::compare::Reason]) -> String {
+    let reasons: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
+    format!(": {}", reasons.join(", "))
+}
+
 /// One line per entry (`+` added, `~` changed with the reasons, `-` removed), then a summary.
 fn text(report: &DiffReport) -> String {
-    let describe = |e: &DiffEntry| match e.size {
-        Some(size) => format!("{}, {size} bytes", e.kind),
-        None => e.kind.to_string(),
-    };
+    let line = |sign, e: &DiffEntry, note: &str| change_line(sign, &e.path, e.kind, e.size, note);
     let mut t = String::new();
     for e in &report.added {
-        t.push_str(&format!("+ {} ({})\n", e.path, describe(e)));
+        t.push_str(&line('+', e, ""));
     }
     for e in &report.changed {
-        let reasons: Vec<&str> = e.reasons.iter().map(|r| r.as_str()).collect();
-        t.push_str(&format!(
-            "~ {} ({}: {})\n",
-            e.path,
-            describe(e),
-            reasons.join(", ")
-        ));
+        t.push_str(&line('~', e, &reasons_note(&e.reasons)));
     }
     for e in &report.removed {
-        t.push_str(&format!("- {} ({})\n", e.path, describe(e)));
+        t.push_str(&line('-', e, ""));
     }
     let (from, to) = (side(&report.from), side(&report.to));
     if report.identical {

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::burn::Interrupt;
+use super::diff::{change_line, reasons_note};
 use crate::output::Output;
 use crate::progress::Observer;
 
@@ -107,9 +108,8 @@ fn mib(blocks: u64) -> f64 {
 /// One line per entry (`+` added, `~` changed, `-` removed, `=` kept), then a summary.
 fn text(report: &discburn::SyncReport) -> String {
     let mut t = String::new();
-    let describe = |e: &discburn::SyncEntry| match e.size {
-        Some(size) => format!("{}, {size} bytes", e.kind),
-        None => e.kind.to_string(),
+    let line = |sign, e: &discburn::SyncEntry, note: &str| {
+        change_line(sign, &e.path, e.kind, e.size, note)
     };
     for e in &report.added {
         let reuse = e
@@ -117,26 +117,16 @@ fn text(report: &discburn::SyncReport) -> String {
             .as_ref()
             .map(|p| format!(", the data of {p}"))
             .unwrap_or_default();
-        t.push_str(&format!("+ {} ({}{reuse})\n", e.path, describe(e)));
+        t.push_str(&line('+', e, &reuse));
     }
     for e in &report.changed {
-        let reasons: Vec<&str> = e.reasons.iter().map(|r| r.as_str()).collect();
-        t.push_str(&format!(
-            "~ {} ({}: {})\n",
-            e.path,
-            describe(e),
-            reasons.join(", ")
-        ));
+        t.push_str(&line('~', e, &reasons_note(&e.reasons)));
     }
     for e in &report.removed {
-        t.push_str(&format!("- {} ({})\n", e.path, describe(e)));
+        t.push_str(&line('-', e, ""));
     }
     for e in &report.kept {
-        t.push_str(&format!(
-            "= {} ({}; not in the sources, kept without --delete)\n",
-            e.path,
-            describe(e)
-        ));
+        t.push_str(&line('=', e, "; not in the sources, kept without --delete"));
     }
     let counts = format!(
         "{} added, {} changed, {} removed",
