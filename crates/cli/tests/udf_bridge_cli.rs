@@ -143,11 +143,26 @@ fn udf_symlinks_and_revision_1_02() {
     std::fs::write(src.join("d/a.txt"), b"a\n").unwrap();
     std::os::unix::fs::symlink("d/a.txt", src.join("link")).unwrap();
     let image = dir.path().join("old.iso");
-    burn(
+    let result = burn(
         &["--udf", "--udf-revision", "1.02", "--udf-symlinks"],
         &image,
         &src,
     );
+    let udf = &result["udf"];
+    assert_eq!(
+        (
+            &udf["revision"],
+            &udf["files"],
+            &udf["directories"],
+            &udf["left_out"]
+        ),
+        (&"1.02".into(), &2.into(), &1.into(), &0.into()),
+        "{result}"
+    );
+    // Without --udf-symlinks the link is left out, and counted.
+    let result = burn(&["--udf"], &dir.path().join("nolink.iso"), &src);
+    assert_eq!(result["udf"]["left_out"], 1, "{result}");
+    assert_eq!(result["udf"]["files"], 1, "{result}");
     let info = udfinfo_clean(&image);
     assert!(info.contains("udfrev=1.02"), "{info}");
     // discburn's UDF reader sees the link with its target.
@@ -178,6 +193,9 @@ fn udf_append_keeps_the_revision() {
         std::fs::write(src.join("a.txt"), format!("{}\n", revisions.len())).unwrap();
         let result = burn(args, &image, &src);
         let start = result["start_lba"].as_u64().unwrap();
+        let udf = &result["udf"];
+        assert_eq!(udf["files"], 1, "{result}");
+        assert!(udf["partition_start"].as_u64().unwrap() < start, "{result}");
         let info = run(cmd("udfinfo", [format!("--startblock={start}")]).arg(&image));
         assert!(info.success(), "{info}");
         let rev = info
@@ -189,6 +207,19 @@ fn udf_append_keeps_the_revision() {
         revisions.push(rev);
     }
     assert_eq!(revisions, ["1.02", "2.01"]);
+    // The text summary says it too (2.01 kept from the last session).
+    let result = run_ok(
+        discburn()
+            .args(["burn", "--udf", "--target"])
+            .arg(&image)
+            .arg(&src),
+    );
+    assert!(
+        result
+            .stdout
+            .contains("UDF 2.01: 1 files, 0 directories, partition from block"),
+        "{result}"
+    );
 }
 
 #[test]
@@ -245,6 +276,8 @@ fn udf_sessions_keep_the_old_files() {
         let mut args = vec!["--udf"];
         args.extend(extra);
         let result = burn(&args, &image, src);
+        assert_eq!(result["udf"]["revision"], "2.01", "{result}");
+        assert_eq!(result["udf"]["files"], [3, 2, 3][starts.len()], "{result}");
         starts.push(result["start_lba"].as_u64().unwrap());
     }
     // Each session is a complete UDF volume: udfinfo reads each at its start.

@@ -10,7 +10,7 @@ use fsimage::sessions::ImageSession;
 use fsimage::{ImageOptions, ImageStream, Tree};
 
 use crate::error::BurnError;
-use crate::events::{Action, BurnReport, Clock, ImportSummary, Progress, ZisofsSummary};
+use crate::events::{Action, BurnReport, Clock, ImportSummary, Progress, UdfReport, ZisofsSummary};
 use crate::plan::{apply_edits, Source};
 use crate::target::{open_burn_target, BurnTarget};
 use crate::verify::Verify;
@@ -284,6 +284,7 @@ fn burn_to(
                     buffer_underruns: None,
                     closed_because: None,
                     zisofs: None,
+                    udf: None,
                     elapsed_s: clock.elapsed_s(),
                 };
                 target.roll_back().ok();
@@ -391,9 +392,17 @@ fn burn_to(
         buffer_underruns: None,
         closed_because: target.closed_because(),
         zisofs,
+        udf: None,
         elapsed_s: 0.0,
     };
     let stats = stream.stats();
+    report.udf = stream.layout().udf_summary().map(|u| UdfReport {
+        revision: u.revision.to_text(),
+        files: u64::from(u.files),
+        directories: u64::from(u.directories),
+        left_out: (stats.files + stats.symlinks + stats.devices).saturating_sub(u64::from(u.files)),
+        partition_start: u64::from(u.partition_start),
+    });
     (
         report.files,
         report.directories,

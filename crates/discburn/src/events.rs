@@ -174,7 +174,25 @@ pub struct BurnReport {
     pub closed_because: Option<String>,
     /// What `--zisofs` compressed; `None` without it.
     pub zisofs: Option<ZisofsSummary>,
+    /// The session's UDF bridge (`--udf`); `None` without it.
+    pub udf: Option<UdfReport>,
     pub elapsed_s: f64,
+}
+
+/// What the UDF bridge of a session holds (`burn --udf`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UdfReport {
+    /// `"2.01"` or `"1.02"`.
+    pub revision: String,
+    /// Entries other than directories, and directories below the root.
+    pub files: u64,
+    pub directories: u64,
+    /// Entries of the tree left out of UDF (symbolic links without
+    /// `--udf-symlinks`, device nodes).
+    pub left_out: u64,
+    /// First block of the UDF partition: the first session's start when the
+    /// session's files point at data of earlier sessions.
+    pub partition_start: u64,
 }
 
 /// What `--zisofs` did: the files it recorded compressed and the blocks saved.

@@ -31,7 +31,7 @@ pub mod stream;
 pub mod tree;
 
 pub use error::Error;
-pub use layout::{ImageOptions, Layout, UdfOptions, MAX_EXTENT_BYTES};
+pub use layout::{ImageOptions, Layout, UdfOptions, UdfSummary, MAX_EXTENT_BYTES};
 pub use publish::PendingFile;
 pub use renamed::{Renamed, RenamedName};
 pub use source::{FileSectorSource, SectorSource, BLOCK_SIZE};

@@ -440,6 +440,29 @@ fn zisofs_text(report: &discburn::BurnReport) -> String {
     )
 }
 
+/// The `--udf` line of the summary (empty without it).
+fn udf_text(report: &discburn::BurnReport) -> String {
+    let Some(u) = &report.udf else {
+        return String::new();
+    };
+    let left_out = match u.left_out {
+        0 => String::new(),
+        n => format!(", {n} links or device nodes left out (--udf-symlinks keeps links)"),
+    };
+    let partition = if u.partition_start < report.start_lba {
+        format!(
+            ", partition from block {} (earlier sessions' data)",
+            u.partition_start
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "UDF {}: {} files, {} directories{partition}{left_out}\n",
+        u.revision, u.files, u.directories
+    )
+}
+
 /// `--print-size`: the blocks the burn writes — a new image file with its
 /// 32-block superblock, else the session.
 fn print_size(report: &discburn::BurnReport) -> u64 {
@@ -477,7 +500,7 @@ fn text(report: &discburn::BurnReport) -> String {
             report.files,
             report.directories,
             report.image_blocks,
-            zisofs_text(report)
+            zisofs_text(report) + &udf_text(report)
         );
     }
     let mut text = format!(
@@ -494,6 +517,7 @@ fn text(report: &discburn::BurnReport) -> String {
         report.elapsed_s
     );
     text.push_str(&zisofs_text(report));
+    text.push_str(&udf_text(report));
     if let Some(why) = &report.closed_because {
         text.push_str(&format!("the disc was closed: {why}\n"));
     }

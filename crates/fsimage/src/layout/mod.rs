@@ -38,7 +38,7 @@ mod udf_emit;
 
 pub(crate) use namespace::{Namespace, NsDir, Rec, Target};
 pub(crate) use susp::{CeArea, SuBuf, SuInfo};
-pub use udf::UdfOptions;
+pub use udf::{UdfOptions, UdfSummary};
 pub(crate) use udf::{UdfPlan, VDS_BLOCKS as UDF_VDS_BLOCKS};
 
 use iso9660::date::DirDate;
@@ -277,6 +277,16 @@ impl Layout {
 
     pub fn options(&self) -> &ImageOptions {
         &self.opts
+    }
+
+    /// The UDF bridge of the session, when it has one.
+    pub fn udf_summary(&self) -> Option<UdfSummary> {
+        self.udf.as_ref().map(|plan| UdfSummary {
+            revision: plan.revision(),
+            files: plan.files,
+            directories: plan.directories.saturating_sub(1),
+            partition_start: plan.partition_start,
+        })
     }
 
     /// Number of blocks of the session.

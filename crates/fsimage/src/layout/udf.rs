@@ -58,6 +58,18 @@ impl Default for UdfOptions {
     }
 }
 
+/// What a session's UDF bridge holds, for the burn report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UdfSummary {
+    pub revision: udf::Revision,
+    /// Entries other than directories (files, and symbolic links when kept).
+    pub files: u32,
+    /// Directories below the root.
+    pub directories: u32,
+    /// First block of the partition (the first session's start on an append).
+    pub partition_start: u32,
+}
+
 /// One object of the UDF tree.
 #[derive(Debug, Clone)]
 pub(crate) struct UdfItem {
