@@ -149,7 +149,8 @@ fn a_killed_append_leaves_the_old_image_and_the_next_append_completes() {
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     let result = json(&out);

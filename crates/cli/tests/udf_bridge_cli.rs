@@ -222,6 +222,41 @@ fn udf_append_keeps_the_revision() {
     );
 }
 
+/// A session without `--udf` on a `--udf` image: the anchor at block 256 that
+/// pointed at the old UDF session is retired, so 7-Zip (which starts there)
+/// shows the newest tree, not the old UDF one; the old session's UDF still
+/// reads at its own start.
+#[test]
+fn an_append_without_udf_retires_the_old_anchor() {
+    if !require_tool("udfinfo") || !require_tool("7zz") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("old.txt"), b"old\n").unwrap();
+    let image = dir.path().join("mixed.iso");
+    let first = burn(&["--udf"], &image, &src);
+    std::fs::write(src.join("new.txt"), b"new\n").unwrap();
+    let second = burn(&[], &image, &src);
+    assert!(second["udf"].is_null(), "{second}");
+
+    let out = dir.path().join("7z");
+    run_ok(
+        cmd("7zz", ["x", "-y"])
+            .arg(format!("-o{}", out.display()))
+            .arg(&image),
+    );
+    same_files(&src, &out, "7-Zip on the image after a session without UDF");
+
+    let start = first["start_lba"].as_u64().unwrap();
+    let info = run(cmd("udfinfo", [format!("--startblock={start}")]).arg(&image));
+    assert!(
+        info.success() && info.stdout.contains("numfiles=1"),
+        "{info}"
+    );
+}
+
 #[test]
 fn udf_and_zisofs_do_not_mix() {
     let dir = tempfile::tempdir().unwrap();

@@ -373,7 +373,13 @@ impl GrowingImage {
             return Ok(());
         }
         let mut block = vec![0u8; BLOCK as usize];
-        self.storage.read_exact_at(&mut block, ANCHOR * BLOCK)?;
+        match self.storage.read_exact_at(&mut block, ANCHOR * BLOCK) {
+            Ok(()) => {}
+            // Block 256 lay in an orphan tail (a killed append) that this
+            // append reclaimed: there is no anchor to retire.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(e) => return Err(e),
+        }
         let is_anchor =
             udf::tag::verify_as(&block, udf::TagId::ANCHOR, Some(ANCHOR as u32)).is_ok();
         if !is_anchor {
@@ -521,10 +527,15 @@ impl BurnTarget for GrowingImage {
         self.phase = Phase::Committing { start };
         commit_superblock(self.storage.as_mut(), &superblock, range)
             .map_err(|e| self.write_error(e))?;
+        // Block 256 of a growing image (sessions from LBA 32) is an anchor
+        // discburn wrote for its newest UDF session, not part of any session's
+        // own volume: when this session has no UDF, it is retired too, or UDF
+        // readers that start there (7-Zip, Windows) would show the old tree.
+        // The earlier UDF sessions keep their own anchors at START+256.
         let new_anchor = stream.udf_anchor_block(256);
         if new_anchor.is_some()
-            || (self.found.layout == ImageLayout::FromZero
-                && udf_recognition_end(&self.old_superblock) > 0)
+            || self.found.layout != ImageLayout::FromZero
+            || udf_recognition_end(&self.old_superblock) > 0
         {
             self.retire_udf_anchor(new_anchor)
                 .map_err(|e| self.write_error(e))?;
