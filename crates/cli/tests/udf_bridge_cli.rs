@@ -30,21 +30,6 @@ fn without_symlinks(mut s: Snapshot) -> Snapshot {
     s
 }
 
-/// UDF names hold 255 bytes with the CS0 compression ID: a 255-character
-/// ASCII name is cut to 254 characters (as Linux itself would cut it).
-fn udf_name(path: &str) -> String {
-    path.split('/')
-        .map(|c| {
-            if c.len() > 254 && c.is_ascii() {
-                &c[..254]
-            } else {
-                c
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 fn udfinfo_clean(image: &Path) -> String {
     let result = run(cmd("udfinfo", [image.as_os_str()]));
     assert!(result.success(), "udfinfo: {result}");
@@ -85,7 +70,7 @@ fn udf_bridge_reads_exactly_in_udfinfo_7zip_xorriso_and_discburn() {
     );
     let options = CompareOptions {
         file_mtimes: true,
-        rename_expected: Some(udf_name),
+        rename_expected: Some(testkit::udf_name),
         ..CompareOptions::content_only()
     };
     if let Err(diff) = compare(&expected, &snapshot(&seven).unwrap(), &options) {

@@ -877,21 +877,6 @@ fn discburn_says_plainly_when_a_drive_is_empty() {
     }
 }
 
-/// UDF names hold 255 bytes with the CS0 compression ID: a 255-character ASCII name is
-/// cut to 254 characters.
-fn udf_name(path: &str) -> String {
-    path.split('/')
-        .map(|c| {
-            if c.len() > 254 && c.is_ascii() {
-                &c[..254]
-            } else {
-                c
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 #[test]
 fn kernel_udf_module_reads_the_udf_bridge_exactly() {
     let Some(fixture) = fixture() else { return };
@@ -918,7 +903,7 @@ fn kernel_udf_module_reads_the_udf_bridge_exactly() {
     );
     let options = CompareOptions {
         file_mtimes: true,
-        rename_expected: Some(udf_name),
+        rename_expected: Some(testkit::udf_name),
         ..CompareOptions::content_only()
     };
     if let Err(diff) = compare(&expected, &actual, &options) {

@@ -10,7 +10,8 @@
 //!   per-reader allowances ([`CompareOptions`]) and returns a readable [`Diff`].
 //! - [`sessions`]: three sessions of sources (add; remove + replace; add) and the
 //!   trees each must show, for multisession tests.
-//! - [`views`]: what a Joliet-only reader can hold, what 7-Zip does with symlinks.
+//! - [`views`]: what a Joliet-only reader can hold, what 7-Zip does with symlinks,
+//!   how a UDF reader shows a long name.
 //! - [`tools`]: running external programs, capturing output, skipping a test when
 //!   a tool is missing (but never in CI).
 //! - [`mod@skip`]: checks a machine cannot make: a failure under CI, elsewhere a
@@ -35,7 +36,7 @@ pub use tools::{
     CmdOutput,
 };
 pub use tree::{make_tricky_tree, make_tricky_tree_with, TrickyOptions, SPARSE_SIZE};
-pub use views::{joliet_can_hold, sevenzip_symlink_is_kept};
+pub use views::{joliet_can_hold, sevenzip_symlink_is_kept, udf_name};
 
 /// A fresh, empty directory `TARGET_TMP/NAME` for a fixture held in a `static`.
 ///

@@ -96,6 +96,22 @@ pub fn relocated_path(path: &str, is_dir: impl Fn(&str) -> bool) -> String {
     out.join("/")
 }
 
+/// The path a UDF reader shows for `path`: UDF names hold 255 bytes with the
+/// CS0 compression ID, so a 255-character ASCII name is cut to 254 characters
+/// (as Linux's udf module and 7-Zip show it).
+pub fn udf_name(path: &str) -> String {
+    path.split('/')
+        .map(|c| {
+            if c.len() > 254 && c.is_ascii() {
+                &c[..254]
+            } else {
+                c
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

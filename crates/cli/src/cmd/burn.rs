@@ -296,12 +296,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         }
     }
     let interrupt = Interrupt::install()?;
-    let sources = args
-        .sources
-        .iter()
-        .map(|s| discburn::Source::parse(s))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
+    let sources = parse_sources(&args.sources)?;
     let request = discburn::BurnRequest {
         target: args.target.clone(),
         sources,
@@ -579,4 +574,14 @@ fn text(report: &discburn::BurnReport) -> String {
         ));
     }
     text
+}
+
+/// The SOURCE arguments (`HOST/PATH` or `ISO/PATH=HOST/PATH`), as `burn` and
+/// `sync` take them.
+pub(super) fn parse_sources(sources: &[String]) -> anyhow::Result<Vec<discburn::Source>> {
+    sources
+        .iter()
+        .map(|s| discburn::Source::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)
 }

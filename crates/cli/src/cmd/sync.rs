@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::burn::Interrupt;
+use super::burn::{parse_sources, Interrupt};
 use super::diff::{change_line, reasons_note};
 use crate::output::Output;
 use crate::progress::Observer;
@@ -49,12 +49,7 @@ struct SyncResult<'a> {
 
 pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
     let interrupt = Interrupt::install()?;
-    let sources = args
-        .sources
-        .iter()
-        .map(|s| discburn::Source::parse(s))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
+    let sources = parse_sources(&args.sources)?;
     let request = discburn::SyncRequest {
         target: args.target.clone(),
         sources,
