@@ -1,5 +1,5 @@
 //! Progress of the commands that move data through the engine (`burn`,
-//! `verify`, `check-media`): one [`discburn::BurnObserver`] that draws the
+//! `sync`, `verify`, `check-media`): one [`discburn::BurnObserver`] that draws the
 //! bar on a terminal and prints the JSON `stage` and `progress` events
 //! (docs/json.md), whichever command runs.
 
@@ -68,6 +68,7 @@ impl<'a> Observer<'a> {
             Action::Importing => "reading the previous session",
             Action::ValidatingMedia => "checking the target",
             Action::Compressing => "compressing (zisofs)",
+            Action::Comparing => "comparing contents (MD5)",
             Action::Planning => "planning",
             Action::Finalizing => "finalizing",
             Action::RollingBack => "undoing the write",
@@ -80,7 +81,10 @@ impl discburn::BurnObserver for Observer<'_> {
     fn progress(&mut self, event: &discburn::Progress) {
         use discburn::Action;
         // Data moving: the bar shows bytes; JSON has `progress` events.
-        let moving = matches!(event.action, Action::Writing | Action::Verifying);
+        let moving = matches!(
+            event.action,
+            Action::Writing | Action::Verifying | Action::Comparing
+        );
         let changed = self.shown != Some(event.action);
         if changed {
             self.shown = Some(event.action);
@@ -101,7 +105,7 @@ impl discburn::BurnObserver for Observer<'_> {
             || (event.action == Action::Compressing
                 && (due || event.sectors_done == event.sectors_total));
         let due = if moving {
-            due || event.sectors_done == event.sectors_total
+            due || changed || event.sectors_done == event.sectors_total
         } else {
             stage_due
         };

@@ -496,3 +496,92 @@ fn emulated_dvd_plus_r_and_bd_r_take_one_session_a_day() {
         );
     }
 }
+
+/// The JSON lines `discburn --json sync ARGS` prints (events, then the result).
+fn sync_lines(args: &[&str]) -> Vec<serde_json::Value> {
+    let out = run(discburn().args(["--json", "sync"]).args(args));
+    assert!(matches!(out.code, Some(0 | UP_TO_DATE)), "{out}");
+    out.stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn content_reports_progress_while_it_reads() {
+    // `--content` reads every file whose metadata look unchanged: `progress`
+    // events (action `comparing`) count the blocks read, from 0 to all of
+    // them, as `burn` counts the blocks it writes.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let sizes = [3 << 20, 1 << 20, 5000, 1];
+    let mut blocks = 0u64;
+    for (i, size) in sizes.iter().enumerate() {
+        let data: Vec<u8> = (0..*size).map(|b: usize| (b * 7 + i) as u8).collect();
+        write_file(&src.join(format!("f{i}")), &data, 0o644, T0);
+        blocks += (*size as u64).div_ceil(2048);
+    }
+    let src_arg = src.to_str().unwrap();
+    let comparing = |lines: &[serde_json::Value]| -> Vec<(u64, u64)> {
+        lines
+            .iter()
+            .filter(|v| v["action"] == "comparing")
+            .map(|v| {
+                assert_eq!(v["type"], "progress", "{v}");
+                assert_eq!(v["command"], "sync", "{v}");
+                let (done, total) = (
+                    v["bytes"].as_u64().unwrap(),
+                    v["total_bytes"].as_u64().unwrap(),
+                );
+                assert_eq!(v["sectors_total"].as_u64().unwrap() * 2048, total, "{v}");
+                (done, total)
+            })
+            .collect()
+    };
+    let check = |events: &[(u64, u64)], total: u64, what: &str| {
+        assert!(events.len() >= 2, "{what}: {events:?}");
+        assert_eq!(
+            events[0],
+            (0, total),
+            "{what}: the first says where it starts"
+        );
+        assert_eq!(
+            *events.last().unwrap(),
+            (total, total),
+            "{what}: {events:?}"
+        );
+        assert!(
+            events.windows(2).all(|w| w[0].0 <= w[1].0),
+            "{what}: {events:?}"
+        );
+        assert!(events.iter().all(|e| e.1 == total), "{what}: {events:?}");
+    };
+
+    // Session 1 recorded every file's MD5: only the host files are read.
+    let image = dir.path().join("md5.iso");
+    let target = image.to_str().unwrap();
+    assert_eq!(sync(&["--target", target, src_arg]).0, 0);
+    let lines = sync_lines(&["--target", target, "--content", src_arg]);
+    let result = lines.last().unwrap();
+    assert_eq!(result["up_to_date"], true, "{result}");
+    assert_eq!(result["md5_compared"], sizes.len(), "{result}");
+    check(&comparing(&lines), blocks * 2048, "recorded MD5s");
+    // Every event comes before the result.
+    assert_eq!(lines.iter().filter(|v| v["type"] == "result").count(), 1);
+
+    // A session without checksums: its files are read from the image too.
+    let image = dir.path().join("plain.iso");
+    let target = image.to_str().unwrap();
+    let burned = run(discburn()
+        .args(["burn", "--no-checksums", "--target", target])
+        .arg(&src));
+    assert!(burned.success(), "{burned}");
+    let lines = sync_lines(&["--target", target, "--content", src_arg]);
+    assert_eq!(lines.last().unwrap()["up_to_date"], true, "{lines:?}");
+    check(&comparing(&lines), 2 * blocks * 2048, "no recorded MD5s");
+
+    // The text form clears its bar and says what it found.
+    let text = run(discburn().args(["sync", "--content", "--target", target, src_arg]));
+    assert_eq!(text.code, Some(UP_TO_DATE), "{text}");
+    assert!(text.stdout.contains("up to date"), "{text}");
+}

@@ -243,6 +243,21 @@ fn burn_to(
                     Some(_) => Some(target.sectors()?),
                     None => None,
                 };
+                // Reading files to compare their MD5s (`--content`) can take
+                // minutes: progress as while writing, and a way to stop.
+                let mut last = None::<std::time::Instant>;
+                let mut comparing = |done: u64, total: u64| {
+                    if last.is_none_or(|at| at.elapsed() >= PROGRESS_INTERVAL) || done == total {
+                        last = Some(std::time::Instant::now());
+                        observer.progress(&clock.progress(
+                            Action::Comparing,
+                            next_start,
+                            done,
+                            total,
+                        ));
+                    }
+                    !observer.cancelled()
+                };
                 crate::sync::plan_and_apply(
                     &mut tree,
                     &request.sources,
@@ -253,6 +268,7 @@ fn burn_to(
                         .as_deref_mut()
                         .map(|s| s as &mut dyn fsimage::SectorSource),
                     &name,
+                    &mut comparing,
                 )?
             };
             let up_to_date = base.is_some() && plan.is_empty();

@@ -129,25 +129,19 @@ pub fn diff(request: &DiffRequest) -> Result<DiffReport, BurnError> {
     let from_directory = matches!(request.against, Against::Directory(_));
     let mut medium = open_read_source(target)?;
     let scopes = Scopes(vec![Vec::new()]);
-    let mut comparison = Comparison {
-        old: &old,
-        new: &new,
-        scopes: &scopes,
-        options: compare::Options {
-            content: request.content,
-            ctime: !from_directory || request.source_date_epoch.is_none(),
-            clamp: request.source_date_epoch.filter(|_| from_directory),
-            racy_since: compare::racy_since(
-                old_written,
-                request.source_date_epoch.filter(|_| from_directory),
-            ),
-            delete: true,
-        },
-        medium: Some(medium.as_mut()),
-        target,
-        md5_compared: 0,
+    let options = compare::Options {
+        content: request.content,
+        ctime: !from_directory || request.source_date_epoch.is_none(),
+        clamp: request.source_date_epoch.filter(|_| from_directory),
+        racy_since: compare::racy_since(
+            old_written,
+            request.source_date_epoch.filter(|_| from_directory),
+        ),
+        delete: true,
     };
-    let changes = comparison.run()?;
+    let mut comparison =
+        Comparison::new(&old, &new, &scopes, options, Some(medium.as_mut()), target);
+    let changes = comparison.run(&mut |_, _| true)?;
     let md5_compared = comparison.md5_compared;
     let mut report = DiffReport {
         target: target.to_string(),

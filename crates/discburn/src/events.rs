@@ -14,6 +14,10 @@ pub enum Action {
     /// Compressing new files with zisofs (`--zisofs`); `sectors_done` and
     /// `sectors_total` count files here.
     Compressing,
+    /// `sync`: reading files to compare their MD5s with the session's
+    /// (`--content`, files whose ctime moved, renames); `sectors_done` and
+    /// `sectors_total` count the blocks of file data read.
+    Comparing,
     /// Laying out the new session and checking it fits.
     Planning,
     /// Writing the session's blocks.

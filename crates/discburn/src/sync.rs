@@ -23,7 +23,7 @@ use fsimage::{ContentId, NodeId, NodeKind, SectorSource, Tree};
 use serde::Serialize;
 
 use crate::burn::{BurnObserver, BurnRequest};
-use crate::compare::{self, content_size, kind_name, Change, Comparison, Reason, Scopes};
+use crate::compare::{self, content_size, kind_name, Change, Comparison, Reason, Scopes, Side};
 use crate::error::BurnError;
 use crate::events::SkippedSource;
 use crate::plan::Source;
@@ -201,7 +201,9 @@ fn scopes(sources: &[Source]) -> Scopes {
 
 /// The sync step of the burn flow: scans the sources as `burn` would, compares
 /// them with `tree` (the imported session, or an empty tree) and edits `tree`
-/// into the new session's.
+/// into the new session's. `progress` is told the blocks read while MD5s are
+/// compared (all in one pass: changed files and renames).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn plan_and_apply(
     tree: &mut Tree,
     sources: &[Source],
@@ -210,6 +212,7 @@ pub(crate) fn plan_and_apply(
     session_written: Option<i64>,
     medium: Option<&mut dyn SectorSource>,
     target: &str,
+    progress: compare::Progress<'_>,
 ) -> Result<SyncPlan, BurnError> {
     let mut host = Tree::new();
     let mut scan = Scan::new(ScanOptions::default());
@@ -218,23 +221,24 @@ pub(crate) fn plan_and_apply(
     }
     let scopes = scopes(sources);
     let (changes, renames, md5_compared) = {
-        let mut comparison = Comparison {
-            old: tree,
-            new: &host,
-            scopes: &scopes,
-            options: compare::Options {
-                content: options.content,
-                ctime: source_date_epoch.is_none(),
-                clamp: source_date_epoch,
-                racy_since: compare::racy_since(session_written, source_date_epoch),
-                delete: options.delete,
-            },
-            medium,
-            target,
-            md5_compared: 0,
+        let options = compare::Options {
+            content: options.content,
+            ctime: source_date_epoch.is_none(),
+            clamp: source_date_epoch,
+            racy_since: compare::racy_since(session_written, source_date_epoch),
+            delete: options.delete,
         };
-        let changes = comparison.run()?;
-        let renames = find_renames(&mut comparison, &changes)?;
+        let mut comparison = Comparison::new(tree, &host, &scopes, options, medium, target);
+        let mut changes = comparison.walk();
+        let candidates = rename_candidates(&comparison, &changes);
+        let mut wanted = comparison.pending_contents();
+        for (content, olds) in &candidates {
+            wanted.push((Side::New, *content));
+            wanted.extend(olds.iter().map(|&(old, _)| (Side::Old, old)));
+        }
+        comparison.hash(&wanted, progress)?;
+        comparison.resolve(&mut changes);
+        let renames = find_renames(&mut comparison, &candidates);
         (changes, renames, comparison.md5_compared)
     };
     let mut plan = report_changes(tree, &host, &changes, &renames);
@@ -255,27 +259,14 @@ pub(crate) fn plan_and_apply(
 /// host content → (session content, its path).
 type Renames = HashMap<ContentId, (ContentId, NodeId)>;
 
-/// Finds, for every added file, a file of the session with the same size,
-/// mtime and MD5 (read or recorded).
-fn find_renames(
-    comparison: &mut Comparison<'_, '_>,
-    changes: &[Change],
-) -> Result<Renames, BurnError> {
+/// Files of the session an added file may be a rename of: host content →
+/// the session's files with its size and mtime (as recorded).
+type Candidates = Vec<(ContentId, Vec<(ContentId, NodeId)>)>;
+
+/// For every added file with data, the session's files of the same size and
+/// mtime (reachable ones only).
+fn rename_candidates(comparison: &Comparison<'_, '_>, changes: &[Change]) -> Candidates {
     let (old, new) = (comparison.old, comparison.new);
-    let added: Vec<(ContentId, i64)> = changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::Added { new: n, .. } => match new.node(*n).kind {
-                NodeKind::File { content } if new.content(content).data.size() > 0 => {
-                    Some((content, new.node(*n).meta.mtime))
-                }
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect();
-    let mut renames = Renames::new();
-    // The session's files by (size, mtime as recorded), reachable ones only.
     let mut by_key: HashMap<(u64, i64), Vec<(ContentId, NodeId)>> = HashMap::new();
     let mut pending = vec![old.root()];
     while let Some(dir) = pending.pop() {
@@ -295,43 +286,46 @@ fn find_renames(
             }
         }
     }
-    if added.is_empty() || by_key.is_empty() {
-        return Ok(renames);
-    }
     let clamp = comparison.options.clamp;
-    let mut checked: HashMap<ContentId, Option<[u8; 16]>> = HashMap::new();
-    for (content, mtime) in added {
-        if renames.contains_key(&content) {
-            continue;
-        }
-        let mtime = compare::recorded(clamp.map_or(mtime, |limit| mtime.min(limit)));
-        let size = new.content(content).data.size();
-        let Some(candidates) = by_key.get(&(size, mtime)) else {
+    let mut seen = std::collections::HashSet::new();
+    let mut candidates = Candidates::new();
+    for change in changes {
+        let Change::Added { new: n, .. } = change else {
             continue;
         };
-        let target = comparison.target;
-        let host_md5 = compare::content::md5_of(new.content(content), None, target)?;
-        for &(old_content, old_node) in candidates {
-            let old_md5 = match checked.get(&old_content) {
-                Some(md5) => *md5,
-                None => {
-                    let md5 = compare::content::md5_of(
-                        old.content(old_content),
-                        comparison.medium(),
-                        target,
-                    )?;
-                    checked.insert(old_content, md5);
-                    md5
-                }
-            };
+        let NodeKind::File { content } = new.node(*n).kind else {
+            continue;
+        };
+        let size = new.content(content).data.size();
+        if size == 0 || !seen.insert(content) {
+            continue;
+        }
+        let mtime = new.node(*n).meta.mtime;
+        let mtime = compare::recorded(clamp.map_or(mtime, |limit| mtime.min(limit)));
+        if let Some(olds) = by_key.get(&(size, mtime)) {
+            candidates.push((content, olds.clone()));
+        }
+    }
+    candidates
+}
+
+/// Of the candidates, the first session file whose MD5 equals the added
+/// file's (both hashed by [`Comparison::hash`]).
+fn find_renames(comparison: &mut Comparison<'_, '_>, candidates: &Candidates) -> Renames {
+    let mut renames = Renames::new();
+    for (content, olds) in candidates {
+        let Some(host_md5) = comparison.md5(Side::New, *content) else {
+            continue;
+        };
+        for &(old_content, old_node) in olds {
             comparison.md5_compared += 1;
-            if host_md5.is_some() && old_md5 == host_md5 {
-                renames.insert(content, (old_content, old_node));
+            if comparison.md5(Side::Old, old_content) == Some(host_md5) {
+                renames.insert(*content, (old_content, old_node));
                 break;
             }
         }
     }
-    Ok(renames)
+    renames
 }
 
 fn entry(tree: &Tree, id: NodeId, reasons: Vec<Reason>) -> SyncEntry {

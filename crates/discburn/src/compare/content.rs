@@ -1,6 +1,8 @@
 //! The MD5 of a file's data, wherever it lies: the one an earlier session
 //! recorded (its checksum array, loaded by the import), else computed from
-//! the host file or from the blocks of the medium.
+//! the host file or from the blocks of the medium. Reading is the slow part
+//! of a comparison (`sync --content` over a large tree), so it reports the
+//! blocks read as it goes and can be stopped between chunks.
 
 use std::io::Read;
 
@@ -12,6 +14,25 @@ use crate::error::BurnError;
 /// Blocks read from the medium at a time.
 const CHUNK_BLOCKS: usize = 32;
 
+/// Bytes read from a host file at a time.
+const HOST_CHUNK: usize = 1 << 16;
+
+/// Told the bytes of one content read so far; `false` stops the reading
+/// ([`BurnError::Cancelled`]).
+pub(crate) type OnRead<'r> = &'r mut dyn FnMut(u64) -> bool;
+
+/// The blocks [`md5_of`] reads to tell `content`'s MD5 (none when it is
+/// recorded or cannot be told).
+pub(crate) fn blocks_to_read(content: &Content) -> u64 {
+    if content.zisofs.is_some() || content.recorded_md5.is_some() {
+        return 0;
+    }
+    match &content.data {
+        DataSource::Empty | DataSource::Bytes(_) => 0,
+        data => data.size().div_ceil(BLOCK_SIZE as u64),
+    }
+}
+
 /// The MD5 of `content`'s data; `Ok(None)` when it cannot be told without
 /// inflating it (a zisofs-compressed file of an earlier session: what it
 /// holds is not the bytes its MD5 would be taken over).
@@ -19,6 +40,7 @@ pub(crate) fn md5_of(
     content: &Content,
     medium: Option<&mut dyn SectorSource>,
     target: &str,
+    on_read: OnRead<'_>,
 ) -> Result<Option<[u8; 16]>, BurnError> {
     // Checked first: a compressed file's recorded MD5 is that of its stored
     // (compressed) bytes, as libisofs records it.
@@ -40,30 +62,33 @@ pub(crate) fn md5_of(
                 })
             };
             let file = std::fs::File::open(path).map_err(scan_error)?;
-            let mut reader = std::io::BufReader::with_capacity(1 << 16, file).take(*size);
-            let mut buf = vec![0u8; 1 << 16];
+            let mut reader = file.take(*size);
+            let mut buf = vec![0u8; HOST_CHUNK];
+            let mut done = 0u64;
             loop {
                 let n = reader.read(&mut buf).map_err(scan_error)?;
                 if n == 0 {
                     break;
                 }
                 hasher.update(&buf[..n]);
+                done += n as u64;
+                if !on_read(done) {
+                    return Err(BurnError::Cancelled);
+                }
             }
         }
         DataSource::Extent { lba, size } => {
             let medium = medium.ok_or_else(|| unreadable(target, u64::from(*lba)))?;
-            hash_extent(medium, u64::from(*lba), *size, &mut hasher, target)?;
+            let lba = u64::from(*lba);
+            hash_extent(medium, lba, *size, 0, &mut hasher, target, on_read)?;
         }
         DataSource::Extents(pieces) => {
             let medium = medium.ok_or_else(|| unreadable(target, 0))?;
+            let mut before = 0u64;
             for MediumExtent { lba, len } in pieces {
-                hash_extent(
-                    medium,
-                    u64::from(*lba),
-                    u64::from(*len),
-                    &mut hasher,
-                    target,
-                )?;
+                let (lba, len) = (u64::from(*lba), u64::from(*len));
+                hash_extent(medium, lba, len, before, &mut hasher, target, on_read)?;
+                before += len;
             }
         }
     }
@@ -77,13 +102,16 @@ fn unreadable(target: &str, lba: u64) -> BurnError {
     }
 }
 
-/// Feeds `size` bytes from block `lba` on into `hasher`.
+/// Feeds `size` bytes from block `lba` on into `hasher`; `before` bytes of
+/// the file came before them (for `on_read`).
 fn hash_extent(
     medium: &mut dyn SectorSource,
     lba: u64,
     size: u64,
+    before: u64,
     hasher: &mut Md5,
     target: &str,
+    on_read: OnRead<'_>,
 ) -> Result<(), BurnError> {
     let mut buf = vec![0u8; CHUNK_BLOCKS * BLOCK_SIZE];
     let mut done = 0u64;
@@ -96,6 +124,9 @@ fn hash_extent(
             .map_err(|_| unreadable(target, at))?;
         hasher.update(&buf[..want]);
         done += want as u64;
+        if !on_read(before + done) {
+            return Err(BurnError::Cancelled);
+        }
     }
     Ok(())
 }

@@ -20,6 +20,8 @@
 
 pub(crate) mod content;
 
+use std::collections::HashMap;
+
 use fsimage::{Content, ContentId, DataSource, NodeId, NodeKind, SectorSource, Tree};
 use serde::Serialize;
 
@@ -172,37 +174,101 @@ pub(crate) fn recorded(t: i64) -> i64 {
     iso9660::date::DirDate::from_unix(t).to_unix().unwrap_or(t)
 }
 
+/// Which tree a content is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Side {
+    Old,
+    New,
+}
+
+/// Told the blocks of file data read so far, and in all, while MD5s are
+/// computed; `false` stops the comparison ([`BurnError::Cancelled`]).
+pub(crate) type Progress<'p> = &'p mut dyn FnMut(u64, u64) -> bool;
+
+/// A file present on both sides with equal size and mtime whose MD5s decide
+/// (`--content`, a ctime that moved, racy times): compared after the walk,
+/// all in one pass that reports its progress.
+#[derive(Debug)]
+struct Pending {
+    old: NodeId,
+    new: NodeId,
+    contents: (ContentId, ContentId),
+    /// What differs besides the data (mode, owner).
+    reasons: Vec<Reason>,
+    refresh: bool,
+    /// Equal MD5s: the new side's metadata is still fresher.
+    ctime_differs: bool,
+}
+
+/// What [`Comparison::differences`] found.
+enum Found {
+    Done {
+        reasons: Vec<Reason>,
+        refresh: bool,
+    },
+    Md5 {
+        reasons: Vec<Reason>,
+        refresh: bool,
+        ctime_differs: bool,
+    },
+}
+
 /// Compares two trees and lists what differs, depth first.
 pub(crate) struct Comparison<'a, 'm> {
     pub old: &'a Tree,
     pub new: &'a Tree,
-    pub scopes: &'a Scopes,
+    scopes: &'a Scopes,
     pub options: Options,
     /// The medium the trees' extents lie on (none for a new image).
-    pub medium: Option<&'m mut dyn SectorSource>,
+    medium: Option<&'m mut dyn SectorSource>,
     /// The target, for messages.
-    pub target: &'a str,
+    target: &'a str,
     /// Files whose MD5 was compared (read or recorded).
     pub md5_compared: u64,
+    /// MD5s known so far (`None`: cannot be told, a zisofs file).
+    md5s: HashMap<(Side, ContentId), Option<[u8; 16]>>,
+    pending: Vec<Pending>,
 }
 
-impl Comparison<'_, '_> {
-    /// The medium, borrowed for one read.
-    pub fn medium(&mut self) -> Option<&mut dyn SectorSource> {
-        match &mut self.medium {
-            Some(m) => Some(&mut **m),
-            None => None,
+impl<'a, 'm> Comparison<'a, 'm> {
+    pub fn new(
+        old: &'a Tree,
+        new: &'a Tree,
+        scopes: &'a Scopes,
+        options: Options,
+        medium: Option<&'m mut dyn SectorSource>,
+        target: &'a str,
+    ) -> Comparison<'a, 'm> {
+        Comparison {
+            old,
+            new,
+            scopes,
+            options,
+            medium,
+            target,
+            md5_compared: 0,
+            md5s: HashMap::new(),
+            pending: Vec::new(),
         }
     }
 
     /// Every difference below the roots (the roots included when the whole
-    /// tree is in scope).
-    pub fn run(&mut self) -> Result<Vec<Change>, BurnError> {
+    /// tree is in scope): [`Self::walk`], then the MD5s it left to compare.
+    pub fn run(&mut self, progress: Progress<'_>) -> Result<Vec<Change>, BurnError> {
+        let mut changes = self.walk();
+        self.hash(&self.pending_contents(), progress)?;
+        self.resolve(&mut changes);
+        Ok(changes)
+    }
+
+    /// The differences the metadata tells; files whose MD5 must decide are
+    /// left for [`Self::hash`] and [`Self::resolve`].
+    pub fn walk(&mut self) -> Vec<Change> {
         let mut changes = Vec::new();
         let (old_root, new_root) = (self.old.root(), self.new.root());
         let root_in_scope = self.scopes.starts(&[]);
         if root_in_scope {
-            self.compare_pair(old_root, new_root, &mut changes)?;
+            self.compare_pair(old_root, new_root, &mut changes);
         }
         let mut pending: Vec<(NodeId, NodeId, Vec<Vec<u8>>, bool)> =
             vec![(old_root, new_root, Vec::new(), root_in_scope)];
@@ -218,7 +284,7 @@ impl Comparison<'_, '_> {
                 let both_dirs = self.old.node(old_child).kind.is_dir()
                     && self.new.node(new_child).kind.is_dir();
                 if child_in_scope {
-                    let retyped = self.compare_pair(old_child, new_child, &mut changes)?;
+                    let retyped = self.compare_pair(old_child, new_child, &mut changes);
                     if retyped {
                         self.below_retyped(old_child, new_child, &mut changes);
                         continue;
@@ -246,32 +312,132 @@ impl Comparison<'_, '_> {
                 }
             }
         }
-        Ok(changes)
+        changes
+    }
+
+    /// The contents whose MD5s the walk left to compare.
+    pub fn pending_contents(&self) -> Vec<(Side, ContentId)> {
+        self.pending
+            .iter()
+            .flat_map(|p| [(Side::Old, p.contents.0), (Side::New, p.contents.1)])
+            .collect()
+    }
+
+    /// Computes the MD5s of `wanted` not known yet, reading their data (the
+    /// recorded MD5 of an earlier session's file is taken as it is), and
+    /// tells `progress` the blocks read.
+    pub fn hash(
+        &mut self,
+        wanted: &[(Side, ContentId)],
+        progress: Progress<'_>,
+    ) -> Result<(), BurnError> {
+        let mut todo = Vec::new();
+        for &key in wanted {
+            if !self.md5s.contains_key(&key) && !todo.contains(&key) {
+                todo.push(key);
+            }
+        }
+        let (old, new, target) = (self.old, self.new, self.target);
+        let tree = |side| match side {
+            Side::Old => old,
+            Side::New => new,
+        };
+        let total: u64 = todo
+            .iter()
+            .map(|&(side, c)| content::blocks_to_read(tree(side).content(c)))
+            .sum();
+        if total > 0 && !progress(0, total) {
+            return Err(BurnError::Cancelled);
+        }
+        let mut done = 0u64;
+        for (side, c) in todo {
+            let content = tree(side).content(c);
+            let blocks = content::blocks_to_read(content);
+            // Both sides' extents lie on the medium (diff of two sessions).
+            let medium = self.medium();
+            let mut on_read = |bytes: u64| {
+                let read = (bytes.div_ceil(fsimage::BLOCK_SIZE as u64)).min(blocks);
+                progress(done + read, total)
+            };
+            let md5 = content::md5_of(content, medium, target, &mut on_read)?;
+            done += blocks;
+            self.md5s.insert((side, c), md5);
+        }
+        // The last block read told `progress` of `total`.
+        Ok(())
+    }
+
+    /// The MD5 of a content [`Self::hash`] computed (`None`: not computed,
+    /// or it cannot be told).
+    pub fn md5(&self, side: Side, content: ContentId) -> Option<[u8; 16]> {
+        self.md5s.get(&(side, content)).copied().flatten()
+    }
+
+    /// Adds the differences the pending MD5 comparisons found to `changes`.
+    pub fn resolve(&mut self, changes: &mut Vec<Change>) {
+        for p in std::mem::take(&mut self.pending) {
+            self.md5_compared += 1;
+            let old = self.md5(Side::Old, p.contents.0);
+            let same = old.is_some() && old == self.md5(Side::New, p.contents.1);
+            let (mut reasons, mut refresh) = (p.reasons, p.refresh);
+            if same {
+                refresh |= p.ctime_differs;
+            } else {
+                reasons.push(Reason::Content);
+                reasons.sort();
+            }
+            push_change(changes, p.old, p.new, reasons, refresh);
+        }
+    }
+
+    /// The medium, borrowed for one read.
+    pub fn medium(&mut self) -> Option<&mut dyn SectorSource> {
+        match &mut self.medium {
+            Some(m) => Some(&mut **m),
+            None => None,
+        }
     }
 
     /// Compares one entry present on both sides; true when its type changed.
-    fn compare_pair(
-        &mut self,
-        old: NodeId,
-        new: NodeId,
-        changes: &mut Vec<Change>,
-    ) -> Result<bool, BurnError> {
-        let (reasons, refresh) = self.differences(old, new)?;
-        let retyped = reasons.contains(&Reason::Type);
-        if !reasons.is_empty() {
-            changes.push(Change::Changed { old, new, reasons });
-        } else if refresh {
-            changes.push(Change::Refresh { old, new });
+    fn compare_pair(&mut self, old: NodeId, new: NodeId, changes: &mut Vec<Change>) -> bool {
+        match self.differences(old, new) {
+            Found::Done { reasons, refresh } => {
+                let retyped = reasons.contains(&Reason::Type);
+                push_change(changes, old, new, reasons, refresh);
+                retyped
+            }
+            Found::Md5 {
+                reasons,
+                refresh,
+                ctime_differs,
+            } => {
+                let contents = match (&self.old.node(old).kind, &self.new.node(new).kind) {
+                    (NodeKind::File { content: a }, NodeKind::File { content: b }) => (*a, *b),
+                    _ => unreachable!("MD5s are compared for files only"),
+                };
+                self.pending.push(Pending {
+                    old,
+                    new,
+                    contents,
+                    reasons,
+                    refresh,
+                    ctime_differs,
+                });
+                false
+            }
         }
-        Ok(retyped)
     }
 
-    /// What differs between `old` and `new`, and whether the new side's
-    /// metadata is fresher where it does not count as a difference.
-    fn differences(&mut self, old: NodeId, new: NodeId) -> Result<(Vec<Reason>, bool), BurnError> {
+    /// What differs between `old` and `new`, whether the new side's
+    /// metadata is fresher where it does not count as a difference, and
+    /// whether their MD5s must decide.
+    fn differences(&self, old: NodeId, new: NodeId) -> Found {
         let (o, n) = (self.old.node(old), self.new.node(new));
         if kind_name(&o.kind) != kind_name(&n.kind) {
-            return Ok((vec![Reason::Type], false));
+            return Found::Done {
+                reasons: vec![Reason::Type],
+                refresh: false,
+            };
         }
         let mut reasons = Vec::new();
         match (&o.kind, &n.kind) {
@@ -295,10 +461,9 @@ impl Comparison<'_, '_> {
         if mtime_differs && !is_dir {
             reasons.push(Reason::Mtime);
         }
-        let mut refresh = is_dir && mtime_differs;
+        let refresh = is_dir && mtime_differs;
         if let (NodeKind::File { content: a }, NodeKind::File { content: b }) = (&o.kind, &n.kind) {
-            let (a, b) = (*a, *b);
-            let (oc, nc) = (self.old.content(a), self.new.content(b));
+            let (oc, nc) = (self.old.content(*a), self.new.content(*b));
             if content_size(oc) != content_size(nc) {
                 reasons.push(Reason::Size);
             } else if !mtime_differs {
@@ -308,26 +473,17 @@ impl Comparison<'_, '_> {
                     recorded(o.meta.mtime) >= since || recorded(o.meta.ctime) >= since
                 });
                 if (self.options.content || ctime_differs || racy) && !same_data(oc, nc) {
-                    if self.same_md5(a, b)? {
-                        refresh |= ctime_differs;
-                    } else {
-                        reasons.push(Reason::Content);
-                    }
+                    reasons.sort();
+                    return Found::Md5 {
+                        reasons,
+                        refresh,
+                        ctime_differs,
+                    };
                 }
             }
         }
         reasons.sort();
-        Ok((reasons, refresh))
-    }
-
-    /// True when the MD5s of the two contents are known and equal.
-    fn same_md5(&mut self, a: ContentId, b: ContentId) -> Result<bool, BurnError> {
-        self.md5_compared += 1;
-        let target = self.target;
-        let (old_tree, new_tree) = (self.old, self.new);
-        let old = content::md5_of(old_tree.content(a), self.medium(), target)?;
-        let new = content::md5_of(new_tree.content(b), self.medium(), target)?;
-        Ok(old.is_some() && old == new)
+        Found::Done { reasons, refresh }
     }
 
     /// `new` and everything below it are added under old directory `parent`.
@@ -390,6 +546,21 @@ impl Comparison<'_, '_> {
     }
 }
 
+/// Records what a comparison of one entry found, if anything.
+fn push_change(
+    changes: &mut Vec<Change>,
+    old: NodeId,
+    new: NodeId,
+    reasons: Vec<Reason>,
+    refresh: bool,
+) {
+    if !reasons.is_empty() {
+        changes.push(Change::Changed { old, new, reasons });
+    } else if refresh {
+        changes.push(Change::Refresh { old, new });
+    }
+}
+
 /// True when both contents are the same data on the medium (a file carried
 /// over from session to session), or both empty.
 fn same_data(a: &Content, b: &Content) -> bool {
@@ -433,17 +604,9 @@ mod tests {
     }
 
     fn run(old: &Tree, new: &Tree, scopes: &Scopes, options: Options) -> Vec<(String, String)> {
-        let mut comparison = Comparison {
-            old,
-            new,
-            scopes,
-            options,
-            medium: None,
-            target: "test",
-            md5_compared: 0,
-        };
+        let mut comparison = Comparison::new(old, new, scopes, options, None, "test");
         let mut found: Vec<(String, String)> = comparison
-            .run()
+            .run(&mut |_, _| true)
             .unwrap()
             .into_iter()
             .map(|c| match c {
