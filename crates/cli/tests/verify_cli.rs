@@ -304,3 +304,83 @@ fn zisofs_files_by_xorriso_are_hashed_as_stored() {
         assert_eq!(code, Some(0), "{}: {json}", image.display());
     }
 }
+
+#[test]
+fn files_kept_from_an_earlier_session_and_hard_links_are_checked_where_their_data_lies() {
+    if !require_tool("isoinfo") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (day1, day2) = (dir.path().join("day1"), dir.path().join("day2"));
+    make_tree(&day1);
+    fs::write(day1.join("a.bin"), testkit::tree::content("a", 100_000)).unwrap();
+    fs::hard_link(day1.join("a.bin"), day1.join("b.bin")).unwrap();
+    fs::create_dir_all(&day2).unwrap();
+    fs::write(day2.join("day2.bin"), testkit::tree::content("d2", 90_000)).unwrap();
+    let image = dir.path().join("two.iso");
+    let target = image.to_str().unwrap();
+    burn_to(target, &[], &[&day1]);
+    burn_to(target, &[], &[&day2]);
+    let (code, json, _) = verify(target, &["--all"]);
+    assert_eq!(code, Some(0), "{json}");
+    let sessions = json["sessions"].as_array().unwrap();
+    assert_eq!(sessions[0]["files_matching"], 5, "{json}");
+    assert_eq!(sessions[1]["files_matching"], 6, "{json}");
+    // The pair shares one extent.
+    let a = extent_of(&image, "/a.bin");
+    assert_eq!(a, extent_of(&image, "/b.bin"));
+    let s2_start = sessions[1]["start_lba"].as_u64().unwrap();
+
+    // A byte of big.bin, whose data session 2 keeps in session 1: session
+    // 2's tags still match (the change is outside its blocks), its file
+    // check names the file and its blocks.
+    let big = extent_of(&image, "/docs/big.bin");
+    assert!(big < s2_start, "big.bin lies in session 1");
+    let damaged = dir.path().join("damaged.iso");
+    fs::copy(&image, &damaged).unwrap();
+    flip_byte(&damaged, (big + 20) * BLOCK + 100);
+    let (code, json, _) = verify(damaged.to_str().unwrap(), &[]);
+    assert_eq!(code, Some(6), "{json}");
+    let s2 = &json["sessions"][0];
+    assert!(
+        s2["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["result"] == "match"),
+        "{json}"
+    );
+    assert_eq!(s2["session_md5"], "match", "{json}");
+    assert_eq!(s2["files_matching"], 5, "{json}");
+    let bad = s2["damaged_files"].as_array().unwrap();
+    assert_eq!(bad.len(), 1, "{json}");
+    assert_eq!(bad[0]["path"], "/docs/big.bin", "{json}");
+    assert_eq!(bad[0]["problem"], "mismatch", "{json}");
+    assert_eq!(
+        bad[0]["extents"],
+        serde_json::json!([[big, 200_000u64.div_ceil(BLOCK)]]),
+        "{json}"
+    );
+
+    // A byte of the shared data: both names of the pair are damaged, in
+    // session 1 (data in its own blocks, read once) and in session 2.
+    let linked = dir.path().join("linked.iso");
+    fs::copy(&image, &linked).unwrap();
+    flip_byte(&linked, a * BLOCK + 5);
+    let (code, json, _) = verify(linked.to_str().unwrap(), &["--all"]);
+    assert_eq!(code, Some(6), "{json}");
+    for session in json["sessions"].as_array().unwrap() {
+        let paths: Vec<&str> = session["damaged_files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(paths, ["/a.bin", "/b.bin"], "{json}");
+    }
+    assert_eq!(
+        json["sessions"][0]["tags"][2]["result"], "mismatch",
+        "{json}"
+    );
+    assert_eq!(json["sessions"][1]["files_matching"], 4, "{json}");
+}

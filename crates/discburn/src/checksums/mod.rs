@@ -5,15 +5,20 @@
 //! sessions and on xorriso's `-md5 on` sessions alike, on image files, `emu:`
 //! media and drives (through [`open_read_source`]). A tag that does not match
 //! says what it covers ([`affected`]); `--against DIR` compares the contents
-//! with a directory too ([`against`]).
+//! with a directory too ([`against`]). Each session's blocks are read once
+//! for its tags and its files' MD5s alike ([`one_pass`]).
 
 pub mod affected;
 pub mod against;
+mod one_pass;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use fsimage::checksums::check::{self, ArrayState, FileOutcome, SessionEntries, TagOutcome};
+use fsimage::checksums::check::{
+    self, ArrayState, FileCheck, FileOutcome, SessionEntries, TagOutcome,
+};
+use fsimage::checksums::streamed::StreamedFiles;
 use fsimage::read::{ReadError, ReadOptions, Volume};
 use fsimage::SectorSource;
 use iso9660::md5tag::TagKind;
@@ -186,6 +191,21 @@ struct Prepared {
     entries: SessionEntries,
     tree_problem: Option<String>,
     path_tables: Vec<(u64, u64)>,
+    /// The files hashed from the session's blocks as they are read.
+    streamed: StreamedFiles,
+}
+
+impl Prepared {
+    /// Bytes of file data read apart from the session's blocks.
+    fn other_bytes(&self) -> u64 {
+        self.entries
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.streamed.is_streamed(*i))
+            .map(|(_, (_, n))| n.extents.iter().map(|e| e.len).sum::<u64>())
+            .sum()
+    }
 }
 
 /// Checks the chosen sessions of a target, reporting progress to `observer`
@@ -247,7 +267,7 @@ pub fn verify(
     let block = fsimage::BLOCK_SIZE as u64;
     let total_bytes = prepared
         .iter()
-        .map(|p| p.entry.blocks * block + p.entries.stored_bytes() + host_bytes)
+        .map(|p| p.entry.blocks * block + p.other_bytes() + host_bytes)
         .sum();
     let mut meter = Meter {
         observer,
@@ -257,15 +277,10 @@ pub fn verify(
         done_sectors: 0,
         lba: 0,
     };
-    let image = match crate::target::TargetKind::parse(target) {
-        crate::target::TargetKind::ImageFile(path) => Some(path),
-        _ => None,
-    };
-    let image = image.as_deref();
     let mut sessions = Vec::new();
     for p in prepared {
         let number = p.entry.number;
-        let (back, checked) = check_one(source, p, request.against.as_deref(), image, &mut meter)
+        let (back, checked) = check_one(source, p, request.against.as_deref(), &mut meter)
             .map_err(read_error(number))?;
         source = back;
         sessions.push(checked);
@@ -309,6 +324,18 @@ fn prepare(mut source: Source, entry: SessionEntry) -> Result<(Source, Prepared)
         Err(e) => (SessionEntries::default(), Some(e.to_string())),
     };
     let path_tables = affected::path_tables(&pvd);
+    let streamed = StreamedFiles::plan(
+        &entries.files,
+        |i| {
+            entries.files[i]
+                .1
+                .md5_index
+                .and_then(|index| array.file_md5(index))
+                .is_some()
+        },
+        entry.start_lba,
+        entry.start_lba + entry.blocks,
+    );
     Ok((
         volume.into_source(),
         Prepared {
@@ -317,15 +344,15 @@ fn prepare(mut source: Source, entry: SessionEntry) -> Result<(Source, Prepared)
             entries,
             tree_problem,
             path_tables,
+            streamed,
         },
     ))
 }
 
 fn check_one(
-    source: Source,
+    mut source: Source,
     p: Prepared,
     against_dir: Option<&std::path::Path>,
-    image: Option<&std::path::Path>,
     meter: &mut Meter,
 ) -> Result<(Source, SessionCheck), ReadError> {
     let entry = &p.entry;
@@ -333,71 +360,66 @@ fn check_one(
     let end = entry.start_lba + entry.blocks;
     meter.lba = entry.start_lba;
     let base = meter.done_bytes;
+    let other_bytes = p.other_bytes();
     let options = ReadOptions {
         session_start: entry.start_lba,
         ..ReadOptions::default()
     };
-    let stream_error = |source| ReadError::Io {
+    // The session's blocks once: its tags, and the files whose data lie
+    // in it, hashed from the same reads.
+    let (blocks, streamed) = one_pass::read_session(
+        source.as_mut(),
+        entry.start_lba,
+        end,
+        &p.array,
+        p.streamed,
+        &mut |n| {
+            meter.lba = entry.start_lba + n;
+            meter.add((base + n * block).saturating_sub(meter.done_bytes));
+        },
+    )
+    .map_err(|source| ReadError::Io {
         what: "session blocks".into(),
         lba: entry.start_lba,
         source,
-    };
-    let (blocks, mut volume, files) = match image {
-        // An image file: the session's blocks are streamed through their
-        // tags on a second reader while this thread checks the files, so
-        // the two MD5 passes use two cores.
-        Some(path) => {
-            let mut volume = Volume::open(source, options)?;
-            let streamed = std::sync::atomic::AtomicU64::new(0);
-            let (blocks, files) = std::thread::scope(|scope| {
-                let stream = scope.spawn(|| {
-                    let file = std::fs::File::open(path)?;
-                    let mut source = fsimage::FileSectorSource::new(std::io::BufReader::new(file))?;
-                    check::check_session_blocks(
-                        &mut source,
-                        entry.start_lba,
-                        end,
-                        &p.array,
-                        &mut |n| streamed.store(n, std::sync::atomic::Ordering::Relaxed),
-                    )
-                });
-                let files = check::check_files(&mut volume, &p.entries.files, &p.array, &mut |n| {
-                    let blocks = streamed.load(std::sync::atomic::Ordering::Relaxed);
-                    meter.add((base + blocks * block + n).saturating_sub(meter.done_bytes))
-                });
-                let blocks = stream
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (blocks, files)
-            });
-            (blocks.map_err(stream_error)?, volume, files)
-        }
-        None => {
-            let mut source = source;
-            let blocks = check::check_session_blocks(
-                &mut source,
-                entry.start_lba,
-                end,
-                &p.array,
-                &mut |n| {
-                    let now = base + n * block;
-                    meter.lba = entry.start_lba + n;
-                    meter.add(now - meter.done_bytes);
-                },
-            )
-            .map_err(stream_error)?;
-            // The walk stops after the session tag: count the rest as done.
-            meter.add((base + entry.blocks * block).saturating_sub(meter.done_bytes));
-            let mut volume = Volume::open(source, options)?;
-            let file_base = meter.done_bytes;
-            let files = check::check_files(&mut volume, &p.entries.files, &p.array, &mut |n| {
-                meter.add((file_base + n).saturating_sub(meter.done_bytes))
-            });
-            (blocks, volume, files)
-        }
-    };
-    let stored = p.entries.stored_bytes();
-    meter.add((base + entry.blocks * block + stored).saturating_sub(meter.done_bytes));
+    })?;
+    // The walk stops after the session tag: count the rest as done.
+    meter.add((base + entry.blocks * block).saturating_sub(meter.done_bytes));
+    // Then the files the stream did not give, read the ordinary way.
+    let digests = streamed.results();
+    let others: Vec<(String, fsimage::read::Node)> = p
+        .entries
+        .files
+        .iter()
+        .zip(&digests)
+        .filter(|(_, d)| d.is_none())
+        .map(|(f, _)| f.clone())
+        .collect();
+    let mut volume = Volume::open(source, options)?;
+    let file_base = meter.done_bytes;
+    let mut others = check::check_files(&mut volume, &others, &p.array, &mut |n| {
+        meter.add((file_base + n).saturating_sub(meter.done_bytes))
+    })
+    .into_iter();
+    let files: Vec<FileCheck> = p
+        .entries
+        .files
+        .iter()
+        .zip(digests)
+        .filter_map(|((path, node), digest)| match digest {
+            None => others.next(),
+            Some(md5) => {
+                let recorded = node.md5_index.and_then(|i| p.array.file_md5(i));
+                let outcome = if recorded == Some(md5) {
+                    FileOutcome::Match
+                } else {
+                    FileOutcome::Mismatch
+                };
+                Some(FileCheck::new(path, node, outcome))
+            }
+        })
+        .collect();
+    meter.add((base + entry.blocks * block + other_bytes).saturating_sub(meter.done_bytes));
     let against = match against_dir {
         None => None,
         Some(_) if p.tree_problem.is_some() => None,

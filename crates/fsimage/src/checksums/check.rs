@@ -127,104 +127,203 @@ pub fn check_session_blocks<S: SectorSource>(
     array: &ArrayState,
     progress: &mut dyn FnMut(u64),
 ) -> std::io::Result<SessionBlocksCheck> {
-    let mut hasher = SessionHasher::new();
-    let mut tags = Vec::new();
-    let array_end = match array {
-        ArrayState::Loaded { area, items } if u64::from(area.start) == start => {
-            Some((u64::from(area.end), items[0]))
-        }
-        _ => None,
-    };
-    let mut array_session_md5 = None;
-    let mut expected = Expect::SuperblockWindow;
-    let mut lba = start;
+    let mut walk = SessionWalk::threaded(start, end, array);
     let mut buf = vec![0u8; (CHUNK_BLOCKS * BLOCK) as usize];
-    'read: while lba < end {
-        let count = CHUNK_BLOCKS.min(end - lba);
+    while let Some(count) = walk.wanted(CHUNK_BLOCKS) {
+        let lba = walk.next_lba();
         let chunk = &mut buf[..(count * BLOCK) as usize];
         source.read_blocks(lba, chunk)?;
-        for (i, block) in chunk.chunks_exact(BLOCK_SIZE).enumerate() {
-            let here = lba + i as u64;
-            if let Some((array_lba, item0)) = array_end {
-                if here == array_lba {
-                    array_session_md5 = Some(hasher.digest() == Some(item0));
-                }
+        walk.feed(chunk);
+        progress(walk.next_lba() - start);
+    }
+    Ok(walk.finish())
+}
+
+/// The tag walk over a session's blocks, fed in order by whoever reads them
+/// ([`check_session_blocks`], or a reader that also hashes files from the
+/// same blocks): the session's running MD5, compared at each tag and at the
+/// checksum array.
+pub struct SessionWalk {
+    hasher: SessionHasher,
+    start: u64,
+    end: u64,
+    /// The next block to be fed.
+    next: u64,
+    tags: Vec<TagCheck>,
+    /// Where the array starts and its item 0 (the session's MD5 up to it).
+    array_end: Option<(u64, [u8; 16])>,
+    array_session_md5: Option<bool>,
+    expected: Expect,
+    done: bool,
+}
+
+impl SessionWalk {
+    /// A walk of the session `start..end` with the MD5 hashed on a second
+    /// thread (the caller reads and parses).
+    pub fn threaded(start: u64, end: u64, array: &ArrayState) -> SessionWalk {
+        SessionWalk::new(start, end, array, SessionHasher::new())
+    }
+
+    /// A walk that hashes on the caller's thread (when another thread is
+    /// busy with other hashing of the same blocks).
+    pub fn inline(start: u64, end: u64, array: &ArrayState) -> SessionWalk {
+        SessionWalk::new(start, end, array, SessionHasher::inline())
+    }
+
+    fn new(start: u64, end: u64, array: &ArrayState, hasher: SessionHasher) -> SessionWalk {
+        let array_end = match array {
+            ArrayState::Loaded { area, items } if u64::from(area.start) == start => {
+                Some((u64::from(area.end), items[0]))
             }
-            let wanted = match expected {
-                Expect::SuperblockWindow if here >= start + 32 => {
-                    expected = Expect::Nothing; // a session without tags
-                    None
-                }
-                Expect::SuperblockWindow if here >= start + 16 => Some(TagKind::Superblock),
-                Expect::At(kind, at) if here == at => Some(kind),
-                _ => None,
+            _ => None,
+        };
+        SessionWalk {
+            hasher,
+            start,
+            end,
+            next: start,
+            tags: Vec::new(),
+            array_end,
+            array_session_md5: None,
+            expected: Expect::SuperblockWindow,
+            done: start >= end,
+        }
+    }
+
+    /// The block the next [`SessionWalk::feed`] starts at.
+    pub fn next_lba(&self) -> u64 {
+        self.next
+    }
+
+    /// How many blocks to read next (at most `most`), or `None` when the
+    /// walk is over (the session tag and the array are behind it, or the
+    /// session's end is reached).
+    pub fn wanted(&self, most: u64) -> Option<u64> {
+        (!self.done).then(|| most.min(self.end - self.next))
+    }
+
+    /// Takes the blocks from [`SessionWalk::next_lba`] on (whole blocks, at
+    /// most up to the session's end); stops taking them once the walk needs
+    /// no more. Returns true when it is over.
+    pub fn feed(&mut self, chunk: &[u8]) -> bool {
+        let mut rest = &chunk[..chunk.len() / BLOCK_SIZE * BLOCK_SIZE];
+        while !rest.is_empty() && !self.done {
+            // Blocks before the next one the walk looks at are only hashed:
+            // in one piece, not block by block.
+            let plain = (self.next_looked_at() - self.next).min((rest.len() / BLOCK_SIZE) as u64);
+            let take = if plain > 0 {
+                let bytes = plain as usize * BLOCK_SIZE;
+                self.hasher.update(&rest[..bytes]);
+                self.next += plain;
+                bytes
+            } else {
+                self.block(&rest[..BLOCK_SIZE]);
+                self.next += 1;
+                BLOCK_SIZE
             };
-            if let Some(wanted) = wanted {
-                let mut record = |outcome| {
-                    tags.push(TagCheck {
-                        kind: wanted,
-                        lba: here,
-                        range_start: start,
-                        range_blocks: here - start,
-                        outcome,
-                    })
-                };
-                match Md5Tag::parse(block) {
-                    Ok(Some(tag)) if tag.kind == wanted => {
-                        let placed =
-                            u64::from(tag.pos) == here && u64::from(tag.range_start) == start;
-                        record(if !placed {
-                            TagOutcome::Damaged
-                        } else if hasher.digest() == Some(tag.md5) {
-                            TagOutcome::Match
-                        } else {
-                            TagOutcome::Mismatch
-                        });
-                        expected = match wanted {
-                            TagKind::Superblock => Expect::At(TagKind::Tree, u64::from(tag.extra)),
-                            TagKind::Tree => Expect::At(TagKind::Session, u64::from(tag.extra)),
-                            _ => Expect::Nothing,
-                        };
-                        if let Expect::At(kind, at) = expected {
-                            if at <= here || at >= end {
-                                // Announced where it cannot be (trap T5).
-                                tags.push(TagCheck {
-                                    kind,
-                                    lba: at,
-                                    range_start: start,
-                                    range_blocks: at.saturating_sub(start),
-                                    outcome: TagOutcome::Missing,
-                                });
-                                expected = Expect::Nothing;
-                            }
-                        }
-                    }
-                    Err(_) => {
-                        record(TagOutcome::Damaged);
-                        expected = Expect::Nothing;
-                    }
-                    _ if wanted != TagKind::Superblock => {
-                        record(TagOutcome::Missing);
-                        expected = Expect::Nothing;
-                    }
-                    _ => {}
-                }
-            }
-            hasher.update(block);
-            if expected == Expect::Nothing && array_end.is_none_or(|(a, _)| here >= a) {
-                lba = here + 1;
-                progress(lba - start);
-                break 'read;
+            rest = &rest[take..];
+            let array_behind = self.array_end.is_none_or(|(a, _)| self.next > a);
+            if (self.expected == Expect::Nothing && array_behind) || self.next >= self.end {
+                self.done = true;
             }
         }
-        lba += count;
-        progress(lba - start);
+        self.done
     }
-    Ok(SessionBlocksCheck {
-        tags,
-        array_session_md5,
-        blocks_read: lba - start,
-    })
+
+    /// The next block the walk must look at: the superblock tag's window,
+    /// the announced tag, the array's start (or the session's end).
+    fn next_looked_at(&self) -> u64 {
+        let mut at = self.end;
+        if let Some((array, _)) = self.array_end {
+            if array >= self.next {
+                at = at.min(array);
+            }
+        }
+        match self.expected {
+            Expect::SuperblockWindow => at.min(self.next.max(self.start + 16)),
+            Expect::At(_, tag) if tag >= self.next => at.min(tag),
+            _ => at,
+        }
+    }
+
+    fn block(&mut self, block: &[u8]) {
+        let (start, end, here) = (self.start, self.end, self.next);
+        if let Some((array_lba, item0)) = self.array_end {
+            if here == array_lba {
+                self.array_session_md5 = Some(self.hasher.digest() == Some(item0));
+            }
+        }
+        let wanted = match self.expected {
+            Expect::SuperblockWindow if here >= start + 32 => {
+                self.expected = Expect::Nothing; // a session without tags
+                None
+            }
+            Expect::SuperblockWindow if here >= start + 16 => Some(TagKind::Superblock),
+            Expect::At(kind, at) if here == at => Some(kind),
+            _ => None,
+        };
+        if let Some(wanted) = wanted {
+            let record = |tags: &mut Vec<TagCheck>, outcome| {
+                tags.push(TagCheck {
+                    kind: wanted,
+                    lba: here,
+                    range_start: start,
+                    range_blocks: here - start,
+                    outcome,
+                })
+            };
+            match Md5Tag::parse(block) {
+                Ok(Some(tag)) if tag.kind == wanted => {
+                    let placed = u64::from(tag.pos) == here && u64::from(tag.range_start) == start;
+                    let outcome = if !placed {
+                        TagOutcome::Damaged
+                    } else if self.hasher.digest() == Some(tag.md5) {
+                        TagOutcome::Match
+                    } else {
+                        TagOutcome::Mismatch
+                    };
+                    record(&mut self.tags, outcome);
+                    self.expected = match wanted {
+                        TagKind::Superblock => Expect::At(TagKind::Tree, u64::from(tag.extra)),
+                        TagKind::Tree => Expect::At(TagKind::Session, u64::from(tag.extra)),
+                        _ => Expect::Nothing,
+                    };
+                    if let Expect::At(kind, at) = self.expected {
+                        if at <= here || at >= end {
+                            // Announced where it cannot be (trap T5).
+                            self.tags.push(TagCheck {
+                                kind,
+                                lba: at,
+                                range_start: start,
+                                range_blocks: at.saturating_sub(start),
+                                outcome: TagOutcome::Missing,
+                            });
+                            self.expected = Expect::Nothing;
+                        }
+                    }
+                }
+                Err(_) => {
+                    record(&mut self.tags, TagOutcome::Damaged);
+                    self.expected = Expect::Nothing;
+                }
+                _ if wanted != TagKind::Superblock => {
+                    record(&mut self.tags, TagOutcome::Missing);
+                    self.expected = Expect::Nothing;
+                }
+                _ => {}
+            }
+        }
+        self.hasher.update(block);
+    }
+
+    /// What the walk found.
+    pub fn finish(self) -> SessionBlocksCheck {
+        SessionBlocksCheck {
+            blocks_read: self.next - self.start,
+            tags: self.tags,
+            array_session_md5: self.array_session_md5,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -312,11 +411,6 @@ pub fn check_files<S: SectorSource>(
     let mut out = Vec::with_capacity(files.len());
     let mut buf = vec![0u8; 256 << 10];
     for (path, node) in files {
-        let extents = node
-            .extents
-            .iter()
-            .map(|e| (e.lba, e.len.div_ceil(BLOCK)))
-            .collect();
         let recorded = node.md5_index.and_then(|i| array.file_md5(i));
         let outcome = match recorded {
             None => FileOutcome::NoMd5,
@@ -326,14 +420,25 @@ pub fn check_files<S: SectorSource>(
                 Err(e) => FileOutcome::Unreadable(e.to_string()),
             },
         };
-        out.push(FileCheck {
-            path: path.clone(),
-            size: node.stat.size,
-            extents,
-            outcome,
-        });
+        out.push(FileCheck::new(path, node, outcome));
     }
     out
+}
+
+impl FileCheck {
+    /// The result `outcome` for the file `node` at `path`.
+    pub fn new(path: &str, node: &Node, outcome: FileOutcome) -> FileCheck {
+        FileCheck {
+            path: path.to_string(),
+            size: node.stat.size,
+            extents: node
+                .extents
+                .iter()
+                .map(|e| (e.lba, e.len.div_ceil(BLOCK)))
+                .collect(),
+            outcome,
+        }
+    }
 }
 
 /// The MD5 of a file's data as stored: libisofs hashes what it writes, so a

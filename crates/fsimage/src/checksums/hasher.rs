@@ -73,6 +73,15 @@ impl SessionHasher {
         }
     }
 
+    /// One MD5 context hashed on the caller's thread.
+    pub(crate) fn inline() -> SessionHasher {
+        SessionHasher {
+            mode: Mode::Inline(Md5::new()),
+            batch: Vec::new(),
+            lost: false,
+        }
+    }
+
     /// Adds bytes to the MD5.
     pub(crate) fn update(&mut self, mut bytes: &[u8]) {
         if let Mode::Inline(md5) = &mut self.mode {

@@ -7,6 +7,7 @@
 pub mod check;
 pub(crate) mod hasher;
 mod plan;
+pub mod streamed;
 
 use iso9660::md5tag::{Md5Tag, TagKind};
 use md5::{Digest, Md5};
