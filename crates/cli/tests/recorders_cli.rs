@@ -694,3 +694,109 @@ fn a_missing_medium_is_not_found_and_generated_text_survives_a_closed_pipe() {
         assert!(out.status.success(), "{args:?}: {out:?}");
     }
 }
+
+/// A session that does not fit is refused before a byte is written, saying
+/// by how many blocks and how large a session would fit; one of that size
+/// then goes on (issue 10 §3).
+#[test]
+fn a_session_that_does_not_fit_says_by_how_much_and_what_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small");
+    write_tree(&small, &[("a.txt", b"a")]);
+    let medium = dir.path().join("small.emu");
+    let out = discburn()
+        .args(["emu", "create", "--media", "cd-r", "--capacity", "20000"])
+        .arg(&medium)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let target = format!("emu:{}", medium.display());
+    run_ok(discburn().args(["burn", "--target", &target]).arg(&small));
+    let info = run_ok(discburn().args(["--json", "info", "--target", &target]));
+    let free = info["free_blocks"].as_u64().unwrap();
+    // 20 MiB: 10 240 blocks of data, more than the 8 298 left.
+    let big = dir.path().join("big");
+    fs::create_dir_all(&big).unwrap();
+    fs::write(big.join("big.bin"), vec![7u8; 20 << 20]).unwrap();
+    let before = medium_bytes(&medium, 20_000);
+    let out = discburn()
+        .args(["burn", "--target", &target])
+        .arg(&big)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let number_before = |marker: &str| -> u64 {
+        let head = &stderr[..stderr.find(marker).unwrap_or_else(|| panic!("{stderr}"))];
+        let word = head.split_whitespace().last().unwrap();
+        word.parse()
+            .unwrap_or_else(|_| panic!("{word:?} in {stderr}"))
+    };
+    let session = {
+        let at = stderr
+            .find("it takes ")
+            .unwrap_or_else(|| panic!("{stderr}"))
+            + 9;
+        stderr[at..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let overhead = number_before(" of overhead");
+    // The run-out and the 2250-block lead-out of a later CD session.
+    assert_eq!(overhead, 2 + 2250, "{stderr}");
+    assert!(stderr.contains(&format!("{free} blocks")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{} blocks (", session + overhead - free)),
+        "{stderr}"
+    );
+    let fits = {
+        let at = stderr
+            .find("at most ")
+            .unwrap_or_else(|| panic!("{stderr}"))
+            + 8;
+        stderr[at..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    assert_eq!(fits, free - overhead, "{stderr}");
+    assert!(
+        medium_bytes(&medium, 20_000) == before,
+        "the refused burn changed the medium"
+    );
+    // A session of exactly that size goes on; one block more would not.
+    let plan = |bytes: usize| {
+        fs::write(big.join("big.bin"), vec![7u8; bytes]).unwrap();
+        discburn()
+            .args(["--json", "burn", "--dry-run", "--target", &target])
+            .arg(&big)
+            .output()
+            .unwrap()
+    };
+    let probe = plan(2048);
+    let meta = serde_json::from_str::<serde_json::Value>(
+        String::from_utf8_lossy(&probe.stdout)
+            .lines()
+            .last()
+            .unwrap(),
+    )
+    .unwrap()["blocks"]
+        .as_u64()
+        .unwrap()
+        - 1;
+    let exact = ((fits - meta) * 2048) as usize;
+    assert!(plan(exact).status.success(), "{fits} blocks should fit");
+    assert_eq!(plan(exact + 2048).status.code(), Some(4));
+    fs::write(big.join("big.bin"), vec![7u8; exact]).unwrap();
+    let done = run_ok(
+        discburn()
+            .args(["--json", "burn", "--target", &target])
+            .arg(&big),
+    );
+    assert_eq!(done["blocks"].as_u64(), Some(fits), "{done}");
+}

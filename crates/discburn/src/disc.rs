@@ -31,6 +31,8 @@ const BLOCK: u64 = BLOCK_SIZE as u64;
 
 /// A TAO track on CD holds at least 300 blocks (libburn cookbook).
 const CD_MIN_TRACK_BLOCKS: u64 = 300;
+/// A TAO track ends with 2 run-out blocks, counted in its size (multisession.md §3.1).
+const CD_RUN_OUT_BLOCKS: u64 = 2;
 
 /// Bytes of one WRITE command of a session (64 KiB: one BD cluster, two DVD
 /// ECC blocks, and what every drive's transfer limit takes).
@@ -258,10 +260,14 @@ impl BurnTarget for FreshOverwritable {
     }
 
     fn check_room(&mut self, blocks: u64) -> Result<Option<u64>, BurnError> {
+        // Sessions start on 32-block boundaries after LBA 0-31 (the superblock).
+        let fits = self.storage.capacity.saturating_sub(SUPERBLOCK_BLOCKS);
         check_blocks(
             &self.name,
-            blocks + SUPERBLOCK_BLOCKS,
+            blocks,
+            SUPERBLOCK_BLOCKS,
             self.storage.capacity,
+            fits,
         )
     }
 
@@ -280,8 +286,10 @@ impl BurnTarget for FreshOverwritable {
         let end = u64::from(stream.start_lba()) + stream.total_blocks();
         let end32 = u32::try_from(end).map_err(|_| BurnError::NoRoom {
             path: self.name.clone().into(),
-            needed: end * BLOCK,
-            available: self.storage.capacity * BLOCK,
+            session: stream.total_blocks(),
+            overhead: u64::from(stream.start_lba()),
+            free: u64::from(u32::MAX),
+            fits: u64::from(u32::MAX).saturating_sub(u64::from(stream.start_lba())),
         })?;
         let superblock = build_superblock(
             &stream.volume_descriptors(),
@@ -307,16 +315,27 @@ fn write_error(name: &str, source: io::Error) -> BurnError {
     }
 }
 
-/// Checks that `needed` blocks fit in `available`; gives the blocks left after.
-fn check_blocks(name: &str, needed: u64, available: u64) -> Result<Option<u64>, BurnError> {
-    if needed > available {
+/// Checks that a session of `session` blocks and the `overhead` it costs fit
+/// in `free` blocks; gives the blocks left after. `fits` is the largest
+/// session that would, for the message.
+fn check_blocks(
+    name: &str,
+    session: u64,
+    overhead: u64,
+    free: u64,
+    fits: u64,
+) -> Result<Option<u64>, BurnError> {
+    let needed = session + overhead;
+    if needed > free {
         return Err(BurnError::NoRoom {
             path: name.into(),
-            needed: needed * BLOCK,
-            available: available * BLOCK,
+            session,
+            overhead,
+            free,
+            fits,
         });
     }
-    Ok(Some(available - needed))
+    Ok(Some(free - needed))
 }
 
 /// Streams a session chunk by chunk into `storage` from block `start` on,
@@ -464,17 +483,30 @@ impl SequentialDisc {
         padded
     }
 
-    /// Blocks closing the session costs on top of its data: a CD's lead-out
-    /// (6750 blocks after the first session, 2250 after later ones;
-    /// multisession.md §3.1). DVD and BD drives take their closing zones
-    /// outside the free blocks they report.
+    /// Blocks closing the session costs on top of its data: a CD track's 2
+    /// run-out blocks and the session's lead-out (6750 blocks after the
+    /// first session, 2250 after later ones; multisession.md §3.1). DVD and
+    /// BD drives take their closing zones outside the free blocks they report.
     fn closing_overhead(&self) -> u64 {
         if !self.profile.is_cd() {
             0
         } else if self.closed_sessions == 0 {
-            6750
+            CD_RUN_OUT_BLOCKS + 6750
         } else {
-            2250
+            CD_RUN_OUT_BLOCKS + 2250
+        }
+    }
+
+    /// The largest session that fits: the free blocks less the closing
+    /// overhead, in whole write units; 0 when not even a CD's shortest
+    /// track does.
+    fn largest_fitting(&self) -> u64 {
+        let room = self.free_blocks.saturating_sub(self.closing_overhead());
+        let fits = room / self.unit() * self.unit();
+        if self.profile.is_cd() && fits < CD_MIN_TRACK_BLOCKS {
+            0
+        } else {
+            fits
         }
     }
 
@@ -537,8 +569,13 @@ impl BurnTarget for SequentialDisc {
     }
 
     fn check_room(&mut self, blocks: u64) -> Result<Option<u64>, BurnError> {
-        let needed = self.padded(blocks) + self.closing_overhead();
-        let left = check_blocks(&self.name, needed, self.free_blocks)?;
+        let left = check_blocks(
+            &self.name,
+            self.padded(blocks),
+            self.closing_overhead(),
+            self.free_blocks,
+            self.largest_fitting(),
+        )?;
         // multisession.md §3: another session needs its shortest track and its
         // overhead; when what is left cannot hold that, close the disc now.
         let after = self
@@ -611,8 +648,10 @@ impl BurnTarget for SequentialDisc {
                 for piece in data.chunks(WRITE_BYTES) {
                     let at = u32::try_from(lba).map_err(|_| BurnError::NoRoom {
                         path: name.clone().into(),
-                        needed: lba * BLOCK,
-                        available: u64::from(u32::MAX) * BLOCK,
+                        session: lba,
+                        overhead: 0,
+                        free: u64::from(u32::MAX),
+                        fits: u64::from(u32::MAX),
                     })?;
                     ops::write_blocks(drive, at, piece).map_err(|e| BurnError::Write {
                         path: name.clone().into(),

@@ -74,11 +74,20 @@ pub enum BurnError {
     NothingToDo,
     #[error(transparent)]
     Tree(#[from] fsimage::Error),
-    #[error("the session ({needed} bytes) does not fit: {available} bytes free for {path}")]
+    /// The session does not fit: found before a byte is written. All in
+    /// 2048-byte blocks.
+    #[error("{}", no_room_text(path, *session, *overhead, *free, *fits))]
     NoRoom {
         path: PathBuf,
-        needed: u64,
-        available: u64,
+        /// The session as it would be written (padded to the medium's unit).
+        session: u64,
+        /// What writing it costs besides (a CD track's run-out and the
+        /// session's lead-out; LBA 0-31 of a fresh overwritable disc).
+        overhead: u64,
+        /// Blocks free on the target.
+        free: u64,
+        /// The largest session that would fit (0: none).
+        fits: u64,
     },
     #[error("writing {path} failed: {source}")]
     Write {
@@ -134,4 +143,41 @@ impl BurnError {
             _ => false,
         }
     }
+}
+
+fn mib(blocks: u64) -> String {
+    format!("{:.1} MiB", blocks as f64 * 2048.0 / (1024.0 * 1024.0))
+}
+
+/// "Does not fit", by how many blocks, and what would (issue 10 §3).
+fn no_room_text(
+    path: &std::path::Path,
+    session: u64,
+    overhead: u64,
+    free: u64,
+    fits: u64,
+) -> String {
+    let needed = session + overhead;
+    let short = needed.saturating_sub(free);
+    let cost = if overhead > 0 {
+        format!(" plus {overhead} of overhead")
+    } else {
+        String::new()
+    };
+    let what_fits = if fits > 0 {
+        format!(
+            "a session of at most {fits} blocks ({}) would fit",
+            mib(fits)
+        )
+    } else {
+        "not even the shortest session fits".to_string()
+    };
+    format!(
+        "the session does not fit on {}: it takes {session} blocks ({}){cost}, and {free} blocks \
+         ({}) are free: {short} blocks ({}) too many; {what_fits}. Nothing was written",
+        path.display(),
+        mib(session),
+        mib(free),
+        mib(short)
+    )
 }

@@ -199,8 +199,10 @@ fn check_free_space(path: &Path, needed: u64) -> Result<Option<u64>, BurnError> 
     if needed > available {
         return Err(BurnError::NoRoom {
             path: path.to_path_buf(),
-            needed,
-            available,
+            session: needed.div_ceil(BLOCK),
+            overhead: 0,
+            free: available / BLOCK,
+            fits: available / BLOCK,
         });
     }
     Ok(Some((available - needed) / BLOCK))
@@ -455,8 +457,10 @@ impl BurnTarget for GrowingImage {
             if blocks * BLOCK > available {
                 return Err(BurnError::NoRoom {
                     path: self.path.clone(),
-                    needed: blocks * BLOCK,
-                    available,
+                    session: blocks,
+                    overhead: 0,
+                    free: available / BLOCK,
+                    fits: available / BLOCK,
                 });
             }
             return Ok(Some((available - blocks * BLOCK) / BLOCK));
