@@ -129,11 +129,9 @@ pub struct ImageStream {
     stats: TreeStats,
     /// Emit zeros where the volume descriptors go (see [`ImageStream::defer_descriptors`]).
     descriptors_deferred: bool,
-    /// The running MD5 of the session (with checksums).
+    /// The running MD5 of the session and of its host files (with checksums).
     session_md5: Option<SessionHasher>,
-    /// The MD5 of the host file being read, when it has an item in the array.
-    file_md5: Option<Md5>,
-    /// The MD5 of each host file's data once read, by content index.
+    /// The MD5 of each host file's data once hashed, by content index.
     file_digests: Vec<Option<[u8; 16]>>,
 }
 
@@ -261,7 +259,6 @@ impl ImageStream {
         let content_count = layout.tree.contents.len();
         Ok(ImageStream {
             session_md5: checksums.then(SessionHasher::new),
-            file_md5: None,
             file_digests: vec![None; if checksums { content_count } else { 0 }],
             layout,
             regions,
@@ -414,7 +411,19 @@ impl ImageStream {
                     out.fill(0);
                     want
                 }
-                Region::FileData { content, .. } => self.read_file_data(content, out)?,
+                Region::FileData { content, .. } => {
+                    let (n, file_end) = self.read_file_data(content, out)?;
+                    if let (Some(md5), Some(last)) = (self.session_md5.as_mut(), file_end) {
+                        // Data of a host file with an item in the array: its
+                        // own MD5 too, in the same pass (checksums.md §5).
+                        md5.update_file(content.index() as u32, &out[..n], last);
+                        filled += n;
+                        self.in_region += n as u64;
+                        self.position += n as u64;
+                        continue;
+                    }
+                    n
+                }
                 _ => {
                     if self.in_region == 0 {
                         self.generate(region)?;
@@ -522,6 +531,11 @@ impl ImageStream {
         let area = self.layout.md5_area();
         let mut items = Vec::with_capacity(area.count as usize * 16);
         items.extend_from_slice(&session);
+        if let Some(hasher) = self.session_md5.as_mut() {
+            for (content, md5) in hasher.take_files() {
+                self.file_digests[content as usize] = Some(md5);
+            }
+        }
         for &content in &self.layout.md5_contents {
             let md5 = self
                 .layout
@@ -541,8 +555,13 @@ impl ImageStream {
 
     /// Produces bytes of a file's data region into `out` (data, then zero
     /// padding to the block boundary). Checks the file still has the size the
-    /// scan saw.
-    fn read_file_data(&mut self, content: ContentId, out: &mut [u8]) -> Result<usize, Error> {
+    /// scan saw. With the count comes, for data of a host file whose MD5 goes
+    /// into the checksum array, whether they end the file.
+    fn read_file_data(
+        &mut self,
+        content: ContentId,
+        out: &mut [u8],
+    ) -> Result<(usize, Option<bool>), Error> {
         let (path, size) = match &self.layout.tree.content(content).data {
             DataSource::HostFile { path, size } => (path, size),
             DataSource::Bytes(bytes) => {
@@ -553,11 +572,11 @@ impl ImageStream {
                     let n = rest.len().min(out.len());
                     out[..n].copy_from_slice(&rest[..n]);
                 }
-                return Ok(out.len());
+                return Ok((out.len(), None));
             }
             _ => {
                 out.fill(0);
-                return Ok(out.len());
+                return Ok((out.len(), None));
             }
         };
         let size = *size;
@@ -571,11 +590,10 @@ impl ImageStream {
                 read: 0,
                 size,
             });
-            let indexed = self.layout.md5_index_of_content[content.index()] != 0;
-            self.file_md5 = (self.session_md5.is_some() && indexed).then(Md5::new);
         }
+        let indexed = self.layout.md5_index_of_content[content.index()] != 0;
         let Some(open) = self.open.as_mut() else {
-            return Ok(0);
+            return Ok((0, None));
         };
         if open.read < open.size {
             let remaining = open.size - open.read;
@@ -590,9 +608,6 @@ impl ImageStream {
                 return Err(grew(path, &open.file, size));
             }
             open.read += n as u64;
-            if let Some(md5) = self.file_md5.as_mut() {
-                md5.update(&out[..n]);
-            }
             if open.read == open.size {
                 if (ask as u64) <= remaining {
                     // The file's end was not seen yet: check it now.
@@ -601,15 +616,12 @@ impl ImageStream {
                         return Err(grew(path, &open.file, size));
                     }
                 }
-                if let Some(md5) = self.file_md5.take() {
-                    self.file_digests[content.index()] = Some(md5.finalize().into());
-                }
             }
-            return Ok(n);
+            return Ok((n, indexed.then_some(open.read == open.size)));
         }
         // Padding after the data.
         out.fill(0);
-        Ok(out.len())
+        Ok((out.len(), None))
     }
 
     /// Streams the whole (rest of the) image into `out` through a buffer of

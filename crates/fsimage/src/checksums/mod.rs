@@ -6,6 +6,7 @@
 
 pub mod check;
 pub(crate) mod hasher;
+mod md5_pair;
 mod plan;
 pub mod streamed;
 
