@@ -608,16 +608,15 @@ impl ImageStream {
                 return Err(grew(path, &open.file, size));
             }
             open.read += n as u64;
-            if open.read == open.size {
-                if (ask as u64) <= remaining {
-                    // The file's end was not seen yet: check it now.
-                    let mut probe = [0u8; 1];
-                    if read_retrying(&mut open.file, &mut probe, path)? != 0 {
-                        return Err(grew(path, &open.file, size));
-                    }
+            let end = open.read == open.size;
+            if end && (ask as u64) <= remaining {
+                // The file's end was not seen yet: check it now.
+                let mut probe = [0u8; 1];
+                if read_retrying(&mut open.file, &mut probe, path)? != 0 {
+                    return Err(grew(path, &open.file, size));
                 }
             }
-            return Ok((n, indexed.then_some(open.read == open.size)));
+            return Ok((n, indexed.then_some(end)));
         }
         // Padding after the data.
         out.fill(0);
