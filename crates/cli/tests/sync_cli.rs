@@ -585,3 +585,120 @@ fn content_reports_progress_while_it_reads() {
     assert_eq!(text.code, Some(UP_TO_DATE), "{text}");
     assert!(text.stdout.contains("up to date"), "{text}");
 }
+
+/// Where xorriso says each file's data lies: image path → (first LBA, blocks).
+fn xorriso_data_lbas(image: &Path) -> std::collections::BTreeMap<String, (u64, u64)> {
+    let out = run(cmd("xorriso", ["-indev"]).arg(image).args([
+        "-find",
+        "/",
+        "-type",
+        "f",
+        "-exec",
+        "report_lba",
+        "--",
+    ]));
+    assert!(out.success(), "{out}");
+    out.stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("File data lba:"))
+        .map(|l| {
+            let fields: Vec<&str> = l.split(',').map(str::trim).collect();
+            let path = fields[4].trim_matches('\'').to_string();
+            (
+                path,
+                (fields[1].parse().unwrap(), fields[2].parse().unwrap()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_new_hard_link_to_a_file_on_the_disc_shares_its_data() {
+    // a.bin is on the disc; the next day it has two more names (one new,
+    // one replacing another file): the new session records them as hard
+    // links of a.bin (one Rock Ridge inode, link count 3, one extent) and
+    // writes none of its data again.
+    if !require_tool("xorriso") {
+        return;
+    }
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let image = dir.path().join("l.iso");
+    let target = image.to_str().unwrap();
+    let src_arg = src.to_str().unwrap();
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    write_file(&src.join("a.bin"), &data, 0o644, T0);
+    write_file(&src.join("other.txt"), b"other\n", 0o644, T0 + DAY);
+    fs::create_dir_all(src.join("d")).unwrap();
+    assert_eq!(sync(&["--target", target, src_arg]).0, 0);
+    let a_blocks = (data.len() as u64).div_ceil(2048);
+
+    fs::hard_link(src.join("a.bin"), src.join("d/c.bin")).unwrap();
+    fs::remove_file(src.join("other.txt")).unwrap();
+    fs::hard_link(src.join("a.bin"), src.join("other.txt")).unwrap();
+    let (code, result) = sync(&["--target", target, src_arg]);
+    assert_eq!(code, 0, "{result}");
+    assert_eq!(paths(&result, "added"), ["/d/c.bin"], "{result}");
+    assert_eq!(paths(&result, "changed"), ["/other.txt"], "{result}");
+    assert_eq!(result["added"][0]["same_data_as"], "/a.bin", "{result}");
+    assert_eq!(result["new_data_bytes"], 0, "{result}");
+    assert!(
+        result["blocks"].as_u64().unwrap() < a_blocks,
+        "the session holds a.bin's data again: {result}"
+    );
+
+    // discburn: one inode, three links.
+    let ls = run(discburn().args(["--json", "ls", "-R", "--target", target]));
+    let ls: serde_json::Value = serde_json::from_str(ls.stdout.trim()).unwrap();
+    let entry = |path: &str| {
+        ls["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["path"] == path)
+            .unwrap_or_else(|| panic!("{path} not in {ls}"))
+            .clone()
+    };
+    let a = entry("a.bin");
+    for path in ["d/c.bin", "other.txt"] {
+        assert_eq!(entry(path)["inode"], a["inode"], "{path}: {ls}");
+        assert_eq!(entry(path)["nlink"], 3, "{path}: {ls}");
+    }
+    // xorriso: the three names' data at one extent of session 1.
+    let lbas = xorriso_data_lbas(&image);
+    assert_eq!(lbas["/d/c.bin"], lbas["/a.bin"], "{lbas:?}");
+    assert_eq!(lbas["/other.txt"], lbas["/a.bin"], "{lbas:?}");
+    assert!(lbas["/a.bin"].0 < result["start_lba"].as_u64().unwrap());
+    // ... and extracted with -hardlinks on, one file of three names.
+    let out = dir.path().join("x");
+    let extracted = run(
+        cmd("xorriso", ["-osirrox", "on", "-hardlinks", "on", "-indev"])
+            .arg(&image)
+            .args(["-extract", "/"])
+            .arg(&out),
+    );
+    assert!(extracted.success(), "{extracted}");
+    let ino = |p: &str| fs::metadata(out.join(p)).unwrap().ino();
+    assert_eq!(ino("d/c.bin"), ino("a.bin"));
+    assert_eq!(ino("other.txt"), ino("a.bin"));
+    assert_eq!(fs::read(out.join("d/c.bin")).unwrap(), data);
+    let verify = run(discburn().args(["verify", "--target", target]));
+    assert!(verify.success(), "{verify}");
+    assert_eq!(sync(&["--target", target, src_arg]).0, UP_TO_DATE);
+
+    // Rewritten through one name, all three change and stay one file.
+    write_file(&src.join("a.bin"), b"new data\n", 0o644, T0 + 2 * DAY);
+    let (code, result) = sync(&["--target", target, src_arg]);
+    assert_eq!(code, 0, "{result}");
+    assert_eq!(
+        paths(&result, "changed"),
+        ["/a.bin", "/d/c.bin", "/other.txt"]
+    );
+    assert_eq!(result["new_data_bytes"], 9, "{result}");
+    let lbas = xorriso_data_lbas(&image);
+    assert_eq!(lbas["/d/c.bin"], lbas["/a.bin"], "{lbas:?}");
+    assert_eq!(lbas["/other.txt"], lbas["/a.bin"], "{lbas:?}");
+    let verify = run(discburn().args(["verify", "--target", target]));
+    assert!(verify.success(), "{verify}");
+}

@@ -15,6 +15,9 @@
 //! A file the sources hold under a new path whose size, mtime and MD5 equal
 //! those of a file of the session (a rename, a move, a copy) reuses that
 //! file's data instead of writing it again ([`SyncEntry::same_data_as`]).
+//! A new name of a host file (a hard link) whose other name the session keeps
+//! as it is becomes a hard link of that file: one content, so one Rock Ridge
+//! inode with a link count over 1 and one extent ([`kept_links`]).
 
 use std::collections::HashMap;
 
@@ -238,7 +241,8 @@ pub(crate) fn plan_and_apply(
         }
         comparison.hash(&wanted, progress)?;
         comparison.resolve(&mut changes);
-        let renames = find_renames(&mut comparison, &candidates);
+        let mut renames = find_renames(&mut comparison, &candidates);
+        renames.extend(kept_links(tree, &host, &changes));
         (changes, renames, comparison.md5_compared)
     };
     let mut plan = report_changes(tree, &host, &changes, &renames);
@@ -255,9 +259,21 @@ pub(crate) fn plan_and_apply(
     Ok(plan)
 }
 
-/// Added files whose data the session already holds under another path:
-/// host content → (session content, its path).
-type Renames = HashMap<ContentId, (ContentId, NodeId)>;
+/// Data of the session that a new or rewritten file of the sources reuses.
+#[derive(Debug, Clone, Copy)]
+struct Reuse {
+    /// The session's content, and a file of the session holding it.
+    content: ContentId,
+    at: NodeId,
+    /// The host file is a hard link to that file, which stays: the new name
+    /// shares its content (one Rock Ridge inode, a link count over 1).
+    /// Otherwise (a rename, a move, a copy) it takes a content of its own
+    /// pointing at the same extent.
+    link: bool,
+}
+
+/// Files whose data the session already holds: host content → what it reuses.
+type Renames = HashMap<ContentId, Reuse>;
 
 /// Files of the session an added file may be a rename of: host content →
 /// the session's files with its size and mtime (as recorded).
@@ -320,12 +336,81 @@ fn find_renames(comparison: &mut Comparison<'_, '_>, candidates: &Candidates) ->
         for &(old_content, old_node) in olds {
             comparison.md5_compared += 1;
             if comparison.md5(Side::Old, old_content) == Some(host_md5) {
-                renames.insert(*content, (old_content, old_node));
+                let reuse = Reuse {
+                    content: old_content,
+                    at: old_node,
+                    link: false,
+                };
+                renames.insert(*content, reuse);
                 break;
             }
         }
     }
     renames
+}
+
+/// Hard links of the sources to a file whose data the session keeps: a
+/// host file of several names, one of which the session holds at the same
+/// path with its data unchanged (not added, removed or rewritten). Its other
+/// names, new or rewritten, become links to the session's file instead of
+/// copies of the data.
+fn kept_links(old: &Tree, host: &Tree, changes: &[Change]) -> Renames {
+    let mut names: HashMap<ContentId, Vec<NodeId>> = HashMap::new();
+    for id in host.node_ids() {
+        if let NodeKind::File { content } = host.node(id).kind {
+            names.entry(content).or_default().push(id);
+        }
+    }
+    names.retain(|_, ids| ids.len() > 1);
+    if names.is_empty() {
+        return Renames::new();
+    }
+    // Session files whose data does not stay as it is.
+    let mut gone = std::collections::HashSet::new();
+    for change in changes {
+        match change {
+            Change::Removed { old, .. } => {
+                gone.insert(*old);
+            }
+            Change::Changed { old, new, reasons } if replaced(host, *new, reasons) => {
+                gone.insert(*old);
+            }
+            _ => {}
+        }
+    }
+    let mut links = Renames::new();
+    for (content, ids) in names {
+        let kept = ids.iter().find_map(|&id| {
+            let at = counterpart(old, host, id).filter(|at| !gone.contains(at))?;
+            match old.node(at).kind {
+                NodeKind::File { content } => Some((content, at)),
+                _ => None,
+            }
+        });
+        if let Some((old_content, at)) = kept {
+            let reuse = Reuse {
+                content: old_content,
+                at,
+                link: true,
+            };
+            links.insert(content, reuse);
+        }
+    }
+    links
+}
+
+/// The node of `old` at the path of host node `id`, if any.
+fn counterpart(old: &Tree, host: &Tree, id: NodeId) -> Option<NodeId> {
+    let mut names = Vec::new();
+    let mut at = id;
+    while at != host.root() {
+        names.push(&host.node(at).name);
+        at = host.node(at).parent;
+    }
+    names
+        .iter()
+        .rev()
+        .try_fold(old.root(), |dir, name| old.lookup(dir, name))
 }
 
 fn entry(tree: &Tree, id: NodeId, reasons: Vec<Reason>) -> SyncEntry {
@@ -359,7 +444,7 @@ fn report_changes(old: &Tree, new: &Tree, changes: &[Change], renames: &Renames)
             Change::Added { new: n, .. } => {
                 let mut e = entry(new, *n, Vec::new());
                 if let NodeKind::File { content } = new.node(*n).kind {
-                    e.same_data_as = renames.get(&content).map(|(_, at)| old.path_of(*at));
+                    e.same_data_as = renames.get(&content).map(|r| old.path_of(r.at));
                 }
                 count_data(new, *n, &mut plan);
                 plan.added.push(e);
@@ -398,6 +483,16 @@ fn writes_data(reasons: &[Reason]) -> bool {
     })
 }
 
+/// A changed entry is a new one in place of the old: another type, new data,
+/// or a link or device (nothing to keep); else only the metadata changes and
+/// a file keeps its extent.
+fn replaced(host: &Tree, new: NodeId, reasons: &[Reason]) -> bool {
+    let kind = &host.node(new).kind;
+    reasons.contains(&Reason::Type)
+        || (matches!(kind, NodeKind::File { .. }) && writes_data(reasons))
+        || matches!(kind, NodeKind::Symlink { .. } | NodeKind::Device { .. })
+}
+
 /// Edits the session's tree into the new one.
 fn apply(
     tree: &mut Tree,
@@ -420,16 +515,7 @@ fn apply(
             Change::Removed { old, top: true } => tree.unlink(*old),
             Change::Changed { old, new, reasons } => {
                 let node = host.node(*new);
-                // A new entry in place of the old one: another type, new
-                // data, or a link or device (nothing to keep); else only the
-                // metadata changes and a file keeps its extent.
-                let replace = reasons.contains(&Reason::Type)
-                    || (matches!(node.kind, NodeKind::File { .. }) && writes_data(reasons))
-                    || matches!(
-                        node.kind,
-                        NodeKind::Symlink { .. } | NodeKind::Device { .. }
-                    );
-                if replace && *old != tree.root() {
+                if replaced(host, *new, reasons) && *old != tree.root() {
                     let parent = tree.node(*old).parent;
                     copier.copy(tree, parent, *new)?;
                 } else {
@@ -478,9 +564,11 @@ impl Copier<'_> {
             return c;
         }
         let c = match self.renames.get(&host_content) {
+            // A hard link to a file that stays: its very content.
+            Some(reuse) if reuse.link => reuse.content,
             // The session's data, in a content of its own (not a hard link
             // to the file it came from, which may stay).
-            Some(&(old, _)) => {
+            Some(&Reuse { content: old, .. }) => {
                 let md5 = tree.content(old).recorded_md5;
                 let c = tree.add_content(tree.content(old).data.clone());
                 if let Some(md5) = md5 {
