@@ -168,8 +168,11 @@ pub fn assert_same_paths(expected: &BTreeSet<String>, actual: &BTreeSet<String>,
     );
 }
 
-/// Python: walks the Rock Ridge tree with pycdlib, reads every file, prints a
-/// JSON manifest {path: {kind, size, mode, target, sha256}}.
+/// Python: walks the Rock Ridge tree (or, with a second argument `udf`, the
+/// UDF tree) with pycdlib, reads every file, prints a JSON manifest
+/// {path: {kind, size, mode, target, sha256}}. UDF modes come from the file
+/// entry's permissions (ECMA-167 4/14.9.5: x, w, r per class at bits 0, 5, 10)
+/// and its ICB flags (setuid, setgid, sticky at bits 6-8).
 pub const PYCDLIB_MANIFEST: &str = r#"
 import hashlib, json, sys, pycdlib
 iso = pycdlib.PyCdlib()
@@ -178,32 +181,65 @@ out = {}
 class Hasher:
     def __init__(self): self.h = hashlib.sha256(); self.n = 0
     def write(self, b): self.h.update(b); self.n += len(b)
-for root, dirs, files in iso.walk(rr_path='/'):
-    for name in dirs + files:
-        path = (root.rstrip('/') + '/' + name).lstrip('/')
-        rec = iso.get_record(rr_path='/' + path)
-        rr = rec.rock_ridge
-        mode = rr.get_file_mode() & 0o7777 if rr is not None else 0
-        if name in dirs:
-            out[path] = {'kind': 'dir', 'size': 0, 'mode': mode}
-        elif rr is not None and rr.is_symlink():
-            target = rr.symlink_path()
-            out[path] = {'kind': 'symlink', 'size': 0, 'mode': mode, 'target': target.decode('utf-8', 'replace') if isinstance(target, bytes) else target}
+def udf_mode(rec):
+    mode = 0
+    for shift, posix in ((0, 0), (5, 3), (10, 6)):
+        mode |= ((rec.perms >> shift) & 7) << posix
+    for bit, special in ((6, 0o4000), (7, 0o2000), (8, 0o1000)):
+        if rec.icb_tag.flags & (1 << bit):
+            mode |= special
+    return mode
+def file_entry(path, **where):
+    h = Hasher()
+    iso.get_file_from_iso_fp(h, **where)
+    return {'kind': 'file', 'size': h.n, 'sha256': h.h.hexdigest()}
+# pycdlib's walk(udf_path=) decodes every component of a path with the
+# encoding of its last one (full_path_from_dirrecord), which fails or garbles
+# a Latin-1 directory name above a UTF-16 one: names are decoded one by one here.
+def walk_udf(path):
+    for rec in iso.list_children(udf_path='/' + path):
+        ident = rec.file_ident
+        child = (path + '/' if path else '') + ident.fi.decode(ident.encoding)
+        if rec.is_dir():
+            out[child] = {'kind': 'dir', 'size': 0}
+            walk_udf(child)
+        elif rec.is_symlink():
+            out[child] = {'kind': 'symlink', 'size': 0}
         else:
-            h = Hasher()
-            iso.get_file_from_iso_fp(h, rr_path='/' + path)
-            out[path] = {'kind': 'file', 'size': h.n, 'mode': mode, 'sha256': h.h.hexdigest()}
+            out[child] = file_entry(child, udf_path='/' + child)
+        out[child]['mode'] = udf_mode(rec)
+if len(sys.argv) > 2 and sys.argv[2] == 'udf':
+    walk_udf('')
+else:
+    for root, dirs, files in iso.walk(rr_path='/'):
+        for name in dirs + files:
+            path = (root.rstrip('/') + '/' + name).lstrip('/')
+            rec = iso.get_record(rr_path='/' + path)
+            rr = rec.rock_ridge
+            mode = rr.get_file_mode() & 0o7777 if rr is not None else 0
+            if name in dirs:
+                out[path] = {'kind': 'dir', 'size': 0}
+            elif rr is not None and rr.is_symlink():
+                target = rr.symlink_path()
+                out[path] = {'kind': 'symlink', 'size': 0, 'target': target.decode('utf-8', 'replace') if isinstance(target, bytes) else target}
+            else:
+                out[path] = file_entry(path, rr_path='/' + path)
+            out[path]['mode'] = mode
 iso.close()
 json.dump(out, sys.stdout)
 "#;
 
-/// Runs the pycdlib manifest script on `image` and returns it as a snapshot.
+/// Runs the pycdlib manifest script on `image` (its Rock Ridge tree) and
+/// returns it as a snapshot.
 pub fn pycdlib_snapshot(image: &Path) -> Snapshot {
-    let mut c = cmd("python3", ["-c", PYCDLIB_MANIFEST]);
-    c.arg(image);
-    let result = run(&mut c);
+    let result = run(cmd("python3", ["-c", PYCDLIB_MANIFEST]).arg(image));
     assert!(result.success(), "pycdlib: {result}");
-    let manifest: serde_json::Value = serde_json::from_str(&result.stdout).expect("pycdlib JSON");
+    pycdlib_manifest(&result.stdout)
+}
+
+/// The snapshot of what the pycdlib manifest script printed.
+pub fn pycdlib_manifest(stdout: &str) -> Snapshot {
+    let manifest: serde_json::Value = serde_json::from_str(stdout).expect("pycdlib JSON");
     let mut snap = Snapshot::default();
     for (path, e) in manifest.as_object().expect("object") {
         let kind = match e["kind"].as_str() {
