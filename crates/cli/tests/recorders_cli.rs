@@ -96,10 +96,20 @@ fn medium_bytes(medium: &Path, blocks: u64) -> (Vec<u8>, u64, std::time::SystemT
 }
 
 fn three_sessions_on(media: &str) {
+    three_sessions(media, false);
+}
+
+/// `formatted`: `discburn format` first (DVD-RW becomes restricted
+/// overwrite; DVD+RW and BD-RE are formatted but hold nothing): the disc is
+/// still blank to `info` and grows like an image file.
+fn three_sessions(media: &str, formatted: bool) {
     let dir = tempfile::tempdir().unwrap();
     let trees = trees(dir.path());
     let medium = dir.path().join(format!("{media}.emu"));
     let target = emu_medium(&medium, media);
+    if formatted {
+        run_ok(discburn().args(["format", "--target", &target]));
+    }
     let blank = run_ok(discburn().args(["--json", "info", "--plan", "10M", "--target", &target]));
     assert_eq!(blank["status"], "blank", "{media}: {blank}");
     let fit = blank["capacity"]["sessions_that_fit"].as_u64().unwrap();
@@ -170,13 +180,51 @@ fn three_sessions_on(media: &str) {
             "{media}"
         );
     }
-    let overwritable = matches!(media, "dvd+rw" | "bd-re");
+    let overwritable = formatted || matches!(media, "dvd+rw" | "bd-re");
     if overwritable {
         // Grown like an image file: session 1 at 32, then 32-block boundaries.
         assert_eq!(starts[0], 32, "{media}");
         for i in 1..3 {
             let end = starts[i - 1] + sessions[i - 1]["blocks"].as_u64().unwrap();
             assert_eq!(starts[i], end.div_ceil(32) * 32, "{media}");
+        }
+        // Another session can always go on: where the next one would start,
+        // and what is left after it.
+        assert_eq!(info["status"], "overwritable", "{media}: {info}");
+        let end = starts[2] + sessions[2]["blocks"].as_u64().unwrap();
+        let next = end.div_ceil(32) * 32;
+        assert_eq!(info["next_writable_address"].as_u64(), Some(next), "{info}");
+        let size = info["media"]["capacity_blocks"].as_u64().unwrap();
+        assert_eq!(info["free_blocks"].as_u64(), Some(size - next), "{info}");
+        assert_eq!(
+            info["capacity"]["sessions_that_fit"].as_u64(),
+            None,
+            "{media}: no --plan, no count"
+        );
+        let plan = run_ok(discburn().args([
+            "--json",
+            "burn",
+            "--dry-run",
+            "--target",
+            &target,
+            &source(2),
+        ]));
+        assert_eq!(plan["start_lba"].as_u64(), Some(next), "{plan}");
+        // xorriso sees the history on the medium's data file (LBA × 2048).
+        if testkit::require_tool("xorriso") {
+            let toc = testkit::run(Command::new("xorriso").args([
+                "-indev",
+                medium.to_str().unwrap(),
+                "-toc",
+            ]));
+            let listed: Vec<u64> = toc
+                .stdout
+                .lines()
+                .chain(toc.stderr.lines())
+                .filter(|l| l.starts_with("ISO session"))
+                .map(|l| l.split(',').nth(1).unwrap().trim().parse().unwrap())
+                .collect();
+            assert_eq!(listed, starts, "{media}: {toc}");
         }
     } else {
         assert_eq!(starts[0], 0, "{media}");
@@ -382,6 +430,16 @@ fn bd_r() {
 #[test]
 fn bd_re() {
     three_sessions_on("bd-re");
+}
+
+/// Formatted media (`discburn format`, then burn): DVD-RW in restricted
+/// overwrite takes only whole 16-block ECC blocks, so the session's last,
+/// partial one is read, completed and written whole.
+#[test]
+fn formatted_dvd_rw_dvd_plus_rw_bd_re() {
+    for media in ["dvd-rw", "dvd+rw", "bd-re"] {
+        three_sessions(media, true);
+    }
 }
 
 /// A burn that meets a fault never reports success, never loses the earlier

@@ -14,6 +14,8 @@ const CD_GAP_AFTER_LATER: u64 = 6_900;
 /// A CD track holds at least 300 blocks, and a TAO track ends with 2 run-out blocks.
 const CD_MIN_TRACK: u64 = 300;
 const CD_RUN_OUT: u64 = 2;
+/// Sessions on overwritable media start on 32-block boundaries (multisession.md §3.3).
+const SESSION_ALIGNMENT: u64 = 32;
 
 /// The capacity part of `info`.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -30,10 +32,30 @@ pub struct Capacity {
     /// sessions of that size fit.
     pub plan_blocks: Option<u64>,
     pub sessions_that_fit: Option<u64>,
+    /// Where the next session goes and the blocks free from there: what the
+    /// drive reports on write-once media; on overwritable media the 32-block
+    /// boundary after the newest session (LBA 32 on an empty disc), as the
+    /// burn places it, and the formatted size left after it.
+    pub next_writable_address: Option<u64>,
+    pub free_blocks: Option<u64>,
 }
 
-/// Works out a disc's capacity from what the drive reported.
-pub fn capacity(media: &MediaInfo, plan_bytes: Option<u64>) -> Capacity {
+/// What an overwritable disc holds, for [`capacity`]: DVD+RW, BD-RE and
+/// formatted DVD-RW have no sessions of their own (they grow like image
+/// files), so the drive cannot say where the next session goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grown {
+    /// No volume at all (blank, or formatted and never written).
+    Empty,
+    /// ISO 9660 sessions ending at this block.
+    EndsAt(u64),
+    /// Something else (a UDF-only volume): where it ends is not known.
+    Unknown,
+}
+
+/// Works out a disc's capacity from what the drive reported (and, for an
+/// overwritable disc, what it holds).
+pub fn capacity(media: &MediaInfo, grown: Option<Grown>, plan_bytes: Option<u64>) -> Capacity {
     let is_cd = media
         .profile
         .as_deref()
@@ -60,12 +82,32 @@ pub fn capacity(media: &MediaInfo, plan_bytes: Option<u64>) -> Capacity {
     let per_session = |blocks: u64| {
         let data = if is_cd {
             blocks.max(CD_MIN_TRACK)
+        } else if overwritable {
+            blocks.div_ceil(SESSION_ALIGNMENT) * SESSION_ALIGNMENT
         } else {
             blocks
         };
         data + next_session_overhead.unwrap_or(0)
     };
-    let free = media.free_blocks.map(u64::from);
+    let (next_writable_address, free) = if overwritable {
+        let next = match grown {
+            Some(Grown::Empty) => Some(fsimage::sessions::FIRST_SESSION_LBA),
+            Some(Grown::EndsAt(end)) => Some(end.div_ceil(SESSION_ALIGNMENT) * SESSION_ALIGNMENT),
+            _ => None,
+        };
+        let free = next.and_then(|next| {
+            media
+                .capacity_blocks
+                .or(media.free_blocks.map(u64::from))
+                .map(|size| size.saturating_sub(next))
+        });
+        (next, free)
+    } else {
+        (
+            media.next_writable_address.map(u64::from),
+            media.free_blocks.map(u64::from),
+        )
+    };
     let sessions_that_fit = match (plan_blocks, free) {
         (Some(blocks), Some(free)) if blocks > 0 => Some(free / per_session(blocks)),
         _ => None,
@@ -78,10 +120,14 @@ pub fn capacity(media: &MediaInfo, plan_bytes: Option<u64>) -> Capacity {
             media.last_session_state.as_deref(),
         ) {
             (Some("blank"), _) => "blank",
+            // Formatted (the drive says complete) but never written.
+            _ if overwritable && grown == Some(Grown::Empty) => "blank",
+            // An overwritable disc takes another session whatever the drive
+            // says of its one track.
+            _ if overwritable => "overwritable",
             (Some("complete"), _) => "closed",
             (Some("random-writable"), _) => "overwritable",
             (Some("appendable"), Some("incomplete" | "damaged")) => "damaged",
-            (Some("appendable"), _) if overwritable => "overwritable",
             (Some("appendable"), _) => match (free, next_session_overhead) {
                 // Not even a shortest session would fit after the next one.
                 (Some(free), Some(overhead)) if free < per_session(1) + overhead => "final session",
@@ -95,6 +141,8 @@ pub fn capacity(media: &MediaInfo, plan_bytes: Option<u64>) -> Capacity {
         next_session_overhead,
         plan_blocks,
         sessions_that_fit,
+        next_writable_address,
+        free_blocks: free,
     }
 }
 

@@ -70,11 +70,15 @@ pub fn open_disc_target(
     let blank = disc.disc_status == mmc::disc::DiscStatus::Blank;
     if profile.is_overwritable() {
         let capacity = overwritable_capacity(drive.as_mut())?;
+        // A formatted disc that was never written (`discburn format`) is as
+        // good as blank; one holding anything but zeros at LBA 16 is appended to.
+        let empty = blank || volume_area_is_empty(drive.as_mut(), profile);
         let storage = DiscStorage::new(drive, profile, capacity);
-        return if blank {
+        return if empty {
             Ok(Box::new(FreshOverwritable {
                 name: name.to_string(),
                 storage,
+                needs_format: blank,
             }))
         } else {
             Ok(Box::new(GrowingImage::on_disc(name, Box::new(storage))?))
@@ -88,6 +92,33 @@ pub fn open_disc_target(
     Ok(Box::new(SequentialDisc::open(
         name, drive, profile, options,
     )?))
+}
+
+/// True when LBA 16 (where ISO 9660 and UDF put their first descriptors)
+/// and LBA 48 (the first descriptor of a session at LBA 32) read as zeros:
+/// an overwritable disc with nothing on it. A block that cannot be read is
+/// not taken for empty (the burn would write over what the disc holds).
+fn volume_area_is_empty(drive: &mut dyn Transport, profile: Profile) -> bool {
+    let mut source = TransportSectorSource::with_geometry(drive, None, profile.transfer_bytes());
+    let mut block = vec![0u8; BLOCK_SIZE];
+    [16u64, 48]
+        .iter()
+        .all(|&lba| match source.read_blocks(lba, &mut block) {
+            Ok(()) => block.iter().all(|&b| b == 0),
+            Err(_) => false,
+        })
+}
+
+/// True when the overwritable disc in `target` holds nothing (see
+/// [`volume_area_is_empty`]): `info` then shows it blank, as a burn treats it.
+pub fn holds_nothing(target: &str) -> bool {
+    let Ok(mut drive) = crate::media_ops::open_recorder(target) else {
+        return false;
+    };
+    let Ok(profile) = ops::current_profile(drive.as_mut()) else {
+        return false;
+    };
+    profile.is_overwritable() && volume_area_is_empty(drive.as_mut(), profile)
 }
 
 fn drive_error(e: MmcError) -> BurnError {
@@ -212,14 +243,27 @@ impl Storage for DiscStorage {
 
     fn write_all_at(&mut self, buf: &[u8], offset: u64) -> io::Result<()> {
         Self::check_aligned(offset, buf.len())?;
-        let mut lba = offset / BLOCK;
-        for piece in buf.chunks(self.write_blocks * BLOCK_SIZE) {
-            let at = u32::try_from(lba)
-                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "LBA past 2^32"))?;
-            ops::write_blocks(self.drive.as_mut(), at, piece).map_err(mmc_io)?;
-            lba += (piece.len() / BLOCK_SIZE) as u64;
+        let unit = self.ecc_unit();
+        let (first, blocks) = (offset / BLOCK, (buf.len() / BLOCK_SIZE) as u64);
+        if unit > 1 && (!first.is_multiple_of(unit) || !blocks.is_multiple_of(unit)) {
+            // Restricted overwrite takes whole ECC blocks: read the ones this
+            // write covers in part, lay the new blocks over them, write them whole.
+            let start = first / unit * unit;
+            let end = (first + blocks).div_ceil(unit) * unit;
+            let mut whole = vec![0u8; ((end - start) * BLOCK) as usize];
+            let head = ((first - start) * BLOCK) as usize;
+            let unit_bytes = (unit * BLOCK) as usize;
+            if head > 0 {
+                self.read_exact_at(&mut whole[..unit_bytes], start * BLOCK)?;
+            }
+            if first + blocks < end {
+                let tail_at = whole.len() - unit_bytes;
+                self.read_exact_at(&mut whole[tail_at..], (end - unit) * BLOCK)?;
+            }
+            whole[head..head + buf.len()].copy_from_slice(buf);
+            return self.write_whole(&whole, start);
         }
-        Ok(())
+        self.write_whole(buf, first)
     }
 
     fn sync(&mut self) -> io::Result<()> {
@@ -233,10 +277,37 @@ impl Storage for DiscStorage {
     }
 }
 
-/// A blank overwritable disc: its first session at LBA 32, then the superblock.
+impl DiscStorage {
+    /// Blocks a write must cover whole: 16 (one ECC block) on a restricted
+    /// overwrite DVD-RW (mmc.md §5.5), else 1.
+    fn ecc_unit(&self) -> u64 {
+        if self.profile == Profile::DvdRwRestrictedOverwrite {
+            16
+        } else {
+            1
+        }
+    }
+
+    /// WRITEs of `buf` from block `lba` on, a transfer unit at a time.
+    fn write_whole(&mut self, buf: &[u8], lba: u64) -> io::Result<()> {
+        let mut lba = lba;
+        for piece in buf.chunks(self.write_blocks * BLOCK_SIZE) {
+            let at = u32::try_from(lba)
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "LBA past 2^32"))?;
+            ops::write_blocks(self.drive.as_mut(), at, piece).map_err(mmc_io)?;
+            lba += (piece.len() / BLOCK_SIZE) as u64;
+        }
+        Ok(())
+    }
+}
+
+/// A blank (or formatted, never written) overwritable disc: its first
+/// session at LBA 32, then the superblock.
 struct FreshOverwritable {
     name: String,
     storage: DiscStorage,
+    /// Blank: formatted before the first write.
+    needs_format: bool,
 }
 
 impl BurnTarget for FreshOverwritable {
@@ -276,8 +347,10 @@ impl BurnTarget for FreshOverwritable {
         stream: &mut ImageStream,
         progress: &mut dyn FnMut(WriteProgress) -> bool,
     ) -> Result<(), BurnError> {
-        format_overwritable(self.storage.drive.as_mut(), self.storage.profile)
-            .map_err(|e| write_error(&self.name, mmc_io(e)))?;
+        if self.needs_format {
+            format_overwritable(self.storage.drive.as_mut(), self.storage.profile)
+                .map_err(|e| write_error(&self.name, mmc_io(e)))?;
+        }
         let start = u64::from(stream.start_lba());
         stream_to(stream, start, progress, &mut self.storage, &self.name)
     }
@@ -435,12 +508,12 @@ impl SequentialDisc {
                 volume_id: s.volume_name,
             })
             .collect::<Vec<_>>();
-        let overhead_now = crate::capacity::capacity(&media, None)
+        let overhead_now = crate::capacity::capacity(&media, None, None)
             .next_session_overhead
             .unwrap_or(0);
         let mut later = media.clone();
         later.sessions = Some(media.sessions.unwrap_or(0) + 1);
-        let overhead_later = crate::capacity::capacity(&later, None)
+        let overhead_later = crate::capacity::capacity(&later, None, None)
             .next_session_overhead
             .unwrap_or(0);
         Ok(SequentialDisc {

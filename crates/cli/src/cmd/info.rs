@@ -65,9 +65,9 @@ pub struct InfoResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_writable_address: Option<u32>,
+    pub next_writable_address: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub free_blocks: Option<u32>,
+    pub free_blocks: Option<u64>,
     /// What the next session costs and how many more fit (`--plan`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capacity: Option<discburn::capacity::Capacity>,
@@ -282,6 +282,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
             );
         }
     }
+    let overwritable = media.as_ref().is_some_and(|m| {
+        m.profile_code
+            .is_some_and(|code| mmc::Profile::from(code).is_overwritable())
+    });
+    let no_sessions = list.as_ref().is_none_or(|l| l.sessions.is_empty());
     let file_system = if has_data {
         match file_system_info(&args) {
             Ok(fs) => Some(fs),
@@ -290,25 +295,40 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
                 warnings.push(format!("{e:#}"));
                 None
             }
+            // A formatted overwritable disc that was never written: the
+            // drive says "complete", but there is nothing to describe.
+            Err(e)
+                if overwritable
+                    && no_sessions
+                    && discburn::disc::holds_nothing(&args.read.target) =>
+            {
+                tracing::debug!("an empty overwritable disc: {e:#}");
+                None
+            }
             Err(e) => return Err(e),
         }
     } else {
         None
     };
+    let grown = overwritable.then(|| match list.as_ref().and_then(|l| l.sessions.last()) {
+        Some(last) => discburn::capacity::Grown::EndsAt(last.start_lba + last.blocks),
+        None if file_system.is_none() => discburn::capacity::Grown::Empty,
+        None => discburn::capacity::Grown::Unknown,
+    });
     let session_layout = list.as_ref().map(|l| l.layout);
     let sessions = list
         .map(|list| session_rows(&args, &list))
         .unwrap_or_default();
     let capacity = media
         .as_ref()
-        .map(|m| discburn::capacity::capacity(m, args.plan));
+        .map(|m| discburn::capacity::capacity(m, grown, args.plan));
     let result = InfoResult {
         kind: "result",
         command: "info",
         target: args.read.target.clone(),
         status: capacity.as_ref().map(|c| c.status),
-        next_writable_address: media.as_ref().and_then(|m| m.next_writable_address),
-        free_blocks: media.as_ref().and_then(|m| m.free_blocks),
+        next_writable_address: capacity.as_ref().and_then(|c| c.next_writable_address),
+        free_blocks: capacity.as_ref().and_then(|c| c.free_blocks),
         capacity,
         media,
         file_system,
@@ -427,6 +447,24 @@ fn text(result: &InfoResult) -> String {
     }
     if let Some(c) = &result.capacity {
         t.push_str(&format!("{:<20} {}\n", "Status:", c.status));
+        // Overwritable media: where the burn puts the next session (the
+        // drive's own answer is printed with the medium above otherwise).
+        let drive_said = result.media.as_ref().is_some_and(|m| {
+            m.next_writable_address.is_some()
+                && !m
+                    .profile_code
+                    .is_some_and(|code| mmc::Profile::from(code).is_overwritable())
+        });
+        if let (false, Some(next), Some(free)) =
+            (drive_said, c.next_writable_address, c.free_blocks)
+        {
+            t.push_str(&format!("{:<20} LBA {next}\n", "Next session at:"));
+            t.push_str(&format!(
+                "{:<20} {free} blocks ({} bytes)\n",
+                "Free:",
+                free * 2048
+            ));
+        }
         if let Some(overhead) = c.next_session_overhead {
             t.push_str(&format!(
                 "{:<20} {overhead} blocks beyond its data\n",

@@ -351,10 +351,15 @@ impl MediaInfo {
         if let Some(start) = self.last_session_start {
             line("Last session start", format!("LBA {start}"));
         }
-        if let Some(nwa) = self.next_writable_address {
+        // On overwritable media the drive's track says nothing of where the
+        // next session goes: `info` prints that from the sessions found.
+        let overwritable = self
+            .profile_code
+            .is_some_and(|code| mmc::Profile::from(code).is_overwritable());
+        if let Some(nwa) = self.next_writable_address.filter(|_| !overwritable) {
             line("Next writable", format!("LBA {nwa}"));
         }
-        if let Some(free) = self.free_blocks {
+        if let Some(free) = self.free_blocks.filter(|_| !overwritable) {
             line(
                 "Free",
                 format!("{free} blocks ({} bytes)", u64::from(free) * BLOCK as u64),
