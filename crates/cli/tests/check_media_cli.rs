@@ -1,8 +1,10 @@
 //! `discburn check-media` (issue 11 §3): every written block read, unreadable
 //! ranges named with the sessions and files they hit, the MD5 tags judged,
 //! and the scan never stops at the first bad block — on an emulated
-//! two-session DVD+R with the emulator's read-error faults
-//! (docs/emulator-faults.md), and on a truncated image file.
+//! two-session DVD+R and CD-R with the emulator's read-error faults
+//! (docs/emulator-faults.md): whole tracks read, padding and the TAO run-out
+//! included, a session whose descriptor cannot be read still scanned; and on
+//! a truncated image file.
 
 mod interop_support;
 
@@ -116,9 +118,12 @@ fn read_errors_on_an_emulated_dvd_are_ranged_and_named_and_the_scan_goes_on() {
     );
     assert_eq!(ranges[1]["first_lba"], s2_tag, "{json}");
     assert_eq!(ranges[1]["sessions"], serde_json::json!([2]), "{json}");
-    // Every block was still read, and the tags over the bad blocks fail.
+    // Every block was still read — the tracks whole, their padding past the
+    // sessions' blocks too — and the tags over the bad blocks fail.
     let sessions = json["sessions"].as_array().unwrap();
-    let written: u64 = sessions.iter().map(|s| s["blocks"].as_u64().unwrap()).sum();
+    let in_sessions: u64 = sessions.iter().map(|s| s["blocks"].as_u64().unwrap()).sum();
+    let written: u64 = tracks(&target).iter().map(|t| t.2).sum();
+    assert!(written >= in_sessions, "{json}");
     assert_eq!(json["blocks"], written, "{json}");
     assert_eq!(sessions[0]["unreadable_blocks"], 2, "{json}");
     let tags: Vec<&str> = sessions[0]["tags"]
@@ -170,4 +175,85 @@ fn a_truncated_image_reports_its_missing_tail() {
             .contains(&format!("UNREADABLE blocks {keep}..{end}")),
         "{out}"
     );
+}
+
+/// The tracks of an emulated medium (`discburn info --json`): (session, start, size).
+fn tracks(target: &str) -> Vec<(u64, u64, u64)> {
+    let out = run_ok(discburn().args(["--json", "info", "--target", target]));
+    let info: serde_json::Value = serde_json::from_str(out.stdout.lines().last().unwrap()).unwrap();
+    info["media"]["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["session"].as_u64().unwrap(),
+                t["start"].as_u64().unwrap(),
+                t["size"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_cd_is_read_over_whole_tracks_and_a_session_without_its_descriptor_is_still_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let (day1, day2) = (dir.path().join("day1"), dir.path().join("day2"));
+    make_tree(&day1);
+    fs::create_dir_all(&day2).unwrap();
+    fs::write(day2.join("day2.txt"), b"second session\n").unwrap();
+    let medium = dir.path().join("cd.emu");
+    let target = emu_medium(&medium, "cd-r");
+    for src in [&day1, &day2] {
+        run_ok(discburn().args(["burn", "--target", &target]).arg(src));
+    }
+    let tracks = tracks(&target);
+    assert_eq!(tracks.len(), 2, "{tracks:?}");
+    let (code, json, _) = check_media(&target, None);
+    assert_eq!(code, Some(0), "{json}");
+    // Every block of both tracks, padding included (a CD track is at least
+    // 300 blocks), but not the gap between the sessions.
+    let track_blocks: u64 = tracks.iter().map(|t| t.2).sum();
+    assert_eq!(json["blocks"], track_blocks, "{json}");
+    let sessions = json["sessions"].as_array().unwrap();
+    let s1_blocks = sessions[0]["blocks"].as_u64().unwrap();
+    assert!(
+        tracks[0].2 > s1_blocks + 2,
+        "padding after session 1: {json}"
+    );
+    // The TAO run-out (the last two blocks of each track) reads as
+    // unreadable on a CD, as on a real drive: not damage.
+    assert_eq!(json["run_out_blocks"], 4, "{json}");
+    assert_eq!(json["unreadable_blocks"], 0, "{json}");
+
+    // A bad block in session 1's padding, and session 2's primary volume
+    // descriptor unreadable: both reported, session 2 still scanned.
+    let (s2, s2_size) = (tracks[1].1, tracks[1].2);
+    let padding = tracks[0].1 + s1_blocks + 10;
+    let faults = format!("read_error@lba={padding};read_error@lba={}", s2 + 16);
+    let (code, json, _) = check_media(&target, Some(&faults));
+    assert_eq!(code, Some(6), "{json}");
+    assert_eq!(json["blocks"], track_blocks, "{json}");
+    assert_eq!(json["unreadable_blocks"], 2, "{json}");
+    let ranges = json["unreadable"].as_array().unwrap();
+    assert_eq!(ranges.len(), 2, "{json}");
+    assert_eq!(ranges[0]["first_lba"], padding, "{json}");
+    assert_eq!(ranges[0]["sessions"], serde_json::json!([]), "{json}");
+    assert_eq!(ranges[0]["files"], serde_json::json!([]), "{json}");
+    assert_eq!(ranges[1]["first_lba"], s2 + 16, "{json}");
+    assert_eq!(ranges[1]["sessions"], serde_json::json!([2]), "{json}");
+    let sessions = json["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{json}");
+    assert_eq!(sessions[1]["number"], 2, "{json}");
+    assert_eq!(sessions[1]["start_lba"], s2, "{json}");
+    assert_eq!(sessions[1]["blocks"], s2_size, "{json}");
+    assert_eq!(sessions[1]["unreadable_blocks"], 1, "{json}");
+    assert!(
+        sessions[1]["tree_problem"]
+            .as_str()
+            .unwrap()
+            .contains("volume descriptor"),
+        "{json}"
+    );
+    assert_eq!(sessions[0]["tags"][2]["result"], "match", "{json}");
 }

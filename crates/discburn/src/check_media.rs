@@ -6,9 +6,18 @@
 //! that still fails is counted as unreadable (and hashed as zeros, so the
 //! tags that cover it do not match).
 //!
-//! Written blocks: the whole image file (and, for a truncated one, up to
-//! where its sessions say they end); on a disc, each session's blocks (the
-//! gaps between sessions of a CD hold no data).
+//! Written blocks, as `xorriso -check_media` (`what=tracks`) reads them: the
+//! whole image file (and, for a truncated one, up to where its sessions say
+//! they end); on an overwritable disc, LBA 0 up to the newest session's end;
+//! on a write-once disc, every recorded track whole, from its start over its
+//! size as the drive reports it (padding included, clipped to the readable
+//! capacity), and each session's blocks. The gaps between a CD's sessions
+//! (lead-out, lead-in) hold no data and are not read; neither is a session
+//! a failed burn left incomplete. The last two blocks of a CD track that
+//! cannot be read are its run-out (a track written TAO always ends with two),
+//! counted apart as xorriso's "tao end", not as damage. A session whose
+//! volume descriptor cannot be read is still scanned over its tracks and
+//! listed with that problem.
 
 use fsimage::checksums::check::{self, ArrayState, SessionEntries, TagOutcome};
 use fsimage::read::{ReadOptions, Volume};
@@ -16,7 +25,7 @@ use fsimage::SectorSource;
 use serde::Serialize;
 
 use crate::burn::BurnObserver;
-use crate::checksums::TagResult;
+use crate::checksums::{md5_result, outcome_name, TagResult};
 use crate::error::BurnError;
 use crate::events::{Action, Clock};
 use crate::sessions::list_sessions;
@@ -37,6 +46,9 @@ pub struct CheckMediaReport {
     /// Blocks the scan tried to read, and of those the ones that failed.
     pub blocks: u64,
     pub unreadable_blocks: u64,
+    /// The last blocks of CD tracks that could not be read: their run-out
+    /// (not damage).
+    pub run_out_blocks: u64,
     /// Each run of unreadable blocks, with what it hits.
     pub unreadable: Vec<BadRange>,
     pub sessions: Vec<SessionMedia>,
@@ -81,12 +93,19 @@ pub struct SessionMedia {
 struct Scanning<'a> {
     inner: &'a mut dyn SectorSource,
     bad: Vec<(u64, u64, String)>,
+    /// The last two blocks of each CD track: a failure there is run-out.
+    run_out: Vec<(u64, u64)>,
+    run_out_blocks: u64,
     read: u64,
     progress: &'a mut dyn FnMut(u64, u64),
 }
 
 impl Scanning<'_> {
     fn mark(&mut self, lba: u64, error: &std::io::Error) {
+        if self.run_out.iter().any(|(a, b)| (*a..*b).contains(&lba)) {
+            self.run_out_blocks += 1;
+            return;
+        }
         match self.bad.last_mut() {
             Some((first, blocks, _)) if *first + *blocks == lba => *blocks += 1,
             _ => self.bad.push((lba, 1, error.to_string())),
@@ -135,6 +154,8 @@ struct Session {
     array: ArrayState,
     entries: SessionEntries,
     tree_problem: Option<String>,
+    /// Its volume descriptor was read: its tags are checked.
+    described: bool,
 }
 
 /// Scans `target`, reporting progress to `observer` (`validating_media`,
@@ -181,24 +202,11 @@ pub fn check_media(
             array,
             entries,
             tree_problem,
+            described: true,
         });
     }
-    let sessions_end = sessions
-        .iter()
-        .map(|s| s.start + s.blocks)
-        .max()
-        .unwrap_or(0);
-    // The ranges that hold data: all of an image file; a disc's sessions.
-    let ranges: Vec<(u64, u64)> = match TargetKind::parse(target) {
-        TargetKind::ImageFile(_) => {
-            let end = source.block_count().unwrap_or(0).max(sessions_end);
-            vec![(0, end)]
-        }
-        _ => sessions
-            .iter()
-            .map(|s| (s.start, s.start + s.blocks))
-            .collect(),
-    };
+    let layout = written_areas(target, source.as_mut(), &mut sessions)?;
+    let ranges = layout.ranges;
     let total: u64 = ranges.iter().map(|(a, b)| b - a).sum();
     let mut report_progress = |lba: u64, done: u64| {
         let event = clock.progress(Action::Verifying, lba, done.min(total), total.max(1));
@@ -207,6 +215,8 @@ pub fn check_media(
     let mut scan = Scanning {
         inner: source.as_mut(),
         bad: Vec::new(),
+        run_out: layout.run_out,
+        run_out_blocks: 0,
         read: 0,
         progress: &mut report_progress,
     };
@@ -218,7 +228,7 @@ pub fn check_media(
         // them); what lies between sessions is read plainly.
         for s in sessions
             .iter()
-            .filter(|s| s.start >= *first && s.start < *end)
+            .filter(|s| s.described && s.start >= *first && s.start < *end)
         {
             read_range(&mut scan, next, s.start);
             let checked = check::check_session_blocks(
@@ -247,6 +257,7 @@ pub fn check_media(
     }
     let bad = std::mem::take(&mut scan.bad);
     let read = scan.read;
+    let run_out_blocks = scan.run_out_blocks;
     drop(scan);
     observer.progress(&clock.progress(Action::Completed, 0, read, read));
 
@@ -272,29 +283,20 @@ pub fn check_media(
                     .map(|c| {
                         c.tags
                             .iter()
-                            .map(|t| TagResult {
-                                kind: crate::checksums::kind_name(t.kind),
-                                lba: t.lba,
-                                range_start_lba: t.range_start,
-                                range_blocks: t.range_blocks,
-                                result: if bad.iter().any(|(f, n, _)| (*f..f + n).contains(&t.lba))
-                                {
+                            .map(|t| {
+                                let unreadable =
+                                    bad.iter().any(|(f, n, _)| (*f..f + n).contains(&t.lba));
+                                let result = if unreadable {
                                     "unreadable"
                                 } else {
-                                    crate::checksums::outcome_name(t.outcome)
-                                },
-                                affected: None,
+                                    outcome_name(t.outcome)
+                                };
+                                TagResult::new(t, result, None)
                             })
                             .collect()
                     })
                     .unwrap_or_default(),
-                session_md5: checked.and_then(|c| c.array_session_md5).map(|ok| {
-                    if ok {
-                        "match"
-                    } else {
-                        "mismatch"
-                    }
-                }),
+                session_md5: checked.and_then(|c| c.array_session_md5).map(md5_result),
                 tree_problem: s.tree_problem.clone(),
             }
         })
@@ -306,9 +308,129 @@ pub fn check_media(
         target: target.to_string(),
         blocks: read,
         unreadable_blocks,
+        run_out_blocks,
         ok: unreadable.is_empty() && tags_ok,
         unreadable,
         sessions: session_reports,
+    })
+}
+
+/// What a scan reads.
+struct WrittenAreas {
+    /// Block ranges, sorted and apart.
+    ranges: Vec<(u64, u64)>,
+    /// The last two blocks of each CD track.
+    run_out: Vec<(u64, u64)>,
+}
+
+/// The blocks of `target` that hold data (see the module's comment); adds to
+/// `sessions` the sessions of a disc's table of contents that
+/// [`list_sessions`] left out for want of a readable volume descriptor.
+fn written_areas(
+    target: &str,
+    source: &mut dyn SectorSource,
+    sessions: &mut Vec<Session>,
+) -> Result<WrittenAreas, BurnError> {
+    let sessions_end = |sessions: &[Session]| {
+        sessions
+            .iter()
+            .map(|s| s.start + s.blocks)
+            .max()
+            .unwrap_or(0)
+    };
+    let media = match TargetKind::parse(target) {
+        TargetKind::ImageFile(_) => {
+            let end = source
+                .block_count()
+                .unwrap_or(0)
+                .max(sessions_end(sessions));
+            return Ok(WrittenAreas {
+                ranges: vec![(0, end)],
+                run_out: Vec::new(),
+            });
+        }
+        _ => crate::drive::inspect_target(target)?,
+    };
+    let profile = media
+        .as_ref()
+        .and_then(|m| m.profile_code)
+        .map(mmc::Profile::from);
+    let Some(media) = media.filter(|_| !profile.is_some_and(|p| p.is_overwritable())) else {
+        // Grown like an image file: the head at LBA 0 and the sessions after it.
+        return Ok(WrittenAreas {
+            ranges: vec![(0, sessions_end(sessions))],
+            run_out: Vec::new(),
+        });
+    };
+    let capacity = media.capacity_blocks.unwrap_or(u64::MAX);
+    let incomplete = crate::sessions::incomplete_session(&media);
+    let tracks: Vec<(u16, u64, u64)> = media
+        .tracks
+        .iter()
+        .filter(|t| t.size > 0 && Some(t.session) != incomplete)
+        .map(|t| {
+            let start = u64::from(t.start);
+            (t.session, start, (start + u64::from(t.size)).min(capacity))
+        })
+        .filter(|(_, start, end)| start < end)
+        .collect();
+    // Sessions of the table of contents without a readable descriptor.
+    for &(number, start, _) in &tracks {
+        if sessions.iter().any(|s| s.number == u32::from(number)) {
+            continue;
+        }
+        let end = tracks
+            .iter()
+            .filter(|t| t.0 == number)
+            .map(|t| t.2)
+            .max()
+            .unwrap_or(start);
+        let mut block = vec![0u8; fsimage::BLOCK_SIZE];
+        let problem = match source.read_blocks(start + 16, &mut block) {
+            Err(e) => format!(
+                "its volume descriptor at LBA {} cannot be read: {e}",
+                start + 16
+            ),
+            Ok(()) => format!(
+                "no ISO 9660 primary volume descriptor at LBA {}",
+                start + 16
+            ),
+        };
+        sessions.push(Session {
+            number: u32::from(number),
+            start,
+            blocks: end - start,
+            array: ArrayState::Absent,
+            entries: SessionEntries::default(),
+            tree_problem: Some(problem),
+            described: false,
+        });
+    }
+    sessions.sort_by_key(|s| s.start);
+    let mut ranges: Vec<(u64, u64)> = tracks
+        .iter()
+        .map(|&(_, start, end)| (start, end))
+        .chain(sessions.iter().map(|s| (s.start, s.start + s.blocks)))
+        .collect();
+    ranges.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::new();
+    for (start, end) in ranges {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    let run_out = if profile.is_some_and(|p| p.is_cd()) {
+        tracks
+            .iter()
+            .map(|&(_, start, end)| (end.saturating_sub(2).max(start), end))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(WrittenAreas {
+        ranges: merged,
+        run_out,
     })
 }
 

@@ -2,10 +2,8 @@
 //! engine's `discburn::check_media`); exit code 6 when a block cannot be read
 //! or a tag no longer matches.
 
-use discburn::check_media::CheckMediaReport;
-use serde::Serialize;
-
 use crate::output::Output;
+use discburn::check_media::CheckMediaReport;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -14,54 +12,31 @@ pub struct Args {
     pub target: String,
 }
 
-#[derive(Serialize)]
-struct CheckMediaResult<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    command: &'static str,
-    #[serde(flatten)]
-    report: &'a CheckMediaReport,
-}
-
 pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
-    let mut observer = crate::progress::Observer::new(
+    let report = super::verify::run_check(out, "check-media", &args.target, |observer| {
+        discburn::check_media::check_media(&args.target, observer)
+    })?;
+    let mut problems = Vec::new();
+    if report.unreadable_blocks > 0 {
+        problems.push(format!(
+            "{} blocks cannot be read",
+            report.unreadable_blocks
+        ));
+    }
+    for s in &report.sessions {
+        if s.tags.iter().any(|t| t.result != "match") || s.session_md5 == Some("mismatch") {
+            problems.push(format!("session {} does not match its checksums", s.number));
+        }
+    }
+    super::verify::report_check(
         out,
         "check-media",
         &args.target,
-        crate::cmd::burn::Interrupt::default(),
-    );
-    let report = discburn::check_media::check_media(&args.target, &mut observer);
-    observer.bar.finish_and_clear();
-    let report = report?;
-    let result = CheckMediaResult {
-        kind: "result",
-        command: "check-media",
-        report: &report,
-    };
-    // As verify: under --json a failure is one error object carrying the result.
-    if report.ok || !out.json {
-        out.result(&result, || text(&report));
-    }
-    if !report.ok {
-        let mut problems = Vec::new();
-        if report.unreadable_blocks > 0 {
-            problems.push(format!(
-                "{} blocks cannot be read",
-                report.unreadable_blocks
-            ));
-        }
-        for s in &report.sessions {
-            if s.tags.iter().any(|t| t.result != "match") || s.session_md5 == Some("mismatch") {
-                problems.push(format!("session {} does not match its checksums", s.number));
-            }
-        }
-        let message = format!("{}: {}", args.target, problems.join("; "));
-        return Err(
-            anyhow::Error::new(crate::output::Partial::new(message.clone(), &result))
-                .context(super::verify::Mismatch(message)),
-        );
-    }
-    Ok(())
+        &report,
+        report.ok,
+        problems,
+        || text(&report),
+    )
 }
 
 fn text(report: &CheckMediaReport) -> String {
@@ -69,6 +44,12 @@ fn text(report: &CheckMediaReport) -> String {
         "{}: {} blocks read, {} unreadable\n",
         report.target, report.blocks, report.unreadable_blocks
     );
+    if report.run_out_blocks > 0 {
+        t.push_str(&format!(
+            "{} blocks at the ends of CD tracks cannot be read: their run-out (written TAO), not damage\n",
+            report.run_out_blocks
+        ));
+    }
     for r in &report.unreadable {
         t.push_str(&format!(
             "UNREADABLE blocks {}..{} ({} blocks): {}\n",

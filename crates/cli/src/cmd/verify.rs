@@ -29,12 +29,12 @@ pub struct Args {
 }
 
 #[derive(Serialize)]
-struct VerifyResult<'a> {
+struct CheckResult<'a, R> {
     #[serde(rename = "type")]
     kind: &'static str,
     command: &'static str,
     #[serde(flatten)]
-    report: &'a VerifyReport,
+    report: &'a R,
 }
 
 /// Verification found damage (exit code 6, `verify`).
@@ -60,45 +60,79 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         which,
         against: args.against.clone(),
     };
-    let mut observer = crate::progress::Observer::new(
+    let report = run_check(out, "verify", &args.target, |observer| {
+        discburn::checksums::verify(&request, observer)
+    })?;
+    let damaged: Vec<String> = report
+        .sessions
+        .iter()
+        .filter(|s| !s.ok())
+        .map(|s| match (s.checksums, &s.against) {
+            (_, Some(a)) if !a.ok() => {
+                format!("session {} differs from {}", s.number, a.directory)
+            }
+            ("absent", _) => format!("session {} has no checksums", s.number),
+            _ => format!("session {} does not match its checksums", s.number),
+        })
+        .collect();
+    report_check(
         out,
         "verify",
         &args.target,
+        &report,
+        report.ok,
+        damaged,
+        || text(&report),
+    )
+}
+
+/// Runs a check (`verify`, `check-media`) with burn's progress observer.
+pub(crate) fn run_check<R>(
+    out: &Output,
+    command: &'static str,
+    target: &str,
+    check: impl FnOnce(&mut crate::progress::Observer) -> Result<R, discburn::BurnError>,
+) -> anyhow::Result<R> {
+    let mut observer = crate::progress::Observer::new(
+        out,
+        command,
+        target,
         crate::cmd::burn::Interrupt::default(),
     );
-    let report = discburn::checksums::verify(&request, &mut observer);
+    let report = check(&mut observer);
     observer.bar.finish_and_clear();
-    let report = report?;
-    let result = VerifyResult {
+    Ok(report?)
+}
+
+/// Prints a check's result as `{"type": "result", "command": ...}` or as
+/// `text`; one that is not `ok` fails with exit code 6 (`verify`), saying
+/// `problems` — under --json as one error object carrying the result as
+/// `partial` (docs/json.md: one final object).
+pub(crate) fn report_check<R: Serialize>(
+    out: &Output,
+    command: &'static str,
+    target: &str,
+    report: &R,
+    ok: bool,
+    problems: Vec<String>,
+    text: impl FnOnce() -> String,
+) -> anyhow::Result<()> {
+    let result = CheckResult {
         kind: "result",
-        command: "verify",
-        report: &report,
+        command,
+        report,
     };
-    // Under --json a failed verify prints one error object carrying the
-    // result as `partial` (docs/json.md: one final object).
-    if report.ok || !out.json {
-        out.result(&result, || text(&report));
+    if ok || !out.json {
+        out.result(&result, text);
     }
-    if !report.ok {
-        let damaged: Vec<String> = report
-            .sessions
-            .iter()
-            .filter(|s| !s.ok())
-            .map(|s| match (s.checksums, &s.against) {
-                (_, Some(a)) if !a.ok() => {
-                    format!("session {} differs from {}", s.number, a.directory)
-                }
-                ("absent", _) => format!("session {} has no checksums", s.number),
-                _ => format!("session {} does not match its checksums", s.number),
-            })
-            .collect();
-        let message = format!("{}: {}", args.target, damaged.join("; "));
-        return Err(
-            anyhow::Error::new(crate::output::Partial::new(message.clone(), &result))
-                .context(Mismatch(message)),
-        );
+    if ok {
+        return Ok(());
     }
-    Ok(())
+    let message = format!("{target}: {}", problems.join("; "));
+    Err(
+        anyhow::Error::new(crate::output::Partial::new(message.clone(), &result))
+            .context(Mismatch(message)),
+    )
 }
 
 fn text(report: &VerifyReport) -> String {

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use fsimage::checksums::check::{
-    self, ArrayState, FileCheck, FileOutcome, SessionEntries, TagOutcome,
+    self, ArrayState, FileCheck, FileOutcome, SessionEntries, TagCheck, TagOutcome,
 };
 use fsimage::checksums::streamed::StreamedFiles;
 use fsimage::read::{ReadError, ReadOptions, Volume};
@@ -117,7 +117,30 @@ pub struct DamagedFile {
     pub problem: String,
 }
 
-pub(crate) fn kind_name(kind: TagKind) -> &'static str {
+impl TagResult {
+    /// The report of tag check `t`, judged `result`.
+    pub(crate) fn new(t: &TagCheck, result: &'static str, affected: Option<Affected>) -> TagResult {
+        TagResult {
+            kind: kind_name(t.kind),
+            lba: t.lba,
+            range_start_lba: t.range_start,
+            range_blocks: t.range_blocks,
+            result,
+            affected,
+        }
+    }
+}
+
+/// `match` or `mismatch`.
+pub(crate) fn md5_result(matches: bool) -> &'static str {
+    if matches {
+        "match"
+    } else {
+        "mismatch"
+    }
+}
+
+fn kind_name(kind: TagKind) -> &'static str {
     match kind {
         TagKind::Superblock => "superblock",
         TagKind::Tree => "tree",
@@ -480,14 +503,7 @@ fn check_one(
                 Some(affected::affected(&map, t.lba, t.lba + 1))
             }
         };
-        tags.push(TagResult {
-            kind: kind_name(t.kind),
-            lba: t.lba,
-            range_start_lba: t.range_start,
-            range_blocks: t.range_blocks,
-            result: outcome_name(t.outcome),
-            affected,
-        });
+        tags.push(TagResult::new(t, outcome_name(t.outcome), affected));
     }
     let session_md5_affected = match (blocks.array_session_md5, array_area) {
         (Some(false), Some(area)) => {
@@ -509,9 +525,7 @@ fn check_one(
         blocks: entry.blocks,
         checksums,
         tags,
-        session_md5: blocks
-            .array_session_md5
-            .map(|ok| if ok { "match" } else { "mismatch" }),
+        session_md5: blocks.array_session_md5.map(md5_result),
         session_md5_affected,
         files: files.len() as u64,
         files_matching: 0,
