@@ -188,6 +188,7 @@ fn exit_code(err: &anyhow::Error) -> i32 {
                 BurnError::NoRoom { .. }
                 | BurnError::DiscClosed { .. }
                 | BurnError::NotWritable { .. }
+                | BurnError::WriteProtected { .. }
                 | BurnError::IncompleteSession { .. } => exit::MEDIUM,
                 BurnError::VerifyFailed { .. } => exit::VERIFY,
                 BurnError::Open { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {

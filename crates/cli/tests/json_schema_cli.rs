@@ -175,6 +175,13 @@ fn every_command_prints_the_one_schema() {
         true,
     );
     run(d, "emu show", &["emu", "show", "d.emu"], true);
+    run(d, "emu protect", &["emu", "protect", "d.emu"], true);
+    run(
+        d,
+        "emu protect",
+        &["emu", "protect", "--off", "d.emu"],
+        true,
+    );
     run(d, "burn", &["burn", "--target", "emu:d.emu", "src"], true);
     run(d, "info", &["info", "--target", "emu:d.emu"], true);
     let export = [
@@ -246,6 +253,7 @@ fn the_examples_in_docs_json_md_follow_the_schema() {
         "export",
         "emu create",
         "emu show",
+        "emu protect",
         "emu serve",
     ] {
         assert!(commands.contains(command), "no example for {command}");

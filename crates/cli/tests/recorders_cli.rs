@@ -604,6 +604,14 @@ fn exit_codes_tell_failures_apart() {
         code(discburn().args(["burn", "--target", &target, source])),
         Some(4)
     );
+    // 4: a write-protected medium, refused before anything is written.
+    let protected = dir.path().join("protected.emu");
+    let protected_target = emu_medium(&protected, "bd-r");
+    run_ok(discburn().args(["emu", "protect"]).arg(&protected));
+    assert_eq!(
+        code(discburn().args(["burn", "--target", &protected_target, source])),
+        Some(4)
+    );
     // 5: the drive fails a WRITE mid-burn (3/0C/00): the exit code and the
     // JSON error's code come from the sense under the write error.
     let failing = dir.path().join("failing.emu");
@@ -857,4 +865,70 @@ fn a_session_that_does_not_fit_says_by_how_much_and_what_would() {
             .arg(&big),
     );
     assert_eq!(done["blocks"].as_u64(), Some(fits), "{done}");
+}
+
+/// A write-protected medium (its switch turned on with `emu protect`; a
+/// read-only data file does the same for users other than root): `info`
+/// says so in text and JSON, and `burn`, `blank` and `format` refuse with
+/// exit code 4 before sending anything that changes it — the medium's files
+/// are untouched — and say how to release it. Released, it takes a session.
+#[test]
+fn a_write_protected_medium_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    write_tree(&src, &[("a.txt", b"one\n")]);
+    for media in ["dvd+r", "cd-rw", "dvd+rw"] {
+        let medium = dir.path().join(format!("{media}.emu"));
+        let target = emu_medium(&medium, media);
+        run_ok(
+            discburn()
+                .args(["--json", "burn", "--target", &target])
+                .arg(&src),
+        );
+        run_ok(discburn().args(["emu", "protect"]).arg(&medium));
+        let info = run_ok(discburn().args(["--json", "info", "--target", &target]));
+        assert_eq!(info["status"], "write-protected", "{media}: {info}");
+        assert_eq!(info["media"]["write_protected"], true, "{media}: {info}");
+        let text = discburn()
+            .args(["info", "--target", &target])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(text.contains("Write-protected:     yes"), "{media}: {text}");
+        let before = medium_bytes(&medium, 2048);
+        let attempts: [&[&str]; 4] = [
+            &["burn", "--target", &target, src.to_str().unwrap()],
+            &[
+                "burn",
+                "--dry-run",
+                "--target",
+                &target,
+                src.to_str().unwrap(),
+            ],
+            &["blank", "--target", &target],
+            &["format", "--target", &target],
+        ];
+        for args in attempts {
+            let out = discburn().args(args).output().unwrap();
+            assert_eq!(out.status.code(), Some(4), "{media} {args:?}: {out:?}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                stderr.contains("write-protected") && stderr.contains("emu protect --off"),
+                "{media} {args:?}: {stderr}"
+            );
+            assert!(
+                medium_bytes(&medium, 2048) == before,
+                "{media} {args:?}: the refused command changed the medium"
+            );
+        }
+        run_ok(discburn().args(["emu", "protect", "--off"]).arg(&medium));
+        let info = run_ok(discburn().args(["--json", "info", "--target", &target]));
+        assert_ne!(info["status"], "write-protected", "{media}: {info}");
+        assert_eq!(info["media"]["write_protected"], false, "{media}: {info}");
+        run_ok(
+            discburn()
+                .args(["--json", "burn", "--target", &target])
+                .arg(&src),
+        );
+    }
 }

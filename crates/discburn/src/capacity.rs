@@ -22,7 +22,8 @@ const SESSION_ALIGNMENT: u64 = 32;
 pub struct Capacity {
     /// `blank`, `appendable`, `final session` (another session would not
     /// fit), `closed`, `damaged` (a session left incomplete), `overwritable`,
-    /// `no medium` or `unknown`.
+    /// `write-protected` (the drive reports the medium protected: nothing can
+    /// be written whatever else it is), `no medium` or `unknown`.
     pub status: &'static str,
     /// Blocks a session costs beyond its data: closing it and reaching the
     /// next one (`None` when the medium does not say; DVD+R and BD-R drives
@@ -114,6 +115,8 @@ pub fn capacity(media: &MediaInfo, grown: Option<Grown>, plan_bytes: Option<u64>
     };
     let status = if !media.medium_present {
         "no medium"
+    } else if media.write_protected == Some(true) {
+        "write-protected"
     } else {
         match (
             media.disc_status.as_deref(),

@@ -66,6 +66,7 @@ pub fn open_disc_target(
             what: format!("{} media", profile.name()),
         });
     }
+    crate::drive::refuse_write_protected(drive.as_mut(), name)?;
     let disc = ops::read_disc_information(drive.as_mut()).map_err(drive_error)?;
     let blank = disc.disc_status == mmc::disc::DiscStatus::Blank;
     if profile.is_overwritable() {

@@ -122,6 +122,12 @@ pub enum BurnError {
     },
     #[error("{target}: block {lba} cannot be read")]
     Unreadable { target: String, lba: u64 },
+    #[error(
+        "{target}: the medium is write-protected ({causes}); nothing was written. Release \
+         its write protection (on an emulated medium: `discburn emu protect --off PATH`, or \
+         make its data file writable) or use another disc"
+    )]
+    WriteProtected { target: String, causes: String },
     #[error("{target} cannot be written: the drive reports {what} (read-only: pressed or finalized); nothing was written")]
     NotWritable { target: String, what: String },
     #[error("{what} is not supported for {target} yet")]

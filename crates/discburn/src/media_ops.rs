@@ -51,6 +51,7 @@ fn wait(drive: &mut dyn Transport, what: &str, deadline: Duration) -> Result<(),
 pub fn blank(target: &str, full: bool) -> Result<(), BurnError> {
     let mut drive = open_recorder(target)?;
     ensure_ready(drive.as_mut())?;
+    crate::drive::refuse_write_protected(drive.as_mut(), target)?;
     let kind = if full {
         BlankType::Full
     } else {
@@ -68,6 +69,7 @@ pub fn blank(target: &str, full: bool) -> Result<(), BurnError> {
 pub fn format(target: &str) -> Result<(), BurnError> {
     let mut drive = open_recorder(target)?;
     ensure_ready(drive.as_mut())?;
+    crate::drive::refuse_write_protected(drive.as_mut(), target)?;
     let profile = ops::current_profile(drive.as_mut()).map_err(drive_error)?;
     crate::disc::format_overwritable(drive.as_mut(), profile).map_err(drive_error)
 }

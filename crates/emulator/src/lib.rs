@@ -20,7 +20,8 @@
 //!   `capacity`, `drive` (when not the recorder), `tracks` with number/session/start/written/reserved/
 //!   closed_size/track and data mode, closed `sessions` with their lead-out
 //!   and next-session start, `finalized`, DVD-RW `incremental_allowed` and
-//!   `restricted_overwrite`, `formatted_blocks`, `bg_format`). The state
+//!   `restricted_overwrite`, `formatted_blocks`, `bg_format`, `write_protected`
+//!   (the write-protect switch, when on)). The state
 //!   decides what is recorded: a block beyond a track's recorded length does
 //!   not exist even if the data file holds bytes there.
 //!
@@ -83,8 +84,18 @@
 //! emulator and the parsers a burner uses agree on every byte layout.
 //!
 //! A medium whose data file can only be opened for reading (permissions, a
-//! read-only file system), or one opened with [`Recorder::open_read_only`], is
-//! write-protected: WRITE, CLOSE, RESERVE, BLANK and FORMAT get 7/27/00.
+//! read-only file system; root opens any file for writing, so for root only
+//! the file system counts), one opened with [`Recorder::open_read_only`], or
+//! one whose write-protect switch is on (`write_protected` in the state file,
+//! [`Recorder::set_write_protect`], `discburn emu protect PATH [--off]`) is
+//! write-protected: WRITE, CLOSE, RESERVE, BLANK and FORMAT get 7/27/00, and
+//! the drive reports it as MMC drives do: feature 0004h Write Protect is
+//! current and READ DISC STRUCTURE format C0h sets CWP (the switch), and the
+//! writing features (CD TAO, DVD-R Write, Incremental Streaming, Random
+//! Writable, BD Write) are not current. Pressed media are read-only by their
+//! profile. The mode parameter header's device-specific byte stays zero: its
+//! WP bit is SBC's (direct-access devices); MMC reports write protection
+//! through feature 0004h and READ DISC STRUCTURE C0h.
 //!
 //! The drive itself (mode page 05h, locks, unit attentions, busy state) is
 //! not stored: each [`Recorder::open`] is a fresh drive with the medium just

@@ -233,9 +233,28 @@ impl Recorder {
         Ok(Recorder::with(files, state))
     }
 
-    /// Whether the medium is write-protected (pressed media always are).
+    /// Whether the medium is write-protected: its data file is read-only, it
+    /// was opened with [`Recorder::open_read_only`], its write-protect switch
+    /// is on ([`Recorder::set_write_protect`]), or it is pressed.
     pub fn write_protected(&self) -> bool {
-        !self.files.writable() || self.state.media.is_rom()
+        self.cartridge_protected() || self.state.media.is_rom()
+    }
+
+    /// Protected by the switch or the file (what READ DISC STRUCTURE C0h
+    /// reports as CWP); pressed media are read-only by their profile instead.
+    pub(crate) fn cartridge_protected(&self) -> bool {
+        !self.files.writable() || self.state.write_protected
+    }
+
+    /// Turns the medium's write-protect switch on or off (saved in the state
+    /// file; `discburn emu protect PATH [--off]`). The data file must be
+    /// writable to change it.
+    pub fn set_write_protect(&mut self, on: bool) -> Result<(), Error> {
+        let mut state = self.state.clone();
+        state.write_protected = on;
+        self.files.save_state(&state)?;
+        self.state = state;
+        Ok(())
     }
 
     /// Makes `drive` the personality the medium opens in from now on (saved

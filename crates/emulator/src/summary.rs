@@ -33,6 +33,8 @@ pub struct MediumSummary {
     pub recorded_blocks: u64,
     /// The drive the medium opens in (see [`crate::personality`]).
     pub drive: Personality,
+    /// The medium's write-protect switch is on (`discburn emu protect`).
+    pub write_protected: bool,
 }
 
 /// One closed session in a [`MediumSummary`].
@@ -96,5 +98,6 @@ pub fn summarize(path: &Path, state: &MediumState) -> MediumSummary {
         free_blocks: state.free_blocks(),
         recorded_blocks: state.recorded_end(),
         drive: state.drive,
+        write_protected: state.write_protected,
     }
 }

@@ -509,6 +509,12 @@ fn read_only_medium_is_write_protected() {
     let mut rec = Recorder::open_read_only(&path).unwrap();
     assert!(rec.write_protected());
     ops::test_unit_ready(&mut rec).unwrap();
+    // Reported as MMC reports it: feature 0004h current, C0h with CWP.
+    let config = ops::get_configuration(&mut rec, RequestType::Current, 0).unwrap();
+    assert!(config.is_current(mmc::config::feature::WRITE_PROTECT));
+    assert!(!config.is_current(mmc::config::feature::CD_TRACK_AT_ONCE));
+    let status = ops::read_write_protection(&mut rec, false).unwrap();
+    assert!(status.cwp && !status.mswi && !status.pwp && !status.swpp);
     assert_eq!(read(&mut rec, 0, 32).unwrap(), pattern(0, 32, 1));
     let nwa = next_writable_address(&mut rec);
     assert_eq!(
@@ -525,4 +531,28 @@ fn read_only_medium_is_write_protected() {
         serde_json::to_string(Recorder::open(&path).unwrap().state()).unwrap(),
         before
     );
+}
+
+/// The write-protect switch: saved in the state file, reported by READ DISC
+/// STRUCTURE C0h, and every command that would change the medium gets
+/// 7/27/00 until it is released.
+#[test]
+fn the_write_protect_switch_protects_until_released() {
+    let (_dir, path, mut rec) = discovered_medium(MediaType::DvdPlusR);
+    assert!(!ops::read_write_protection(&mut rec, false)
+        .unwrap()
+        .is_protected());
+    rec.set_write_protect(true).unwrap();
+    drop(rec);
+    let mut rec = Recorder::open(&path).unwrap();
+    assert!(rec.write_protected() && rec.summary().write_protected);
+    ops::test_unit_ready(&mut rec).ok();
+    assert!(ops::read_write_protection(&mut rec, false).unwrap().cwp);
+    let nwa = next_writable_address(&mut rec);
+    assert_eq!(
+        sense_of(&ops::write_blocks(&mut rec, nwa, &pattern(nwa, 16, 1)).unwrap_err()),
+        (7, 0x27, 0x00)
+    );
+    rec.set_write_protect(false).unwrap();
+    ops::write_blocks(&mut rec, nwa, &pattern(nwa, 16, 1)).unwrap();
 }

@@ -12,6 +12,7 @@ pub mod feature {
     pub const CORE: u16 = 0x0001;
     pub const MORPHING: u16 = 0x0002;
     pub const REMOVABLE_MEDIUM: u16 = 0x0003;
+    pub const WRITE_PROTECT: u16 = 0x0004;
     pub const RANDOM_READABLE: u16 = 0x0010;
     pub const MULTI_READ: u16 = 0x001D;
     pub const CD_READ: u16 = 0x001E;
@@ -367,6 +368,43 @@ impl Feature for RemovableMedium {
                 | flag(self.eject, 3)
                 | flag(self.prevent_jumper, 2)
                 | flag(self.lock, 0),
+            0,
+            0,
+            0,
+        ]
+    }
+}
+
+/// Feature 0004h Write Protect (MMC-5 5.3.5): 4 b3 DWP, b2 WDCB, b1 SPWP, b0
+/// SSWPP. Present (and current with a medium) when the drive reports the
+/// medium's write protection: READ DISC STRUCTURE format C0h then says
+/// whether and why it is protected ([`crate::disc::WriteProtection`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WriteProtect {
+    /// Disc write protect PAC (BD: READ/SEND DISC STRUCTURE 30h/C0h, media type 1).
+    pub dwp: bool,
+    /// Write Inhibit DCB on DVD+RW (format 30h).
+    pub wdcb: bool,
+    /// Persistent write protect (SEND DISC STRUCTURE C0h sets PWP).
+    pub spwp: bool,
+    /// The SWPP bit of mode page 1Dh (software write protect until power-down).
+    pub sswpp: bool,
+}
+
+impl Feature for WriteProtect {
+    const CODE: u16 = feature::WRITE_PROTECT;
+    fn from_data(d: &[u8]) -> Self {
+        let b = byte(d, 0);
+        WriteProtect {
+            dwp: bit(b, 3),
+            wdcb: bit(b, 2),
+            spwp: bit(b, 1),
+            sswpp: bit(b, 0),
+        }
+    }
+    fn to_data(&self) -> Vec<u8> {
+        vec![
+            flag(self.dwp, 3) | flag(self.wdcb, 2) | flag(self.spwp, 1) | flag(self.sswpp, 0),
             0,
             0,
             0,

@@ -1,5 +1,6 @@
 //! READ DISC INFORMATION (MMC-5 6.22; mmc.md §2.5) and READ TRACK INFORMATION
-//! (MMC-5 6.27; mmc.md §2.6) answers: parse and emit.
+//! (MMC-5 6.27; mmc.md §2.6) answers, and READ DISC STRUCTURE format C0h
+//! (the medium's write protection, MMC-5 6.23): parse and emit.
 
 use crate::bytes::{be16, be32, bit, flag, put16, put32};
 use crate::ParseError;
@@ -400,5 +401,77 @@ impl TrackInformation {
         } else {
             self.next_writable_address
         })
+    }
+}
+
+/// READ DISC STRUCTURE (ADh) format C0h, Write Protection Status (MMC-5
+/// 6.23.3; answered by drives with feature 0004h Write Protect): 0-1 data
+/// length (6), 2-3 reserved, 4: b3 MSWI, b2 CWP, b1 PWP, b0 SWPP, 5-7
+/// reserved. IMAPI2's `WriteProtectStatus` reports the same four causes
+/// (MEDIA_SPECIFIC, CARTRIDGE, SOFTWARE, UNTIL_POWERDOWN; imapi2.md §2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WriteProtection {
+    /// Media-specific write inhibition (the medium itself says "do not write").
+    pub mswi: bool,
+    /// Cartridge write protection: the medium's (or its cartridge's) switch.
+    pub cwp: bool,
+    /// Persistent write protection, recorded on the medium by software.
+    pub pwp: bool,
+    /// Software write protection until power-down (mode page 1Dh SWPP).
+    pub swpp: bool,
+}
+
+impl WriteProtection {
+    /// Bytes of the answer (header included).
+    pub const LEN: usize = 8;
+
+    pub fn parse(b: &[u8]) -> Result<WriteProtection, ParseError> {
+        ParseError::need("write protection status", b, 5)?;
+        let flags = b[4];
+        Ok(WriteProtection {
+            mswi: bit(flags, 3),
+            cwp: bit(flags, 2),
+            pwp: bit(flags, 1),
+            swpp: bit(flags, 0),
+        })
+    }
+
+    pub fn emit(&self) -> [u8; WriteProtection::LEN] {
+        let mut b = [0u8; WriteProtection::LEN];
+        put16(&mut b, 0, (WriteProtection::LEN - 2) as u16);
+        b[4] = flag(self.mswi, 3) | flag(self.cwp, 2) | flag(self.pwp, 1) | flag(self.swpp, 0);
+        b
+    }
+
+    /// Whether any cause protects the medium.
+    pub fn is_protected(&self) -> bool {
+        self.mswi || self.cwp || self.pwp || self.swpp
+    }
+
+    /// The causes in words, as IMAPI2 names them (empty when not protected).
+    pub fn causes(&self) -> Vec<&'static str> {
+        [
+            (self.cwp, "cartridge"),
+            (self.mswi, "media-specific"),
+            (self.pwp, "software"),
+            (self.swpp, "until power-down"),
+        ]
+        .into_iter()
+        .filter_map(|(set, name)| set.then_some(name))
+        .collect()
+    }
+
+    /// The causes in a sentence's words, for messages.
+    pub fn describe(&self) -> String {
+        let words: Vec<&str> = [
+            (self.cwp, "its write-protect switch is on"),
+            (self.mswi, "the medium itself forbids writing"),
+            (self.pwp, "software protected it persistently"),
+            (self.swpp, "software protected it until power-down"),
+        ]
+        .into_iter()
+        .filter_map(|(set, text)| set.then_some(text))
+        .collect();
+        words.join("; ")
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::cdb::*;
 use crate::config::{self, Configuration};
-use crate::disc::{DiscInformation, TrackInformation, TRACK_INFORMATION_LEN};
+use crate::disc::{DiscInformation, TrackInformation, WriteProtection, TRACK_INFORMATION_LEN};
 use crate::exec::{
     execute_in, execute_in_buf, execute_none, execute_out, execute_out_with, parse_with, query,
     timeouts, MmcError, RetryPolicy,
@@ -122,6 +122,21 @@ pub fn read_track_information(
     let cdb = ReadTrackInformation::new(address).to_cdb();
     let data = execute_in(t, &cdb, TRACK_INFORMATION_LEN, timeouts::NORMAL)?;
     parse_with(t, cdb.opcode(), &data, TrackInformation::parse)
+}
+
+/// READ DISC STRUCTURE format C0h: the medium's write protection (MMC-5
+/// 6.23; drives with feature 0004h answer it). `bd` sends media type 1 (BD),
+/// else 0 (DVD and the formats common to all media).
+pub fn read_write_protection(t: &mut dyn Transport, bd: bool) -> Result<WriteProtection, MmcError> {
+    let cdb = ReadDiscStructure {
+        media_type: u8::from(bd),
+        format: ReadDiscStructure::WRITE_PROTECTION,
+        allocation_length: WriteProtection::LEN as u16,
+        ..ReadDiscStructure::default()
+    }
+    .to_cdb();
+    let data = execute_in(t, &cdb, WriteProtection::LEN, timeouts::NORMAL)?;
+    parse_with(t, cdb.opcode(), &data, WriteProtection::parse)
 }
 
 /// Sends READ TOC with the data-in rule and checks that the answer has the

@@ -804,3 +804,27 @@ fn capabilities_page_of_an_mmc2_drive_and_short_lengths() {
     assert!(parsed.write_speeds.is_empty());
     assert_eq!(parsed.current_write_speed, 0);
 }
+
+/// READ DISC STRUCTURE C0h (MMC-5 6.23): length 6, byte 4 b3 MSWI, b2 CWP,
+/// b1 PWP, b0 SWPP; feature 0004h: 4 b3 DWP, b2 WDCB, b1 SPWP, b0 SSWPP.
+#[test]
+fn write_protection_status_and_feature() {
+    let bytes = [0x00, 0x06, 0, 0, 0x04, 0, 0, 0];
+    let status = WriteProtection::parse(&bytes).unwrap();
+    assert_eq!(
+        status,
+        WriteProtection {
+            cwp: true,
+            ..WriteProtection::default()
+        }
+    );
+    assert!(status.is_protected());
+    assert_eq!(status.causes(), ["cartridge"]);
+    assert_eq!(status.emit(), bytes);
+    let none = WriteProtection::parse(&[0, 6, 0, 0, 0xF0, 0, 0, 0]).unwrap();
+    assert!(!none.is_protected(), "reserved bits are no cause");
+    assert!(WriteProtection::parse(&[0, 6, 0, 0]).is_err());
+    let feature = WriteProtect::from_data(&[0x0A, 0, 0, 0]);
+    assert!(feature.dwp && feature.spwp && !feature.wdcb && !feature.sswpp);
+    assert_eq!(feature.to_data(), [0x0A, 0, 0, 0]);
+}

@@ -24,6 +24,7 @@ impl Args {
             EmuCommand::Create { .. } => "emu create",
             EmuCommand::Show { .. } => "emu show",
             EmuCommand::Serve { .. } => "emu serve",
+            EmuCommand::Protect { .. } => "emu protect",
         }
     }
 }
@@ -57,6 +58,16 @@ enum EmuCommand {
     Show {
         /// The medium (an `emu:` prefix is accepted).
         path: PathBuf,
+    },
+    /// Turn the medium's write-protect switch on (or off with --off): while it is on, the
+    /// drive reports the medium write-protected and refuses to change it, and burn, blank
+    /// and format stop before writing anything.
+    Protect {
+        /// The medium (an `emu:` prefix is accepted).
+        path: PathBuf,
+        /// Release the write protection.
+        #[arg(long)]
+        off: bool,
     },
     /// Serve the medium's recorder as an iSCSI target (LUN 0) until stopped, for initiators
     /// such as QEMU (`-drive file=iscsi://ADDRESS/IQN/0,if=none,format=raw` with
@@ -179,6 +190,35 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         EmuCommand::Serve { path, listen, iqn } => {
             serve::run(&strip_prefix(&path), listen, iqn, out)
         }
+        EmuCommand::Protect { path, off } => {
+            let path = strip_prefix(&path);
+            let context = || format!("cannot open the emulated medium {}", path.display());
+            let mut recorder = Recorder::open(&path).with_context(context)?;
+            recorder.set_write_protect(!off).with_context(|| {
+                format!(
+                    "cannot change the write-protect switch of {} (is its file read-only?)",
+                    path.display()
+                )
+            })?;
+            let summary = recorder.summary();
+            let target = format!("emu:{}", path.display());
+            out.result(
+                &Created {
+                    kind: "result",
+                    command: "emu protect",
+                    target: target.clone(),
+                    medium: &summary,
+                },
+                || {
+                    if off {
+                        format!("{target}: write protection released\n")
+                    } else {
+                        format!("{target}: write-protected (release it with `discburn emu protect --off {}`)\n", path.display())
+                    }
+                },
+            );
+            Ok(())
+        }
         EmuCommand::Show { path } => {
             let path = strip_prefix(&path);
             let recorder = Recorder::open(&path)
@@ -228,6 +268,9 @@ fn describe(s: &MediumSummary) -> String {
     ));
     if !s.drive.is_recorder() {
         text.push_str(&format!("drive:         {}\n", s.drive));
+    }
+    if s.write_protected {
+        text.push_str("write-protect: on (`discburn emu protect --off` releases it)\n");
     }
     text.push_str(&format!(
         "capacity:      {} blocks ({})\n",

@@ -53,6 +53,13 @@ pub struct MediaInfo {
     pub free_blocks: Option<u32>,
     /// Readable blocks (READ CAPACITY last LBA + 1).
     pub capacity_blocks: Option<u64>,
+    /// Whether the drive reports the medium write-protected (feature 0004h,
+    /// READ DISC STRUCTURE C0h); `None` when it does not say.
+    pub write_protected: Option<bool>,
+    /// Why, in IMAPI2's words: `cartridge`, `media-specific`, `software`,
+    /// `until power-down` (empty when not protected).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub write_protection: Vec<&'static str>,
     /// Commands the drive rejected or answers that looked wrong.
     pub notes: Vec<String>,
 }
@@ -76,6 +83,8 @@ impl MediaInfo {
             next_writable_address: None,
             free_blocks: None,
             capacity_blocks: None,
+            write_protected: None,
+            write_protection: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -83,7 +92,8 @@ impl MediaInfo {
 
 /// Inspects the medium (mmc.md §4): INQUIRY, GET CONFIGURATION, READ DISC
 /// INFORMATION, READ TRACK INFORMATION per track, READ TOC (format 1 for the
-/// last session, format 0 as a fallback for the track list), READ CAPACITY.
+/// last session, format 0 as a fallback for the track list), READ CAPACITY,
+/// and the write protection ([`super::write_protection`]).
 /// Commands the drive rejects are noted in [`MediaInfo::notes`].
 pub fn inspect_media(t: &mut dyn Transport) -> Result<MediaInfo, DriveError> {
     let mut info = MediaInfo::empty(t.device_name());
@@ -115,6 +125,16 @@ pub fn inspect_media(t: &mut dyn Transport) -> Result<MediaInfo, DriveError> {
             info.profile = Some(profile.to_string());
             info.profile_code = Some(u16::from(profile));
         }
+    }
+    match super::write_protection(t) {
+        Ok(Some(status)) => {
+            info.write_protected = Some(status.is_protected());
+            info.write_protection = status.causes();
+        }
+        Ok(None) => {}
+        Err(e) => info
+            .notes
+            .push(format!("READ DISC STRUCTURE (write protection): {e}")),
     }
 
     let disc = match ops::read_disc_information(t) {
@@ -327,6 +347,16 @@ impl MediaInfo {
         }
         if let Some(erasable) = self.erasable {
             line("Erasable", if erasable { "yes" } else { "no" }.to_string());
+        }
+        if let Some(protected) = self.write_protected {
+            line(
+                "Write-protected",
+                if protected {
+                    format!("yes ({})", self.write_protection.join(", "))
+                } else {
+                    "no".to_string()
+                },
+            );
         }
         if let Some(sessions) = self.sessions {
             line("Sessions", sessions.to_string());

@@ -110,6 +110,47 @@ pub(crate) fn ensure_ready(t: &mut dyn Transport) -> Result<(), DriveError> {
     }
 }
 
+/// The medium's write protection as a drive reports it (MMC-5 5.3.5, 6.23):
+/// when feature 0004h Write Protect is current, READ DISC STRUCTURE format
+/// C0h says whether and why the medium is protected. `None` when the drive
+/// does not report it (no feature 0004h): a write then fails with 7/27/00.
+pub fn write_protection(
+    t: &mut dyn Transport,
+) -> Result<Option<mmc::disc::WriteProtection>, MmcError> {
+    use mmc::cdb::RequestType;
+    use mmc::config::feature;
+    let config = match ops::get_configuration(t, RequestType::One, feature::WRITE_PROTECT) {
+        Ok(config) => config,
+        // MMC-1 drives have no GET CONFIGURATION.
+        Err(e) if e.is_unsupported() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if !config.is_current(feature::WRITE_PROTECT) {
+        return Ok(None);
+    }
+    ops::read_write_protection(t, config.current_profile.is_bd()).map(Some)
+}
+
+/// Refuses a medium the drive reports write-protected, before anything is
+/// sent that would change it (`burn`, `blank`, `format`).
+pub(crate) fn refuse_write_protected(
+    t: &mut dyn Transport,
+    target: &str,
+) -> Result<(), crate::BurnError> {
+    match write_protection(t) {
+        Ok(Some(status)) if status.is_protected() => Err(crate::BurnError::WriteProtected {
+            target: target.to_string(),
+            causes: status.describe(),
+        }),
+        Ok(_) => Ok(()),
+        // Not learnt: the drive refuses the first change with 7/27/00 if it must.
+        Err(e) => {
+            tracing::debug!(device = %t.device_name(), error = %e, "write protection not read");
+            Ok(())
+        }
+    }
+}
+
 /// Opens a drive node for SG_IO.
 pub fn open_drive(
     path: &Path,

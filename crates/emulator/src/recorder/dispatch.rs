@@ -379,12 +379,12 @@ impl Recorder {
                 );
                 Reply::Good
             }
+            Command::ReadDiscStructure(c) => self.disc_structure(&c),
             // Commands of read-only drives (the QEMU personalities answer them).
             Command::Seek10(_)
             | Command::Verify10(_)
             | Command::WriteAndVerify10(_)
             | Command::ServiceActionIn16(_)
-            | Command::ReadDiscStructure(_)
             | Command::MechanismStatus(_) => Reply::Check(sense::INVALID_OPCODE),
         };
         Ok(reply)

@@ -35,7 +35,7 @@ impl Recorder {
         use mmc::config::{
             BdWrite, CdTrackAtOnce, Core, DvdPlusR, DvdPlusRDl, DvdPlusRw, DvdRWrite, Feature,
             Formattable, IncrementalStreamingWritable, Morphing, ProfileDescriptor, ProfileList,
-            RandomReadable, RandomWritable, RemovableMedium,
+            RandomReadable, RandomWritable, RemovableMedium, WriteProtect,
         };
         let state = &self.state;
         let present = self.present && self.removed_left == 0;
@@ -97,6 +97,15 @@ impl Recorder {
             lock: true,
         };
         add(RemovableMedium::CODE, 0, true, true, removable.to_data());
+        // Write protection is reported by READ DISC STRUCTURE C0h; the
+        // drive cannot set or release it (no DWP, WDCB, SPWP, SSWPP).
+        add(
+            WriteProtect::CODE,
+            0,
+            false,
+            present,
+            WriteProtect::default().to_data(),
+        );
         let readable = RandomReadable {
             block_size: BLOCK_BYTES as u32,
             blocking,
@@ -124,8 +133,12 @@ impl Recorder {
             present && family == Family::Dvd,
             Vec::new(),
         ); // DVD Read
-        let formatted_overwritable =
-            present && state.is_overwritable() && state.formatted_blocks.is_some();
+           // Not current on a write-protected medium (MMC-5 5.3.10: current when
+           // the medium can be written at random).
+        let formatted_overwritable = present
+            && state.is_overwritable()
+            && state.formatted_blocks.is_some()
+            && !self.write_protected();
         let random_writable = RandomWritable {
             last_lba: u32_of(state.formatted_blocks.unwrap_or(0).saturating_sub(1)),
             block_size: BLOCK_BYTES as u32,

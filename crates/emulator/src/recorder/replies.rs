@@ -2,13 +2,13 @@
 //! crate's reply types where it has one: INQUIRY and its VPD pages, READ DISC
 //! INFORMATION, READ TRACK INFORMATION, READ TOC (formats 0, 1, 2, 4), GET
 //! EVENT STATUS NOTIFICATION, MODE SENSE (pages 05h, 2Ah), READ FORMAT
-//! CAPACITIES, GET PERFORMANCE.
+//! CAPACITIES, GET PERFORMANCE, READ DISC STRUCTURE (write protection).
 
 use mmc::cdb::{
-    GetEventStatusNotification, GetPerformance, Inquiry, ModeSense10, PageControl, ReadToc,
-    ReadTrackInformation, TocFormat, TrackAddress,
+    GetEventStatusNotification, GetPerformance, Inquiry, ModeSense10, PageControl,
+    ReadDiscStructure, ReadToc, ReadTrackInformation, TocFormat, TrackAddress,
 };
-use mmc::disc::{DiscInformation, TrackInformation};
+use mmc::disc::{DiscInformation, TrackInformation, WriteProtection};
 use mmc::format::{CapacityDescriptorType, CurrentCapacity, FormatCapacities, FormattableCapacity};
 use mmc::inquiry::{InquiryData, MediaEventCode, MediaEventStatus};
 use mmc::mode::{page, ModeHeader, HEADER_LEN};
@@ -401,6 +401,28 @@ impl Recorder {
             a3: [0; 3],
         };
         atip.emit()
+    }
+
+    /// READ DISC STRUCTURE (MMC-5 6.23): format C0h, the write protection
+    /// status that feature 0004h announces, for every medium (media type 0,
+    /// or 1 on BD). Other structures (DVD physical format, BD disc
+    /// information, ...) are not modelled: 5/24/00.
+    pub(super) fn disc_structure(&self, c: &ReadDiscStructure) -> Reply {
+        let bd = self.state.family() == Family::Bd;
+        match c.media_type & 0x0F {
+            0 => {}
+            1 if bd => {}
+            1 => return Reply::Check(sense::INCOMPATIBLE_MEDIUM),
+            _ => return Reply::Check(sense::INVALID_FIELD_IN_CDB),
+        }
+        if c.format != ReadDiscStructure::WRITE_PROTECTION {
+            return Reply::Check(sense::INVALID_FIELD_IN_CDB);
+        }
+        let status = WriteProtection {
+            cwp: self.cartridge_protected(),
+            ..WriteProtection::default()
+        };
+        Reply::Data(status.emit().to_vec(), usize::from(c.allocation_length))
     }
 
     pub(super) fn event_status(&mut self, command: &GetEventStatusNotification) -> Reply {

@@ -203,6 +203,11 @@ pub struct MediumState {
     /// see [`crate::personality`].
     #[serde(default, skip_serializing_if = "Personality::is_recorder")]
     pub drive: Personality,
+    /// The medium's write-protect switch (a cartridge's tab): while set, the
+    /// drive refuses to change the medium (7/27/00) and reports it in READ
+    /// DISC STRUCTURE C0h (CWP). Absent: off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub write_protected: bool,
 }
 
 fn align_up(value: u64, unit: u64) -> u64 {
@@ -229,6 +234,7 @@ impl MediumState {
             formatted_blocks: None,
             bg_format: BgFormat::None,
             drive: Personality::Recorder,
+            write_protected: false,
         }
     }
 

@@ -212,6 +212,8 @@ pub struct ReadDiscStructure {
 impl ReadDiscStructure {
     /// Format FFh: the list of structures the drive can return.
     pub const CAPABILITY_LIST: u8 = 0xFF;
+    /// Format C0h: write protection status ([`crate::disc::WriteProtection`]).
+    pub const WRITE_PROTECTION: u8 = 0xC0;
 
     pub fn to_cdb(&self) -> Cdb {
         let mut c = Cdb::new(opcode::READ_DISC_STRUCTURE);
