@@ -593,7 +593,10 @@ impl SequentialDisc {
 }
 
 fn is_dvd_minus(profile: Profile) -> bool {
-    matches!(profile, Profile::DvdRSequential | Profile::DvdRwSequential)
+    matches!(
+        profile,
+        Profile::DvdRSequential | Profile::DvdRDlSequential | Profile::DvdRwSequential
+    )
 }
 
 /// MODE SELECT page 05h for a data session (mmc.md §5.1 step 2, §5.3 step 2):
@@ -776,7 +779,9 @@ impl BurnTarget for SequentialDisc {
         };
         let finalize = match self.profile {
             // DVD-R/RW finalize through page 05h's multi-session field.
-            Profile::DvdRSequential | Profile::DvdRwSequential => CloseFunction::CloseSession,
+            Profile::DvdRSequential | Profile::DvdRDlSequential | Profile::DvdRwSequential => {
+                CloseFunction::CloseSession
+            }
             Profile::DvdPlusRDl => CloseFunction::FinalizeMinimalRadius,
             _ => CloseFunction::from(0b110),
         };

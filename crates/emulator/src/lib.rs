@@ -1,7 +1,8 @@
 //! An emulated MMC recorder: [`Recorder`] implements [`mmc::Transport`] and
 //! answers the commands of a real CD/DVD/BD recorder (mmc.md §2) for the
-//! profiles CD-R, CD-RW, DVD-R, DVD-RW (sequential and restricted overwrite),
-//! DVD+R, DVD+R DL, DVD+RW, BD-R (SRM) and BD-RE, with sessions, tracks, the
+//! profiles CD-R, CD-RW, DVD-R, DVD-R DL (sequential recording), DVD-RW
+//! (sequential and restricted overwrite), DVD+R, DVD+R DL, DVD+RW, BD-R (SRM)
+//! and BD-RE, with sessions, tracks, the
 //! invisible track, real next-writable-address gaps, closing, blanking,
 //! formatting, unit attentions, Immed operations that report progress, fault
 //! injection ([`fault`]) and the sense codes real drives return (mmc.md §6).

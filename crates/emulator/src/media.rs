@@ -17,6 +17,11 @@ pub enum MediaType {
     CdRw,
     #[serde(rename = "dvd-r")]
     DvdR,
+    /// DVD-R DL in Sequential Recording (0015h): DVD-R's incremental
+    /// recording and borders on two layers, one address space across the
+    /// layer break (no layer jump recording, 0016h).
+    #[serde(rename = "dvd-r-dl")]
+    DvdRDl,
     /// DVD-RW; sequential (0014h) or restricted overwrite (0013h) depending on its format.
     #[serde(rename = "dvd-rw")]
     DvdRw,
@@ -53,10 +58,11 @@ pub enum Family {
 impl MediaType {
     /// Every recordable media type (those `discburn emu create` makes blank),
     /// in the order `--help` lists them.
-    pub const ALL: [MediaType; 9] = [
+    pub const ALL: [MediaType; 10] = [
         MediaType::CdR,
         MediaType::CdRw,
         MediaType::DvdR,
+        MediaType::DvdRDl,
         MediaType::DvdRw,
         MediaType::DvdPlusR,
         MediaType::DvdPlusRDl,
@@ -94,6 +100,7 @@ impl MediaType {
             MediaType::CdR => "cd-r",
             MediaType::CdRw => "cd-rw",
             MediaType::DvdR => "dvd-r",
+            MediaType::DvdRDl => "dvd-r-dl",
             MediaType::DvdRw => "dvd-rw",
             MediaType::DvdPlusR => "dvd+r",
             MediaType::DvdPlusRDl => "dvd+r-dl",
@@ -119,6 +126,7 @@ impl MediaType {
         match self {
             MediaType::CdR | MediaType::CdRw | MediaType::CdRom => Family::Cd,
             MediaType::DvdR
+            | MediaType::DvdRDl
             | MediaType::DvdRw
             | MediaType::DvdPlusR
             | MediaType::DvdPlusRDl
@@ -132,7 +140,8 @@ impl MediaType {
     ///
     /// Sources: CD-R/RW 80 min, ATIP last possible lead-out 79:59:74 = LBA 359 849
     /// (mmc.md §3); DVD-R 2 298 496 and DVD-RW 2 297 888 (mmc.md §3, as drives report
-    /// them in READ TRACK INFORMATION free blocks of a blank 4.7 GB disc); DVD+R/+RW
+    /// them in READ TRACK INFORMATION free blocks of a blank 4.7 GB disc); DVD-R DL
+    /// 4 171 712 (mmc.md §3); DVD+R/+RW
     /// 2 295 104 and DVD+R DL 4 173 824 (mmc.md §3, ADIP capacity); BD-R/BD-RE 25 GB
     /// 12 219 392 (mmc.md §3; BD-RE formats to 11 826 176 with default spares).
     pub fn default_capacity(self) -> u64 {
@@ -140,6 +149,7 @@ impl MediaType {
             MediaType::CdR | MediaType::CdRw | MediaType::CdRom => 359_849,
             MediaType::DvdR | MediaType::DvdRom => 2_298_496,
             MediaType::DvdRw => 2_297_888,
+            MediaType::DvdRDl => 4_171_712,
             MediaType::DvdPlusR | MediaType::DvdPlusRw => 2_295_104,
             MediaType::DvdPlusRDl => 4_173_824,
             MediaType::BdR | MediaType::BdRe | MediaType::BdRom => 12_219_392,
@@ -174,7 +184,8 @@ impl MediaType {
     /// §3.2, unconfirmed). DVD+R session closure and BD-R session close are not
     /// documented in the sources; these are the emulator's own non-zero, aligned
     /// choices (DVD+R 6144 blocks = 12 MiB, BD-R 4096 blocks = 8 MiB) so that
-    /// software must ask the drive for the next writable address.
+    /// software must ask the drive for the next writable address. DVD-R DL
+    /// borders are taken as DVD-R's (no source gives their size).
     pub fn session_gap(self, closed_session: u32) -> u64 {
         match self {
             MediaType::CdR | MediaType::CdRw => {
@@ -184,7 +195,7 @@ impl MediaType {
                     6_900
                 }
             }
-            MediaType::DvdR | MediaType::DvdRw => {
+            MediaType::DvdR | MediaType::DvdRDl | MediaType::DvdRw => {
                 if closed_session <= 1 {
                     38_112
                 } else {
@@ -196,6 +207,16 @@ impl MediaType {
             MediaType::DvdPlusRw | MediaType::BdRe => 0,
             MediaType::CdRom | MediaType::DvdRom | MediaType::BdRom => 0,
         }
+    }
+
+    /// First block of layer 1 on a dual-layer medium of `capacity` blocks: half
+    /// the user data area, in whole ECC blocks (4 171 712 / 2 = 2 085 856 on
+    /// DVD-R DL, 4 173 824 / 2 = 2 086 912 on DVD+R DL, the L0 data area
+    /// capacity of an unchanged disc). Both layers form one address space
+    /// (opposite track path), so sequential recording runs across the break;
+    /// READ DISC STRUCTURE format 20h reports it. `None` on single-layer media.
+    pub fn layer_break(self, capacity: u64) -> Option<u64> {
+        matches!(self, MediaType::DvdRDl | MediaType::DvdPlusRDl).then(|| capacity / 2 / 16 * 16)
     }
 
     /// Most tracks a disc of this type can hold (CD: 99; DVD+R: 153 sessions of one

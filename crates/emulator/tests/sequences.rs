@@ -26,6 +26,7 @@ fn blank_media_report_their_profile_and_invisible_track() {
         (MediaType::CdR, Profile::CdR, 359_849),
         (MediaType::CdRw, Profile::CdRw, 359_849),
         (MediaType::DvdR, Profile::DvdRSequential, 2_298_496),
+        (MediaType::DvdRDl, Profile::DvdRDlSequential, 4_171_712),
         (MediaType::DvdRw, Profile::DvdRwSequential, 2_297_888),
         (MediaType::DvdPlusR, Profile::DvdPlusR, 2_295_104),
         (MediaType::DvdPlusRDl, Profile::DvdPlusRDl, 4_173_824),
@@ -59,7 +60,11 @@ fn blank_media_report_their_profile_and_invisible_track() {
         let incremental = config.is_current(0x0021);
         let sequential_minus_or_cd = matches!(
             media,
-            MediaType::CdR | MediaType::CdRw | MediaType::DvdR | MediaType::DvdRw
+            MediaType::CdR
+                | MediaType::CdRw
+                | MediaType::DvdR
+                | MediaType::DvdRDl
+                | MediaType::DvdRw
         );
         assert_eq!(incremental, sequential_minus_or_cd, "{media}");
         let streaming = config.get::<IncrementalStreamingWritable>().unwrap();
@@ -88,6 +93,7 @@ fn blank_media_report_their_profile_and_invisible_track() {
         for p in [
             Profile::CdR,
             Profile::DvdRSequential,
+            Profile::DvdRDlSequential,
             Profile::DvdPlusRDl,
             Profile::DvdPlusRw,
             Profile::BdRSrm,
@@ -282,7 +288,41 @@ fn cd_rw_blank_minimal_and_full_with_progress() {
 
 #[test]
 fn dvd_r_incremental_multisession_and_refusals() {
+    dvd_minus_r_incremental(MediaType::DvdR);
+}
+
+/// DVD-R DL in sequential recording (0015h) records as DVD-R does (mmc.md §3,
+/// §5.3), over one address space across its layer break, which READ DISC
+/// STRUCTURE 20h reports (fixed once recording started); DVD-R has none.
+#[test]
+fn dvd_r_dl_incremental_multisession_and_layer_break() {
+    let (_dir, mut rec) = new_medium(MediaType::DvdRDl);
+    let boundary = ops::read_layer_boundary(&mut rec).unwrap();
+    assert_eq!((boundary.fixed, boundary.l0_capacity), (false, 2_085_856));
+    let config = ops::get_configuration(&mut rec, RequestType::All, 0).unwrap();
+    assert!(config.get::<mmc::config::DvdRWrite>().unwrap().rdl);
+    dvd_minus_r_incremental(MediaType::DvdRDl);
     let (_dir, mut rec) = new_medium(MediaType::DvdR);
+    discover(&mut rec);
+    assert_eq!(
+        sense_of(&ops::read_layer_boundary(&mut rec).unwrap_err()),
+        (5, 0x30, 0x00)
+    );
+    // A session across the layer break: the data reads back whole.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rec =
+        Recorder::create(dir.path().join("small"), MediaType::DvdRDl, Some(4096)).unwrap();
+    let t: &mut dyn Transport = &mut rec;
+    discover(t);
+    assert_eq!(ops::read_layer_boundary(t).unwrap().l0_capacity, 2048);
+    let data = pattern(0, 3000, 7);
+    assert_eq!(write_session(t, &data, Close::Appendable), 0);
+    assert_eq!(read(t, 0, 3000).unwrap(), data);
+    assert!(ops::read_layer_boundary(t).unwrap().fixed);
+}
+
+fn dvd_minus_r_incremental(media: MediaType) {
+    let (_dir, mut rec) = new_medium(media);
     let t: &mut dyn Transport = &mut rec;
     discover(t);
     // Track FFh is defined only for CD and DVD+R (mmc.md §2.6).

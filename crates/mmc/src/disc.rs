@@ -1,6 +1,7 @@
 //! READ DISC INFORMATION (MMC-5 6.22; mmc.md §2.5) and READ TRACK INFORMATION
-//! (MMC-5 6.27; mmc.md §2.6) answers, and READ DISC STRUCTURE format C0h
-//! (the medium's write protection, MMC-5 6.23): parse and emit.
+//! (MMC-5 6.27; mmc.md §2.6) answers, and READ DISC STRUCTURE formats 20h
+//! (a DL medium's layer boundary) and C0h (the medium's write protection,
+//! MMC-5 6.23): parse and emit.
 
 use crate::bytes::{be16, be32, bit, flag, put16, put32};
 use crate::ParseError;
@@ -473,5 +474,37 @@ impl WriteProtection {
         .filter_map(|(set, text)| set.then_some(text))
         .collect();
         words.join("; ")
+    }
+}
+
+/// READ DISC STRUCTURE (ADh) format 20h, Layer Boundary Information of
+/// DVD+R DL and DVD-R DL (MMC-5 6.23.3): 0-1 data length (10), 2-3 reserved,
+/// 4 b7 Init Status (the boundary is fixed: recording started or it was set
+/// with SEND DISC STRUCTURE), 8-11 L0 data area capacity in blocks — the
+/// first LBA of layer 1 (growisofs reads it before it sets a layer break).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LayerBoundary {
+    pub fixed: bool,
+    pub l0_capacity: u32,
+}
+
+impl LayerBoundary {
+    /// Bytes of the answer (header included).
+    pub const LEN: usize = 12;
+
+    pub fn parse(b: &[u8]) -> Result<LayerBoundary, ParseError> {
+        ParseError::need("layer boundary information", b, LayerBoundary::LEN)?;
+        Ok(LayerBoundary {
+            fixed: bit(b[4], 7),
+            l0_capacity: be32(b, 8),
+        })
+    }
+
+    pub fn emit(&self) -> [u8; LayerBoundary::LEN] {
+        let mut b = [0u8; LayerBoundary::LEN];
+        put16(&mut b, 0, (LayerBoundary::LEN - 2) as u16);
+        b[4] = flag(self.fixed, 7);
+        put32(&mut b, 8, self.l0_capacity);
+        b
     }
 }

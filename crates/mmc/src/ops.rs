@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use crate::cdb::*;
 use crate::config::{self, Configuration};
-use crate::disc::{DiscInformation, TrackInformation, WriteProtection, TRACK_INFORMATION_LEN};
+use crate::disc::{
+    DiscInformation, LayerBoundary, TrackInformation, WriteProtection, TRACK_INFORMATION_LEN,
+};
 use crate::exec::{
     execute_in, execute_in_buf, execute_none, execute_out, execute_out_with, parse_with, query,
     timeouts, MmcError, RetryPolicy,
@@ -137,6 +139,18 @@ pub fn read_write_protection(t: &mut dyn Transport, bd: bool) -> Result<WritePro
     .to_cdb();
     let data = execute_in(t, &cdb, WriteProtection::LEN, timeouts::NORMAL)?;
     parse_with(t, cdb.opcode(), &data, WriteProtection::parse)
+}
+
+/// READ DISC STRUCTURE format 20h: where layer 1 of a DL DVD starts.
+pub fn read_layer_boundary(t: &mut dyn Transport) -> Result<LayerBoundary, MmcError> {
+    let cdb = ReadDiscStructure {
+        format: ReadDiscStructure::LAYER_BOUNDARY,
+        allocation_length: LayerBoundary::LEN as u16,
+        ..ReadDiscStructure::default()
+    }
+    .to_cdb();
+    let data = execute_in(t, &cdb, LayerBoundary::LEN, timeouts::NORMAL)?;
+    parse_with(t, cdb.opcode(), &data, LayerBoundary::parse)
 }
 
 /// Sends READ TOC with the data-in rule and checks that the answer has the

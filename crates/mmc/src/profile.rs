@@ -49,7 +49,7 @@ impl Profile {
             Profile::DvdRam => "DVD-RAM",
             Profile::DvdRwRestrictedOverwrite => "DVD-RW restricted overwrite",
             Profile::DvdRwSequential => "DVD-RW sequential",
-            Profile::DvdRDlSequential => "DVD-R DL sequential",
+            Profile::DvdRDlSequential => "DVD-R DL",
             Profile::DvdRDlLayerJump => "DVD-R DL layer jump",
             Profile::DvdPlusRw => "DVD+RW",
             Profile::DvdPlusR => "DVD+R",

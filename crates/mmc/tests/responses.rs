@@ -828,3 +828,20 @@ fn write_protection_status_and_feature() {
     assert!(feature.dwp && feature.spwp && !feature.wdcb && !feature.sswpp);
     assert_eq!(feature.to_data(), [0x0A, 0, 0, 0]);
 }
+
+/// READ DISC STRUCTURE 20h (MMC-5 6.23): length 10, byte 4 b7 Init Status,
+/// 8-11 L0 data area capacity.
+#[test]
+fn layer_boundary_information() {
+    let bytes = [0x00, 0x0A, 0, 0, 0x80, 0, 0, 0, 0x00, 0x1F, 0xD3, 0xE0];
+    let boundary = LayerBoundary::parse(&bytes).unwrap();
+    assert_eq!(
+        boundary,
+        LayerBoundary {
+            fixed: true,
+            l0_capacity: 2_085_856
+        }
+    );
+    assert_eq!(boundary.emit(), bytes);
+    assert!(LayerBoundary::parse(&bytes[..8]).is_err());
+}

@@ -36,7 +36,7 @@ enum EmuCommand {
     Create {
         /// Where to create the medium (an `emu:` prefix is accepted).
         path: PathBuf,
-        /// Media type: cd-r, cd-rw, dvd-r, dvd-rw, dvd+r, dvd+r-dl, dvd+rw, bd-r, bd-re; with
+        /// Media type: cd-r, cd-rw, dvd-r, dvd-r-dl, dvd-rw, dvd+r, dvd+r-dl, dvd+rw, bd-r, bd-re; with
         /// --from: cd-rom, dvd-rom, bd-rom, or rom (CD-ROM up to 360000 blocks, else
         /// DVD-ROM, as QEMU decides; the default with --from).
         #[arg(long, value_parser = parse_media_choice)]

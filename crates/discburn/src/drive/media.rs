@@ -53,6 +53,9 @@ pub struct MediaInfo {
     pub free_blocks: Option<u32>,
     /// Readable blocks (READ CAPACITY last LBA + 1).
     pub capacity_blocks: Option<u64>,
+    /// First block of layer 1 on a dual-layer DVD (READ DISC STRUCTURE 20h).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer_break: Option<u32>,
     /// Whether the drive reports the medium write-protected (feature 0004h,
     /// READ DISC STRUCTURE C0h); `None` when it does not say.
     pub write_protected: Option<bool>,
@@ -83,6 +86,7 @@ impl MediaInfo {
             next_writable_address: None,
             free_blocks: None,
             capacity_blocks: None,
+            layer_break: None,
             write_protected: None,
             write_protection: Vec::new(),
             notes: Vec::new(),
@@ -124,6 +128,18 @@ pub fn inspect_media(t: &mut dyn Transport) -> Result<MediaInfo, DriveError> {
         } else {
             info.profile = Some(profile.to_string());
             info.profile_code = Some(u16::from(profile));
+        }
+    }
+    let dual_layer = matches!(
+        profile,
+        Some(Profile::DvdRDlSequential | Profile::DvdRDlLayerJump | Profile::DvdPlusRDl)
+    );
+    if dual_layer {
+        match ops::read_layer_boundary(t) {
+            Ok(boundary) => info.layer_break = Some(boundary.l0_capacity),
+            Err(e) => info
+                .notes
+                .push(format!("READ DISC STRUCTURE (layer boundary): {e}")),
         }
     }
     match super::write_protection(t) {
@@ -347,6 +363,12 @@ impl MediaInfo {
         }
         if let Some(erasable) = self.erasable {
             line("Erasable", if erasable { "yes" } else { "no" }.to_string());
+        }
+        if let Some(lba) = self.layer_break {
+            line(
+                "Layer break",
+                format!("LBA {lba} (layer 0 holds {lba} blocks)"),
+            );
         }
         if let Some(protected) = self.write_protected {
             line(

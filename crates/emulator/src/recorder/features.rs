@@ -12,7 +12,7 @@ use crate::media::{Family, MediaType};
 use crate::store::BLOCK_BYTES;
 
 /// Profiles this drive can run, newest first (GET CONFIGURATION feature 0000h).
-const SUPPORTED_PROFILES: [Profile; 13] = [
+const SUPPORTED_PROFILES: [Profile; 14] = [
     Profile::BdRe,
     Profile::BdRSrm,
     Profile::BdRom,
@@ -21,6 +21,7 @@ const SUPPORTED_PROFILES: [Profile; 13] = [
     Profile::DvdPlusRw,
     Profile::DvdRwSequential,
     Profile::DvdRwRestrictedOverwrite,
+    Profile::DvdRDlSequential,
     Profile::DvdRSequential,
     Profile::DvdRom,
     Profile::CdRw,
@@ -154,7 +155,7 @@ impl Recorder {
         );
         let incremental = writable
             && match media {
-                MediaType::CdR | MediaType::CdRw | MediaType::DvdR => true,
+                MediaType::CdR | MediaType::CdRw | MediaType::DvdR | MediaType::DvdRDl => true,
                 MediaType::DvdRw => !state.restricted_overwrite && state.incremental_allowed,
                 _ => false,
             };
@@ -238,11 +239,12 @@ impl Recorder {
             tao.to_data(),
         );
         let dvd_minus = writable
-            && (media == MediaType::DvdR
+            && (matches!(media, MediaType::DvdR | MediaType::DvdRDl)
                 || (media == MediaType::DvdRw && !state.restricted_overwrite));
         let dvd_r_write = DvdRWrite {
             buf: true,
-            rdl: false,
+            // The drive writes DVD-R DL (MMC-5 5.3.26).
+            rdl: true,
             test_write: true,
             dvd_rw: true,
         };

@@ -8,7 +8,7 @@ use mmc::cdb::{
     GetEventStatusNotification, GetPerformance, Inquiry, ModeSense10, PageControl,
     ReadDiscStructure, ReadToc, ReadTrackInformation, TocFormat, TrackAddress,
 };
-use mmc::disc::{DiscInformation, TrackInformation, WriteProtection};
+use mmc::disc::{DiscInformation, LayerBoundary, TrackInformation, WriteProtection};
 use mmc::format::{CapacityDescriptorType, CurrentCapacity, FormatCapacities, FormattableCapacity};
 use mmc::inquiry::{InquiryData, MediaEventCode, MediaEventStatus};
 use mmc::mode::{page, ModeHeader, HEADER_LEN};
@@ -405,8 +405,9 @@ impl Recorder {
 
     /// READ DISC STRUCTURE (MMC-5 6.23): format C0h, the write protection
     /// status that feature 0004h announces, for every medium (media type 0,
-    /// or 1 on BD). Other structures (DVD physical format, BD disc
-    /// information, ...) are not modelled: 5/24/00.
+    /// or 1 on BD), and format 20h, the layer boundary of DL media. Other
+    /// structures (DVD physical format, BD disc information, ...) are not
+    /// modelled: 5/24/00.
     pub(super) fn disc_structure(&self, c: &ReadDiscStructure) -> Reply {
         let bd = self.state.family() == Family::Bd;
         match c.media_type & 0x0F {
@@ -414,6 +415,17 @@ impl Recorder {
             1 if bd => {}
             1 => return Reply::Check(sense::INCOMPATIBLE_MEDIUM),
             _ => return Reply::Check(sense::INVALID_FIELD_IN_CDB),
+        }
+        if c.format == ReadDiscStructure::LAYER_BOUNDARY && c.media_type & 0x0F == 0 {
+            let Some(l0) = self.state.media.layer_break(self.state.capacity) else {
+                return Reply::Check(sense::INCOMPATIBLE_MEDIUM);
+            };
+            let boundary = LayerBoundary {
+                // Recording fixes the boundary.
+                fixed: !self.state.tracks.is_empty(),
+                l0_capacity: u32_of(l0),
+            };
+            return Reply::Data(boundary.emit().to_vec(), usize::from(c.allocation_length));
         }
         if c.format != ReadDiscStructure::WRITE_PROTECTION {
             return Reply::Check(sense::INVALID_FIELD_IN_CDB);

@@ -340,6 +340,7 @@ impl MediumState {
             MediaType::CdR => Profile::CdR,
             MediaType::CdRw => Profile::CdRw,
             MediaType::DvdR => Profile::DvdRSequential,
+            MediaType::DvdRDl => Profile::DvdRDlSequential,
             MediaType::DvdRw if self.restricted_overwrite => Profile::DvdRwRestrictedOverwrite,
             MediaType::DvdRw => Profile::DvdRwSequential,
             MediaType::DvdPlusR => Profile::DvdPlusR,
@@ -359,12 +360,12 @@ impl MediumState {
             || (self.media == MediaType::DvdRw && self.restricted_overwrite)
     }
 
-    /// Whether mode page 05h shapes writing on this medium (CD and DVD-R(W)
-    /// sequential; MMC-5 7.5 ignores it for DVD+R, BD and overwritable media).
+    /// Whether mode page 05h shapes writing on this medium (CD, DVD-R, DVD-R DL
+    /// and DVD-RW sequential; MMC-5 7.5 ignores it for DVD+R, BD and overwritable media).
     pub fn uses_write_page(&self) -> bool {
         matches!(
             self.media,
-            MediaType::CdR | MediaType::CdRw | MediaType::DvdR
+            MediaType::CdR | MediaType::CdRw | MediaType::DvdR | MediaType::DvdRDl
         ) || (self.media == MediaType::DvdRw && !self.restricted_overwrite)
     }
 

@@ -241,9 +241,14 @@ impl MediumState {
             };
         }
         let finalize = match (self.media, function) {
-            (MediaType::CdR | MediaType::CdRw | MediaType::DvdR | MediaType::DvdRw, 0b010) => {
-                multi_session != 0b11
-            }
+            (
+                MediaType::CdR
+                | MediaType::CdRw
+                | MediaType::DvdR
+                | MediaType::DvdRDl
+                | MediaType::DvdRw,
+                0b010,
+            ) => multi_session != 0b11,
             (MediaType::DvdPlusR | MediaType::DvdPlusRDl, 0b010) => false,
             (MediaType::DvdPlusR | MediaType::DvdPlusRDl, 0b101 | 0b110) => true,
             (MediaType::BdR, 0b010) => false,

@@ -98,7 +98,10 @@ pub fn is_cd(p: Profile) -> bool {
 }
 
 pub fn is_dvd_minus(p: Profile) -> bool {
-    matches!(p, Profile::DvdRSequential | Profile::DvdRwSequential)
+    matches!(
+        p,
+        Profile::DvdRSequential | Profile::DvdRDlSequential | Profile::DvdRwSequential
+    )
 }
 
 pub fn unit(p: Profile) -> usize {
@@ -178,9 +181,10 @@ pub fn write_session(t: &mut dyn Transport, data: &[u8], close: Close) -> u32 {
             poll(t, "close track");
             let function = match (profile, close) {
                 (_, Close::Appendable) => CloseFunction::CloseSession,
-                (Profile::DvdRSequential | Profile::DvdRwSequential, Close::Final) => {
-                    CloseFunction::CloseSession
-                }
+                (
+                    Profile::DvdRSequential | Profile::DvdRDlSequential | Profile::DvdRwSequential,
+                    Close::Final,
+                ) => CloseFunction::CloseSession,
                 (Profile::DvdPlusRDl, Close::Final) => CloseFunction::FinalizeMinimalRadius,
                 (_, Close::Final) => CloseFunction::from(0b110),
             };

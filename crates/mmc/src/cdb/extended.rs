@@ -212,6 +212,8 @@ pub struct ReadDiscStructure {
 impl ReadDiscStructure {
     /// Format FFh: the list of structures the drive can return.
     pub const CAPABILITY_LIST: u8 = 0xFF;
+    /// Format 20h: layer boundary of a DL medium ([`crate::disc::LayerBoundary`]).
+    pub const LAYER_BOUNDARY: u8 = 0x20;
     /// Format C0h: write protection status ([`crate::disc::WriteProtection`]).
     pub const WRITE_PROTECTION: u8 = 0xC0;
 
