@@ -4,6 +4,7 @@
 //! discburn and through xorriso on the medium's data file (LBA × 2048, so
 //! `-load sbsector` finds each session) — the addresses follow each medium's
 //! rules (CD: 11 400 blocks after the first session, 6 900 after later ones),
+//! each session of the export reads back by isoinfo, xorriso and pycdlib,
 //! and a fourth session on the closed disc is refused without touching it.
 
 mod interop_support;
@@ -12,7 +13,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use interop_support::{discburn, emu_medium};
+use interop_support::{discburn, emu_medium, pycdlib_session_snapshot};
 use testkit::compare::assert_same;
 use testkit::{snapshot, CompareOptions};
 
@@ -314,6 +315,14 @@ fn three_sessions(media: &str, formatted: bool) {
             wanted.sort();
             assert_eq!(seen, wanted, "{media} session {number} by isoinfo");
         }
+        if testkit::require_python_module("pycdlib") {
+            assert_same(
+                &snapshot(expected).unwrap(),
+                &pycdlib_session_snapshot(&export, starts[i]),
+                &CompareOptions::content_only(),
+                &format!("{media} session {number} by pycdlib"),
+            );
+        }
         if testkit::require_tool("xorriso") {
             let out = dir.path().join(format!("xorriso{number}"));
             let listing = testkit::run(Command::new("xorriso").args([
@@ -400,6 +409,11 @@ fn cd_rw() {
 #[test]
 fn dvd_r() {
     three_sessions_on("dvd-r");
+}
+
+#[test]
+fn dvd_r_dl() {
+    three_sessions_on("dvd-r-dl");
 }
 
 #[test]

@@ -229,10 +229,65 @@ iso.close()
 json.dump(out, sys.stdout)
 "#;
 
+/// Python: a read-only file over a disc export that shows blocks 16-31 (the
+/// volume descriptors a reader looks for) from `start + 16` on, as a reader
+/// told that the session starts at `start` sees the disc; every other block
+/// (the session's extents are absolute LBAs) is read where it is.
+const PYCDLIB_SESSION_VIEW: &str = r#"
+import io
+class SessionView(io.RawIOBase):
+    def __init__(self, path, start):
+        self.f = open(path, 'rb')
+        self.shift = start * 2048
+        self.pos = 0
+    def readable(self): return True
+    def seekable(self): return True
+    def tell(self): return self.pos
+    def seek(self, offset, whence=0):
+        if whence == 0: self.pos = offset
+        elif whence == 1: self.pos += offset
+        else: self.f.seek(0, 2); self.pos = self.f.tell() + offset
+        return self.pos
+    def readinto(self, b):
+        lo, hi = 16 * 2048, 32 * 2048
+        n = len(b)
+        if self.shift and self.pos < hi and self.pos + n > lo:
+            n = lo - self.pos if self.pos < lo else min(n, hi - self.pos)
+        self.f.seek(self.pos + self.shift if lo <= self.pos < hi else self.pos)
+        data = self.f.read(n)
+        b[:len(data)] = data
+        self.pos += len(data)
+        return len(data)
+"#;
+
 /// Runs the pycdlib manifest script on `image` (its Rock Ridge tree) and
 /// returns it as a snapshot.
 pub fn pycdlib_snapshot(image: &Path) -> Snapshot {
-    let result = run(cmd("python3", ["-c", PYCDLIB_MANIFEST]).arg(image));
+    let mut c = cmd("python3", ["-c", PYCDLIB_MANIFEST]);
+    c.arg(image);
+    manifest_snapshot(c)
+}
+
+/// The pycdlib manifest of the session that starts at block `start` of a disc
+/// export (`discburn export`: every block at its LBA), read through
+/// [`PYCDLIB_SESSION_VIEW`] since pycdlib only looks at block 16.
+pub fn pycdlib_session_snapshot(export: &Path, start: u64) -> Snapshot {
+    let open = "iso.open(sys.argv[1])";
+    assert!(PYCDLIB_MANIFEST.contains(open));
+    let script = format!(
+        "{PYCDLIB_SESSION_VIEW}{}",
+        PYCDLIB_MANIFEST.replace(
+            open,
+            "iso.open_fp(io.BufferedReader(SessionView(sys.argv[1], int(sys.argv[2]))))"
+        )
+    );
+    let mut c = cmd("python3", ["-c", script.as_str()]);
+    c.arg(export).arg(start.to_string());
+    manifest_snapshot(c)
+}
+
+fn manifest_snapshot(mut c: Command) -> Snapshot {
+    let result = run(&mut c);
     assert!(result.success(), "pycdlib: {result}");
     pycdlib_manifest(&result.stdout)
 }
