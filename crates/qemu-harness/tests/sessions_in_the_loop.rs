@@ -6,9 +6,10 @@
 //! exactly (names, kinds, sizes, SHA-256, modes, symlink targets, mtimes, link counts;
 //! `check_rock_ridge_view`).
 //!
-//! The same three sessions burned to emulated CD-R and DVD+R media and exported with
-//! `discburn export` (every track at its LBA, gaps as holes) sit in virtio-scsi drives:
-//! the kernel mounts each session of them with `sbsector=` too (issue 10).
+//! The same three sessions burned to every emulated write-once medium (CD-R, DVD+R,
+//! DVD-R, DVD+R DL, DVD-R DL, BD-R) and exported with `discburn export` (every track at
+//! its LBA, gaps as holes) sit in virtio-scsi drives: the kernel mounts each session of
+//! them with `sbsector=` too (issue 10).
 //!
 //! Expected trees are built on the host from the source trees with `cp -a`: session 2 is
 //! session 1 minus the removed directory plus source 2, and so on. One boot serves every
@@ -86,9 +87,10 @@ struct Fixture {
 }
 
 /// Write-once media whose exported sessions the kernel mounts (issue 10): the CD
-/// gaps (11 400 / 6 900 blocks) and DVD+R's aligned ones put every session
-/// somewhere else than an image file's 32-block chain.
-const EXPORTED_MEDIA: [&str; 2] = ["cd-r", "dvd+r"];
+/// gaps (11 400 / 6 900 blocks), the DVD-R border zones, and DVD+R's and BD-R's
+/// aligned session gaps put every session somewhere else than an image file's
+/// 32-block chain. Each is one more drive in the same boot.
+const EXPORTED_MEDIA: [&str; 6] = ["cd-r", "dvd+r", "dvd-r", "dvd+r-dl", "dvd-r-dl", "bd-r"];
 
 static FIXTURE: OnceLock<Option<Fixture>> = OnceLock::new();
 
