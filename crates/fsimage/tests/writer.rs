@@ -445,6 +445,45 @@ fn a_source_that_changes_or_vanishes_is_an_error_naming_it() {
     }
 }
 
+#[test]
+fn a_source_that_changes_while_it_is_read_and_hashed_is_an_error_naming_it() {
+    // Large enough that its data is read, and hashed for the checksum array,
+    // over several chunks and hashing batches before it changes.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    for (change, found) in [("shrinks", 1_500_000u64), ("grows", 3_000_001)] {
+        let path = src.join("big.bin");
+        write(&path, &data);
+        let mut tree = Tree::new();
+        tree.add_directory_contents(&src).unwrap();
+        let mut image = ImageStream::new(tree, ImageOptions::default()).unwrap();
+        let mut chunk = vec![0u8; 1 << 20];
+        // The metadata and the first MiB or so of the file.
+        while image.position() < 1_500_000 {
+            assert!(image.next_chunk(&mut chunk).unwrap() > 0);
+        }
+        let file = fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_len(found).unwrap();
+        drop(file);
+        let err = loop {
+            match image.next_chunk(&mut chunk) {
+                Ok(0) => panic!("{change}: the image ended without an error"),
+                Ok(_) => {}
+                Err(err) => break err,
+            }
+        };
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{change}: error does not name the file: {err}"
+        );
+        match err {
+            fsimage::Error::SourceChanged { expected, .. } => assert_eq!(expected, 3_000_000),
+            other => panic!("{change}: unexpected error {other:?}"),
+        }
+    }
+}
+
 /// Reads the directory records of the root of the ISO (or Joliet) tree from an image's bytes.
 fn root_records(image: &[u8], descriptor_lba: usize) -> Vec<(Vec<u8>, u32, u32, u8)> {
     let vd = VolumeDescriptor::parse(&image[descriptor_lba * 2048..(descriptor_lba + 1) * 2048])
