@@ -423,7 +423,8 @@ def bench_recorder(work, runs, discburn, only=None):
 
 def bench_recorder_throughput(runs, discburn):
     ok = True
-    print("\n== (a) throughput into an emulated BD-R, data in memory (no speed limit)")
+    print("\n== (a) throughput into an emulated BD-R, data in memory (no speed limit); "
+          f"load average {os.getloadavg()[0]:.2f}")
     shm = "/dev/shm/discburn-bench"
     os.makedirs(shm, exist_ok=True)
     data = os.path.join(shm, "src")
@@ -568,18 +569,27 @@ def bench_checksums(name, src, work, runs, discburn):
     }
     out = os.path.join(work, "out.img")
     times = {t: [] for t in builds}
+    cpus = {t: [] for t in builds}
     for argv in builds.values():  # warm-up, untimed
         run_once(argv(out), out)
+    load_before = os.getloadavg()
     for run in range(runs):
         order = list(builds.items())
         if run % 2:
             order.reverse()
         for tool, argv in order:
+            before = os.times()
             times[tool].append(run_once(argv(out), out)[0])
+            after = os.times()
+            # CPU seconds (user + system): what the build costs, whatever the load.
+            cpus[tool].append((after.children_user - before.children_user)
+                              + (after.children_system - before.children_system))
     med = {t: statistics.median(v) for t, v in times.items()}
-    print(f"\n(checksums) build, {name}, median of {runs}")
+    print(f"\n(checksums) build, {name}, median of {runs} (load average before "
+          f"{load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; 2 cores)")
+    print(f"  {'':<26} {'wall':>8}   {'CPU':>8}")
     for tool, t in med.items():
-        print(f"  {tool:<26} {t:8.3f} s")
+        print(f"  {tool:<26} {t:8.3f} s {statistics.median(cpus[tool]):8.3f} s")
     vs_x = med["discburn"] / med["xorriso --md5"]
     cost = med["discburn"] / med["discburn --no-checksums"]
     ok = vs_x < 1.0
