@@ -14,10 +14,10 @@ use fsimage::checksums::streamed::StreamedFiles;
 use fsimage::{SectorSource, BLOCK_SIZE};
 
 /// Blocks per read (1 MiB).
-const CHUNK_BLOCKS: u64 = 512;
+const CHUNK_BLOCKS: u64 = 32;
 
 /// Buffers in flight between the reading and the file-hashing thread.
-const BUFFERS: usize = 6;
+const BUFFERS: usize = 16;
 
 /// Reads blocks `start..` of `source` until the tag walk is over (at most to
 /// `end`), feeding each chunk to the walk here and to `files` on a second
