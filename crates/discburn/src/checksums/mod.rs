@@ -408,29 +408,32 @@ fn check_one(
     })?;
     // The walk stops after the session tag: count the rest as done.
     meter.add((base + entry.blocks * block).saturating_sub(meter.done_bytes));
-    // Then the files the stream did not give, read the ordinary way.
+    // Then the files the stream did not give, read the ordinary way in the
+    // order of their data on the medium (no seeking back and forth on a disc).
     let digests = streamed.results();
-    let others: Vec<(String, fsimage::read::Node)> = p
-        .entries
-        .files
-        .iter()
-        .zip(&digests)
-        .filter(|(_, d)| d.is_none())
-        .map(|(f, _)| f.clone())
+    let mut others: Vec<usize> = (0..digests.len())
+        .filter(|&i| digests[i].is_none())
         .collect();
+    others.sort_by_key(|&i| p.entries.files[i].1.extents.first().map(|e| e.lba));
+    let to_read: Vec<(String, fsimage::read::Node)> =
+        others.iter().map(|&i| p.entries.files[i].clone()).collect();
     let mut volume = Volume::open(source, options)?;
     let file_base = meter.done_bytes;
-    let mut others = check::check_files(&mut volume, &others, &p.array, &mut |n| {
+    let read = check::check_files(&mut volume, &to_read, &p.array, &mut |n| {
         meter.add((file_base + n).saturating_sub(meter.done_bytes))
-    })
-    .into_iter();
+    });
+    let mut outcomes: Vec<Option<FileCheck>> = vec![None; digests.len()];
+    for (i, checked) in others.into_iter().zip(read) {
+        outcomes[i] = Some(checked);
+    }
     let files: Vec<FileCheck> = p
         .entries
         .files
         .iter()
         .zip(digests)
-        .filter_map(|((path, node), digest)| match digest {
-            None => others.next(),
+        .zip(outcomes)
+        .filter_map(|(((path, node), digest), read)| match digest {
+            None => read,
             Some(md5) => {
                 let recorded = node.md5_index.and_then(|i| p.array.file_md5(i));
                 let outcome = if recorded == Some(md5) {
