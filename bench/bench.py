@@ -621,19 +621,27 @@ def bench_verify(src, work, runs, discburn):
         "md5sum": ["md5sum", image],
     }
     vtimes = {t: [] for t in checks}
+    vcpus = {t: [] for t in checks}
     for argv in checks.values():
         timed(argv)
+    load_before = os.getloadavg()
     for run in range(runs):
         order = list(checks.items())
         if run % 2:
             order.reverse()
         for tool, argv in order:
+            before = os.times()
             vtimes[tool].append(timed(argv)[0])
+            after = os.times()
+            vcpus[tool].append((after.children_user - before.children_user)
+                               + (after.children_system - before.children_system))
     vmed = {t: statistics.median(v) for t, v in vtimes.items()}
     size = os.path.getsize(image) / (1 << 20)
-    print(f"(checksums) verify a {size:.0f} MiB image, median of {runs} (load {os.getloadavg()[0]:.2f})")
+    print(f"(checksums) verify a {size:.0f} MiB image, median of {runs} (load average before "
+          f"{load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; 2 cores)")
+    print(f"  {'':<26} {'wall':>8}   {'CPU':>8}")
     for tool, t in vmed.items():
-        print(f"  {tool:<26} {t:8.3f} s")
+        print(f"  {tool:<26} {t:8.3f} s {statistics.median(vcpus[tool]):8.3f} s")
     v_md5 = vmed["discburn verify"] / vmed["md5sum"]
     v_x = vmed["discburn verify"] / vmed["xorriso -check_md5"]
     print(f"  discburn verify / xorriso -check_md5: {v_x:.2f}")
