@@ -935,6 +935,32 @@ fn a_write_protected_medium_is_refused_before_anything_is_written() {
                 "{media} {args:?}: the refused command changed the medium"
             );
         }
+        if media == "dvd+r" {
+            // A pressed disc is read-only media.
+            let image = dir.path().join("rom.iso");
+            run_ok(discburn().arg("burn").arg("--target").arg(&image).arg(&src));
+            let rom = dir.path().join("rom.emu");
+            run_ok(
+                discburn()
+                    .args(["emu", "create", "--media", "dvd-rom", "--from"])
+                    .arg(&image)
+                    .arg(&rom),
+            );
+            let rom_target = format!("emu:{}", rom.display());
+            let info = run_ok(discburn().args(["--json", "info", "--target", &rom_target]));
+            assert_eq!(info["status"], "write-protected", "{info}");
+            assert_eq!(
+                info["media"]["write_protection"],
+                serde_json::json!(["read-only media"]),
+                "{info}"
+            );
+            let out = discburn()
+                .args(["burn", "--target", &rom_target])
+                .arg(&src)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(4), "{out:?}");
+        }
         run_ok(discburn().args(["emu", "protect", "--off"]).arg(&medium));
         let info = run_ok(discburn().args(["--json", "info", "--target", &target]));
         assert_ne!(info["status"], "write-protected", "{media}: {info}");

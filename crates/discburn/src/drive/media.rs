@@ -60,7 +60,8 @@ pub struct MediaInfo {
     /// READ DISC STRUCTURE C0h); `None` when it does not say.
     pub write_protected: Option<bool>,
     /// Why, in IMAPI2's words: `cartridge`, `media-specific`, `software`,
-    /// `until power-down` (empty when not protected).
+    /// `until power-down`, `read-only media` (a ROM profile; empty when not
+    /// protected).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub write_protection: Vec<&'static str>,
     /// Commands the drive rejected or answers that looked wrong.
@@ -151,6 +152,12 @@ pub fn inspect_media(t: &mut dyn Transport) -> Result<MediaInfo, DriveError> {
         Err(e) => info
             .notes
             .push(format!("READ DISC STRUCTURE (write protection): {e}")),
+    }
+    // Pressed media (a ROM profile; also what a read-only drive reports for
+    // any disc) can never be written: IMAPI2's READ_ONLY_MEDIA.
+    if profile.is_some_and(|p| p != Profile::None && !p.is_writable()) {
+        info.write_protected = Some(true);
+        info.write_protection.push("read-only media");
     }
 
     let disc = match ops::read_disc_information(t) {
