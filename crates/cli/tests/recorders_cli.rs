@@ -518,6 +518,29 @@ fn fault_during_second_session(media: &str, faults: &str, recovers: bool) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     if info["media"]["last_session_state"] == "incomplete" {
         assert_eq!(info["status"], "damaged", "{what}: {info}");
+        // The failed burn said what it left, where; `info` marks the track.
+        let error = stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|v| v["type"] == "error")
+            .unwrap_or_else(|| panic!("{what}: no error object: {stdout}"));
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!(
+                "session 2 is left incomplete on the disc (a track at LBA {nwa}"
+            )),
+            "{what}: {message}"
+        );
+        let text = discburn()
+            .args(["info", "--target", &target])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("Track 2:") && l.contains("damaged")),
+            "{what}: {text}"
+        );
         assert!(
             !out.status.success(),
             "{what}: appended after an incomplete session"
@@ -643,10 +666,13 @@ fn exit_codes_tell_failures_apart() {
         .find(|v| v["type"] == "error")
         .unwrap_or_else(|| panic!("no error object: {stdout}"));
     assert_eq!(error["code"], "drive", "{error}");
+    // The sense in numbers and words, the block and the drive.
+    let message = error["message"].as_str().unwrap_or("");
     assert!(
-        error["message"].as_str().unwrap_or("").contains("3/0C/00"),
+        message.contains("WRITE(10) at LBA 32: 3/0C/00 MEDIUM ERROR, WRITE ERROR"),
         "{error}"
     );
+    assert!(message.contains(&failing_target), "{error}");
     // 0 and a blank disc again after blanking a closed CD-RW.
     let rw = dir.path().join("rw.emu");
     let rw_target = emu_medium(&rw, "cd-rw");
@@ -971,4 +997,97 @@ fn a_write_protected_medium_is_refused_before_anything_is_written() {
                 .arg(&src),
         );
     }
+}
+
+/// Ctrl-C in the middle of a burn to a write-once disc: exit 130, the error
+/// says which session was left incomplete and where, session 1 still reads
+/// back whole, `info` shows the damaged session, and the next burn is
+/// refused without touching the disc.
+#[test]
+fn an_interrupted_burn_to_a_write_once_disc_says_what_it_left() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let trees = trees(dir.path());
+    let medium = dir.path().join("dvd+r.emu");
+    let target = emu_medium(&medium, "dvd+r");
+    run_ok(
+        discburn()
+            .args(["burn", "--target", &target])
+            .arg(&trees.sources[0]),
+    );
+    let nwa = run_ok(discburn().args(["--json", "info", "--target", &target]))
+        ["next_writable_address"]
+        .as_u64()
+        .unwrap();
+    let big = dir.path().join("big");
+    fs::create_dir_all(&big).unwrap();
+    fs::write(big.join("big.bin"), vec![1u8; 32 << 20]).unwrap();
+    let mut child = discburn()
+        .env("DISCBURN_EMU_FAULTS", "slow=2ms")
+        .args(["--json", "burn", "--target", &target])
+        .arg(&big)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut writing = false;
+    for line in lines.by_ref() {
+        let event: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if event["action"] == "writing" && event["sectors_done"].as_u64() > Some(0) {
+            writing = true;
+            break;
+        }
+    }
+    assert!(writing, "no writing progress");
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{out:?}");
+    let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    let error: serde_json::Value = serde_json::from_str(rest.last().unwrap()).unwrap();
+    assert_eq!(error["code"], "interrupted", "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("interrupted"), "{message}");
+    assert!(
+        message.contains(&format!(
+            "session 2 is left incomplete on the disc (a track at LBA {nwa}"
+        )),
+        "{message}"
+    );
+    assert!(!message.contains("nothing was changed"), "{message}");
+
+    let x1 = dir.path().join("x1");
+    run_ok(
+        discburn()
+            .args(["extract", "--target", &target, "--session", "1", "--output"])
+            .arg(&x1),
+    );
+    assert_same(
+        &snapshot(&trees.expected[0]).unwrap(),
+        &snapshot(&x1).unwrap(),
+        &CompareOptions::content_only(),
+        "session 1 after Ctrl-C",
+    );
+    let info = run_ok(discburn().args(["--json", "info", "--target", &target]));
+    assert_eq!(info["status"], "damaged", "{info}");
+    assert_eq!(info["sessions"].as_array().unwrap().len(), 1, "{info}");
+    let before = medium_bytes(&medium, 30_000);
+    let out = discburn()
+        .args(["burn", "--target", &target])
+        .arg(&trees.sources[1])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("left incomplete"),
+        "{out:?}"
+    );
+    assert!(
+        medium_bytes(&medium, 30_000) == before,
+        "the refused burn changed the disc"
+    );
 }

@@ -469,7 +469,14 @@ fn burn_to(
         Err(cause) => {
             observer.progress(&clock.progress(Action::RollingBack, next_start, 0, total_blocks));
             return Err(match target.roll_back() {
-                Ok(()) => cause,
+                Ok(()) => match target.left_behind() {
+                    Some(what) => BurnError::LeftIncomplete {
+                        target: target.name(),
+                        what,
+                        cause: Box::new(cause),
+                    },
+                    None => cause,
+                },
                 Err(rollback) => BurnError::RollbackFailed {
                     path: target.name().into(),
                     cause: Box::new(cause),

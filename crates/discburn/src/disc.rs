@@ -464,6 +464,9 @@ struct SequentialDisc {
     /// Set by `check_room` when the space left after this session could not
     /// take another: the session then closes the disc, and this says why.
     closing_because: Option<String>,
+    /// Set by `roll_back`: the session a failed burn left incomplete, and
+    /// the track it is in (start, blocks).
+    left_incomplete: Option<(u16, u32, u32)>,
 }
 
 impl SequentialDisc {
@@ -521,6 +524,7 @@ impl SequentialDisc {
             overhead_now,
             overhead_later,
             closing_because: None,
+            left_incomplete: None,
             name: name.to_string(),
             profile,
             options,
@@ -813,6 +817,21 @@ impl BurnTarget for SequentialDisc {
         let drive = self.drive.as_mut();
         ops::synchronize_cache(drive, false).ok();
         ops::prevent_allow(drive, false).ok();
+        // What reached the disc: a track of the new session holding data.
+        self.left_incomplete = inspect_media(drive).ok().and_then(|media| {
+            let session = crate::sessions::incomplete_session(&media)?;
+            let track = media.tracks.iter().rev().find(|t| t.session == session)?;
+            Some((session, track.start, track.size))
+        });
         Ok(())
+    }
+
+    fn left_behind(&self) -> Option<String> {
+        let (session, start, blocks) = self.left_incomplete?;
+        Some(format!(
+            "session {session} is left incomplete on the disc (a track at LBA {start}, \
+             {blocks} blocks; a write-once disc cannot take it back): the earlier sessions are \
+             intact, `discburn info` shows it as damaged, and no session can be added after it"
+        ))
     }
 }

@@ -132,6 +132,15 @@ pub enum BurnError {
     NotWritable { target: String, what: String },
     #[error("{what} is not supported for {target} yet")]
     Unsupported { target: String, what: &'static str },
+    /// A burn that failed or was interrupted after writing part of its
+    /// session to a write-once disc, which cannot take it back.
+    #[error("{target}: {what}")]
+    LeftIncomplete {
+        target: String,
+        what: String,
+        #[source]
+        cause: Box<BurnError>,
+    },
     #[error("{cause}; undoing the partial write failed too ({rollback}): {path} may hold an orphan tail past its end, which readers ignore and the next append reclaims")]
     RollbackFailed {
         path: PathBuf,
@@ -146,6 +155,7 @@ impl BurnError {
         match self {
             BurnError::Cancelled => true,
             BurnError::RollbackFailed { cause, .. } => cause.is_cancelled(),
+            BurnError::LeftIncomplete { cause, .. } => cause.is_cancelled(),
             _ => false,
         }
     }

@@ -136,6 +136,11 @@ pub trait BurnTarget {
     fn buffer_underruns(&self) -> Option<u64> {
         None
     }
+    /// After [`BurnTarget::roll_back`]: what a failed burn left on the
+    /// target that cannot be undone (part of a session on a write-once disc).
+    fn left_behind(&self) -> Option<String> {
+        None
+    }
     /// Why the session closes the disc though `--close` was not given (known
     /// after [`BurnTarget::check_room`]): the space left cannot take another.
     fn closed_because(&self) -> Option<String> {

@@ -34,18 +34,35 @@ pub struct SenseError {
     pub device: String,
     pub opcode: u8,
     pub sense: Sense,
+    /// For a block command (READ, WRITE, VERIFY, ...): the block it failed
+    /// at, from the sense's INFORMATION field, else where the command started.
+    pub lba: Option<u64>,
+}
+
+impl SenseError {
+    /// The error of `cdb`, as the device named `device` answered it.
+    pub fn new(device: String, cdb: &[u8], sense: Sense) -> SenseError {
+        let command_lba = crate::cdb::Command::parse(cdb)
+            .ok()
+            .and_then(|c| c.lba())
+            .map(u64::from);
+        SenseError {
+            device,
+            opcode: cdb.first().copied().unwrap_or(0),
+            lba: command_lba.map(|at| sense.information.unwrap_or(at)),
+            sense,
+        }
+    }
 }
 
 impl fmt::Display for SenseError {
-    /// `/dev/sr0: WRITE(10): 5/21/02 INVALID ADDRESS FOR WRITE: write not at ...`
+    /// `/dev/sr0: WRITE(10) at LBA 6304: 3/0C/00 MEDIUM ERROR, WRITE ERROR: the disc ...`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {}: {}",
-            self.device,
-            opcode_name(self.opcode),
-            self.sense
-        )
+        write!(f, "{}: {}", self.device, opcode_name(self.opcode))?;
+        if let Some(lba) = self.lba {
+            write!(f, " at LBA {lba}")?;
+        }
+        write!(f, ": {}", self.sense)
     }
 }
 
@@ -226,11 +243,11 @@ fn run(
                         continue;
                     }
                 }
-                return Err(MmcError::Sense(Box::new(SenseError {
-                    device: t.device_name(),
-                    opcode: op,
+                return Err(MmcError::Sense(Box::new(SenseError::new(
+                    t.device_name(),
+                    cdb,
                     sense,
-                })));
+                ))));
             }
             status => {
                 return Err(MmcError::Status {
@@ -483,6 +500,7 @@ pub fn wait_ready(
                     device: t.device_name(),
                     opcode: opcode::TEST_UNIT_READY,
                     sense,
+                    lba: None,
                 })))
             }
             PollAnswer::Busy(sense) if sense.is_retryable_unit_attention() => {

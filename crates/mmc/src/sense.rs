@@ -313,20 +313,20 @@ impl Sense {
 }
 
 impl fmt::Display for Sense {
-    /// `5/21/02 INVALID ADDRESS FOR WRITE: write not at the next writable address`.
+    /// `5/21/02 ILLEGAL REQUEST, INVALID ADDRESS FOR WRITE: write not at the
+    /// next writable address`: key, code and qualifier as numbers and in words.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{:X}/{:02X}/{:02X} {}",
+            "{:X}/{:02X}/{:02X} {}, {}",
             u8::from(self.key),
             self.asc,
             self.ascq,
+            self.key.name(),
             self.description()
         )?;
         if let Some(hint) = self.hint() {
             write!(f, ": {hint}")?;
-        } else {
-            write!(f, " ({})", self.key.name())?;
         }
         if let Some(p) = self.progress {
             write!(f, " [{:.1}% done]", f64::from(p) * 100.0 / 65536.0)?;

@@ -211,7 +211,7 @@ fn sense_errors_read_well_and_classify() {
     let err = ops::write_blocks(&mut t, 100, &[0u8; 2048]).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "fake0: WRITE(10): 5/21/02 INVALID ADDRESS FOR WRITE: write not at the next writable address, or the disc is closed"
+        "fake0: WRITE(10) at LBA 100: 5/21/02 ILLEGAL REQUEST, INVALID ADDRESS FOR WRITE: write not at the next writable address, or the disc is closed"
     );
     assert!(!err.is_unsupported());
     let mut t = Fake::new(|_, _| sense(SenseKey::IllegalRequest, 0x24, 0x00));

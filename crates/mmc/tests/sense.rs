@@ -22,7 +22,7 @@ fn fixed_format_with_progress() {
             .to_fixed(),
         b
     );
-    assert_eq!(s.to_string(), "2/04/08 LOGICAL UNIT NOT READY, LONG WRITE IN PROGRESS: the drive is still writing its buffer [25.0% done]");
+    assert_eq!(s.to_string(), "2/04/08 NOT READY, LOGICAL UNIT NOT READY, LONG WRITE IN PROGRESS: the drive is still writing its buffer [25.0% done]");
 }
 
 #[test]
@@ -57,7 +57,7 @@ fn descriptor_format() {
     assert_eq!(s.to_descriptor(), b.to_vec());
     assert_eq!(
         s.to_string(),
-        "5/21/02 INVALID ADDRESS FOR WRITE: write not at the next writable address, or the disc is closed"
+        "5/21/02 ILLEGAL REQUEST, INVALID ADDRESS FOR WRITE: write not at the next writable address, or the disc is closed"
     );
     // Sense-key-specific descriptor carries progress.
     let p = Sense {
@@ -101,10 +101,10 @@ fn texts_and_classes() {
     assert!(Sense::new(SenseKey::IllegalRequest, 0x20, 0).is_unsupported());
     assert!(Sense::new(SenseKey::IllegalRequest, 0x24, 0).is_unsupported());
     assert!(!Sense::new(SenseKey::IllegalRequest, 0x21, 0).is_unsupported());
-    // A code without a hint names its key.
+    // The key in words, then the code's text.
     assert_eq!(
         Sense::new(SenseKey::HardwareError, 0x44, 0).to_string(),
-        "4/44/00 INTERNAL TARGET FAILURE (HARDWARE ERROR)"
+        "4/44/00 HARDWARE ERROR, INTERNAL TARGET FAILURE"
     );
     assert_eq!(SenseKey::from(0xC), SenseKey::Other(0xC));
 }

@@ -352,12 +352,13 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
                 anyhow::Error::new(crate::Interrupted { signal }).context(format!(
                     "{}: the burn was interrupted; {}",
                     args.target,
-                    match e {
+                    match &e {
                         _ if to_stdout => {
-                            "the image written to standard output so far is incomplete"
+                            "the image written to standard output so far is incomplete".to_string()
                         }
-                        discburn::BurnError::Cancelled => "nothing was changed",
-                        _ => "undoing the partial write failed",
+                        discburn::BurnError::Cancelled => "nothing was changed".to_string(),
+                        discburn::BurnError::LeftIncomplete { what, .. } => what.clone(),
+                        _ => "undoing the partial write failed".to_string(),
                     }
                 )),
             );

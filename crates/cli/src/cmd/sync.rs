@@ -65,9 +65,10 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         Ok(report) => report,
         Err(e) if e.is_cancelled() => {
             let signal = interrupt.signal().unwrap_or(signal_hook::consts::SIGINT);
-            let what = match e {
-                discburn::BurnError::Cancelled => "nothing was changed",
-                _ => "undoing the partial write failed",
+            let what = match &e {
+                discburn::BurnError::Cancelled => "nothing was changed".to_string(),
+                discburn::BurnError::LeftIncomplete { what, .. } => what.clone(),
+                _ => "undoing the partial write failed".to_string(),
             };
             return Err(anyhow::Error::new(crate::Interrupted { signal })
                 .context(format!("{}: the sync was interrupted; {what}", args.target)));

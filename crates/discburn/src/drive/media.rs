@@ -390,11 +390,18 @@ impl MediaInfo {
         if let Some(sessions) = self.sessions {
             line("Sessions", sessions.to_string());
         }
+        // A session a failed burn left open: its tracks cannot be trusted.
+        let damaged = crate::sessions::incomplete_session(self);
         for track in &self.tracks {
+            let note = if damaged == Some(track.session) {
+                ", damaged: its session was left incomplete by a failed burn"
+            } else {
+                ""
+            };
             line(
                 &format!("Track {}", track.number),
                 format!(
-                    "session {}, LBA {}, {} blocks, {}",
+                    "session {}, LBA {}, {} blocks, {}{note}",
                     track.session,
                     track.start,
                     track.size,

@@ -232,7 +232,7 @@ fn sector_source_rejects_reads_past_the_end_and_reports_sense() {
     assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
     assert!(
         err.to_string()
-            .contains("5/21/00 LOGICAL BLOCK ADDRESS OUT OF RANGE"),
+            .contains("5/21/00 ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE"),
         "{err}"
     );
     assert!(blind.read_blocks(0, &mut [0u8; 100]).is_err());

@@ -313,6 +313,22 @@ impl Command {
         })
     }
 
+    /// The block a block command starts at (READ, WRITE, VERIFY, SEEK,
+    /// READ CD): the LBA an error of this command is reported at.
+    pub fn lba(&self) -> Option<u32> {
+        match self {
+            Command::Read10(c) => Some(c.0.lba),
+            Command::Write10(c) => Some(c.0.lba),
+            Command::Read12(c) => Some(c.0.lba),
+            Command::Write12(c) => Some(c.0.lba),
+            Command::Verify10(c) => Some(c.lba),
+            Command::WriteAndVerify10(c) => Some(c.0.lba),
+            Command::Seek10(c) => Some(c.lba),
+            Command::ReadCd(c) => Some(c.lba),
+            _ => None,
+        }
+    }
+
     /// Builds the CDB bytes.
     pub fn to_cdb(&self) -> Cdb {
         match self {
