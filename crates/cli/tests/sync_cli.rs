@@ -16,7 +16,9 @@ use std::path::Path;
 
 use interop_support::discburn;
 use testkit::sessions::{set_dir, set_mtime, write_file};
-use testkit::{cmd, compare, require_tool, run, snapshot, CompareOptions, ModeCheck};
+use testkit::{
+    cmd, compare, require_python_module, require_tool, run, snapshot, CompareOptions, ModeCheck,
+};
 
 /// `sync`'s exit status when nothing changed.
 const UP_TO_DATE: i32 = 7;
@@ -701,4 +703,109 @@ fn a_new_hard_link_to_a_file_on_the_disc_shares_its_data() {
     assert_eq!(lbas["/other.txt"], lbas["/a.bin"], "{lbas:?}");
     let verify = run(discburn().args(["verify", "--target", target]));
     assert!(verify.success(), "{verify}");
+}
+
+/// The Rock Ridge times pycdlib reads for `paths` of the newest session:
+/// (modify, access, attributes, creation), seconds since 1970.
+fn rr_times(image: &Path, paths: &[&str]) -> Vec<(i64, i64, i64, Option<i64>)> {
+    let script = r#"
+import sys, calendar, pycdlib
+iso = pycdlib.PyCdlib()
+iso.open(sys.argv[1])
+def unix(t):
+    if t is None:
+        return "-"
+    fields = (1900 + t.years_since_1900, t.month, t.day_of_month, t.hour, t.minute, t.second)
+    return str(calendar.timegm(fields) - t.gmtoffset * 15 * 60)
+for path in sys.argv[2:]:
+    tf = iso.get_record(rr_path=path).rock_ridge.dr_entries.tf_record
+    times = [tf.modification_time, tf.access_time, tf.attribute_change_time, tf.creation_time]
+    print(" ".join(unix(t) for t in times))
+"#;
+    let out = run(cmd("python3", ["-c", script]).arg(image).args(paths));
+    assert!(out.success(), "{out}");
+    out.stdout
+        .lines()
+        .map(|l| {
+            let t: Vec<Option<i64>> = l.split(' ').map(|f| f.parse().ok()).collect();
+            (t[0].unwrap(), t[1].unwrap(), t[2].unwrap(), t[3])
+        })
+        .collect()
+}
+
+#[test]
+fn source_date_epoch_sessions_and_later_syncs_agree() {
+    // Under SOURCE_DATE_EPOCH a sync session records what a burn does: every
+    // time clamped, the mtime as atime and ctime, no creation time. A file
+    // newer than the epoch (recorded with the epoch's time) has its MD5
+    // compared, so a same-size rewrite is not missed; and a later sync
+    // without it neither reads every file because the session's ctimes are
+    // not the host's, nor keeps them: the session it writes takes the host's.
+    if !require_python_module("pycdlib") {
+        return;
+    }
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let image = dir.path().join("e.iso");
+    let target = image.to_str().unwrap();
+    let src_arg = src.to_str().unwrap();
+    let epoch = T0 + 10 * DAY;
+    write_file(&src.join("old.txt"), b"old\n", 0o644, T0);
+    write_file(&src.join("new.txt"), b"1111\n", 0o644, T0 + 20 * DAY);
+    let sde = |args: &[&str]| {
+        let out = run(discburn()
+            .env("SOURCE_DATE_EPOCH", epoch.to_string())
+            .args(["--json", "sync"])
+            .args(args));
+        let value: serde_json::Value =
+            serde_json::from_str(out.stdout.lines().last().unwrap()).unwrap();
+        (out.code.unwrap_or(-1), value)
+    };
+    let (t0, epoch_s) = (T0 as i64, epoch as i64);
+
+    let (code, first) = sde(&["--target", target, src_arg]);
+    assert_eq!(code, 0, "{first}");
+    assert_eq!(
+        rr_times(&image, &["/old.txt", "/new.txt"]),
+        [(t0, t0, t0, None), (epoch_s, epoch_s, epoch_s, None)],
+        "as burn records them under SOURCE_DATE_EPOCH"
+    );
+
+    // Rewritten, same size, still newer than the epoch: only its MD5 tells.
+    write_file(&src.join("new.txt"), b"2222\n", 0o644, T0 + 21 * DAY);
+    let (code, second) = sde(&["--target", target, src_arg]);
+    assert_eq!(code, 0, "{second}");
+    assert_eq!(reasons(&second, "/new.txt"), ["content"], "{second}");
+    let (code, again) = sde(&["--target", target, src_arg]);
+    assert_eq!(code, UP_TO_DATE, "{again}");
+    assert_eq!(
+        again["md5_compared"], 1,
+        "only the file newer than the epoch: {again}"
+    );
+    assert_eq!(
+        rr_times(&image, &["/old.txt"]),
+        [(t0, t0, t0, None)],
+        "an unchanged file's times in a later session"
+    );
+
+    // Without SOURCE_DATE_EPOCH: new.txt's real mtime differs from the
+    // epoch's; old.txt is not read for a ctime the session never recorded,
+    // and the session written takes its real ctime.
+    let (code, plain) = sync(&["--target", target, src_arg]);
+    assert_eq!(code, 0, "{plain}");
+    assert_eq!(paths(&plain, "changed"), ["/new.txt"], "{plain}");
+    assert_eq!(reasons(&plain, "/new.txt"), ["mtime"], "{plain}");
+    assert_eq!(plain["md5_compared"], 0, "{plain}");
+    let ctime = fs::metadata(src.join("old.txt")).unwrap().ctime();
+    let old = rr_times(&image, &["/old.txt"])[0];
+    assert_eq!(
+        (old.0, old.2),
+        (t0, ctime),
+        "old.txt's ctime taken over: {old:?}"
+    );
+    assert_eq!(sync(&["--target", target, src_arg]).0, UP_TO_DATE);
+    let out = dir.path().join("out");
+    interop_support::extract_all(&image, &out);
+    assert_eq!(fs::read(out.join("new.txt")).unwrap(), b"2222\n");
 }

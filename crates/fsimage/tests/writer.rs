@@ -340,8 +340,19 @@ fn own_reader_sees_hard_links_deep_dirs_and_hides_the_relocation_directory() {
 /// Builds an image of `src`'s contents with `SOURCE_DATE_EPOCH` = `epoch`
 /// at `out` and returns its bytes.
 fn build_with_epoch(src: &Path, out: &Path, epoch: i64) -> Vec<u8> {
+    build_with_epoch_and(src, out, epoch, None)
+}
+
+/// [`build_with_epoch`], with a UDF bridge when `udf` is given.
+fn build_with_epoch_and(
+    src: &Path,
+    out: &Path,
+    epoch: i64,
+    udf: Option<fsimage::UdfOptions>,
+) -> Vec<u8> {
     let opts = ImageOptions {
         source_date_epoch: Some(epoch),
+        udf,
         ..ImageOptions::default()
     };
     let mut tree = Tree::new();
@@ -388,7 +399,9 @@ fn source_date_epoch_ignores_access_change_and_creation_times() {
             .set_times(times)
             .unwrap();
     };
-    let build = |name: &str| build_with_epoch(&src, &dir.path().join(name), 1_600_000_000);
+    // With a UDF bridge too: its file entries record the same times.
+    let udf = Some(fsimage::UdfOptions::default());
+    let build = |name: &str| build_with_epoch_and(&src, &dir.path().join(name), 1_600_000_000, udf);
     set_times(1_100_000_000);
     let first = build("a.iso");
     // Another access time (still before the epoch) and a new ctime.
@@ -397,13 +410,28 @@ fn source_date_epoch_ignores_access_change_and_creation_times() {
     chmod(&file, 0o644);
     let second = build("b.iso");
     assert!(first == second, "atime/ctime leaked into the image");
-    // Every TF time of the file is its modification time.
-    let source = FileSectorSource::new(fs::File::open(dir.path().join("a.iso")).unwrap()).unwrap();
-    let mut volume = Volume::open(source, ReadOptions::default()).unwrap();
-    let stat = volume.stat("/old.txt").unwrap();
-    assert_eq!(stat.crtime, None);
-    for time in [stat.mtime, stat.atime, stat.ctime] {
-        assert_eq!(time, Some(1_000_000_000), "{stat:?}");
+    // Every TF time of the file is its modification time; in UDF, every
+    // time of its file entry.
+    for namespace in [None, Some(fsimage::read::Namespace::Udf)] {
+        let image = fs::File::open(dir.path().join("a.iso")).unwrap();
+        let source = FileSectorSource::new(image).unwrap();
+        let options = ReadOptions {
+            namespace,
+            ..ReadOptions::default()
+        };
+        let mut volume = Volume::open(source, options).unwrap();
+        assert_eq!(
+            volume.namespace() == fsimage::read::Namespace::Udf,
+            namespace.is_some()
+        );
+        let stat = volume.stat("/old.txt").unwrap();
+        // UDF 2.01's extended file entry has a creation time; Rock Ridge
+        // records none under SOURCE_DATE_EPOCH.
+        let creation = namespace.map(|_| 1_000_000_000);
+        assert_eq!(stat.crtime, creation, "{namespace:?}: {stat:?}");
+        for time in [stat.mtime, stat.atime, stat.ctime] {
+            assert_eq!(time, Some(1_000_000_000), "{namespace:?}: {stat:?}");
+        }
     }
 }
 

@@ -17,6 +17,15 @@
 //! one before) the old session was written: it may have changed again after
 //! the scan within that second ("racy", as git says). `--content` compares
 //! the MD5 of every file whose size and mtime are unchanged.
+//!
+//! Under `SOURCE_DATE_EPOCH` a session records every time clamped to it, and
+//! the (clamped) mtime as atime and ctime, as xorriso does (reproducible
+//! output). So ctimes are not compared when the new side is recorded that way
+//! ([`Options::ctime`]) or when the old session records none of its own
+//! ([`records_ctimes`]: then the new side's times are taken over when a
+//! session is written, so that the next comparison has them); and a file
+//! newer than the epoch, whose mtime is recorded as the epoch's, has its MD5
+//! compared: its recorded mtime cannot tell a rewrite.
 
 pub(crate) mod content;
 
@@ -168,6 +177,28 @@ pub(crate) fn racy_since(written: Option<i64>, source_date_epoch: Option<i64>) -
     }
 }
 
+/// Whether `tree` (an imported session) records attribute-change times of
+/// its own: false when every entry's atime and ctime are its mtime and none
+/// has a creation time, as in a session written under `SOURCE_DATE_EPOCH`
+/// (by discburn or xorriso) or without Rock Ridge times; its ctimes then say
+/// nothing of when an entry last changed.
+pub(crate) fn records_ctimes(tree: &Tree) -> bool {
+    let mut pending = vec![tree.root()];
+    while let Some(id) = pending.pop() {
+        let meta = tree.node(id).meta;
+        let (m, a, c) = (
+            recorded(meta.mtime),
+            recorded(meta.atime),
+            recorded(meta.ctime),
+        );
+        if a != m || c != m || meta.btime.is_some() {
+            return true;
+        }
+        pending.extend(tree.children(id).map(|(_, child)| child));
+    }
+    false
+}
+
 /// A time as a Rock Ridge TF entry in short form records it (whole seconds,
 /// 1900-2155).
 pub(crate) fn recorded(t: i64) -> i64 {
@@ -228,6 +259,9 @@ pub(crate) struct Comparison<'a, 'm> {
     /// MD5s known so far (`None`: cannot be told, a zisofs file).
     md5s: HashMap<(Side, ContentId), Option<[u8; 16]>>,
     pending: Vec<Pending>,
+    /// The old tree records no ctimes of its own while the new side's count:
+    /// every entry's metadata is taken over (refreshed) when a session is written.
+    refresh_times: bool,
 }
 
 impl<'a, 'm> Comparison<'a, 'm> {
@@ -239,6 +273,9 @@ impl<'a, 'm> Comparison<'a, 'm> {
         medium: Option<&'m mut dyn SectorSource>,
         target: &'a str,
     ) -> Comparison<'a, 'm> {
+        let mut options = options;
+        let refresh_times = options.ctime && !records_ctimes(old);
+        options.ctime &= !refresh_times;
         Comparison {
             old,
             new,
@@ -249,6 +286,7 @@ impl<'a, 'm> Comparison<'a, 'm> {
             md5_compared: 0,
             md5s: HashMap::new(),
             pending: Vec::new(),
+            refresh_times,
         }
     }
 
@@ -461,7 +499,7 @@ impl<'a, 'm> Comparison<'a, 'm> {
         if mtime_differs && !is_dir {
             reasons.push(Reason::Mtime);
         }
-        let refresh = is_dir && mtime_differs;
+        let refresh = (is_dir && mtime_differs) || self.refresh_times;
         if let (NodeKind::File { content: a }, NodeKind::File { content: b }) = (&o.kind, &n.kind) {
             let (oc, nc) = (self.old.content(*a), self.new.content(*b));
             if content_size(oc) != content_size(nc) {
@@ -472,7 +510,10 @@ impl<'a, 'm> Comparison<'a, 'm> {
                 let racy = self.options.racy_since.is_some_and(|since| {
                     recorded(o.meta.mtime) >= since || recorded(o.meta.ctime) >= since
                 });
-                if (self.options.content || ctime_differs || racy) && !same_data(oc, nc) {
+                // Newer than SOURCE_DATE_EPOCH: both recorded as the epoch.
+                let clamped = self.options.clamp.is_some_and(|limit| n.meta.mtime > limit);
+                if (self.options.content || ctime_differs || racy || clamped) && !same_data(oc, nc)
+                {
                     reasons.sort();
                     return Found::Md5 {
                         reasons,

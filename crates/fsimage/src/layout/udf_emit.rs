@@ -13,7 +13,7 @@ use udf::volume::{
 use udf::vrs::Vsd;
 use udf::{EntityId, ExtentAd, LbAddr, LongAd, ShortAd, Timestamp};
 
-use crate::tree::{DataSource, NodeKind};
+use crate::tree::{DataSource, Metadata, NodeKind};
 use crate::BLOCK_SIZE;
 
 use super::udf::{fid_shape, UdfPlan, MAX_AD_BYTES, VDS_BLOCKS};
@@ -327,6 +327,17 @@ impl Layout {
         let item = &plan.items[index as usize];
         let node = self.tree.node(item.node);
         let meta = node.meta;
+        // Reproducible output: as the Rock Ridge TF entry (susp.rs), access,
+        // attribute-change and creation times take the modification time.
+        let times = match self.opts.source_date_epoch {
+            Some(_) => Metadata {
+                atime: meta.mtime,
+                ctime: meta.mtime,
+                btime: None,
+                ..meta
+            },
+            None => meta,
+        };
         let mut allocation = Vec::new();
         let mut blocks = 0u64;
         let mut ad_flags = 0u16; // short_ad
@@ -394,10 +405,10 @@ impl Layout {
             link_count: links,
             information_length: length,
             blocks_recorded: blocks,
-            access_time: self.udf_time(meta.atime),
+            access_time: self.udf_time(times.atime),
             modification_time: self.udf_time(meta.mtime),
-            creation_time: Some(self.udf_time(meta.btime.unwrap_or(meta.mtime))),
-            attribute_time: self.udf_time(meta.ctime),
+            creation_time: Some(self.udf_time(times.btime.unwrap_or(meta.mtime))),
+            attribute_time: self.udf_time(times.ctime),
             checkpoint: 1,
             implementation: implementation(),
             unique_id: item.unique_id,
