@@ -263,12 +263,13 @@ fn udf_append_keeps_the_revision() {
     );
 }
 
-/// A session without `--udf` on a `--udf` image: the anchor at block 256 that
+/// A session with `--no-udf` on a `--udf` image: the anchor at block 256 that
 /// pointed at the old UDF session is retired, so 7-Zip (which starts there)
 /// shows the newest tree, not the old UDF one; the old session's UDF still
-/// reads at its own start.
+/// reads at its own start. The next append without `--udf` has no UDF either:
+/// the session it imports has none.
 #[test]
-fn an_append_without_udf_retires_the_old_anchor() {
+fn an_append_with_no_udf_retires_the_old_anchor() {
     if !require_tool("udfinfo") || !require_tool("7zz") {
         return;
     }
@@ -279,8 +280,9 @@ fn an_append_without_udf_retires_the_old_anchor() {
     let image = dir.path().join("mixed.iso");
     let first = burn(&["--udf"], &image, &src);
     std::fs::write(src.join("new.txt"), b"new\n").unwrap();
-    let second = burn(&[], &image, &src);
+    let second = burn(&["--no-udf"], &image, &src);
     assert!(second["udf"].is_null(), "{second}");
+    assert_eq!(second["udf_dropped"], "--no-udf", "{second}");
 
     let out = dir.path().join("7z");
     run_ok(
@@ -296,6 +298,118 @@ fn an_append_without_udf_retires_the_old_anchor() {
         info.success() && info.stdout.contains("numfiles=1"),
         "{info}"
     );
+
+    let third = burn(&[], &image, &src);
+    assert!(
+        third["udf"].is_null() && third["udf_dropped"].is_null(),
+        "{third}"
+    );
+}
+
+/// An append without `--udf` to a session with UDF writes UDF again (as
+/// IMAPI2 does on a UDF disc), in the imported revision, and says so;
+/// `--zisofs`, which UDF cannot carry, leaves it out and says why.
+#[test]
+fn an_append_to_a_udf_session_keeps_udf() {
+    if !require_tool("udfinfo") || !require_tool("7zz") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("old.txt"), b"old\n").unwrap();
+    let image = dir.path().join("kept.iso");
+    burn(&["--udf", "--udf-revision", "1.02"], &image, &src);
+    std::fs::write(src.join("new.txt"), b"new\n").unwrap();
+    let second = burn(&[], &image, &src);
+    let udf = &second["udf"];
+    assert_eq!(
+        (
+            &udf["revision"],
+            &udf["imported_revision"],
+            &udf["implied"],
+            &udf["files"]
+        ),
+        (&"1.02".into(), &"1.02".into(), &true.into(), &2.into()),
+        "{second}"
+    );
+    // UDF-first readers see the new session in its UDF tree.
+    let out = dir.path().join("7z");
+    run_ok(
+        cmd("7zz", ["x", "-tudf", "-y"])
+            .arg(format!("-o{}", out.display()))
+            .arg(&image),
+    );
+    same_files(&src, &out, "7-Zip, UDF of the kept session");
+    let info = udfinfo_clean_or_overlap(&image);
+    assert!(
+        info.contains("numfiles=2") && info.contains("udfrev=1.02"),
+        "{info}"
+    );
+
+    // The text says where the UDF comes from.
+    std::fs::write(src.join("third.txt"), b"3\n").unwrap();
+    let result = run_ok(discburn().args(["burn", "--target"]).arg(&image).arg(&src));
+    assert!(
+        result
+            .stdout
+            .contains("UDF 1.02, as session 2 has UDF 1.02 (--no-udf leaves it out): 3 files"),
+        "{result}"
+    );
+
+    // --zisofs: no UDF, and the reason.
+    std::fs::write(src.join("fourth.txt"), b"4\n").unwrap();
+    let zisofs = run_ok(
+        discburn()
+            .args(["burn", "--zisofs", "--target"])
+            .arg(&image)
+            .arg(&src),
+    );
+    assert!(
+        zisofs
+            .stdout
+            .contains("no UDF (--zisofs), though session 3 has it"),
+        "{zisofs}"
+    );
+}
+
+/// `sync` appends through the same flow: a UDF image stays UDF, and 7-Zip
+/// (UDF through the anchor at 256) reads the synced tree.
+#[test]
+fn sync_keeps_udf() {
+    if !require_tool("7zz") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("a.txt"), b"a\n").unwrap();
+    let image = dir.path().join("sync.iso");
+    burn(&["--udf"], &image, &src);
+    std::fs::write(src.join("b.txt"), b"b\n").unwrap();
+    run_ok(discburn().args(["sync", "--target"]).arg(&image).arg(&src));
+    let out = dir.path().join("7z");
+    run_ok(
+        cmd("7zz", ["x", "-tudf", "-y"])
+            .arg(format!("-o{}", out.display()))
+            .arg(&image),
+    );
+    same_files(&src, &out, "7-Zip, UDF after sync");
+}
+
+/// udfinfo's output, allowing only its warning about the partition of an
+/// appended session (which starts with the first session and so holds the
+/// volume structures of the later ones; see docs/reader.md).
+fn udfinfo_clean_or_overlap(image: &Path) -> String {
+    let result = run(cmd("udfinfo", [image.as_os_str()]));
+    assert!(result.success(), "udfinfo: {result}");
+    for line in result.stderr.lines() {
+        assert!(
+            line.contains("Partition Space overlaps with other blocks"),
+            "udfinfo complains: {result}"
+        );
+    }
+    result.stdout
 }
 
 #[test]

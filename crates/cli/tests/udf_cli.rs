@@ -102,8 +102,14 @@ fn udf_only_image_is_listed_extracted_and_takes_a_session() {
     if let Err(diff) = compare(&expected, &got, &CompareOptions::content_only()) {
         panic!("UDF-only image + one session, read by xorriso: {diff}");
     }
-    // 7-Zip, which finds UDF through the anchor at block 256 alone, reads the
-    // new session too: the old anchor was retired with the superblock.
+    // The new session has UDF again (the imported one had it), 1.02 as
+    // genisoimage wrote it; 7-Zip, which finds UDF through the anchor at
+    // block 256 alone, reads the new session in it: the anchor was rewritten.
+    assert_eq!(
+        (&result["udf"]["revision"], &result["udf"]["implied"]),
+        (&"1.02".into(), &true.into()),
+        "{result}"
+    );
     let seven_out = dir.path().join("7z-after");
     let mut c = cmd("7zz", ["x", "-y"]);
     c.arg(format!("-o{}", seven_out.display())).arg(&image);
@@ -125,17 +131,22 @@ fn mkudffs_volumes_take_a_session() {
     let add = dir.path().join("add");
     std::fs::create_dir(&add).unwrap();
     std::fs::write(add.join("x.txt"), b"x\n").unwrap();
-    // (media type, revision, blocks, partition maps): Type-1, VAT and sparable.
-    let cases: &[(&str, &str, &str, &[&str])] = &[
-        ("hd", "1.02", "3000", &["physical"]),
-        ("hd", "2.01", "3000", &["physical"]),
-        ("cdr", "1.50", "3000", &["physical", "virtual"]),
-        ("cdr", "2.01", "3000", &["physical", "virtual"]),
-        ("dvdr", "2.01", "3000", &["physical", "virtual"]),
-        ("bdr", "2.50", "8000", &["physical", "virtual"]),
-        ("cdrw", "2.01", "4000", &["sparable"]),
+    // (media type, revision, blocks, partition maps, the revision of the
+    // session discburn appends): Type-1, VAT and sparable; 1.02 and 2.01 are
+    // kept, the others (which discburn does not write) become 2.01.
+    let cases: &[(&str, &str, &str, &[&str], &str)] = &[
+        ("hd", "1.02", "3000", &["physical"], "1.02"),
+        ("hd", "1.50", "3000", &["physical"], "2.01"),
+        ("hd", "2.01", "3000", &["physical"], "2.01"),
+        ("cdr", "1.50", "3000", &["physical", "virtual"], "2.01"),
+        ("cdr", "2.01", "3000", &["physical", "virtual"], "2.01"),
+        ("dvdr", "2.01", "3000", &["physical", "virtual"], "2.01"),
+        ("dvdr", "2.50", "8000", &["physical", "virtual"], "2.01"),
+        ("bdr", "2.50", "8000", &["physical", "virtual"], "2.01"),
+        ("bdr", "2.60", "8000", &["physical", "virtual"], "2.01"),
+        ("cdrw", "2.01", "4000", &["sparable"], "2.01"),
     ];
-    for (media, revision, blocks, maps) in cases {
+    for (media, revision, blocks, maps, written) in cases {
         let what = format!("mkudffs --media-type={media} --udfrev={revision}");
         let image = dir.path().join(format!("{media}-{revision}.udf"));
         run_ok(
@@ -160,6 +171,28 @@ fn mkudffs_volumes_take_a_session() {
         let before: Vec<String> = names(&json(&["ls"], &image));
         let result = json(&["burn", add.to_str().unwrap()], &image);
         assert_eq!(result["imported"]["namespace"], "udf", "{what}: {result}");
+        // UDF again, without --udf: in the imported revision where discburn
+        // writes it, else 2.01, said in the result (issue 13 §4).
+        let udf = &result["udf"];
+        assert_eq!(
+            (&udf["revision"], &udf["imported_revision"], &udf["implied"]),
+            (&(*written).into(), &(*revision).into(), &true.into()),
+            "{what}: {result}"
+        );
+        if require_tool("udfinfo") {
+            // The anchor at 256 now names the new session's volume.
+            let info = run(cmd("udfinfo", [&image]));
+            assert!(info.success(), "{what}: {info}");
+            assert!(
+                info.stdout.contains(&format!("udfrev={written}"))
+                    && info.stdout.contains("numfiles=1"),
+                "{what}: {info}"
+            );
+        }
+        if require_tool("7zz") {
+            let listing = run_ok(cmd("7zz", ["l", "-tudf"]).arg(&image));
+            assert!(listing.stdout.contains("x.txt"), "{what}: {listing}");
+        }
         // The volume name comes from the UDF logical volume (Joliet keeps its case).
         let info = json(&["info"], &image);
         assert_eq!(
@@ -278,32 +311,65 @@ fn import_chooses_the_tree_of_a_bridge() {
     let add = dir.path().join("add");
     std::fs::create_dir(&add).unwrap();
     std::fs::write(add.join("n.txt"), b"n\n").unwrap();
+    let dropped = dir.path().join("dropped.iso");
+    std::fs::copy(&image, &dropped).unwrap();
+    let sorted_names = |ls: serde_json::Value| -> Vec<String> {
+        let mut got: Vec<String> = ls["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_string())
+            .collect();
+        got.sort();
+        got
+    };
+    let expected = [&long[..64], "n.txt"];
+
+    // The imported session has UDF (1.02): the new one has it too, in that
+    // revision, and UDF-first readers see the new tree in it.
     let result = json(&["burn", "--import", "udf", add.to_str().unwrap()], &image);
     assert_eq!(result["imported"]["namespace"], "udf", "{result}");
-    let ls = json(&["ls"], &image);
-    let mut got: Vec<&str> = ls["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect();
-    got.sort();
-    assert_eq!(got, [&long[..64], "n.txt"], "{ls}");
-    // The old UDF tree is no longer announced: its recognition sequence was
-    // rewritten with the descriptors at 16, so the kernel (through libblkid)
-    // mounts the new ISO 9660 session, not the stale UDF one.
+    assert_eq!(result["udf"]["revision"], "1.02", "{result}");
+    assert_eq!(result["udf"]["implied"], true, "{result}");
+    assert_eq!(sorted_names(json(&["ls"], &image)), expected);
+    assert_eq!(
+        sorted_names(json(&["ls", "--namespace", "udf"], &image)),
+        expected
+    );
     let info = json(&["info"], &image);
+    assert_eq!(
+        info["file_system"]["udf"]["implementation"], "*discburn",
+        "{info}"
+    );
+    if require_tool("7zz") {
+        let listing = run_ok(cmd("7zz", ["l"]).arg(&image));
+        assert!(
+            listing.stdout.contains("Type = Udf") && listing.stdout.contains("n.txt"),
+            "{listing}"
+        );
+    }
+
+    // --no-udf: the old UDF tree is no longer announced: its recognition
+    // sequence was rewritten with the descriptors at 16, so the kernel
+    // (through libblkid) mounts the new ISO 9660 session, not the stale UDF one.
+    let result = json(
+        &["burn", "--no-udf", "--import", "udf", add.to_str().unwrap()],
+        &dropped,
+    );
+    assert_eq!(result["udf_dropped"], "--no-udf", "{result}");
+    assert_eq!(sorted_names(json(&["ls"], &dropped)), expected);
+    let info = json(&["info"], &dropped);
     let systems = info["file_system"]["file_systems"].to_string();
     assert!(!systems.contains("UDF"), "{info}");
     if require_tool("blkid") {
-        let probe = run(cmd("blkid", ["-p", "-o", "value", "-s", "TYPE"]).arg(&image));
+        let probe = run(cmd("blkid", ["-p", "-o", "value", "-s", "TYPE"]).arg(&dropped));
         assert_eq!(probe.stdout.trim(), "iso9660", "{probe}");
     }
     if require_tool("udfinfo") {
-        assert!(!run(cmd("udfinfo", [&image])).success());
+        assert!(!run(cmd("udfinfo", [&dropped])).success());
     }
     if require_tool("7zz") {
-        let listing = run_ok(cmd("7zz", ["l"]).arg(&image));
+        let listing = run_ok(cmd("7zz", ["l"]).arg(&dropped));
         assert!(
             listing.stdout.contains("Type = Iso") && listing.stdout.contains("n.txt"),
             "{listing}"

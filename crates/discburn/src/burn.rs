@@ -90,6 +90,11 @@ pub struct BurnRequest {
     /// a session with UDF keeps that session's revision (1.02 stays 1.02;
     /// revisions past 2.01, which discburn does not write, become 2.01).
     pub udf_revision_given: bool,
+    /// Leave UDF out of an append to a session that has it (`--no-udf`). By
+    /// default (`udf: None`) such an append writes UDF again, as Windows'
+    /// IMAPI2 does on every session of a UDF disc, so that UDF-first readers
+    /// (Windows, 7-Zip) see the new session in its UDF tree.
+    pub no_udf: bool,
 }
 
 /// The descriptive identifiers of a session's volume descriptors.
@@ -301,6 +306,7 @@ fn burn_to(
                     closed_because: None,
                     zisofs: None,
                     udf: None,
+                    udf_dropped: None,
                     elapsed_s: clock.elapsed_s(),
                 };
                 target.roll_back().ok();
@@ -344,6 +350,7 @@ fn burn_to(
     };
 
     observer.progress(&clock.progress(Action::Planning, next_start, 0, 0));
+    let udf_choice = choose_udf(request, imported_udf_revision);
     let start_lba = u32::try_from(next_start).map_err(|_| {
         BurnError::Tree(fsimage::Error::Layout {
             reason: format!("the next session would start at block {next_start}, past 2^32"),
@@ -365,11 +372,7 @@ fn burn_to(
         checksums: !request.no_checksums,
         // A UDF partition that starts with the first session, so that the new
         // file entries can point at the data of every earlier session (udf.md §3.1 A).
-        udf: request.udf.map(|u| fsimage::UdfOptions {
-            revision: match imported_udf_revision {
-                Some(read) if !request.udf_revision_given => kept_udf_revision(read),
-                _ => u.revision,
-            },
+        udf: udf_choice.options.map(|u| fsimage::UdfOptions {
             partition_start: target
                 .sessions()
                 .first()
@@ -409,6 +412,7 @@ fn burn_to(
         closed_because: target.closed_because(),
         zisofs,
         udf: None,
+        udf_dropped: None,
         elapsed_s: 0.0,
     };
     let stats = stream.stats();
@@ -418,7 +422,10 @@ fn burn_to(
         directories: u64::from(u.directories),
         left_out: (stats.files + stats.symlinks + stats.devices).saturating_sub(u64::from(u.files)),
         partition_start: u64::from(u.partition_start),
+        imported_revision: imported_udf_revision.map(|r| r.to_text()),
+        implied: request.udf.is_none(),
     });
+    report.udf_dropped = udf_choice.dropped;
     (
         report.files,
         report.directories,
@@ -604,6 +611,53 @@ fn import(
         .and_then(|u| udf::Revision::from_text(&u.revision));
     let imported = import_session(&mut volume).map_err(import_error)?;
     Ok((imported, volume_name, written, udf_revision))
+}
+
+/// Whether the new session gets UDF, and why not when the imported one had it.
+struct UdfChoice {
+    options: Option<fsimage::UdfOptions>,
+    /// The imported session has UDF and this one will not: the option that
+    /// said so (`--no-udf`, or `--zisofs`, which UDF cannot carry).
+    dropped: Option<String>,
+}
+
+/// `--udf` as asked; without it, UDF again when the imported session has it
+/// (IMAPI2 writes UDF on every session of a UDF disc) unless `--no-udf` or
+/// `--zisofs` leaves it out. An append keeps the imported revision unless
+/// `--udf-revision` was given.
+fn choose_udf(request: &BurnRequest, imported: Option<udf::Revision>) -> UdfChoice {
+    let keep_revision = |u: fsimage::UdfOptions| fsimage::UdfOptions {
+        revision: match imported {
+            Some(read) if !request.udf_revision_given => kept_udf_revision(read),
+            _ => u.revision,
+        },
+        ..u
+    };
+    match (request.udf, imported) {
+        (Some(u), _) => UdfChoice {
+            options: Some(keep_revision(u)),
+            dropped: None,
+        },
+        (None, Some(_)) if request.no_udf || request.zisofs => UdfChoice {
+            options: None,
+            dropped: Some(
+                if request.no_udf {
+                    "--no-udf"
+                } else {
+                    "--zisofs"
+                }
+                .into(),
+            ),
+        },
+        (None, Some(_)) => UdfChoice {
+            options: Some(keep_revision(fsimage::UdfOptions::default())),
+            dropped: None,
+        },
+        (None, None) => UdfChoice {
+            options: None,
+            dropped: None,
+        },
+    }
 }
 
 /// The revision a UDF session appended to one of revision `read` gets: the

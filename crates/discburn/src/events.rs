@@ -178,8 +178,13 @@ pub struct BurnReport {
     pub closed_because: Option<String>,
     /// What `--zisofs` compressed; `None` without it.
     pub zisofs: Option<ZisofsSummary>,
-    /// The session's UDF bridge (`--udf`); `None` without it.
+    /// The session's UDF bridge (`--udf`, or an append to a session with
+    /// UDF); `None` without it.
     pub udf: Option<UdfReport>,
+    /// The imported session has UDF and this one has none: the option that
+    /// left it out (`"--no-udf"`, `"--zisofs"`). UDF-first readers then show
+    /// this session's Joliet or ISO 9660 tree; the older UDF reads at its start.
+    pub udf_dropped: Option<String>,
     pub elapsed_s: f64,
 }
 
@@ -197,6 +202,10 @@ pub struct UdfReport {
     /// First block of the UDF partition: the first session's start when the
     /// session's files point at data of earlier sessions.
     pub partition_start: u64,
+    /// The UDF revision of the imported session (`"2.50"`), when it has UDF.
+    pub imported_revision: Option<String>,
+    /// UDF without `--udf`: the imported session has it (`--no-udf` leaves it out).
+    pub implied: bool,
 }
 
 /// What `--zisofs` did: the files it recorded compressed and the blocks saved.

@@ -110,9 +110,16 @@ pub struct Args {
     /// "bridge" disc, as Windows writes them): the same files, one copy of
     /// their data. Symbolic links and device nodes stay out of the UDF tree
     /// (7-Zip refuses a UDF volume holding a link); names longer than UDF's
-    /// 255 bytes are cut.
+    /// 255 bytes are cut. An append to a session that has UDF writes it
+    /// again without this option (as Windows does), unless --no-udf.
     #[arg(long, conflicts_with = "zisofs")]
     pub udf: bool,
+
+    /// Leave UDF out of an append to a session that has it: UDF-first
+    /// readers (Windows, 7-Zip) then show this session's Joliet or ISO 9660
+    /// tree; the older sessions' UDF still reads at their start.
+    #[arg(long, conflicts_with = "udf")]
+    pub no_udf: bool,
 
     /// With --udf: keep symbolic links in the UDF tree too (Linux reads
     /// them; 7-Zip then cannot open the image).
@@ -340,6 +347,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
             partition_start: None,
         }),
         udf_revision_given: args.udf_revision.is_some(),
+        no_udf: args.no_udf,
     };
     let mut observer = crate::progress::Observer::new(out, "burn", &args.target, interrupt.clone());
     let result = discburn::burn(&request, &mut observer);
@@ -436,10 +444,28 @@ fn zisofs_text(report: &discburn::BurnReport) -> String {
     )
 }
 
-/// The `--udf` line of the summary (empty without it).
+/// The UDF line of the summary: what the session's UDF holds and, on an
+/// append to a session with UDF, why it has UDF or has none.
 fn udf_text(report: &discburn::BurnReport) -> String {
+    let imported = report
+        .imported
+        .as_ref()
+        .map_or(String::from("the imported session"), |i| {
+            format!("session {}", i.session)
+        });
     let Some(u) = &report.udf else {
-        return String::new();
+        return match &report.udf_dropped {
+            Some(why) => format!(
+                "no UDF ({why}), though {imported} has it: UDF-first readers (Windows, 7-Zip) \
+                 show this session's Joliet or ISO 9660 tree\n"
+            ),
+            None => String::new(),
+        };
+    };
+    let why = match (&u.imported_revision, u.implied) {
+        (Some(old), true) => format!(", as {imported} has UDF {old} (--no-udf leaves it out)"),
+        (Some(old), false) if *old != u.revision => format!(" ({imported} has UDF {old})"),
+        _ => String::new(),
     };
     let left_out = match u.left_out {
         0 => String::new(),
@@ -454,7 +480,7 @@ fn udf_text(report: &discburn::BurnReport) -> String {
         String::new()
     };
     format!(
-        "UDF {}: {} files, {} directories{partition}{left_out}\n",
+        "UDF {}{why}: {} files, {} directories{partition}{left_out}\n",
         u.revision, u.files, u.directories
     )
 }
