@@ -276,7 +276,7 @@ fn burn_to(
                     &mut comparing,
                 )?
             };
-            let up_to_date = base.is_some() && plan.is_empty();
+            let up_to_date = base.is_some() && plan.changes.is_empty();
             step.plan = Some(plan);
             if up_to_date {
                 // Nothing to write: the target stays as it is.

@@ -8,10 +8,10 @@ use std::path::PathBuf;
 
 use fsimage::host::{Scan, ScanOptions};
 use fsimage::read::{ReadOptions, Volume};
-use fsimage::{NodeId, NodeKind, Tree};
+use fsimage::Tree;
 use serde::Serialize;
 
-use crate::compare::{self, content_size, kind_name, Change, Comparison, Reason, Scopes};
+use crate::compare::{self, ChangeLists, Comparison, Scopes};
 use crate::error::BurnError;
 use crate::sessions::list_sessions;
 use crate::target::open_read_source;
@@ -50,18 +50,6 @@ pub struct Side {
     pub directory: Option<String>,
 }
 
-/// One entry that differs.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct DiffEntry {
-    pub path: String,
-    /// What the newer side holds (added, changed) or the older one held (removed).
-    pub kind: &'static str,
-    /// File size in bytes (`null` for other kinds).
-    pub size: Option<u64>,
-    /// Changed entries: what differs.
-    pub reasons: Vec<Reason>,
-}
-
 /// What `diff` found.
 #[derive(Debug, Clone, Serialize)]
 pub struct DiffReport {
@@ -70,9 +58,9 @@ pub struct DiffReport {
     pub to: Side,
     /// Nothing differs.
     pub identical: bool,
-    pub added: Vec<DiffEntry>,
-    pub changed: Vec<DiffEntry>,
-    pub removed: Vec<DiffEntry>,
+    /// Relative to `from`.
+    #[serde(flatten)]
+    pub changes: ChangeLists,
     /// Files whose MD5 was compared.
     pub md5_compared: u64,
 }
@@ -143,50 +131,20 @@ pub fn diff(request: &DiffRequest) -> Result<DiffReport, BurnError> {
         Comparison::new(&old, &new, &scopes, options, Some(medium.as_mut()), target);
     let changes = comparison.run(&mut |_, _| true)?;
     let md5_compared = comparison.md5_compared;
-    let mut report = DiffReport {
+    let (changes, _) = ChangeLists::of(&old, &new, &changes, &|_| None);
+    Ok(DiffReport {
         target: target.to_string(),
         from: session_side(request.session),
         to,
-        identical: true,
-        added: Vec::new(),
-        changed: Vec::new(),
-        removed: Vec::new(),
+        identical: changes.is_empty(),
+        changes,
         md5_compared,
-    };
-    for change in &changes {
-        match change {
-            Change::Added { new: n, .. } => report.added.push(entry(&new, *n, Vec::new())),
-            Change::Removed { old: o, .. } => report.removed.push(entry(&old, *o, Vec::new())),
-            Change::Changed {
-                new: n, reasons, ..
-            } => report.changed.push(entry(&new, *n, reasons.clone())),
-            Change::Kept { .. } | Change::Refresh { .. } => {}
-        }
-    }
-    for list in [&mut report.added, &mut report.changed, &mut report.removed] {
-        list.sort_by(|a, b| a.path.cmp(&b.path));
-    }
-    report.identical =
-        report.added.is_empty() && report.changed.is_empty() && report.removed.is_empty();
-    Ok(report)
+    })
 }
 
 fn session_side(number: u32) -> Side {
     Side {
         session: Some(number),
         directory: None,
-    }
-}
-
-fn entry(tree: &Tree, id: NodeId, reasons: Vec<Reason>) -> DiffEntry {
-    let node = tree.node(id);
-    DiffEntry {
-        path: tree.path_of(id),
-        kind: kind_name(&node.kind),
-        size: match node.kind {
-            NodeKind::File { content } => Some(content_size(tree.content(content))),
-            _ => None,
-        },
-        reasons,
     }
 }

@@ -39,9 +39,10 @@ pub mod target;
 pub mod verify;
 
 pub use burn::{burn, burn_to_target, BurnObserver, BurnRequest, Quiet, VolumeIds};
+pub use compare::{ChangeEntry, ChangeLists};
 pub use error::BurnError;
 pub use events::{Action, BurnReport, ImportSummary, Progress, UdfReport, ZisofsSummary};
 pub use plan::Source;
-pub use sync::{sync, SyncEntry, SyncReport, SyncRequest};
+pub use sync::{sync, SyncReport, SyncRequest};
 pub use target::{open_burn_target, open_read_source, BurnTarget, Error, TargetKind};
 pub use verify::Verify;

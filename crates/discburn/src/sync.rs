@@ -14,7 +14,7 @@
 //!
 //! A file the sources hold under a new path whose size, mtime and MD5 equal
 //! those of a file of the session (a rename, a move, a copy) reuses that
-//! file's data instead of writing it again ([`SyncEntry::same_data_as`]).
+//! file's data instead of writing it again ([`ChangeEntry::same_data_as`]).
 //! A new name of a host file (a hard link) whose other name the session keeps
 //! as it is becomes a hard link of that file: one content, so one Rock Ridge
 //! inode with a link count over 1 and one extent ([`kept_links`]).
@@ -26,7 +26,7 @@ use fsimage::{ContentId, NodeId, NodeKind, SectorSource, Tree};
 use serde::Serialize;
 
 use crate::burn::{BurnObserver, BurnRequest};
-use crate::compare::{self, content_size, kind_name, Change, Comparison, Reason, Scopes, Side};
+use crate::compare::{self, Change, ChangeEntry, ChangeLists, Comparison, Reason, Scopes, Side};
 use crate::error::BurnError;
 use crate::events::SkippedSource;
 use crate::plan::Source;
@@ -46,23 +46,6 @@ pub struct SyncRequest {
     pub dry_run: bool,
     /// `SOURCE_DATE_EPOCH` (file times clamped; ctimes are then not compared).
     pub source_date_epoch: Option<i64>,
-}
-
-/// One entry of the plan.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct SyncEntry {
-    /// Image path.
-    pub path: String,
-    /// `file`, `dir`, `symlink`, `char_device`, ...: what the sources hold
-    /// (added, changed) or the session held (removed, kept).
-    pub kind: &'static str,
-    /// File size in bytes (`null` for other kinds).
-    pub size: Option<u64>,
-    /// Changed entries: what differs.
-    pub reasons: Vec<Reason>,
-    /// Added files: the path of the session's file whose data this one
-    /// reuses (same size, mtime and MD5: a rename, a move or a copy).
-    pub same_data_as: Option<String>,
 }
 
 /// What `sync` did, or would do (`dry_run`).
@@ -87,11 +70,11 @@ pub struct SyncReport {
     pub bytes_written: u64,
     /// Bytes of file data the session takes from the host.
     pub new_data_bytes: u64,
-    pub added: Vec<SyncEntry>,
-    pub changed: Vec<SyncEntry>,
-    pub removed: Vec<SyncEntry>,
+    /// Added, changed, removed: what the session writes (or would).
+    #[serde(flatten)]
+    pub changes: ChangeLists,
     /// Entries the sources no longer hold that stay on the disc (no `--delete`).
-    pub kept: Vec<SyncEntry>,
+    pub kept: Vec<ChangeEntry>,
     /// Files whose MD5 was compared (`--content`, or a ctime that moved).
     pub md5_compared: u64,
     /// What the new session holds in all.
@@ -106,20 +89,11 @@ pub struct SyncReport {
 /// The comparison's outcome, made by the burn flow between import and layout.
 #[derive(Debug, Default)]
 pub(crate) struct SyncPlan {
-    pub added: Vec<SyncEntry>,
-    pub changed: Vec<SyncEntry>,
-    pub removed: Vec<SyncEntry>,
-    pub kept: Vec<SyncEntry>,
+    pub changes: ChangeLists,
+    pub kept: Vec<ChangeEntry>,
     pub new_data_bytes: u64,
     pub md5_compared: u64,
     pub skipped: Vec<SkippedSource>,
-}
-
-impl SyncPlan {
-    /// Nothing to write.
-    pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
-    }
 }
 
 /// Options of the sync step of the burn flow.
@@ -147,7 +121,7 @@ pub fn sync(
     };
     let (report, plan) = crate::burn::burn_sync(&burn, options, observer)?;
     let compared_with = report.imported.as_ref().map(|i| i.session);
-    let up_to_date = compared_with.is_some() && plan.is_empty();
+    let up_to_date = compared_with.is_some() && plan.changes.is_empty();
     Ok(SyncReport {
         target: report.target,
         dry_run: request.dry_run,
@@ -160,9 +134,7 @@ pub fn sync(
         free_blocks_after: report.free_blocks_after,
         bytes_written: report.bytes_written,
         new_data_bytes: plan.new_data_bytes,
-        added: plan.added,
-        changed: plan.changed,
-        removed: plan.removed,
+        changes: plan.changes,
         kept: plan.kept,
         md5_compared: plan.md5_compared,
         files: report.files,
@@ -413,62 +385,33 @@ fn counterpart(old: &Tree, host: &Tree, id: NodeId) -> Option<NodeId> {
         .try_fold(old.root(), |dir, name| old.lookup(dir, name))
 }
 
-fn entry(tree: &Tree, id: NodeId, reasons: Vec<Reason>) -> SyncEntry {
-    let node = tree.node(id);
-    SyncEntry {
-        path: tree.path_of(id),
-        kind: kind_name(&node.kind),
-        size: match node.kind {
-            NodeKind::File { content } => Some(content_size(tree.content(content))),
-            _ => None,
-        },
-        reasons,
-        same_data_as: None,
-    }
-}
-
-/// The path of new node `new` added under old directory `parent`: the new
-/// tree's own path (the directories leading to it are the same).
+/// The plan's lists, and the bytes of file data the session takes from
+/// the host (files whose data the session holds already cost nothing).
 fn report_changes(old: &Tree, new: &Tree, changes: &[Change], renames: &Renames) -> SyncPlan {
-    let mut plan = SyncPlan::default();
-    let mut new_contents = std::collections::HashSet::new();
-    let mut count_data = |tree: &Tree, id: NodeId, plan: &mut SyncPlan| {
-        if let NodeKind::File { content } = tree.node(id).kind {
-            if !renames.contains_key(&content) && new_contents.insert(content) {
-                plan.new_data_bytes += tree.content(content).data.size();
-            }
-        }
+    let same_data_as = |n: NodeId| match new.node(n).kind {
+        NodeKind::File { content } => renames.get(&content).map(|r| old.path_of(r.at)),
+        _ => None,
     };
+    let (changes_found, kept) = ChangeLists::of(old, new, changes, &same_data_as);
+    let mut plan = SyncPlan {
+        changes: changes_found,
+        kept,
+        ..SyncPlan::default()
+    };
+    let mut new_contents = std::collections::HashSet::new();
     for change in changes {
-        match change {
-            Change::Added { new: n, .. } => {
-                let mut e = entry(new, *n, Vec::new());
-                if let NodeKind::File { content } = new.node(*n).kind {
-                    e.same_data_as = renames.get(&content).map(|r| old.path_of(r.at));
-                }
-                count_data(new, *n, &mut plan);
-                plan.added.push(e);
-            }
-            Change::Removed { old: o, .. } => plan.removed.push(entry(old, *o, Vec::new())),
-            Change::Kept { old: o } => plan.kept.push(entry(old, *o, Vec::new())),
+        let n = match change {
+            Change::Added { new: n, .. } => *n,
             Change::Changed {
                 new: n, reasons, ..
-            } => {
-                if writes_data(reasons) {
-                    count_data(new, *n, &mut plan);
-                }
-                plan.changed.push(entry(new, *n, reasons.clone()));
+            } if writes_data(reasons) => *n,
+            _ => continue,
+        };
+        if let NodeKind::File { content } = new.node(n).kind {
+            if !renames.contains_key(&content) && new_contents.insert(content) {
+                plan.new_data_bytes += new.content(content).data.size();
             }
-            Change::Refresh { .. } => {}
         }
-    }
-    for list in [
-        &mut plan.added,
-        &mut plan.changed,
-        &mut plan.removed,
-        &mut plan.kept,
-    ] {
-        list.sort_by(|a, b| a.path.cmp(&b.path));
     }
     plan
 }

@@ -1,7 +1,8 @@
 //! `discburn diff`: what differs between two sessions, or a session and a
 //! directory (the engine's `discburn::diff::diff`, `sync`'s comparison).
 
-use discburn::diff::{Against, DiffEntry, DiffReport, DiffRequest};
+use discburn::diff::{Against, DiffReport, DiffRequest};
+use discburn::{ChangeEntry, ChangeLists};
 use serde::Serialize;
 
 use crate::output::Output;
@@ -78,49 +79,56 @@ fn side(side: &discburn::diff::Side) -> String {
     }
 }
 
-/// One line of a change list (shared with `sync`): `SIGN PATH (KIND[, N bytes]NOTE)`.
-pub(super) fn change_line(
-    sign: char,
-    path: &str,
-    kind: &str,
-    size: Option<u64>,
-    note: &str,
-) -> String {
-    match size {
+/// One line of a change list: `SIGN PATH (KIND[, N bytes]NOTE)`.
+pub(super) fn change_line(sign: char, e: &ChangeEntry, note: &str) -> String {
+    let (path, kind) = (&e.path, e.kind);
+    match e.size {
         Some(size) => format!("{sign} {path} ({kind}, {size} bytes{note})\n"),
         None => format!("{sign} {path} ({kind}{note})\n"),
     }
 }
 
-/// The note of a changed entry: `: reason, reason`.
-pub(super) fn reasons_note(reasons: &[discburn::compare::Reason]) -> String {
-    let reasons: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
-    format!(": {}", reasons.join(", "))
+/// The change lists of `sync` and `diff`, one line per entry: `+` added
+/// (with the file whose data it reuses), `~` changed with the reasons, `-`
+/// removed.
+pub(super) fn change_lines(lists: &ChangeLists) -> String {
+    let mut t = String::new();
+    for e in &lists.added {
+        let reuse = e
+            .same_data_as
+            .as_ref()
+            .map(|p| format!(", the data of {p}"))
+            .unwrap_or_default();
+        t.push_str(&change_line('+', e, &reuse));
+    }
+    for e in &lists.changed {
+        let reasons: Vec<&str> = e.reasons.iter().map(|r| r.as_str()).collect();
+        t.push_str(&change_line('~', e, &format!(": {}", reasons.join(", "))));
+    }
+    for e in &lists.removed {
+        t.push_str(&change_line('-', e, ""));
+    }
+    t
 }
 
-/// One line per entry (`+` added, `~` changed with the reasons, `-` removed), then a summary.
+/// `N added, N changed, N removed`.
+pub(super) fn counts(lists: &ChangeLists) -> String {
+    format!(
+        "{} added, {} changed, {} removed",
+        lists.added.len(),
+        lists.changed.len(),
+        lists.removed.len()
+    )
+}
+
+/// The change lists, then a summary.
 fn text(report: &DiffReport) -> String {
-    let line = |sign, e: &DiffEntry, note: &str| change_line(sign, &e.path, e.kind, e.size, note);
-    let mut t = String::new();
-    for e in &report.added {
-        t.push_str(&line('+', e, ""));
-    }
-    for e in &report.changed {
-        t.push_str(&line('~', e, &reasons_note(&e.reasons)));
-    }
-    for e in &report.removed {
-        t.push_str(&line('-', e, ""));
-    }
+    let mut t = change_lines(&report.changes);
     let (from, to) = (side(&report.from), side(&report.to));
     if report.identical {
         t.push_str(&format!("no differences between {from} and {to}\n"));
     } else {
-        t.push_str(&format!(
-            "{from} -> {to}: {} added, {} changed, {} removed\n",
-            report.added.len(),
-            report.changed.len(),
-            report.removed.len()
-        ));
+        t.push_str(&format!("{from} -> {to}: {}\n", counts(&report.changes)));
     }
     t
 }

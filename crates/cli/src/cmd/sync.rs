@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::burn::{parse_sources, Interrupt};
-use super::diff::{change_line, reasons_note};
+use super::diff::{change_line, change_lines, counts};
 use crate::output::Output;
 use crate::progress::Observer;
 
@@ -103,33 +103,15 @@ fn mib(blocks: u64) -> f64 {
 
 /// One line per entry (`+` added, `~` changed, `-` removed, `=` kept), then a summary.
 fn text(report: &discburn::SyncReport) -> String {
-    let mut t = String::new();
-    let line = |sign, e: &discburn::SyncEntry, note: &str| {
-        change_line(sign, &e.path, e.kind, e.size, note)
-    };
-    for e in &report.added {
-        let reuse = e
-            .same_data_as
-            .as_ref()
-            .map(|p| format!(", the data of {p}"))
-            .unwrap_or_default();
-        t.push_str(&line('+', e, &reuse));
-    }
-    for e in &report.changed {
-        t.push_str(&line('~', e, &reasons_note(&e.reasons)));
-    }
-    for e in &report.removed {
-        t.push_str(&line('-', e, ""));
-    }
+    let mut t = change_lines(&report.changes);
     for e in &report.kept {
-        t.push_str(&line('=', e, "; not in the sources, kept without --delete"));
+        t.push_str(&change_line(
+            '=',
+            e,
+            "; not in the sources, kept without --delete",
+        ));
     }
-    let counts = format!(
-        "{} added, {} changed, {} removed",
-        report.added.len(),
-        report.changed.len(),
-        report.removed.len()
-    );
+    let counts = counts(&report.changes);
     let left = report
         .free_blocks_after
         .map(|b| format!("; {b} blocks ({:.1} MiB) left", mib(b)))

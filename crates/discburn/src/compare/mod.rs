@@ -28,6 +28,9 @@
 //! compared: its recorded mtime cannot tell a rewrite.
 
 pub(crate) mod content;
+mod report;
+
+pub use report::{ChangeEntry, ChangeLists};
 
 use std::collections::HashMap;
 
