@@ -56,7 +56,8 @@ enum Command {
     Diff(cmd::diff::Args),
     /// Rebuild LBA 0-31 of an image file from its newest intact session.
     Repair(cmd::repair::Args),
-    /// Erase a rewritable disc (CD-RW, DVD-RW).
+    /// Erase a rewritable disc: CD-RW and DVD-RW with the drive's BLANK,
+    /// DVD+RW and BD-RE by zeroing their volume descriptors (write-once media are refused).
     Blank(cmd::media::BlankArgs),
     /// Format a DVD+RW, BD-RE or DVD-RW for random writing.
     Format(cmd::media::TargetArgs),
@@ -189,7 +190,8 @@ fn exit_code(err: &anyhow::Error) -> i32 {
                 | BurnError::DiscClosed { .. }
                 | BurnError::NotWritable { .. }
                 | BurnError::WriteProtected { .. }
-                | BurnError::IncompleteSession { .. } => exit::MEDIUM,
+                | BurnError::IncompleteSession { .. }
+                | BurnError::WrongMedium { .. } => exit::MEDIUM,
                 BurnError::VerifyFailed { .. } => exit::VERIFY,
                 BurnError::Open { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
                     exit::NOT_FOUND

@@ -1091,3 +1091,72 @@ fn an_interrupted_burn_to_a_write_once_disc_says_what_it_left() {
         "the refused burn changed the disc"
     );
 }
+
+/// `blank` and `format` do what each medium allows and refuse the rest
+/// (exit 4, medium untouched): write-once media cannot be erased or
+/// formatted; DVD+RW and BD-RE are erased by zeroing their descriptors; a
+/// DVD-RW blanked takes sessions again.
+#[test]
+fn blank_and_format_fit_the_medium_or_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let trees = trees(dir.path());
+    let source = |i: usize| trees.sources[i].to_str().unwrap().to_string();
+    for media in ["cd-r", "dvd+r", "bd-r", "cd-rw"] {
+        let medium = dir.path().join(format!("{media}.emu"));
+        let target = emu_medium(&medium, media);
+        run_ok(discburn().args(["burn", "--target", &target, &source(0)]));
+        let before = medium_bytes(&medium, 2048);
+        let mut refused: Vec<(&str, &[&str])> = vec![("formatted", &["format"])];
+        if media != "cd-rw" {
+            refused.push(("erased", &["blank"]));
+            refused.push(("erased", &["blank", "--full"]));
+        }
+        for (what, args) in refused {
+            let out = discburn()
+                .args(args)
+                .args(["--target", &target])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(4), "{media} {args:?}: {out:?}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                stderr.contains(&format!("which cannot be {what}")),
+                "{media} {args:?}: {stderr}"
+            );
+            assert!(
+                medium_bytes(&medium, 2048) == before,
+                "{media} {args:?} changed the medium"
+            );
+        }
+    }
+    for (media, full) in [("dvd+rw", false), ("bd-re", true), ("dvd-rw", false)] {
+        let medium = dir.path().join(format!("{media}-{full}.emu"));
+        let target = emu_medium(&medium, media);
+        run_ok(discburn().args(["burn", "--target", &target, &source(0)]));
+        run_ok(discburn().args(["burn", "--target", &target, &source(1)]));
+        let mut blank = discburn();
+        blank.args(["blank", "--target", &target]);
+        if full {
+            blank.arg("--full");
+        }
+        run_ok(&mut blank);
+        let info = run_ok(discburn().args(["--json", "info", "--target", &target]));
+        assert_eq!(info["status"], "blank", "{media}: {info}");
+        assert!(info.get("sessions").is_none(), "{media}: {info}");
+        // The next burn starts the disc afresh: one session, only its files.
+        let first = run_ok(discburn().args(["--json", "burn", "--target", &target, &source(2)]));
+        assert_eq!(first["session"], 1, "{media}: {first}");
+        let out = dir.path().join(format!("x-{media}"));
+        run_ok(
+            discburn()
+                .args(["extract", "--target", &target, "--output"])
+                .arg(&out),
+        );
+        assert_same(
+            &snapshot(&trees.sources[2]).unwrap(),
+            &snapshot(&out).unwrap(),
+            &CompareOptions::content_only(),
+            &format!("{media}: the session after blank"),
+        );
+    }
+}

@@ -110,6 +110,44 @@ fn volume_area_is_empty(drive: &mut dyn Transport, profile: Profile) -> bool {
         })
 }
 
+/// Erases an overwritable disc by zeroing LBA 0-63: its superblock (LBA
+/// 0-31) and the descriptors of a first session at LBA 32, so that neither
+/// LBA 16 nor a session chain from 32 is found; `full` zeros every block up
+/// to the end of its newest session too.
+pub(crate) fn erase_overwritable(
+    drive: Box<dyn Transport>,
+    profile: Profile,
+    full: bool,
+) -> io::Result<()> {
+    let mut drive = drive;
+    let disc = ops::read_disc_information(drive.as_mut()).map_err(mmc_io)?;
+    if disc.disc_status == mmc::disc::DiscStatus::Blank {
+        return Ok(()); // never formatted: nothing on it
+    }
+    let capacity =
+        overwritable_capacity(drive.as_mut()).map_err(|e| io::Error::other(e.to_string()))?;
+    let end = if full {
+        let mut source = TransportSectorSource::with_geometry(
+            drive.as_mut(),
+            Some(capacity),
+            profile.transfer_bytes(),
+        );
+        fsimage::sessions::scan(&mut source).map_or(64, |found| found.end.max(64))
+    } else {
+        64
+    };
+    let mut storage = DiscStorage::new(drive, profile, capacity);
+    let zeros = vec![0u8; WRITE_BYTES];
+    let mut lba = 0u64;
+    let end = end.min(capacity);
+    while lba < end {
+        let blocks = (end - lba).min((WRITE_BYTES / BLOCK_SIZE) as u64);
+        storage.write_all_at(&zeros[..blocks as usize * BLOCK_SIZE], lba * BLOCK)?;
+        lba += blocks;
+    }
+    storage.sync()
+}
+
 /// True when the overwritable disc in `target` holds nothing (see
 /// [`volume_area_is_empty`]): `info` then shows it blank, as a burn treats it.
 pub fn holds_nothing(target: &str) -> bool {

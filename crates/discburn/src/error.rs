@@ -130,6 +130,16 @@ pub enum BurnError {
     WriteProtected { target: String, causes: String },
     #[error("{target} cannot be written: the drive reports {what} (read-only: pressed or finalized); nothing was written")]
     NotWritable { target: String, what: String },
+    /// `blank` or `format` on a medium they do not apply to.
+    #[error(
+        "{target} holds a {medium}, which cannot be {operation}: {advice}; nothing was changed"
+    )]
+    WrongMedium {
+        target: String,
+        medium: String,
+        operation: &'static str,
+        advice: &'static str,
+    },
     #[error("{what} is not supported for {target} yet")]
     Unsupported { target: String, what: &'static str },
     /// A burn that failed or was interrupted after writing part of its

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use mmc::cdb::{BlankType, StartStopUnit};
 use mmc::exec::{wait_ready, PollOptions};
-use mmc::{ops, MmcError, Transport};
+use mmc::{ops, MmcError, Profile, Transport};
 use serde::Serialize;
 
 use crate::drive::{ensure_ready, inspect_media, TransportSectorSource};
@@ -46,13 +46,43 @@ fn wait(drive: &mut dyn Transport, what: &str, deadline: Duration) -> Result<(),
     wait_ready(drive, what, &options, &mut |_| {}).map_err(drive_error)
 }
 
-/// Erases a rewritable disc (CD-RW, DVD-RW): minimal blanking (the table of
-/// contents; fast) or the whole disc (`full`).
-pub fn blank(target: &str, full: bool) -> Result<(), BurnError> {
+/// Erases a rewritable disc: CD-RW and DVD-RW with BLANK, minimal (the
+/// table of contents; fast) or the whole disc (`full`); an overwritable
+/// disc (DVD+RW, BD-RE, formatted DVD-RW), which has no BLANK, by zeroing
+/// its volume descriptors (LBA 0-63, as `xorriso -blank fast` does; `full`:
+/// every block up to the end of its newest session), after which it reads
+/// as blank and the next burn starts it afresh. Write-once media are refused.
+/// A DVD-RW is always blanked fully: after a minimal blank it takes only
+/// disc-at-once writing (mmc.md §2.13), not the incremental sessions discburn
+/// writes. Returns how it was blanked, for the user.
+pub fn blank(target: &str, full: bool) -> Result<&'static str, BurnError> {
     let mut drive = open_recorder(target)?;
     ensure_ready(drive.as_mut())?;
     crate::drive::refuse_write_protected(drive.as_mut(), target)?;
-    let kind = if full {
+    let profile = ops::current_profile(drive.as_mut()).map_err(drive_error)?;
+    if profile.is_overwritable() {
+        crate::disc::erase_overwritable(drive, profile, full).map_err(|source| {
+            BurnError::Write {
+                path: target.into(),
+                source,
+            }
+        })?;
+        return Ok(if full {
+            "fully (every block of its sessions zeroed)"
+        } else {
+            "quickly (its volume descriptors zeroed)"
+        });
+    }
+    if !matches!(profile, Profile::CdRw | Profile::DvdRwSequential) {
+        return Err(BurnError::WrongMedium {
+            target: target.to_string(),
+            medium: profile.name().to_string(),
+            operation: "erased",
+            advice: "blank erases CD-RW, DVD-RW, DVD+RW and BD-RE",
+        });
+    }
+    let dvd_rw = profile == Profile::DvdRwSequential;
+    let kind = if full || dvd_rw {
         BlankType::Full
     } else {
         BlankType::Minimal
@@ -62,7 +92,14 @@ pub fn blank(target: &str, full: bool) -> Result<(), BurnError> {
         drive.as_mut(),
         "blanking the disc",
         Duration::from_secs(4 * 3600),
-    )
+    )?;
+    Ok(match (full, dvd_rw) {
+        (true, _) => "fully",
+        (false, true) => {
+            "fully (a DVD-RW blanked quickly would take only disc-at-once writing, not sessions)"
+        }
+        (false, false) => "quickly (its table of contents)",
+    })
 }
 
 /// Formats a DVD+RW, BD-RE or DVD-RW for random writing (mmc.md §5.5).
@@ -71,6 +108,21 @@ pub fn format(target: &str) -> Result<(), BurnError> {
     ensure_ready(drive.as_mut())?;
     crate::drive::refuse_write_protected(drive.as_mut(), target)?;
     let profile = ops::current_profile(drive.as_mut()).map_err(drive_error)?;
+    if !matches!(
+        profile,
+        Profile::DvdPlusRw
+            | Profile::BdRe
+            | Profile::DvdRwSequential
+            | Profile::DvdRwRestrictedOverwrite
+    ) {
+        return Err(BurnError::WrongMedium {
+            target: target.to_string(),
+            medium: profile.name().to_string(),
+            operation: "formatted",
+            advice: "format works on DVD+RW, BD-RE and DVD-RW (not CD-RW packet writing); \
+                     write-once media take sessions as they are",
+        });
+    }
     crate::disc::format_overwritable(drive.as_mut(), profile).map_err(drive_error)
 }
 

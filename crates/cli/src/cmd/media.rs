@@ -12,7 +12,9 @@ pub struct BlankArgs {
     /// The recorder: `emu:PATH` or `/dev/srN`.
     #[arg(long, short = 't')]
     pub target: String,
-    /// Erase the whole disc (slow) instead of only its table of contents.
+    /// Erase the whole disc (slow) instead of only its table of contents (or,
+    /// on DVD+RW and BD-RE, its volume descriptors). A DVD-RW is always
+    /// blanked fully: blanked quickly it would take no more sessions.
     #[arg(long)]
     pub full: bool,
 }
@@ -57,8 +59,7 @@ fn done(out: &Output, command: &'static str, target: &str, text: String) {
 }
 
 pub fn blank(args: BlankArgs, out: &Output) -> anyhow::Result<()> {
-    discburn::media_ops::blank(&args.target, args.full)?;
-    let how = if args.full { "fully" } else { "quickly" };
+    let how = discburn::media_ops::blank(&args.target, args.full)?;
     done(
         out,
         "blank",
