@@ -10,7 +10,7 @@ use std::path::Path;
 use iso9660::md5tag::{Md5Tag, TagKind};
 use md5::{Digest, Md5};
 
-use crate::checksums::hasher::SessionHasher;
+use crate::checksums::hasher::{Piece, SessionHasher};
 use crate::error::Error;
 use crate::layout::{ImageOptions, Layout};
 use crate::tree::{ContentId, DataSource, Tree, TreeStats};
@@ -131,6 +131,9 @@ pub struct ImageStream {
     descriptors_deferred: bool,
     /// The running MD5 of the session and of its host files (with checksums).
     session_md5: Option<SessionHasher>,
+    /// What the current chunk's bytes are, for the hashing thread, when the
+    /// caller hands the buffer over instead of having it copied.
+    pieces: Vec<Piece>,
     /// The MD5 of each host file's data once hashed, by content index.
     file_digests: Vec<Option<[u8; 16]>>,
 }
@@ -259,6 +262,7 @@ impl ImageStream {
         let content_count = layout.tree.contents.len();
         Ok(ImageStream {
             session_md5: checksums.then(SessionHasher::new),
+            pieces: Vec::new(),
             file_digests: vec![None; if checksums { content_count } else { 0 }],
             layout,
             regions,
@@ -351,7 +355,7 @@ impl ImageStream {
     /// Fills `buf` with the next bytes of the image; returns how many (0 at the end).
     /// Fills the whole buffer unless the image ends first.
     pub fn next_chunk(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
-        self.fill(buf, false)
+        self.fill(buf, false, false)
     }
 
     /// Moves past a finished region.
@@ -388,8 +392,17 @@ impl ImageStream {
 
     /// Fills `buf` from the current position; with `stop_at_large`, stops
     /// before the start of a large host file's region.
-    fn fill(&mut self, buf: &mut [u8], stop_at_large: bool) -> Result<usize, Error> {
+    ///
+    /// With `logged`, the bytes are not copied to the hashing thread but
+    /// described in `self.pieces`, and the caller hands `buf` over
+    /// ([`SessionHasher::submit`]) before the next call. Blocks hashed as
+    /// something else than what `buf` holds (deferred descriptors) or that
+    /// need every earlier byte hashed (tags, the checksum array) are then
+    /// hashed at once, in chunks of their own, so the order stays.
+    fn fill(&mut self, buf: &mut [u8], stop_at_large: bool, logged: bool) -> Result<usize, Error> {
         let mut filled = 0;
+        let logged = logged && self.session_md5.is_some();
+        let mut chunk_of_own = None;
         while filled < buf.len() && self.region < self.regions.len() {
             self.settle();
             if self.region >= self.regions.len()
@@ -406,6 +419,12 @@ impl ImageStream {
                     region,
                     Region::Descriptor { .. } | Region::Terminator | Region::UdfVrs
                 );
+            let of_own = deferred || matches!(region, Region::Tag(_) | Region::Md5Array { .. });
+            if logged && filled > 0 && chunk_of_own != Some(of_own) {
+                break; // the chunk so far goes to the hashing thread first
+            }
+            chunk_of_own = Some(of_own);
+            let log = logged && !of_own;
             let n = match region {
                 Region::Zeros { .. } => {
                     out.fill(0);
@@ -416,7 +435,12 @@ impl ImageStream {
                     if let (Some(md5), Some(last)) = (self.session_md5.as_mut(), file_end) {
                         // Data of a host file with an item in the array: its
                         // own MD5 too, in the same pass (checksums.md §5).
-                        md5.update_file(content.index() as u32, &out[..n], last);
+                        let file = content.index() as u32;
+                        if log {
+                            self.pieces.push(Piece::File { file, len: n, last });
+                        } else {
+                            md5.update_file(file, &out[..n], last);
+                        }
                         filled += n;
                         self.in_region += n as u64;
                         self.position += n as u64;
@@ -436,7 +460,9 @@ impl ImageStream {
                     } else {
                         out.copy_from_slice(&self.meta[at..at + want]);
                     }
-                    if let Some(md5) = self.session_md5.as_mut() {
+                    if log {
+                        self.pieces.push(Piece::Session(want));
+                    } else if let Some(md5) = self.session_md5.as_mut() {
                         md5.update(&self.meta[at..at + want]);
                     }
                     filled += want;
@@ -445,7 +471,9 @@ impl ImageStream {
                     continue;
                 }
             };
-            if let Some(md5) = self.session_md5.as_mut() {
+            if log {
+                self.pieces.push(Piece::Session(n));
+            } else if let Some(md5) = self.session_md5.as_mut() {
                 md5.update(&out[..n]);
             }
             filled += n;
@@ -668,7 +696,9 @@ impl ImageStream {
                 self.copy_large_file(content, blocks, out, &mut buf, &mut progress)?;
                 continue;
             }
-            let n = self.fill(&mut buf, true).map_err(WriteError::Source)?;
+            let n = self
+                .fill(&mut buf, true, true)
+                .map_err(WriteError::Source)?;
             if n == 0 {
                 break;
             }
@@ -678,6 +708,11 @@ impl ImageStream {
                     .map_err(WriteError::Output)?;
             } else {
                 out.write_all(chunk).map_err(WriteError::Output)?;
+            }
+            if let Some(md5) = self.session_md5.as_mut() {
+                // Written: the buffer goes to the hashing thread as it is.
+                buf = md5.submit(buf, &self.pieces);
+                self.pieces.clear();
             }
             if !progress(self.position) {
                 return Err(WriteError::Cancelled);
@@ -899,35 +934,47 @@ mod tests {
         drop(big_sparse);
         let dense: Vec<u8> = (0..1_300_000u32).map(|i| (i % 253) as u8 + 1).collect();
         std::fs::write(src.join("big_dense"), &dense).unwrap();
-        let image = || {
-            let mut tree = Tree::new();
-            tree.add_directory_contents(&src).unwrap();
-            ImageStream::new(
-                tree,
-                ImageOptions {
-                    source_date_epoch: Some(0),
-                    ..ImageOptions::default()
-                },
-            )
-            .unwrap()
-        };
-        let mut expected = Vec::new();
-        image().read_to_end(&mut expected).unwrap();
-        // Written after a 5-byte prefix, as a later session would be.
-        let path = dir.path().join("out.iso");
-        let mut out = std::fs::File::create(&path).unwrap();
-        out.write_all(b"12345").unwrap();
-        let mut stream = image();
-        let descriptors = stream.volume_descriptors();
-        let n = stream.write_to_file(&mut out, 4096, |_| true).unwrap();
-        assert_eq!(descriptors[..], expected[16 * 2048..19 * 2048]);
-        assert_eq!(n, expected.len() as u64);
-        let written = std::fs::read(&path).unwrap();
-        assert_eq!(&written[..5], b"12345");
-        assert!(
-            written[5..] == expected[..],
-            "file output differs from the stream"
-        );
+        // With checksums (file data handed to the hashing thread in
+        // write_to_file, copied in next_chunk) and without; with the
+        // descriptors deferred (zeros in the stream, hashed as descriptors).
+        for (checksums, defer) in [(true, false), (true, true), (false, false)] {
+            let image = || {
+                let mut tree = Tree::new();
+                tree.add_directory_contents(&src).unwrap();
+                let mut stream = ImageStream::new(
+                    tree,
+                    ImageOptions {
+                        source_date_epoch: Some(0),
+                        checksums,
+                        ..ImageOptions::default()
+                    },
+                )
+                .unwrap();
+                if defer {
+                    stream.defer_descriptors();
+                }
+                stream
+            };
+            let mut expected = Vec::new();
+            image().read_to_end(&mut expected).unwrap();
+            // Written after a 5-byte prefix, as a later session would be.
+            let path = dir.path().join("out.iso");
+            let mut out = std::fs::File::create(&path).unwrap();
+            out.write_all(b"12345").unwrap();
+            let mut stream = image();
+            let descriptors = stream.volume_descriptors();
+            let n = stream.write_to_file(&mut out, 4096, |_| true).unwrap();
+            if !defer {
+                assert_eq!(descriptors[..], expected[16 * 2048..19 * 2048]);
+            }
+            assert_eq!(n, expected.len() as u64);
+            let written = std::fs::read(&path).unwrap();
+            assert_eq!(&written[..5], b"12345");
+            assert!(
+                written[5..] == expected[..],
+                "file output differs from the stream (checksums {checksums}, deferred {defer})"
+            );
+        }
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! computed on a second thread so that the stream is not bound to one core by
 //! hashing: the producing thread reads host files and copies the bytes into
 //! batches; this one hashes every block of the session in order and, for the
-//! bytes of a file, that file's MD5 in the same pass ([`md5_pair`]).
+//! bytes of a file, that file's MD5 in the same pass ([`md5_pair`]). A
+//! caller that owns its buffer hands it over whole instead of having it
+//! copied ([`SessionHasher::submit`]).
 //!
 //! [`md5_pair`]: super::md5_pair
 
@@ -13,8 +15,18 @@ use super::md5_pair::{update_pair, Md5State};
 
 /// Bytes gathered before they are handed to the hashing thread.
 const BATCH: usize = 256 << 10;
-/// Batches in flight: bounds how far the hashing thread can lag behind.
-const IN_FLIGHT: usize = 8;
+/// Batches in flight: bounds how far the hashing thread can lag behind
+/// (8 MiB of copied batches; handed-over buffers may be smaller).
+const IN_FLIGHT: usize = 32;
+
+/// What a run of bytes of a handed-over buffer is, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Piece {
+    /// Bytes of the session only.
+    Session(usize),
+    /// Bytes of file `file` (see [`SessionHasher::update_file`]).
+    File { file: u32, len: usize, last: bool },
+}
 
 /// Bytes `start..end` of a batch are data of file `file`; `last` when they
 /// end it.
@@ -120,9 +132,8 @@ impl SessionHasher {
                 let mut work = Work::new();
                 for message in inbox {
                     match message {
-                        Message::Data { mut bytes, spans } => {
+                        Message::Data { bytes, spans } => {
                             work.hash(&bytes, &spans);
-                            bytes.clear();
                             let _ = give_back.try_send(bytes);
                         }
                         Message::Digest(reply) => {
@@ -226,14 +237,62 @@ impl SessionHasher {
         if self.batch.is_empty() {
             return;
         }
-        let next = recycled
+        let mut next = recycled
             .try_recv()
             .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        next.clear();
         let bytes = std::mem::replace(&mut self.batch, next);
         let spans = std::mem::take(&mut self.spans);
         if to_worker.send(Message::Data { bytes, spans }).is_err() {
             self.lost = true;
         }
+    }
+
+    /// Hashes the first bytes of `buf`, described by `pieces` in order,
+    /// without copying them: the buffer goes to the hashing thread, and one
+    /// of the same length (its bytes undefined) comes back for the next chunk.
+    pub(crate) fn submit(&mut self, mut buf: Vec<u8>, pieces: &[Piece]) -> Vec<u8> {
+        let mut spans = Vec::new();
+        let mut at = 0;
+        for piece in pieces {
+            match *piece {
+                Piece::Session(len) => at += len,
+                Piece::File { file, len, last } => {
+                    spans.push(FileSpan {
+                        start: at,
+                        end: at + len,
+                        file,
+                        last,
+                    });
+                    at += len;
+                }
+            }
+        }
+        let length = buf.len();
+        if at == 0 {
+            return buf;
+        }
+        if let Mode::Inline(work) = &mut self.mode {
+            work.hash(&buf[..at], &spans);
+            return buf;
+        }
+        // Whatever was copied before goes first.
+        self.send_batch();
+        let Mode::Thread {
+            to_worker,
+            recycled,
+            ..
+        } = &self.mode
+        else {
+            return buf;
+        };
+        let mut next = recycled.try_recv().unwrap_or_default();
+        buf.truncate(at);
+        if to_worker.send(Message::Data { bytes: buf, spans }).is_err() {
+            self.lost = true;
+        }
+        next.resize(length, 0);
+        next
     }
 
     /// The MD5 of every byte given so far; `None` if the hashing thread is
@@ -334,6 +393,59 @@ mod tests {
             vec![(7, md5(big)), (2, md5(small)), (3, md5(tiny))]
         );
         assert!(hasher.take_files().is_empty());
+    }
+
+    #[test]
+    fn handed_over_buffers_hash_like_copied_bytes() {
+        let data = data(300_000);
+        let md5 = |bytes: &[u8]| -> [u8; 16] { Md5::digest(bytes).into() };
+        for threaded in [true, false] {
+            let mut hasher = if threaded {
+                SessionHasher::new()
+            } else {
+                SessionHasher::inline()
+            };
+            // Copied bytes, then a buffer whose tail is not part of the image,
+            // a file cut between two buffers, copied bytes again.
+            hasher.update(&data[..1000]);
+            let mut buf = data[1000..101_000].to_vec();
+            buf.extend_from_slice(b"not hashed");
+            let pieces = [
+                Piece::Session(2048),
+                Piece::File {
+                    file: 1,
+                    len: 50_000,
+                    last: true,
+                },
+                Piece::File {
+                    file: 2,
+                    len: 100_000 - 52_048,
+                    last: false,
+                },
+            ];
+            let back = hasher.submit(buf, &pieces);
+            assert_eq!(back.len(), 100_010);
+            let buf = data[101_000..201_000].to_vec();
+            let back = hasher.submit(
+                buf,
+                &[Piece::File {
+                    file: 2,
+                    len: 100_000,
+                    last: true,
+                }],
+            );
+            assert_eq!(back.len(), 100_000);
+            hasher.update(&data[201_000..]);
+            assert_eq!(hasher.digest(), Some(md5(&data)), "threaded: {threaded}");
+            assert_eq!(
+                hasher.take_files(),
+                vec![
+                    (1, md5(&data[3048..53_048])),
+                    (2, md5(&data[53_048..201_000]))
+                ],
+                "threaded: {threaded}"
+            );
+        }
     }
 
     #[test]
