@@ -204,8 +204,14 @@ pub(crate) fn records_ctimes(tree: &Tree) -> bool {
 
 /// A time as a Rock Ridge TF entry in short form records it (whole seconds,
 /// 1900-2155).
+/// Whole seconds between the first and the last it can hold are recorded as
+/// they are ([`iso9660::date::DirDate::from_unix`] clamps the others; a test
+/// checks the two agree): called several times per entry, it is a clamp.
 pub(crate) fn recorded(t: i64) -> i64 {
-    iso9660::date::DirDate::from_unix(t).to_unix().unwrap_or(t)
+    /// 1900-01-01 00:00:00 and 2155-12-31 23:59:59 UTC.
+    const FIRST: i64 = -2_208_988_800;
+    const LAST: i64 = 5_869_583_999;
+    t.clamp(FIRST, LAST)
 }
 
 /// Which tree a content is of.
@@ -685,6 +691,24 @@ mod tests {
             .iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn recorded_is_what_a_tf_entry_holds() {
+        let tf = |t: i64| iso9660::date::DirDate::from_unix(t).to_unix().unwrap();
+        for t in [
+            i64::MIN,
+            -2_208_988_801,
+            -2_208_988_800,
+            -1,
+            0,
+            1_700_000_000,
+            5_869_583_999,
+            5_869_584_000,
+            i64::MAX,
+        ] {
+            assert_eq!(recorded(t), tf(t), "{t}");
+        }
     }
 
     #[test]
