@@ -51,17 +51,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             drive.path
         }
     };
-    // 2. Check the media: it must take another session.
+    // 2. Check the media: it must take another session. The status is
+    // IMAPI2's (blank, appendable, final session, closed, damaged,
+    // write-protected, or overwritable for DVD+RW and BD-RE, which the drive
+    // calls "complete" but which always take another session).
     if let Some(media) = discburn::drive::inspect_target(&target)? {
+        let space = discburn::capacity::capacity(&media, None, None);
+        let where_next = match (space.next_writable_address, space.free_blocks) {
+            (Some(nwa), Some(free)) => format!(", next writable address {nwa}, {free} blocks free"),
+            _ => String::new(),
+        };
         println!(
-            "media: {} ({}), next writable address {:?}, {:?} blocks free",
+            "media: {} ({}){where_next}",
             media.profile.as_deref().unwrap_or("none"),
-            media.disc_status.as_deref().unwrap_or("unknown"),
-            media.next_writable_address,
-            media.free_blocks
+            space.status
         );
-        if media.disc_status.as_deref() == Some("complete") {
-            return Err("the disc is closed: no session can be added".into());
+        if matches!(space.status, "closed" | "damaged" | "write-protected") {
+            return Err(format!("the disc is {}: no session can be added", space.status).into());
         }
     }
     // 3-5. Import the last session, add the directory, write the new session

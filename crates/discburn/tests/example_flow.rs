@@ -10,17 +10,35 @@ use emulator::{MediaType, Recorder};
 
 #[test]
 fn the_example_flow_adds_two_sessions_and_leaves_the_disc_open() {
+    example_flow(MediaType::DvdPlusR);
+}
+
+/// A DVD+RW's drive calls the disc "complete" once written: the example
+/// checks IMAPI2's status (overwritable), which takes another session.
+#[test]
+fn the_example_flow_appends_to_a_dvd_plus_rw() {
+    example_flow(MediaType::DvdPlusRw);
+}
+
+fn example_flow(kind: MediaType) {
     let dir = tempfile::tempdir().unwrap();
     let medium = dir.path().join("disc.emu");
-    drop(Recorder::create(&medium, MediaType::DvdPlusR, None).unwrap());
+    drop(Recorder::create(&medium, kind, None).unwrap());
     let target = format!("emu:{}", medium.display());
+    let write_once = kind == MediaType::DvdPlusR;
     for (n, name) in [(1u32, "monday"), (2, "tuesday")] {
-        let src = dir.path().join(name);
+        let src = dir.path().join(format!("{name}{n}"));
         fs::create_dir(&src).unwrap();
         fs::write(src.join(format!("{name}.txt")), name).unwrap();
         let media = discburn::drive::inspect_target(&target).unwrap().unwrap();
-        assert_eq!(media.sessions, Some(n - 1));
-        assert_ne!(media.disc_status.as_deref(), Some("complete"));
+        if write_once {
+            assert_eq!(media.sessions, Some(n - 1));
+        }
+        let status = discburn::capacity::capacity(&media, None, None).status;
+        assert!(
+            !matches!(status, "closed" | "damaged" | "write-protected"),
+            "{kind:?} before session {n}: {status}"
+        );
         let request = BurnRequest {
             target: target.clone(),
             sources: vec![Source::Path(src)],
@@ -32,6 +50,11 @@ fn the_example_flow_adds_two_sessions_and_leaves_the_disc_open() {
         assert_eq!(report.imported.map(|i| i.session), (n > 1).then_some(1));
     }
     let media = discburn::drive::inspect_target(&target).unwrap().unwrap();
-    assert_eq!(media.sessions, Some(2));
-    assert_eq!(media.disc_status.as_deref(), Some("appendable"));
+    if write_once {
+        assert_eq!(media.sessions, Some(2));
+        assert_eq!(media.disc_status.as_deref(), Some("appendable"));
+    } else {
+        let status = discburn::capacity::capacity(&media, None, None).status;
+        assert_eq!(status, "overwritable");
+    }
 }
