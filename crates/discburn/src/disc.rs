@@ -149,7 +149,7 @@ pub(crate) fn erase_overwritable(
 }
 
 /// True when the overwritable disc in `target` holds nothing (see
-/// [`volume_area_is_empty`]): `info` then shows it blank, as a burn treats it.
+/// `volume_area_is_empty`): `info` then shows it blank, as a burn treats it.
 pub fn holds_nothing(target: &str) -> bool {
     let Ok(mut drive) = crate::media_ops::open_recorder(target) else {
         return false;

@@ -1,6 +1,6 @@
 //! `discburn sync`: an incremental backup in one command. The sources are
 //! compared with the newest session ([`crate::compare`]) and one new session
-//! is written through the one burn flow ([`crate::burn`]), holding only what
+//! is written through the one burn flow ([`crate::burn()`]), holding only what
 //! is new or changed: the imported tree keeps every unchanged file at its old
 //! extent, changed and new files take their data from the host, and with
 //! `delete` the entries the sources no longer hold are dropped. Nothing
@@ -17,7 +17,7 @@
 //! file's data instead of writing it again ([`ChangeEntry::same_data_as`]).
 //! A new name of a host file (a hard link) whose other name the session keeps
 //! as it is becomes a hard link of that file: one content, so one Rock Ridge
-//! inode with a link count over 1 and one extent ([`kept_links`]).
+//! inode with a link count over 1 and one extent (`kept_links`).
 
 use std::collections::HashMap;
 

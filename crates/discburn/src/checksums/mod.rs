@@ -6,7 +6,7 @@
 //! media and drives (through [`open_read_source`]). A tag that does not match
 //! says what it covers ([`affected`]); `--against DIR` compares the contents
 //! with a directory too ([`against`]). Each session's blocks are read once
-//! for its tags and its files' MD5s alike ([`one_pass`]).
+//! for its tags and its files' MD5s alike (`one_pass`).
 
 pub mod affected;
 pub mod against;

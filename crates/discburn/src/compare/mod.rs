@@ -21,8 +21,8 @@
 //! Under `SOURCE_DATE_EPOCH` a session records every time clamped to it, and
 //! the (clamped) mtime as atime and ctime, as xorriso does (reproducible
 //! output). So ctimes are not compared when the new side is recorded that way
-//! ([`Options::ctime`]) or when the old session records none of its own
-//! ([`records_ctimes`]: then the new side's times are taken over when a
+//! (`Options::ctime`) or when the old session records none of its own
+//! (`records_ctimes`: then the new side's times are taken over when a
 //! session is written, so that the next comparison has them); and a file
 //! newer than the epoch, whose mtime is recorded as the epoch's, has its MD5
 //! compared: its recorded mtime cannot tell a rewrite.
