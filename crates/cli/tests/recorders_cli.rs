@@ -1160,3 +1160,32 @@ fn blank_and_format_fit_the_medium_or_refuse() {
         );
     }
 }
+
+/// The text summary says how the session was verified and when the drive
+/// ran dry, as the JSON result does.
+#[test]
+fn the_text_summary_says_verified_and_underruns() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    write_tree(&src, &[("data.bin", &data)]);
+    let medium = dir.path().join("v.emu");
+    let target = emu_medium(&medium, "cd-r");
+    for (how, faults, speed, wanted) in [
+        ("quick", "", "8", "verified (quick)"),
+        ("full", "slow=20ms", "48", "buffer underruns"),
+    ] {
+        let out = discburn()
+            .env("DISCBURN_EMU_FAULTS", faults)
+            .args([
+                "burn", "--verify", how, "--speed", speed, "--target", &target,
+            ])
+            .arg(&src)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(wanted), "{how}: {text}");
+        assert!(text.contains(&format!("verified ({how})")), "{how}: {text}");
+    }
+}

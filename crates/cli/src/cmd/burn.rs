@@ -543,6 +543,21 @@ fn text(report: &discburn::BurnReport) -> String {
     if let Some(why) = &report.closed_because {
         text.push_str(&format!("the disc was closed: {why}\n"));
     }
+    // A failed read-back is an error (exit 6); here it matched.
+    match report.verified {
+        discburn::Verify::None => {}
+        discburn::Verify::Quick => text.push_str(
+            "verified (quick): every block of the session read back, its volume descriptors as written\n",
+        ),
+        discburn::Verify::Full => text.push_str(
+            "verified (full): every block of the session read back equal to what was written\n",
+        ),
+    }
+    if let Some(underruns) = report.buffer_underruns.filter(|&n| n > 0) {
+        text.push_str(&format!(
+            "the drive's buffer ran dry {underruns} times (buffer underruns): a slower --speed avoids them\n"
+        ));
+    }
     if let Some(imported) = &report.imported {
         text.push_str(&format!(
             "started from session {} (LBA {}, {} names): {} files, {} directories\n",
