@@ -16,7 +16,7 @@
 //! | [`sense`] | [`Sense`]: fixed/descriptor parse and build, key/ASC/ASCQ text, classes (`is_in_progress`, `is_unsupported`, ...); [`sense::codes`], the codes a drive raises |
 //! | [`profile`] | [`Profile`] numbers and names ("DVD+R DL") |
 //! | [`config`] | GET CONFIGURATION answer: [`config::Configuration`], generic [`config::FeatureDescriptor`], typed features ([`config::Feature`]) |
-//! | [`disc`] | READ DISC INFORMATION / READ TRACK INFORMATION answers |
+//! | [`disc`] | READ DISC INFORMATION / READ TRACK INFORMATION answers; READ DISC STRUCTURE 20h (layer boundary) and C0h (write protection) |
 //! | [`toc`] | READ TOC formats 0, 1, 2, 4; [`toc::Msf`] |
 //! | [`mode`] | MODE SENSE/SELECT(10) header, page 05h, page 2Ah |
 //! | [`format`](mod@format) | READ FORMAT CAPACITIES answer, FORMAT UNIT parameter list |
