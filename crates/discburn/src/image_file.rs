@@ -30,6 +30,7 @@ use crate::storage::{
     build_superblock, commit_superblock, Storage, StorageSource, SUPERBLOCK_BLOCKS,
 };
 use crate::target::BurnTarget;
+use crate::udf_anchor;
 
 const BLOCK: u64 = BLOCK_SIZE as u64;
 
@@ -234,7 +235,7 @@ pub struct GrowingImage {
     old_superblock: Vec<u8>,
     /// Bytes past the new session's start before the append, kept to put back.
     saved_tail: Vec<u8>,
-    /// The old UDF anchor at block 256, once retired (see `retire_udf_anchor`).
+    /// The old UDF anchor at block 256, once rewritten (see `rewrite_udf_anchor`).
     saved_anchor: Option<Vec<u8>>,
     reclaimed_blocks: u64,
     phase: Phase,
@@ -360,36 +361,30 @@ impl GrowingImage {
         }
     }
 
-    /// Zeroes the old UDF anchor at block 256 of an image that starts at
-    /// LBA 0, after its recognition sequence was rewritten: 7-Zip finds UDF
-    /// through that anchor alone and would show the old UDF tree instead of
-    /// the new session (udf.md §0.2). Nothing of the old ISO 9660 tree lies
-    /// there. Kept to be put back by a roll-back.
-    ///
-    /// With `replacement` (a UDF session being appended), the anchor is
-    /// rewritten to point at the new session's descriptors instead (IMAPI's
-    /// method for rewritable media, udf.md §4), last, after the superblock.
-    fn retire_udf_anchor(&mut self, replacement: Option<Vec<u8>>) -> io::Result<()> {
-        const ANCHOR: u64 = 256;
-        if self.old_len < (ANCHOR + 1) * BLOCK {
+    /// Rewrites the UDF anchor at block 256 for the session at `start`, after
+    /// the superblock: 7-Zip and the other image readers find UDF through that
+    /// anchor alone and would show the old UDF tree instead of the new session
+    /// (udf.md §0.2). With `replacement` (a UDF session being appended) it
+    /// points at the new session's descriptors (IMAPI's method for rewritable
+    /// media, udf.md §4); without, it is zeroed. Only where block 256 is an
+    /// anchor's place ([`udf_anchor::owns_anchor_block`]); the old block is
+    /// kept to be put back by a roll-back.
+    fn rewrite_udf_anchor(&mut self, start: u64, replacement: Option<Vec<u8>>) -> io::Result<()> {
+        let first = self.found.sessions.first().map_or(start, |s| s.start);
+        let storage = self.storage.as_mut();
+        if !udf_anchor::owns_anchor_block(storage, self.found.layout, first, start)? {
             return Ok(());
         }
-        let mut block = vec![0u8; BLOCK as usize];
-        match self.storage.read_exact_at(&mut block, ANCHOR * BLOCK) {
-            Ok(()) => {}
-            // Block 256 lay in an orphan tail (a killed append) that this
-            // append reclaimed: there is no anchor to retire.
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
-            Err(e) => return Err(e),
-        }
-        let is_anchor =
-            udf::tag::verify_as(&block, udf::TagId::ANCHOR, Some(ANCHOR as u32)).is_ok();
-        if !is_anchor {
+        let Some(block) = udf_anchor::current(storage)? else {
+            return Ok(());
+        };
+        let new = replacement.unwrap_or_else(|| vec![0u8; BLOCK as usize]);
+        if block == new {
             return Ok(());
         }
         self.saved_anchor = Some(block);
-        let new = replacement.unwrap_or_else(|| vec![0u8; BLOCK as usize]);
-        self.storage.write_all_at(&new, ANCHOR * BLOCK)?;
+        self.storage
+            .write_all_at(&new, udf_anchor::ANCHOR * BLOCK)?;
         self.storage.sync()
     }
 
@@ -541,7 +536,7 @@ impl BurnTarget for GrowingImage {
             || self.found.layout != ImageLayout::FromZero
             || udf_recognition_end(&self.old_superblock) > 0
         {
-            self.retire_udf_anchor(new_anchor)
+            self.rewrite_udf_anchor(start, new_anchor)
                 .map_err(|e| self.write_error(e))?;
         }
         self.phase = Phase::Done;

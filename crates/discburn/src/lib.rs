@@ -36,6 +36,7 @@ pub mod stdout_image;
 pub mod storage;
 pub mod sync;
 pub mod target;
+mod udf_anchor;
 pub mod verify;
 
 pub use burn::{burn, burn_to_target, BurnObserver, BurnRequest, Quiet, VolumeIds};

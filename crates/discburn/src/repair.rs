@@ -19,6 +19,7 @@ use crate::storage::{
     build_superblock, commit_superblock, Storage, StorageSource, SUPERBLOCK_BLOCKS,
 };
 use crate::target::TargetKind;
+use crate::udf_anchor;
 
 /// What a repair did.
 #[derive(Debug, Clone, Serialize)]
@@ -98,6 +99,37 @@ pub fn repair_storage(path: &Path, storage: &mut dyn Storage) -> Result<RepairRe
             "no intact session found in the chain from LBA 32".into(),
         ));
     };
+    let write_error = |source| BurnError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    // Block 256 must name the chosen session's UDF volume (or none), as the
+    // last step of an append leaves it: a crash between the superblock and
+    // that step leaves image readers (7-Zip, Windows) on an older UDF tree.
+    let first = chain.first().map_or(session.start, |s| s.start);
+    let anchor =
+        if udf_anchor::owns_anchor_block(storage, ImageLayout::Chained, first, session.start)
+            .map_err(write_error)?
+        {
+            let want =
+                udf_anchor::anchor_for_session(storage, session.start).map_err(write_error)?;
+            let have = udf_anchor::current(storage).map_err(write_error)?;
+            (have.as_ref() != Some(&want)).then_some(want)
+        } else {
+            None
+        };
+    let problem = match (problem, &anchor) {
+        (None, Some(want)) => Some(format!(
+            "the UDF anchor at block 256 does not point at session {}'s {}",
+            session.number,
+            if want.iter().all(|&b| b == 0) {
+                "tree (it has no UDF)"
+            } else {
+                "UDF volume"
+            }
+        )),
+        (problem, _) => problem,
+    };
     if problem.is_none() && skipped_sessions.is_empty() {
         return Ok(report(path, false, None, &session, skipped_sessions));
     }
@@ -125,12 +157,14 @@ pub fn repair_storage(path: &Path, storage: &mut dyn Storage) -> Result<RepairRe
         end,
         checksummed.then_some(session.start as u32),
     );
-    commit_superblock(storage, &superblock, 0..SUPERBLOCK_BLOCKS).map_err(|source| {
-        BurnError::Write {
-            path: path.to_path_buf(),
-            source,
-        }
-    })?;
+    commit_superblock(storage, &superblock, 0..SUPERBLOCK_BLOCKS).map_err(write_error)?;
+    // The anchor last, as an append writes it.
+    if let Some(want) = anchor {
+        storage
+            .write_all_at(&want, udf_anchor::ANCHOR * BLOCK_SIZE as u64)
+            .and_then(|()| storage.sync())
+            .map_err(write_error)?;
+    }
     Ok(report(path, true, problem, &session, skipped_sessions))
 }
 
