@@ -367,7 +367,7 @@ impl GrowingImage {
     /// (udf.md §0.2). With `replacement` (a UDF session being appended) it
     /// points at the new session's descriptors (IMAPI's method for rewritable
     /// media, udf.md §4); without, it is zeroed. Only where block 256 is an
-    /// anchor's place ([`udf_anchor::owns_anchor_block`]); the old block is
+    /// anchor's place (`udf_anchor::owns_anchor_block`); the old block is
     /// kept to be put back by a roll-back.
     fn rewrite_udf_anchor(&mut self, start: u64, replacement: Option<Vec<u8>>) -> io::Result<()> {
         let first = self.found.sessions.first().map_or(start, |s| s.start);
