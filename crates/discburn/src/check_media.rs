@@ -47,7 +47,7 @@ pub struct CheckMediaReport {
     pub blocks: u64,
     pub unreadable_blocks: u64,
     /// The last blocks of CD tracks that could not be read: their run-out
-    /// (not damage).
+    /// (not damage; never blocks a session's descriptor counts).
     pub run_out_blocks: u64,
     /// Each run of unreadable blocks, with what it hits.
     pub unreadable: Vec<BadRange>,
@@ -421,9 +421,21 @@ fn written_areas(
         }
     }
     let run_out = if profile.is_some_and(|p| p.is_cd()) {
+        // Blocks a session's descriptor counts hold its data: not run-out.
+        let data_end = |start: u64, end: u64| {
+            sessions
+                .iter()
+                .filter(|s| s.described && s.start < end && s.start + s.blocks > start)
+                .map(|s| s.start + s.blocks)
+                .max()
+                .unwrap_or(start)
+        };
         tracks
             .iter()
-            .map(|&(_, start, end)| (end.saturating_sub(2).max(start), end))
+            .map(|&(_, start, end)| {
+                let first = end.saturating_sub(2).max(data_end(start, end));
+                (first.min(end), end)
+            })
             .collect()
     } else {
         Vec::new()
