@@ -809,3 +809,62 @@ fn source_date_epoch_sessions_and_later_syncs_agree() {
     interop_support::extract_all(&image, &out);
     assert_eq!(fs::read(out.join("new.txt")).unwrap(), b"2222\n");
 }
+
+#[test]
+fn an_interrupted_comparison_writes_nothing() {
+    // A session without checksums on a slowed emulated disc: `--content`
+    // reads its 4 MiB file back, 64 KiB a command (over a second); SIGINT at
+    // the first event stops the sync between chunks, exit 130, nothing written.
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let big: Vec<u8> = (0..4u32 << 20).map(|i| (i % 251) as u8 + 1).collect();
+    write_file(&src.join("big.bin"), &big, 0o644, T0);
+    let medium = dir.path().join("disc.emu");
+    let created = run(discburn()
+        .args(["emu", "create", "--media", "cd-r"])
+        .arg(&medium));
+    assert!(created.success(), "{created}");
+    let target = format!("emu:{}", medium.display());
+    let burned = run(discburn()
+        .args(["burn", "--no-checksums", "--target", &target])
+        .arg(&src));
+    assert!(burned.success(), "{burned}");
+    // What was written where (the 700 MiB medium file itself is sparse).
+    let state = dir.path().join("disc.emu.state.json");
+    let before = fs::read(&state).unwrap();
+
+    let mut child = discburn()
+        .args(["--json", "sync", "--content", "--target", &target])
+        .arg(&src)
+        .env("DISCBURN_EMU_FAULTS", "slow=20ms")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines
+        .by_ref()
+        .map(|l| serde_json::from_str::<serde_json::Value>(&l.unwrap()).unwrap())
+        .find(|v| v["action"] == "comparing")
+        .expect("no comparing event");
+    assert!(first["bytes"].as_u64().unwrap() < first["total_bytes"].as_u64().unwrap());
+    let killed = cmd("kill", ["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let rest: Vec<serde_json::Value> = lines
+        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+        .collect();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let error = rest.last().unwrap();
+    assert_eq!(error["type"], "error", "{rest:?}");
+    assert_eq!(error["code"], "interrupted", "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("nothing was changed"), "{message}");
+    assert_eq!(fs::read(&state).unwrap(), before, "the medium changed");
+    let info = run(discburn().args(["--json", "info", "--target", &target]));
+    let info: serde_json::Value = serde_json::from_str(info.stdout.trim()).unwrap();
+    assert_eq!(info["sessions"].as_array().unwrap().len(), 1, "{info}");
+}
