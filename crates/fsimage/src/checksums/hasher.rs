@@ -1,22 +1,22 @@
 //! The running MD5 of a whole session and the MD5s of its host files,
-//! computed on a second thread so that the stream is not bound to one core by
-//! hashing: the producing thread reads host files and copies the bytes into
-//! batches; this one hashes every block of the session in order and, for the
-//! bytes of a file, that file's MD5 in the same pass ([`md5_pair`]). A
-//! caller that owns its buffer hands it over whole instead of having it
-//! copied ([`SessionHasher::submit`]).
-//!
-//! [`md5_pair`]: super::md5_pair
+//! computed off the producing thread so that the stream is not bound to one
+//! core by hashing: the producing thread reads host files and copies the
+//! bytes into batches (or hands its buffer over whole,
+//! [`SessionHasher::submit`]); one thread hashes every block of the session
+//! in order, a second the bytes of each file for that file's MD5, both from
+//! the same shared batch. The two MD5 chains are independent, so on two cores
+//! they cost the time of one (issue 11 §6: spread hashing over both cores).
 
 use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use super::md5_pair::{update_pair, Md5State};
+use md5::{Digest, Md5};
 
-/// Bytes gathered before they are handed to the hashing thread.
+/// Bytes gathered before they are handed to the hashing threads.
 const BATCH: usize = 256 << 10;
-/// Batches in flight: bounds how far the hashing thread can lag behind
-/// (8 MiB of copied batches; handed-over buffers may be smaller).
+/// Batches in flight per thread: bounds how far a hashing thread can lag
+/// behind (8 MiB of copied batches; handed-over buffers may be smaller).
 const IN_FLIGHT: usize = 32;
 
 /// What a run of bytes of a handed-over buffer is, in order.
@@ -38,119 +38,235 @@ struct FileSpan {
     last: bool,
 }
 
-/// The MD5 of the session so far and the files finished since the last answer.
+/// Bytes of the session, in order, and which of them are file data.
+struct Batch {
+    bytes: Vec<u8>,
+    spans: Vec<FileSpan>,
+}
+
+/// What a hashing thread knows when asked: the session's MD5 so far (from the
+/// session thread) and the files finished since the last answer (from the
+/// file thread).
+#[derive(Default)]
 struct Answer {
-    session: [u8; 16],
+    session: Option<[u8; 16]>,
     files: Vec<(u32, [u8; 16])>,
 }
 
 enum Message {
-    Data {
-        bytes: Vec<u8>,
-        spans: Vec<FileSpan>,
-    },
-    /// Reply with the MD5 of everything sent so far (the context goes on).
-    Digest(SyncSender<Answer>),
+    Data(Arc<Batch>),
+    /// Reply with what is known after everything sent so far (hashing goes on).
+    Ask(SyncSender<Answer>),
     /// Tests: the hashing thread dies.
     #[cfg(test)]
     Crash,
 }
 
-/// The hashing itself, on whichever thread.
-struct Work {
-    session: Md5State,
-    /// The file being hashed and its MD5 so far.
-    file: Option<(u32, Md5State)>,
-    finished: Vec<(u32, [u8; 16])>,
+/// One side of the hashing, on whichever thread runs it.
+trait Hashing: Send + 'static {
+    /// Hashes `bytes`, of which `spans` are file data.
+    fn hash(&mut self, bytes: &[u8], spans: &[FileSpan]);
+    fn answer(&mut self) -> Answer;
 }
 
-impl Work {
-    fn new() -> Work {
-        Work {
-            session: Md5State::new(),
-            file: None,
-            finished: Vec::new(),
-        }
-    }
+/// The session's MD5: every byte, in order.
+struct SessionMd5(Md5);
 
-    fn hash(&mut self, bytes: &[u8], spans: &[FileSpan]) {
-        let mut at = 0;
-        for span in spans {
-            self.session.update(&bytes[at..span.start]);
-            let md5 = match &mut self.file {
-                Some((file, md5)) if *file == span.file => md5,
-                file => &mut file.insert((span.file, Md5State::new())).1,
-            };
-            update_pair(&mut self.session, md5, &bytes[span.start..span.end]);
-            if span.last {
-                if let Some((file, md5)) = self.file.take() {
-                    self.finished.push((file, md5.finalize()));
-                }
-            }
-            at = span.end;
-        }
-        self.session.update(&bytes[at..]);
+impl Hashing for SessionMd5 {
+    fn hash(&mut self, bytes: &[u8], _spans: &[FileSpan]) {
+        self.0.update(bytes);
     }
 
     fn answer(&mut self) -> Answer {
         Answer {
-            session: self.session.clone().finalize(),
+            session: Some(self.0.clone().finalize().into()),
+            files: Vec::new(),
+        }
+    }
+}
+
+/// The files' MD5s: the file spans of each batch.
+#[derive(Default)]
+struct FileMd5s {
+    /// The file being hashed and its MD5 so far.
+    file: Option<(u32, Md5)>,
+    finished: Vec<(u32, [u8; 16])>,
+}
+
+impl Hashing for FileMd5s {
+    fn hash(&mut self, bytes: &[u8], spans: &[FileSpan]) {
+        for span in spans {
+            let md5 = match &mut self.file {
+                Some((file, md5)) if *file == span.file => md5,
+                file => &mut file.insert((span.file, Md5::new())).1,
+            };
+            md5.update(&bytes[span.start..span.end]);
+            if span.last {
+                if let Some((file, md5)) = self.file.take() {
+                    self.finished.push((file, md5.finalize().into()));
+                }
+            }
+        }
+    }
+
+    fn answer(&mut self) -> Answer {
+        Answer {
+            session: None,
             files: std::mem::take(&mut self.finished),
         }
     }
 }
 
-enum Mode {
-    Thread {
-        to_worker: SyncSender<Message>,
-        recycled: Receiver<Vec<u8>>,
-        worker: Option<JoinHandle<()>>,
-    },
-    /// No thread could be started: hash on the caller's thread.
-    Inline(Work),
+/// Both sides on the caller's thread.
+struct Inline(SessionMd5, FileMd5s);
+
+impl Inline {
+    fn new() -> Inline {
+        Inline(SessionMd5(Md5::new()), FileMd5s::default())
+    }
+
+    fn hash(&mut self, bytes: &[u8], spans: &[FileSpan]) {
+        self.0.hash(bytes, spans);
+        self.1.hash(bytes, spans);
+    }
+
+    fn answer(&mut self) -> Answer {
+        Answer {
+            session: self.0.answer().session,
+            files: self.1.answer().files,
+        }
+    }
 }
 
-/// One MD5 context over a byte stream (and one per file within it), hashed on
-/// its own thread.
-pub(crate) struct SessionHasher {
-    mode: Mode,
-    batch: Vec<u8>,
-    spans: Vec<FileSpan>,
-    /// File MD5s received with the last digest.
-    files: Vec<(u32, [u8; 16])>,
-    /// The hashing thread went away (it cannot, short of running out of memory).
-    lost: bool,
+/// A hashing thread and the way to it.
+struct Worker {
+    to: SyncSender<Message>,
+    thread: Option<JoinHandle<()>>,
 }
 
-impl SessionHasher {
-    pub(crate) fn new() -> SessionHasher {
-        let (to_worker, inbox) = mpsc::sync_channel::<Message>(IN_FLIGHT);
-        let (give_back, recycled) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT + 1);
-        let spawned = std::thread::Builder::new()
-            .name("session-md5".into())
+impl Worker {
+    /// Starts `work` on a thread named `name`; it gives each batch back on
+    /// `give_back` once hashed.
+    fn spawn(
+        name: &str,
+        mut work: impl Hashing,
+        give_back: SyncSender<Arc<Batch>>,
+    ) -> std::io::Result<Worker> {
+        let (to, inbox) = mpsc::sync_channel::<Message>(IN_FLIGHT);
+        let thread = std::thread::Builder::new()
+            .name(name.into())
             .spawn(move || {
-                let mut work = Work::new();
                 for message in inbox {
                     match message {
-                        Message::Data { bytes, spans } => {
-                            work.hash(&bytes, &spans);
-                            let _ = give_back.try_send(bytes);
+                        Message::Data(batch) => {
+                            work.hash(&batch.bytes, &batch.spans);
+                            let _ = give_back.try_send(batch);
                         }
-                        Message::Digest(reply) => {
+                        Message::Ask(reply) => {
                             let _ = reply.send(work.answer());
                         }
                         #[cfg(test)]
                         Message::Crash => panic!("hashing thread crashed on purpose"),
                     }
                 }
-            });
-        let mode = match spawned {
-            Ok(worker) => Mode::Thread {
-                to_worker,
+            })?;
+        Ok(Worker {
+            to,
+            thread: Some(thread),
+        })
+    }
+
+    /// What the thread knows after everything sent so far; `None` if it is gone.
+    fn ask(&self) -> Option<Answer> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.to.send(Message::Ask(reply)).ok()?;
+        answer.recv().ok()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread's loop.
+        let (closed, _) = mpsc::sync_channel(0);
+        drop(std::mem::replace(&mut self.to, closed));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+struct Threads {
+    session: Worker,
+    /// Started with the first file bytes: a session without host files (or a
+    /// reader that hashes only the session) needs no second thread.
+    files: Option<Worker>,
+    give_back: SyncSender<Arc<Batch>>,
+    recycled: Receiver<Arc<Batch>>,
+}
+
+impl Threads {
+    /// A buffer for the next batch: one both threads are done with, or new.
+    fn reuse(&self) -> Vec<u8> {
+        while let Ok(batch) = self.recycled.try_recv() {
+            // Each thread gives a batch back; the second one to let go of it
+            // finds it unshared.
+            if let Ok(batch) = Arc::try_unwrap(batch) {
+                return batch.bytes;
+            }
+        }
+        Vec::with_capacity(BATCH)
+    }
+
+    /// Sends a batch to the threads that need it; false if one is gone.
+    fn send(&mut self, batch: Batch) -> bool {
+        let has_files = !batch.spans.is_empty();
+        if has_files && self.files.is_none() {
+            match Worker::spawn("file-md5", FileMd5s::default(), self.give_back.clone()) {
+                Ok(worker) => self.files = Some(worker),
+                Err(_) => return false,
+            }
+        }
+        let batch = Arc::new(batch);
+        let mut sent = true;
+        if has_files {
+            if let Some(files) = &self.files {
+                sent &= files.to.send(Message::Data(batch.clone())).is_ok();
+            }
+        }
+        sent & self.session.to.send(Message::Data(batch)).is_ok()
+    }
+}
+
+enum Mode {
+    Threads(Threads),
+    /// No thread could be started: hash on the caller's thread.
+    Inline(Inline),
+}
+
+/// One MD5 context over a byte stream (and one per file within it), hashed on
+/// threads of their own.
+pub(crate) struct SessionHasher {
+    mode: Mode,
+    batch: Vec<u8>,
+    spans: Vec<FileSpan>,
+    /// File MD5s received with the last digest.
+    files: Vec<(u32, [u8; 16])>,
+    /// A hashing thread went away (it cannot, short of running out of memory).
+    lost: bool,
+}
+
+impl SessionHasher {
+    pub(crate) fn new() -> SessionHasher {
+        // Each batch comes back once from each of the two threads.
+        let (give_back, recycled) = mpsc::sync_channel(2 * (IN_FLIGHT + 1));
+        let mode = match Worker::spawn("session-md5", SessionMd5(Md5::new()), give_back.clone()) {
+            Ok(session) => Mode::Threads(Threads {
+                session,
+                files: None,
+                give_back,
                 recycled,
-                worker: Some(worker),
-            },
-            Err(_) => Mode::Inline(Work::new()),
+            }),
+            Err(_) => Mode::Inline(Inline::new()),
         };
         SessionHasher {
             mode,
@@ -164,7 +280,7 @@ impl SessionHasher {
     /// One MD5 context hashed on the caller's thread.
     pub(crate) fn inline() -> SessionHasher {
         SessionHasher {
-            mode: Mode::Inline(Work::new()),
+            mode: Mode::Inline(Inline::new()),
             batch: Vec::new(),
             spans: Vec::new(),
             files: Vec::new(),
@@ -226,30 +342,25 @@ impl SessionHasher {
     }
 
     fn send_batch(&mut self) {
-        let Mode::Thread {
-            to_worker,
-            recycled,
-            ..
-        } = &self.mode
-        else {
+        let Mode::Threads(threads) = &mut self.mode else {
             return;
         };
         if self.batch.is_empty() {
             return;
         }
-        let mut next = recycled
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        let mut next = threads.reuse();
         next.clear();
-        let bytes = std::mem::replace(&mut self.batch, next);
-        let spans = std::mem::take(&mut self.spans);
-        if to_worker.send(Message::Data { bytes, spans }).is_err() {
+        let batch = Batch {
+            bytes: std::mem::replace(&mut self.batch, next),
+            spans: std::mem::take(&mut self.spans),
+        };
+        if !threads.send(batch) {
             self.lost = true;
         }
     }
 
     /// Hashes the first bytes of `buf`, described by `pieces` in order,
-    /// without copying them: the buffer goes to the hashing thread, and one
+    /// without copying them: the buffer goes to the hashing threads, and one
     /// of the same length (its bytes undefined) comes back for the next chunk.
     pub(crate) fn submit(&mut self, mut buf: Vec<u8>, pieces: &[Piece]) -> Vec<u8> {
         let mut spans = Vec::new();
@@ -278,38 +389,42 @@ impl SessionHasher {
         }
         // Whatever was copied before goes first.
         self.send_batch();
-        let Mode::Thread {
-            to_worker,
-            recycled,
-            ..
-        } = &self.mode
-        else {
+        let Mode::Threads(threads) = &mut self.mode else {
             return buf;
         };
-        let mut next = recycled.try_recv().unwrap_or_default();
+        let mut next = threads.reuse();
         buf.truncate(at);
-        if to_worker.send(Message::Data { bytes: buf, spans }).is_err() {
+        if !threads.send(Batch { bytes: buf, spans }) {
             self.lost = true;
         }
         next.resize(length, 0);
         next
     }
 
-    /// The MD5 of every byte given so far; `None` if the hashing thread is
+    /// The MD5 of every byte given so far; `None` if a hashing thread is
     /// gone. Collects the MD5s of the files finished so far
     /// ([`SessionHasher::take_files`]).
     pub(crate) fn digest(&mut self) -> Option<[u8; 16]> {
         self.send_batch();
         let answer = match &mut self.mode {
             Mode::Inline(work) => work.answer(),
-            Mode::Thread { to_worker, .. } => {
-                let (reply, answer) = mpsc::sync_channel(1);
-                to_worker.send(Message::Digest(reply)).ok()?;
-                answer.recv().ok()?
+            Mode::Threads(threads) => {
+                let session = threads.session.ask()?;
+                let files = match &threads.files {
+                    Some(files) => files.ask()?.files,
+                    None => Vec::new(),
+                };
+                Answer {
+                    session: session.session,
+                    files,
+                }
             }
         };
+        if self.lost {
+            return None;
+        }
         self.files.extend(answer.files);
-        (!self.lost).then_some(answer.session)
+        answer.session
     }
 
     /// The MD5s of the files whose last bytes were hashed by the latest
@@ -318,23 +433,17 @@ impl SessionHasher {
         std::mem::take(&mut self.files)
     }
 
-    /// Tests: makes the hashing thread die, as a bug in it would.
+    /// Tests: makes a hashing thread die, as a bug in it would.
     #[cfg(test)]
-    fn crash(&mut self) {
-        if let Mode::Thread { to_worker, .. } = &self.mode {
-            let _ = to_worker.send(Message::Crash);
-        }
-    }
-}
-
-impl Drop for SessionHasher {
-    fn drop(&mut self) {
-        if let Mode::Thread { worker, .. } = &mut self.mode {
-            let worker = worker.take();
-            // Closing the channel ends the thread's loop.
-            self.mode = Mode::Inline(Work::new());
+    fn crash(&mut self, files: bool) {
+        if let Mode::Threads(threads) = &self.mode {
+            let worker = if files {
+                threads.files.as_ref()
+            } else {
+                Some(&threads.session)
+            };
             if let Some(worker) = worker {
-                let _ = worker.join();
+                let _ = worker.to.send(Message::Crash);
             }
         }
     }
@@ -450,12 +559,15 @@ mod tests {
 
     #[test]
     fn a_dead_hashing_thread_gives_no_digest() {
-        let mut hasher = SessionHasher::new();
-        hasher.update(b"before");
-        hasher.crash();
-        // The batches after it find the thread gone; none may pass for a digest.
-        hasher.update_file(1, &data(2 * BATCH), true);
-        assert_eq!(hasher.digest(), None);
-        assert!(hasher.take_files().is_empty());
+        for files in [false, true] {
+            let mut hasher = SessionHasher::new();
+            hasher.update(b"before");
+            hasher.update_file(1, &data(2 * BATCH), true);
+            hasher.crash(files);
+            // The batches after it find the thread gone; none may pass for a digest.
+            hasher.update_file(2, &data(2 * BATCH), true);
+            assert_eq!(hasher.digest(), None, "file thread crashed: {files}");
+            assert!(hasher.take_files().is_empty());
+        }
     }
 }

@@ -6,7 +6,6 @@
 
 pub mod check;
 pub(crate) mod hasher;
-mod md5_pair;
 mod plan;
 pub mod streamed;
 
