@@ -34,9 +34,13 @@ against `xorriso -as mkisofs --md5` (target: faster) and against discburn --no-c
 xorriso's -check_md5/-check_md5_r and against md5sum over the same file (target <= 1.2).
 Each build's CPU seconds (user + system) are printed beside its wall time: on 2 shared cores
 the wall ratio says as much about the other jobs as about discburn. The cost of checksums
-is one MD5 chain over the session (~1.6-1.8 CPU s/GB here, the speed of md5sum): a file's
-MD5 rides along in the same pass (fsimage checksums::md5_pair), and the hashing runs on its
-own thread, so the wall cost is small only while the second core is free. Measured on the
+is two MD5 chains over the data (~1.6-1.8 CPU s/GB each here, the speed of md5sum): the
+session's and each file's, on two threads of their own beside the reading thread (fsimage
+checksums::hasher, the md-5 crate), so on 2 cores the wall cost is small only while both
+hashing threads find a free core. Figures below with '(md5_pair)' were measured with an
+earlier hand-written two-lane MD5 that did both chains for ~1.2x one; it was replaced by the
+md-5 crate (hashing is not ours to write): on the small tree at load ~3 that build took
+1.12-1.24 s wall / 0.57 s user against 1.51-1.69 s / 1.0 s now (--no-checksums 0.59-0.70 s). Measured (md5_pair) on the
 30 000-file tree at load ~10: CPU 0.97 s with MD5s vs 0.43 s without (wall 3.04 vs 1.39 s:
 +119 %), xorriso --md5 3.40 s CPU (wall 0.30 of it); 4 x 512 MiB: CPU 7.8 s vs 1.0 s,
 xorriso --md5 13.0 s CPU (wall 0.74 of it). CPU per thread (/proc, load ~10): small tree,
