@@ -447,11 +447,12 @@ fn bd_re() {
 }
 
 /// Formatted media (`discburn format`, then burn): DVD-RW in restricted
-/// overwrite takes only whole 16-block ECC blocks, so the session's last,
-/// partial one is read, completed and written whole.
+/// overwrite takes only whole 16-block ECC blocks, a CD-RW formatted for
+/// fixed packets only whole 32-block packets, so the session's last, partial
+/// one is read, completed and written whole.
 #[test]
-fn formatted_dvd_rw_dvd_plus_rw_bd_re() {
-    for media in ["dvd-rw", "dvd+rw", "bd-re"] {
+fn formatted_dvd_rw_dvd_plus_rw_bd_re_cd_rw() {
+    for media in ["dvd-rw", "dvd+rw", "bd-re", "cd-rw"] {
         three_sessions(media, true);
     }
 }

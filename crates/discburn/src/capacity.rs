@@ -61,9 +61,7 @@ pub fn capacity(media: &MediaInfo, grown: Option<Grown>, plan_bytes: Option<u64>
         .profile
         .as_deref()
         .is_some_and(|p| p.starts_with("CD"));
-    let overwritable = media
-        .profile_code
-        .is_some_and(|code| mmc::Profile::from(code).is_overwritable());
+    let overwritable = media.overwritable;
     let sessions = media.sessions.unwrap_or(0);
     let next_session_overhead = if overwritable {
         Some(0)

@@ -355,7 +355,7 @@ fn written_areas(
         .as_ref()
         .and_then(|m| m.profile_code)
         .map(mmc::Profile::from);
-    let Some(media) = media.filter(|_| !profile.is_some_and(|p| p.is_overwritable())) else {
+    let Some(media) = media.filter(|m| !m.overwritable) else {
         // Grown like an image file: the head at LBA 0 and the sessions after it.
         return Ok(WrittenAreas {
             ranges: vec![(0, sessions_end(sessions))],

@@ -69,7 +69,7 @@ pub fn open_disc_target(
     crate::drive::refuse_write_protected(drive.as_mut(), name)?;
     let disc = ops::read_disc_information(drive.as_mut()).map_err(drive_error)?;
     let blank = disc.disc_status == mmc::disc::DiscStatus::Blank;
-    if profile.is_overwritable() {
+    if crate::drive::medium_is_overwritable(drive.as_mut(), profile) {
         let capacity = overwritable_capacity(drive.as_mut())?;
         // A formatted disc that was never written (`discburn format`) is as
         // good as blank; one holding anything but zeros at LBA 16 is appended to.
@@ -157,7 +157,8 @@ pub fn holds_nothing(target: &str) -> bool {
     let Ok(profile) = ops::current_profile(drive.as_mut()) else {
         return false;
     };
-    profile.is_overwritable() && volume_area_is_empty(drive.as_mut(), profile)
+    crate::drive::medium_is_overwritable(drive.as_mut(), profile)
+        && volume_area_is_empty(drive.as_mut(), profile)
 }
 
 fn drive_error(e: MmcError) -> BurnError {
@@ -236,17 +237,37 @@ pub struct DiscStorage {
     drive: Box<dyn Transport>,
     profile: Profile,
     capacity: u64,
-    /// Blocks per WRITE command (32 KiB on DVD, 64 KiB on BD).
+    /// Blocks per WRITE command (32 KiB on DVD, 64 KiB on BD), a multiple of `unit`.
     write_blocks: usize,
+    /// Blocks a write must cover whole (see [`DiscStorage::write_unit`]).
+    unit: u64,
 }
 
 impl DiscStorage {
-    pub fn new(drive: Box<dyn Transport>, profile: Profile, capacity: u64) -> DiscStorage {
+    pub fn new(mut drive: Box<dyn Transport>, profile: Profile, capacity: u64) -> DiscStorage {
+        let unit = Self::write_unit(drive.as_mut(), profile);
+        let transfer = (profile.transfer_bytes() / BLOCK_SIZE).max(1) as u64;
         DiscStorage {
             drive,
             profile,
             capacity,
-            write_blocks: (profile.transfer_bytes() / BLOCK_SIZE).max(1),
+            write_blocks: transfer.div_ceil(unit).saturating_mul(unit) as usize,
+            unit,
+        }
+    }
+
+    /// Blocks a write must cover whole: 16 (one ECC block) on a restricted
+    /// overwrite DVD-RW (mmc.md §5.5); on a CD-RW formatted for fixed
+    /// packets, the packet size its track reports (READ TRACK INFORMATION
+    /// bytes 20-23 with FP set; 32 when the drive does not say); else 1.
+    fn write_unit(drive: &mut dyn Transport, profile: Profile) -> u64 {
+        match profile {
+            Profile::DvdRwRestrictedOverwrite => 16,
+            Profile::CdRw => ops::read_track_information(drive, TrackAddress::Track(1))
+                .ok()
+                .filter(|track| track.fp && (1..=1024).contains(&track.fixed_packet_size))
+                .map_or(32, |track| u64::from(track.fixed_packet_size)),
+            _ => 1,
         }
     }
 
@@ -282,11 +303,12 @@ impl Storage for DiscStorage {
 
     fn write_all_at(&mut self, buf: &[u8], offset: u64) -> io::Result<()> {
         Self::check_aligned(offset, buf.len())?;
-        let unit = self.ecc_unit();
+        let unit = self.unit;
         let (first, blocks) = (offset / BLOCK, (buf.len() / BLOCK_SIZE) as u64);
         if unit > 1 && (!first.is_multiple_of(unit) || !blocks.is_multiple_of(unit)) {
-            // Restricted overwrite takes whole ECC blocks: read the ones this
-            // write covers in part, lay the new blocks over them, write them whole.
+            // Restricted overwrite takes whole ECC blocks, a fixed-packet
+            // CD-RW whole packets: read the ones this write covers in part,
+            // lay the new blocks over them, write them whole.
             let start = first / unit * unit;
             let end = (first + blocks).div_ceil(unit) * unit;
             let mut whole = vec![0u8; ((end - start) * BLOCK) as usize];
@@ -317,16 +339,6 @@ impl Storage for DiscStorage {
 }
 
 impl DiscStorage {
-    /// Blocks a write must cover whole: 16 (one ECC block) on a restricted
-    /// overwrite DVD-RW (mmc.md §5.5), else 1.
-    fn ecc_unit(&self) -> u64 {
-        if self.profile == Profile::DvdRwRestrictedOverwrite {
-            16
-        } else {
-            1
-        }
-    }
-
     /// WRITEs of `buf` from block `lba` on, a transfer unit at a time.
     fn write_whole(&mut self, buf: &[u8], lba: u64) -> io::Result<()> {
         let mut lba = lba;

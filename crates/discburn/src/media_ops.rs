@@ -102,7 +102,9 @@ pub fn blank(target: &str, full: bool) -> Result<&'static str, BurnError> {
     })
 }
 
-/// Formats a DVD+RW, BD-RE or DVD-RW for random writing (mmc.md §5.5).
+/// Formats a DVD+RW, BD-RE or DVD-RW for random writing (mmc.md §5.5); a
+/// CD-RW for fixed packets of 32 blocks (FORMAT UNIT type 10h, MMC-5 6.5),
+/// which erases what it held.
 pub fn format(target: &str) -> Result<(), BurnError> {
     let mut drive = open_recorder(target)?;
     ensure_ready(drive.as_mut())?;
@@ -114,12 +116,13 @@ pub fn format(target: &str) -> Result<(), BurnError> {
             | Profile::BdRe
             | Profile::DvdRwSequential
             | Profile::DvdRwRestrictedOverwrite
+            | Profile::CdRw
     ) {
         return Err(BurnError::WrongMedium {
             target: target.to_string(),
             medium: profile.name().to_string(),
             operation: "formatted",
-            advice: "format works on DVD+RW, BD-RE and DVD-RW (not CD-RW packet writing); \
+            advice: "format works on DVD+RW, BD-RE, DVD-RW and CD-RW; \
                      write-once media take sessions as they are",
         });
     }
@@ -178,6 +181,7 @@ pub fn export(target: &str, output: &Path, cue: Option<&Path>) -> Result<ExportR
             path: output.to_path_buf(),
             source,
         })?;
+    let overwritable = crate::drive::medium_is_overwritable(drive.as_mut(), profile);
     let transfer = profile.transfer_bytes();
     let mut source = TransportSectorSource::with_geometry(drive.as_mut(), None, transfer);
     let chunk_blocks = (transfer / fsimage::BLOCK_SIZE).max(1) as u64;
@@ -187,7 +191,7 @@ pub fn export(target: &str, output: &Path, cue: Option<&Path>) -> Result<ExportR
     let mut end = 0u64;
     // An overwritable disc is one track over the whole disc: copy only as far
     // as its volume reaches (LBA 16 says where the newest session ends).
-    let volume_end = if profile.is_overwritable() {
+    let volume_end = if overwritable {
         Some(
             fsimage::sessions::scan(&mut source)
                 .map(|found| found.end)

@@ -83,10 +83,7 @@ pub fn list_sessions(target: &str) -> Result<SessionList, BurnError> {
         }
         TargetKind::Emulated(_) | TargetKind::Drive(_) => {
             let media = crate::drive::inspect_target(target)?;
-            let overwritable = media
-                .as_ref()
-                .and_then(|m| m.profile_code)
-                .is_some_and(|code| mmc::Profile::from(code).is_overwritable());
+            let overwritable = media.as_ref().is_some_and(|m| m.overwritable);
             if overwritable {
                 // Grown like an image file: the chain of descriptors is the history.
                 return Ok(match fsimage::sessions::scan(&mut source) {
@@ -135,10 +132,7 @@ pub fn default_read_start(target: &str) -> Result<u64, BurnError> {
             let Some(media) = crate::drive::inspect_target(target)? else {
                 return Ok(0);
             };
-            let overwritable = media
-                .profile_code
-                .is_some_and(|code| mmc::Profile::from(code).is_overwritable());
-            if overwritable {
+            if media.overwritable {
                 return Ok(0);
             }
             Ok(media.last_session_start.map_or(0, u64::from))

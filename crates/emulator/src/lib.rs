@@ -21,7 +21,8 @@
 //!   `capacity`, `drive` (when not the recorder), `tracks` with number/session/start/written/reserved/
 //!   closed_size/track and data mode, closed `sessions` with their lead-out
 //!   and next-session start, `finalized`, DVD-RW `incremental_allowed` and
-//!   `restricted_overwrite`, `formatted_blocks`, `bg_format`, `write_protected`
+//!   `restricted_overwrite`, `formatted_blocks` (on a CD-RW: formatted for
+//!   fixed packets of 32 blocks), `bg_format`, `write_protected`
 //!   (the write-protect switch, when on)). The state
 //!   decides what is recorded: a block beyond a track's recorded length does
 //!   not exist even if the data file holds bytes there.

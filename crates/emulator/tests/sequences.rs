@@ -444,6 +444,69 @@ fn dvd_rw_blank_restores_incremental_and_format_gives_restricted_overwrite() {
     assert_eq!(discover(t).profile, Profile::DvdRwSequential);
 }
 
+/// A CD-RW formatted for fixed packets (FORMAT UNIT type 10h, packet 32):
+/// profile 000Ah with Random Writable current, one fixed-packet track over
+/// 32/39 of the disc (7 link blocks a packet), whole packets written only.
+#[test]
+fn cd_rw_formats_for_fixed_packets() {
+    let (_dir, mut rec) = new_medium(MediaType::CdRw);
+    let t: &mut dyn Transport = &mut rec;
+    discover(t);
+    write_session(t, &pattern(0, 300, 1), Close::Appendable);
+    let formats = ops::read_format_capacities(t).unwrap();
+    let full = formats
+        .formattable
+        .iter()
+        .find(|d| d.format_type == format_type::CD_RW_FULL)
+        .copied()
+        .expect("a full-format descriptor for fixed packets");
+    assert_eq!((full.blocks, full.type_parameter), (295_232, 32));
+    // Another packet size is not offered.
+    let mut params = FormatUnitParameters {
+        fov: true,
+        dcrt: false,
+        immed: true,
+        blocks: full.blocks,
+        format_type: full.format_type,
+        format_sub_type: 0,
+        type_parameter: 16,
+    };
+    let err = ops::format_unit(t, &params).unwrap_err();
+    assert_eq!(sense_of(&err), (5, 0x26, 0x00));
+    params.type_parameter = full.type_parameter;
+    ops::format_unit(t, &params).unwrap();
+    poll(t, "format");
+    let found = discover(t);
+    assert_eq!(found.profile, Profile::CdRw);
+    assert_eq!(found.disc.disc_status, DiscStatus::Complete);
+    assert!(ops::get_configuration(t, RequestType::All, 0)
+        .unwrap()
+        .is_current(0x0020));
+    let track = ops::read_track_information(t, TrackAddress::Track(1)).unwrap();
+    assert!(track.packet && track.fp, "{track:?}");
+    assert_eq!((track.fixed_packet_size, track.track_size), (32, 295_232));
+    assert_eq!(ops::read_capacity(t).unwrap().block_count(), 295_232);
+    // The format erased the session written before it.
+    assert_eq!(read(t, 0, 32).unwrap(), vec![0u8; 32 * 2048]);
+    ops::write_blocks(t, 64, &pattern(64, 32, 2)).unwrap();
+    ops::write_blocks(t, 0, &pattern(0, 64, 3)).unwrap();
+    ops::synchronize_cache(t, false).unwrap();
+    assert_eq!(read(t, 64, 32).unwrap(), pattern(64, 32, 2));
+    assert_eq!(read(t, 0, 64).unwrap(), pattern(0, 64, 3));
+    // Whole packets only.
+    for (lba, blocks) in [(16, 32), (96, 16)] {
+        let err = ops::write_blocks(t, lba, &pattern(lba, blocks, 4)).unwrap_err();
+        assert_eq!(sense_of(&err), (5, 0x24, 0x00), "{blocks} blocks at {lba}");
+    }
+    // BLANK returns it to an unformatted, blank CD-RW.
+    ops::blank(t, BlankType::Full, 0, false).unwrap();
+    let found = discover(t);
+    assert_eq!(found.disc.disc_status, DiscStatus::Blank);
+    assert!(!ops::get_configuration(t, RequestType::All, 0)
+        .unwrap()
+        .is_current(0x0020));
+}
+
 fn plus_r_sessions(media: MediaType, profile: Profile) {
     let (_dir, mut rec) = new_medium(media);
     let t: &mut dyn Transport = &mut rec;

@@ -95,6 +95,9 @@ pub mod format_type {
     pub const FULL: u8 = 0x00;
     pub const SPARE_EXPANSION: u8 = 0x01;
     pub const DVD_RW_FULL: u8 = 0x10;
+    /// CD-RW full format for fixed packets (the same code as DVD-RW's 10h;
+    /// type parameter: the packet size in blocks).
+    pub const CD_RW_FULL: u8 = 0x10;
     pub const DVD_RW_GROW: u8 = 0x11;
     pub const DVD_RW_QUICK_GROW: u8 = 0x13;
     pub const DVD_RW_QUICK: u8 = 0x15;

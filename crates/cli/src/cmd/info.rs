@@ -282,10 +282,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
             );
         }
     }
-    let overwritable = media.as_ref().is_some_and(|m| {
-        m.profile_code
-            .is_some_and(|code| mmc::Profile::from(code).is_overwritable())
-    });
+    let overwritable = media.as_ref().is_some_and(|m| m.overwritable);
     let no_sessions = list.as_ref().is_none_or(|l| l.sessions.is_empty());
     let file_system = if has_data {
         match file_system_info(&args) {
@@ -450,10 +447,7 @@ fn text(result: &InfoResult) -> String {
         // Overwritable media: where the burn puts the next session (the
         // drive's own answer is printed with the medium above otherwise).
         let drive_said = result.media.as_ref().is_some_and(|m| {
-            m.next_writable_address.is_some()
-                && !m
-                    .profile_code
-                    .is_some_and(|code| mmc::Profile::from(code).is_overwritable())
+            m.next_writable_address.is_some() && !m.overwritable
         });
         if let (false, Some(next), Some(free)) =
             (drive_said, c.next_writable_address, c.free_blocks)

@@ -37,6 +37,11 @@ pub struct MediaInfo {
     /// Current profile name ("CD-R", "DVD+R DL", ...).
     pub profile: Option<String>,
     pub profile_code: Option<u16>,
+    /// Written at random like an image file (see
+    /// [`super::medium_is_overwritable`]): an overwritable profile, or a
+    /// CD-RW formatted for fixed packets.
+    #[serde(skip)]
+    pub overwritable: bool,
     /// "blank", "appendable", "complete", "random-writable".
     pub disc_status: Option<String>,
     /// "empty", "incomplete", "damaged", "complete".
@@ -78,6 +83,7 @@ impl MediaInfo {
             medium_present: false,
             profile: None,
             profile_code: None,
+            overwritable: false,
             disc_status: None,
             last_session_state: None,
             erasable: None,
@@ -116,7 +122,12 @@ pub fn inspect_media(t: &mut dyn Transport) -> Result<MediaInfo, DriveError> {
         Err(e) => return Err(e),
     }
     let profile = match ops::get_configuration(t, RequestType::Current, 0) {
-        Ok(config) => Some(config.current_profile),
+        Ok(config) => {
+            info.overwritable = config.current_profile.is_overwritable()
+                || (config.current_profile == Profile::CdRw
+                    && config.is_current(mmc::config::feature::RANDOM_WRITABLE));
+            Some(config.current_profile)
+        }
         Err(e) => {
             info.notes.push(format!("GET CONFIGURATION: {e}"));
             None
@@ -419,9 +430,7 @@ impl MediaInfo {
         }
         // On overwritable media the drive's track says nothing of where the
         // next session goes: `info` prints that from the sessions found.
-        let overwritable = self
-            .profile_code
-            .is_some_and(|code| mmc::Profile::from(code).is_overwritable());
+        let overwritable = self.overwritable;
         if let Some(nwa) = self.next_writable_address.filter(|_| !overwritable) {
             line("Next writable", format!("LBA {nwa}"));
         }

@@ -131,6 +131,21 @@ pub fn write_protection(
     ops::read_write_protection(t, config.current_profile.is_bd()).map(Some)
 }
 
+/// Whether the medium is written at random like an image file: an
+/// overwritable profile (DVD+RW, BD-RE, DVD-RW restricted overwrite, ...), or
+/// a CD-RW formatted for fixed packets, whose profile stays 000Ah while
+/// feature 0020h Random Writable is current (MMC-5 5.3.10).
+pub fn medium_is_overwritable(t: &mut dyn Transport, profile: mmc::Profile) -> bool {
+    use mmc::cdb::RequestType;
+    use mmc::config::feature;
+    if profile.is_overwritable() {
+        return true;
+    }
+    profile == mmc::Profile::CdRw
+        && ops::get_configuration(t, RequestType::One, feature::RANDOM_WRITABLE)
+            .is_ok_and(|config| config.is_current(feature::RANDOM_WRITABLE))
+}
+
 /// Refuses a medium the drive reports write-protected, before anything is
 /// sent that would change it (`burn`, `blank`, `format`).
 pub(crate) fn refuse_write_protected(

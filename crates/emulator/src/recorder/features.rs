@@ -176,7 +176,7 @@ impl Recorder {
         );
         let formattable = present
             && match media {
-                MediaType::DvdPlusRw | MediaType::BdRe | MediaType::DvdRw => true,
+                MediaType::DvdPlusRw | MediaType::BdRe | MediaType::DvdRw | MediaType::CdRw => true,
                 MediaType::BdR => state.tracks.is_empty() && state.formatted_blocks.is_none(),
                 _ => false,
             };

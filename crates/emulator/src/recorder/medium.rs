@@ -311,7 +311,7 @@ impl Recorder {
         if command.format_code != 0b001 && fmt_data {
             return Reply::Check(sense::INVALID_FIELD_IN_CDB);
         }
-        let (immed, blocks, format_type, sub_type, restart) = if fmt_data {
+        let (immed, blocks, format_type, sub_type, type_parameter) = if fmt_data {
             let list = match FormatUnitParameters::parse(params) {
                 Ok(list) => list,
                 Err(ParseError::Short { .. }) => {
@@ -326,17 +326,20 @@ impl Recorder {
                 list.blocks,
                 list.format_type,
                 list.format_sub_type,
-                list.type_parameter & 0x01 != 0,
+                list.type_parameter,
             )
         } else {
             // No parameter list: the medium's default format.
-            let default_type = match self.state.media {
-                MediaType::DvdPlusRw => format_type::DVD_PLUS_RW_FULL,
-                _ => format_type::FULL,
+            let (default_type, parameter) = match self.state.media {
+                MediaType::DvdPlusRw => (format_type::DVD_PLUS_RW_FULL, 0),
+                MediaType::CdRw => (format_type::CD_RW_FULL, 32),
+                _ => (format_type::FULL, 0),
             };
-            (false, 0, default_type, 0b01, false)
+            (false, 0, default_type, 0b01, parameter)
         };
-        let erase = match self.state.format(blocks, format_type, sub_type, restart) {
+        let erase = match self
+            .state
+            .format(blocks, format_type, sub_type, type_parameter) {
             Ok(erase) => erase,
             Err(sense) => return Reply::Check(sense),
         };

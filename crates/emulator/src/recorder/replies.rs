@@ -550,6 +550,8 @@ impl Recorder {
                 descriptors.push((spared, 0x00, 0x3000));
                 descriptors.push((spared, 0x32, 0x3000));
             }
+            // Full format for fixed packets of 32 blocks (MMC-5 6.24.3.2.3).
+            MediaType::CdRw => descriptors.push((u32_of(state.cd_packet_capacity()), 0x10, 32)),
             MediaType::DvdRw => {
                 descriptors.push((capacity, 0x00, 16));
                 descriptors.push((capacity, 0x10, 16));

@@ -1,7 +1,7 @@
 //! BLANK and FORMAT UNIT on the medium's state: what each media type accepts and what
 //! is erased (mmc.md §2.13, §3).
 
-use super::{BgFormat, MediumState};
+use super::{BgFormat, MediumState, CD_FIXED_PACKET_BLOCKS, CD_PACKET_LINK_BLOCKS};
 use crate::media::MediaType;
 use mmc::sense::codes as sense;
 use mmc::Sense;
@@ -34,14 +34,23 @@ impl MediumState {
         (scaled as u64) / 32 * 32
     }
 
-    /// FORMAT UNIT with one format descriptor. Returns whether old data is erased.
+    /// User blocks of a CD-RW formatted for fixed packets: whole packets of 32
+    /// blocks, each costing 7 more (addressed contiguously, MMC-5 4.2.3.7
+    /// "method 2"): 359 849 blocks give 295 232.
+    pub fn cd_packet_capacity(&self) -> u64 {
+        let per_packet = CD_FIXED_PACKET_BLOCKS + CD_PACKET_LINK_BLOCKS;
+        self.capacity / per_packet * CD_FIXED_PACKET_BLOCKS
+    }
+
+    /// FORMAT UNIT with one format descriptor (`type_parameter`: bytes 9-11). Returns whether old data is erased.
     pub fn format(
         &mut self,
         blocks: u32,
         format_type: u8,
         sub_type: u8,
-        restart: bool,
+        type_parameter: u32,
     ) -> Result<bool, Sense> {
+        let restart = type_parameter & 0x01 != 0;
         let was_formatted = self.formatted_blocks.is_some();
         match self.media {
             MediaType::DvdPlusRw => {
@@ -95,6 +104,18 @@ impl MediumState {
                 self.restricted_overwrite = true;
                 self.formatted_blocks = Some(self.capacity);
                 Ok(erase)
+            }
+            MediaType::CdRw => {
+                // Full format for fixed packets of 32 blocks only (MMC-5 6.5,
+                // type 10h; the type parameter is the packet size).
+                if format_type != 0x10 || type_parameter != CD_FIXED_PACKET_BLOCKS as u32 {
+                    return Err(sense::INVALID_FIELD_IN_PARAMETERS);
+                }
+                self.tracks.clear();
+                self.sessions.clear();
+                self.finalized = false;
+                self.formatted_blocks = Some(self.cd_packet_capacity());
+                Ok(true)
             }
             _ => Err(sense::CANNOT_FORMAT_MEDIUM),
         }

@@ -32,6 +32,14 @@ pub const CD_RUN_OUT_BLOCKS: u64 = 2;
 /// Pre-gap before each further TAO track of a session (multisession.md §3.1).
 pub const CD_PREGAP_BLOCKS: u64 = 150;
 
+/// User blocks of one fixed packet on a CD-RW formatted for packet writing
+/// (FORMAT UNIT type 10h, type parameter 32; MMC-5 6.5).
+pub const CD_FIXED_PACKET_BLOCKS: u64 = 32;
+
+/// Blocks each CD packet costs besides its user data: link, 4 run-in and 2
+/// run-out blocks (MMC-5 4.2.3.7, "Packet").
+pub const CD_PACKET_LINK_BLOCKS: u64 = 7;
+
 /// Background format status of DVD+RW (disc information byte 7 b1..b0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -354,10 +362,27 @@ impl MediumState {
         }
     }
 
-    /// Random-writable media without sessions (DVD+RW, BD-RE, DVD-RW RO).
+    /// Random-writable media without sessions (DVD+RW, BD-RE, DVD-RW RO, and
+    /// CD-RW formatted for fixed packets: its profile stays 000Ah).
     pub fn is_overwritable(&self) -> bool {
         matches!(self.media, MediaType::DvdPlusRw | MediaType::BdRe)
             || (self.media == MediaType::DvdRw && self.restricted_overwrite)
+            || self.is_packet_formatted_cd_rw()
+    }
+
+    /// A CD-RW formatted for fixed-packet writing (one packet track over the disc).
+    pub fn is_packet_formatted_cd_rw(&self) -> bool {
+        self.media == MediaType::CdRw && self.formatted_blocks.is_some()
+    }
+
+    /// Blocks a write on overwritable media must cover whole, from a
+    /// multiple of them on: a DVD-RW RO ECC block (16), a CD-RW fixed packet (32).
+    pub fn overwrite_unit(&self) -> u64 {
+        match self.media {
+            MediaType::DvdRw => 16,
+            MediaType::CdRw => CD_FIXED_PACKET_BLOCKS,
+            _ => 1,
+        }
     }
 
     /// Whether mode page 05h shapes writing on this medium (CD, DVD-R, DVD-R DL
@@ -365,8 +390,9 @@ impl MediumState {
     pub fn uses_write_page(&self) -> bool {
         matches!(
             self.media,
-            MediaType::CdR | MediaType::CdRw | MediaType::DvdR | MediaType::DvdRDl
+            MediaType::CdR | MediaType::DvdR | MediaType::DvdRDl
         ) || (self.media == MediaType::DvdRw && !self.restricted_overwrite)
+            || (self.media == MediaType::CdRw && !self.is_packet_formatted_cd_rw())
     }
 
     /// Whether READ TRACK INFORMATION accepts track FFh (CD, DVD+R(/DL) only; mmc.md §2.6).

@@ -76,9 +76,17 @@ impl MediumState {
             last_recorded: None,
             blank: !formatted,
             reserved: false,
-            incremental: false,
-            fixed_packet: (self.media == MediaType::DvdRw).then_some(16),
-            track_mode: if self.media == MediaType::DvdRw { 5 } else { 4 },
+            // A packet-formatted CD-RW is one fixed-packet track (Packet, FP).
+            incremental: self.media == MediaType::CdRw,
+            fixed_packet: match self.media {
+                MediaType::DvdRw | MediaType::CdRw => Some(self.overwrite_unit() as u32),
+                _ => None,
+            },
+            track_mode: if matches!(self.media, MediaType::DvdRw | MediaType::CdRw) {
+                5
+            } else {
+                4
+            },
             data_mode: 1,
             state: if formatted { "complete" } else { "blank" },
         }

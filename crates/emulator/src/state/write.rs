@@ -19,10 +19,11 @@ impl MediumState {
     ) -> Result<WriteTarget, Sense> {
         if self.is_overwritable() {
             let blocks = self.formatted_blocks.ok_or(sense::MEDIUM_NOT_FORMATTED)?;
-            if self.media == MediaType::DvdRw
-                && (!lba.is_multiple_of(16) || !count.is_multiple_of(16))
-            {
-                // Restricted overwrite: whole 32 KiB ECC blocks only.
+            let unit = self.overwrite_unit();
+            if !lba.is_multiple_of(unit) || !count.is_multiple_of(unit) {
+                // Restricted overwrite: whole 32 KiB ECC blocks only; a
+                // fixed-packet CD-RW: whole packets (MMC-5 6.44: the transfer
+                // length a multiple of the fixed packet size).
                 return Err(sense::INVALID_FIELD_IN_CDB);
             }
             if lba.checked_add(count).is_none_or(|end| end > blocks) {
@@ -236,7 +237,9 @@ impl MediumState {
                     }
                     Ok(())
                 }
-                (MediaType::DvdRw, 0b010 | 0b011) | (MediaType::BdRe, 0b010) => Ok(()),
+                (MediaType::DvdRw | MediaType::CdRw, 0b010 | 0b011) | (MediaType::BdRe, 0b010) => {
+                    Ok(())
+                }
                 _ => Err(sense::INVALID_FIELD_IN_CDB),
             };
         }
