@@ -446,9 +446,10 @@ fn text(result: &InfoResult) -> String {
         t.push_str(&format!("{:<20} {}\n", "Status:", c.status));
         // Overwritable media: where the burn puts the next session (the
         // drive's own answer is printed with the medium above otherwise).
-        let drive_said = result.media.as_ref().is_some_and(|m| {
-            m.next_writable_address.is_some() && !m.overwritable
-        });
+        let drive_said = result
+            .media
+            .as_ref()
+            .is_some_and(|m| m.next_writable_address.is_some() && !m.overwritable);
         if let (false, Some(next), Some(free)) =
             (drive_said, c.next_writable_address, c.free_blocks)
         {

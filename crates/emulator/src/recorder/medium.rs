@@ -339,7 +339,8 @@ impl Recorder {
         };
         let erase = match self
             .state
-            .format(blocks, format_type, sub_type, type_parameter) {
+            .format(blocks, format_type, sub_type, type_parameter)
+        {
             Ok(erase) => erase,
             Err(sense) => return Reply::Check(sense),
         };
