@@ -1096,22 +1096,22 @@ fn an_interrupted_burn_to_a_write_once_disc_says_what_it_left() {
 /// `blank` and `format` do what each medium allows and refuse the rest
 /// (exit 4, medium untouched): write-once media cannot be erased or
 /// formatted; DVD+RW and BD-RE are erased by zeroing their descriptors; a
-/// DVD-RW blanked takes sessions again.
+/// DVD-RW blanked takes sessions again; a CD-RW formatted is erased.
 #[test]
 fn blank_and_format_fit_the_medium_or_refuse() {
     let dir = tempfile::tempdir().unwrap();
     let trees = trees(dir.path());
     let source = |i: usize| trees.sources[i].to_str().unwrap().to_string();
-    for media in ["cd-r", "dvd+r", "bd-r", "cd-rw"] {
+    for media in ["cd-r", "dvd+r", "bd-r"] {
         let medium = dir.path().join(format!("{media}.emu"));
         let target = emu_medium(&medium, media);
         run_ok(discburn().args(["burn", "--target", &target, &source(0)]));
         let before = medium_bytes(&medium, 2048);
-        let mut refused: Vec<(&str, &[&str])> = vec![("formatted", &["format"])];
-        if media != "cd-rw" {
-            refused.push(("erased", &["blank"]));
-            refused.push(("erased", &["blank", "--full"]));
-        }
+        let refused: [(&str, &[&str]); 3] = [
+            ("formatted", &["format"]),
+            ("erased", &["blank"]),
+            ("erased", &["blank", "--full"]),
+        ];
         for (what, args) in refused {
             let out = discburn()
                 .args(args)
@@ -1130,6 +1130,20 @@ fn blank_and_format_fit_the_medium_or_refuse() {
             );
         }
     }
+    // A CD-RW holding a TAO session is formatted for fixed packets, which
+    // erases it: blank to `info`, its next session at LBA 32.
+    let medium = dir.path().join("cd-rw.emu");
+    let target = emu_medium(&medium, "cd-rw");
+    run_ok(discburn().args(["burn", "--target", &target, &source(0)]));
+    run_ok(discburn().args(["format", "--target", &target]));
+    let info = run_ok(discburn().args(["--json", "info", "--target", &target]));
+    assert_eq!(info["status"], "blank", "{info}");
+    let first = run_ok(discburn().args(["--json", "burn", "--target", &target, &source(2)]));
+    assert_eq!(
+        (first["session"].as_u64(), first["start_lba"].as_u64()),
+        (Some(1), Some(32)),
+        "{first}"
+    );
     for (media, full) in [("dvd+rw", false), ("bd-re", true), ("dvd-rw", false)] {
         let medium = dir.path().join(format!("{media}-{full}.emu"));
         let target = emu_medium(&medium, media);
