@@ -86,7 +86,8 @@ fn blank_media_report_their_profile_and_invisible_track() {
         assert_eq!(config.is_current(0x0041), media == MediaType::BdR);
         assert_eq!(
             config.is_current(0x0023),
-            matches!(media, MediaType::DvdRw | MediaType::BdR)
+            matches!(media, MediaType::DvdRw | MediaType::BdR | MediaType::CdRw),
+            "{media}: Formattable (a CD-RW for fixed packets)"
         );
         // Every profile the emulator can hold is reported as writable.
         let writable = config.writable_profiles();
