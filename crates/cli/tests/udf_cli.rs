@@ -382,3 +382,42 @@ fn import_chooses_the_tree_of_a_bridge() {
     assert!(!refused.success());
     assert!(refused.stderr.contains("udf"), "{refused}");
 }
+
+/// UDF with blocks of another size than 2048 bytes (mkudffs makes 512-byte
+/// ones for hard disks) is refused with an error that says so, and what to
+/// do, instead of a list of unreadable anchors; the image is not changed.
+#[test]
+fn udf_with_other_block_sizes_is_refused_plainly() {
+    if !require_tool("mkudffs") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(src.join("x.txt"), b"x\n").unwrap();
+    for size in ["512", "1024"] {
+        let image = dir.path().join(format!("hd-{size}.udf"));
+        // 8 MiB whatever the block size.
+        let blocks = (8u64 << 20) / size.parse::<u64>().unwrap();
+        run_ok(
+            cmd("mkudffs", ["--media-type=hd"])
+                .arg(format!("--blocksize={size}"))
+                .arg(&image)
+                .arg(blocks.to_string()),
+        );
+        let before = std::fs::read(&image).unwrap();
+        for args in [&["ls"][..], &["burn", src.to_str().unwrap()]] {
+            let result = run(discburn().args(args).arg("--target").arg(&image));
+            assert!(!result.success(), "{size}: {args:?}: {result}");
+            assert!(
+                result.stderr.contains(&format!("uses {size}-byte blocks")),
+                "{size}: {args:?}: {result}"
+            );
+            assert!(result.stderr.contains("--blocksize=2048"), "{result}");
+        }
+        assert!(
+            std::fs::read(&image).unwrap() == before,
+            "{size}: image changed"
+        );
+    }
+}

@@ -148,8 +148,19 @@ pub fn same_but_size(copy: &[u8], own: &[u8]) -> bool {
 fn udf_only_session(source: &mut dyn SectorSource) -> Result<Option<ImageSessions>, ScanError> {
     let file_blocks = source.block_count();
     let limits = crate::read::Limits::default();
-    let Ok(Some(udf)) = crate::read::udf_probe(source, 0, file_blocks, &limits) else {
-        return Ok(None);
+    let udf = match crate::read::udf_probe(source, 0, file_blocks, &limits) {
+        Ok(Some(udf)) => udf,
+        Ok(None) => return Ok(None),
+        // The recognition sequence names UDF but the volume cannot be read:
+        // that is the reason to give, not the missing ISO 9660 descriptors.
+        Err(e) => {
+            return Err(ScanError::NoSession {
+                reason: format!(
+                    "no primary volume descriptor at LBA 16, and the UDF volume there cannot \
+                     be read: {e}"
+                ),
+            })
+        }
     };
     let end = udf.volume_end().max(file_blocks.unwrap_or(0));
     Ok(Some(ImageSessions {

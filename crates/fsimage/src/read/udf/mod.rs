@@ -220,6 +220,17 @@ fn find_anchor<S: SectorSource + ?Sized>(
             Err(e) => problems.push(format!("block {lba}: {e}")),
         }
     }
+    if let Some(size) = other_block_size(blocks, start) {
+        return Err(corrupt(
+            "UDF anchor volume descriptor pointer",
+            start + 256,
+            format!(
+                "this UDF volume uses {size}-byte blocks (as mkudffs makes for hard disks); \
+                 discburn reads UDF with 2048-byte blocks, as optical discs have (mount it \
+                 with the kernel, or remake it with mkudffs --blocksize=2048)"
+            ),
+        ));
+    }
     Err(corrupt(
         "UDF anchor volume descriptor pointer",
         start + 256,
@@ -228,6 +239,32 @@ fn find_anchor<S: SectorSource + ?Sized>(
             problems.join("; ")
         ),
     ))
+}
+
+/// The block size of a UDF volume whose anchor sits at block 256 of a size
+/// other than 2048 bytes (512 or 1024: ECMA-167 3/8.4.2.1 puts it at logical
+/// sector 256 of the volume), so that its error can say so. (With 4096-byte
+/// blocks the recognition sequence is not found at 2048-byte steps, so such
+/// a volume never gets this far.)
+fn other_block_size<S: SectorSource + ?Sized>(
+    blocks: &mut Blocks<'_, S>,
+    start: u64,
+) -> Option<u64> {
+    [512u64, 1024].into_iter().find(|&size| {
+        let offset = start * BLOCK + 256 * size;
+        let lba = offset / BLOCK;
+        if lba >= blocks.image_blocks {
+            return false;
+        }
+        let Ok(block) = blocks.read(lba, BLOCK, "anchor", "/") else {
+            return false;
+        };
+        let within = (offset % BLOCK) as usize;
+        matches!(
+            AnchorPointer::parse(&block[within..]),
+            Ok(a) if u64::from(a.tag.location) == start * BLOCK / size + 256
+        )
+    })
 }
 
 /// The prevailing descriptors of one volume descriptor sequence (ECMA-167 3/8.4.3).
