@@ -496,6 +496,16 @@ fn emulated_dvd_plus_r_and_bd_r_take_one_session_a_day() {
             2,
             "{media}: {info}"
         );
+        // What is left, said alike by the sync that wrote, `info`, and a sync
+        // that finds nothing to write: the drive's free blocks after the
+        // session (its closing and the gap to the next one taken off).
+        let (code, again) = sync(&["--target", &target, src.to_str().unwrap()]);
+        assert_eq!(code, UP_TO_DATE, "{media}: {again}");
+        assert_eq!(
+            (&day2["free_blocks_after"], &again["free_blocks_after"]),
+            (&info["free_blocks"], &info["free_blocks"]),
+            "{media}: written {day2}, up to date {again}, info {info}"
+        );
     }
 }
 

@@ -397,6 +397,131 @@ fn sync_keeps_udf() {
     same_files(&src, &out, "7-Zip, UDF after sync");
 }
 
+/// `sync` takes burn's UDF options and reports UDF as burn does: kept (and
+/// why) by default, left out with `--no-udf` (and why), nothing when up to date.
+#[test]
+fn sync_reports_udf_and_takes_no_udf() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("a.txt"), b"a\n").unwrap();
+    let image = dir.path().join("sync.iso");
+    burn(&["--udf"], &image, &src);
+    let sync = |args: &[&str]| {
+        run(discburn()
+            .args(["--json", "sync", "--target"])
+            .arg(&image)
+            .args(args)
+            .arg(&src))
+    };
+    let json = |out: &testkit::CmdOutput| -> serde_json::Value {
+        serde_json::from_str(out.stdout.lines().last().unwrap_or("")).unwrap()
+    };
+    std::fs::write(src.join("b.txt"), b"b\n").unwrap();
+    let kept = sync(&[]);
+    assert!(kept.success(), "{kept}");
+    let kept = json(&kept);
+    assert_eq!(
+        (
+            &kept["udf"]["implied"],
+            &kept["udf"]["files"],
+            &kept["udf_dropped"]
+        ),
+        (&true.into(), &2.into(), &serde_json::Value::Null),
+        "{kept}"
+    );
+    let up_to_date = json(&sync(&[]));
+    assert!(
+        up_to_date["up_to_date"] == true && up_to_date["udf"].is_null(),
+        "{up_to_date}"
+    );
+    std::fs::write(src.join("c.txt"), b"c\n").unwrap();
+    let dropped = json(&sync(&["--no-udf"]));
+    assert!(dropped["udf"].is_null(), "{dropped}");
+    assert_eq!(dropped["udf_dropped"], "--no-udf", "{dropped}");
+    // The text says it as burn's does.
+    std::fs::write(src.join("d.txt"), b"d\n").unwrap();
+    let added = run_ok(
+        discburn()
+            .args(["sync", "--udf", "--target"])
+            .arg(&image)
+            .arg(&src),
+    );
+    assert!(
+        added.stdout.contains("UDF 2.01: 4 files, 0 directories"),
+        "{added}"
+    );
+    std::fs::write(src.join("e.txt"), b"e\n").unwrap();
+    let text = run_ok(
+        discburn()
+            .args(["sync", "--no-udf", "--target"])
+            .arg(&image)
+            .arg(&src),
+    );
+    assert!(
+        text.stdout
+            .contains("no UDF (--no-udf), though session 4 has it"),
+        "{text}"
+    );
+}
+
+/// `--udf-revision` and `--udf-symlinks` apply to the UDF an append keeps
+/// without `--udf`; on a session that gets no UDF they are an error saying why.
+#[test]
+fn udf_revision_and_symlinks_shape_a_kept_udf() {
+    if !require_tool("udfinfo") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("a.txt"), b"a\n").unwrap();
+    std::os::unix::fs::symlink("a.txt", src.join("link")).unwrap();
+    let image = dir.path().join("kept.iso");
+    let first = burn(&["--udf"], &image, &src);
+    assert_eq!(first["udf"]["left_out"], 1, "{first}");
+    std::fs::write(src.join("b.txt"), b"b\n").unwrap();
+    let second = burn(&["--udf-revision", "1.02", "--udf-symlinks"], &image, &src);
+    let udf = &second["udf"];
+    assert_eq!(
+        (
+            &udf["revision"],
+            &udf["implied"],
+            &udf["left_out"],
+            &udf["files"]
+        ),
+        (&"1.02".into(), &true.into(), &0.into(), &3.into()),
+        "{second}"
+    );
+    let start = second["start_lba"].as_u64().unwrap();
+    let info = run(cmd("udfinfo", [format!("--startblock={start}")]).arg(&image));
+    assert!(info.stdout.contains("udfrev=1.02"), "{info}");
+
+    let refused = |args: &[&str], target: &Path, why: &str| {
+        let result = run(discburn()
+            .args(["burn", "--target"])
+            .arg(target)
+            .args(args)
+            .arg(&src));
+        assert!(!result.success(), "{args:?}: {result}");
+        assert!(result.stderr.contains(why), "{args:?}: {result}");
+    };
+    refused(&["--no-udf", "--udf-revision", "2.01"], &image, "--no-udf");
+    refused(&["--no-udf", "--udf-symlinks"], &image, "--no-udf");
+    refused(
+        &["--zisofs", "--udf-symlinks"],
+        &image,
+        "--zisofs leaves it out",
+    );
+    let fresh = dir.path().join("fresh.iso");
+    refused(
+        &["--udf-revision", "1.02"],
+        &fresh,
+        "no session it starts from has UDF to keep",
+    );
+    assert!(!fresh.exists());
+}
+
 /// udfinfo's output, allowing only its warning about the partition of an
 /// appended session (which starts with the first session and so holds the
 /// volume structures of the later ones; see docs/reader.md).

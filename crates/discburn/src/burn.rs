@@ -83,18 +83,26 @@ pub struct BurnRequest {
     /// Compress the new files with zisofs where that saves blocks
     /// (`fsimage::compress`); needs Rock Ridge, which records the ZF entries.
     pub zisofs: bool,
-    /// Add a UDF bridge to the session (reference/udf.md §2): revision,
-    /// symbolic links; `None`: ISO 9660 (and Joliet, Rock Ridge) only.
-    pub udf: Option<fsimage::UdfOptions>,
-    /// `udf.revision` was asked for (`--udf-revision`); otherwise an append to
-    /// a session with UDF keeps that session's revision (1.02 stays 1.02;
-    /// revisions past 2.01, which discburn does not write, become 2.01).
-    pub udf_revision_given: bool,
-    /// Leave UDF out of an append to a session that has it (`--no-udf`). By
-    /// default (`udf: None`) such an append writes UDF again, as Windows'
-    /// IMAPI2 does on every session of a UDF disc, so that UDF-first readers
-    /// (Windows, 7-Zip) see the new session in its UDF tree.
-    pub no_udf: bool,
+    /// UDF: `--udf`, `--no-udf`, `--udf-revision`, `--udf-symlinks`.
+    pub udf: UdfRequest,
+}
+
+/// What a burn or a sync was asked about UDF (reference/udf.md §2). By
+/// default an append to a session with UDF writes UDF again, as Windows'
+/// IMAPI2 does on every session of a UDF disc, so that UDF-first readers
+/// (Windows, 7-Zip) see the new session in its UDF tree.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UdfRequest {
+    /// Add a UDF bridge (`--udf`), whether or not the imported session has one.
+    pub add: bool,
+    /// Leave UDF out of an append to a session that has it (`--no-udf`).
+    pub leave_out: bool,
+    /// `--udf-revision`; otherwise an append to a session with UDF keeps that
+    /// session's revision (1.02 stays 1.02; revisions past 2.01, which
+    /// discburn does not write, become 2.01), else 2.01.
+    pub revision: Option<udf::Revision>,
+    /// Keep symbolic links in the UDF tree (`--udf-symlinks`).
+    pub symlinks: bool,
 }
 
 /// The descriptive identifiers of a session's volume descriptors.
@@ -289,7 +297,7 @@ fn burn_to(
                     blocks: 0,
                     image_blocks: target.planned_end(0),
                     bytes_written: 0,
-                    free_blocks_after: target.check_room(0).ok().flatten(),
+                    free_blocks_after: target.free_blocks(),
                     imported,
                     replaced: Vec::new(),
                     removed: Vec::new(),
@@ -350,7 +358,7 @@ fn burn_to(
     };
 
     observer.progress(&clock.progress(Action::Planning, next_start, 0, 0));
-    let udf_choice = choose_udf(request, imported_udf_revision);
+    let udf_choice = choose_udf(&request.udf, request.zisofs, imported_udf_revision)?;
     let start_lba = u32::try_from(next_start).map_err(|_| {
         BurnError::Tree(fsimage::Error::Layout {
             reason: format!("the next session would start at block {next_start}, past 2^32"),
@@ -423,7 +431,7 @@ fn burn_to(
         left_out: (stats.files + stats.symlinks + stats.devices).saturating_sub(u64::from(u.files)),
         partition_start: u64::from(u.partition_start),
         imported_revision: imported_udf_revision.map(|r| r.to_text()),
-        implied: request.udf.is_none(),
+        implied: !request.udf.add,
     });
     report.udf_dropped = udf_choice.dropped;
     (
@@ -526,6 +534,7 @@ fn burn_to(
         report.verified = request.verify;
     }
     report.image_blocks = image_blocks;
+    report.free_blocks_after = target.free_blocks();
     report.bytes_written = stream.position();
     report.reclaimed_blocks = target.reclaimed_blocks();
     report.buffer_underruns = target.buffer_underruns();
@@ -624,40 +633,68 @@ struct UdfChoice {
 /// `--udf` as asked; without it, UDF again when the imported session has it
 /// (IMAPI2 writes UDF on every session of a UDF disc) unless `--no-udf` or
 /// `--zisofs` leaves it out. An append keeps the imported revision unless
-/// `--udf-revision` was given.
-fn choose_udf(request: &BurnRequest, imported: Option<udf::Revision>) -> UdfChoice {
-    let keep_revision = |u: fsimage::UdfOptions| fsimage::UdfOptions {
-        revision: match imported {
-            Some(read) if !request.udf_revision_given => kept_udf_revision(read),
-            _ => u.revision,
-        },
-        ..u
+/// `--udf-revision` was given. `--udf-revision` and `--udf-symlinks` on a
+/// session that gets no UDF are an error saying why it gets none.
+fn choose_udf(
+    request: &UdfRequest,
+    zisofs: bool,
+    imported: Option<udf::Revision>,
+) -> Result<UdfChoice, BurnError> {
+    let tuned = request.revision.is_some() || request.symlinks;
+    let options = || fsimage::UdfOptions {
+        revision: request
+            .revision
+            .unwrap_or_else(|| imported.map_or(udf::Revision::V2_01, kept_udf_revision)),
+        symlinks: request.symlinks,
+        partition_start: None,
     };
-    match (request.udf, imported) {
-        (Some(u), _) => UdfChoice {
-            options: Some(keep_revision(u)),
-            dropped: None,
-        },
-        (None, Some(_)) if request.no_udf || request.zisofs => UdfChoice {
-            options: None,
-            dropped: Some(
-                if request.no_udf {
-                    "--no-udf"
-                } else {
-                    "--zisofs"
-                }
-                .into(),
+    let dropped_by = if request.leave_out {
+        Some("--no-udf")
+    } else if zisofs {
+        Some("--zisofs")
+    } else {
+        None
+    };
+    if tuned && !request.add {
+        let why = match (dropped_by, imported) {
+            (Some("--no-udf"), _) => Some(
+                "--udf-revision and --udf-symlinks shape the session's UDF tree, \
+                 and --no-udf leaves it out",
             ),
-        },
-        (None, Some(_)) => UdfChoice {
-            options: Some(keep_revision(fsimage::UdfOptions::default())),
+            (_, None) => Some(
+                "--udf-revision and --udf-symlinks shape the session's UDF tree, and this \
+                 session gets none: no session it starts from has UDF to keep (--udf adds UDF)",
+            ),
+            (Some(_), Some(_)) => Some(
+                "--udf-revision and --udf-symlinks shape the session's UDF tree, \
+                 and --zisofs leaves it out (UDF cannot carry compressed files)",
+            ),
+            (None, Some(_)) => None,
+        };
+        if let Some(what) = why {
+            return Err(BurnError::Conflict { what });
+        }
+    }
+    Ok(match (request.add, imported) {
+        (true, _) => UdfChoice {
+            options: Some(options()),
             dropped: None,
         },
-        (None, None) => UdfChoice {
+        (false, Some(_)) => match dropped_by {
+            Some(option) => UdfChoice {
+                options: None,
+                dropped: Some(option.into()),
+            },
+            None => UdfChoice {
+                options: Some(options()),
+                dropped: None,
+            },
+        },
+        (false, None) => UdfChoice {
             options: None,
             dropped: None,
         },
-    }
+    })
 }
 
 /// The revision a UDF session appended to one of revision `read` gets: the

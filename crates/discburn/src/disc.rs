@@ -700,7 +700,7 @@ impl BurnTarget for SequentialDisc {
     }
 
     fn check_room(&mut self, blocks: u64) -> Result<Option<u64>, BurnError> {
-        let left = check_blocks(
+        check_blocks(
             &self.name,
             self.padded(blocks),
             self.closing_overhead(),
@@ -719,7 +719,22 @@ impl BurnTarget for SequentialDisc {
                  {another} another session needs"
             )
         });
-        Ok(left)
+        // What the drive will report free after the session: the data, its
+        // closing and the gap to the next session's data (multisession.md §3;
+        // unknown on a DVD or BD until it shows one, then counted as 0).
+        Ok(Some(after))
+    }
+
+    fn free_blocks(&mut self) -> Option<u64> {
+        if !self.started {
+            return Some(self.free_blocks);
+        }
+        // After a session: what the drive now reports, as `info` shows it
+        // (none on a disc the session closed).
+        inspect_media(self.drive.as_mut())
+            .ok()?
+            .free_blocks
+            .map(u64::from)
     }
 
     fn closed_because(&self) -> Option<String> {

@@ -144,7 +144,9 @@ pub struct BurnReport {
     /// Bytes of new data and metadata written (old files are referenced, not copied).
     pub bytes_written: u64,
     /// Blocks left on the medium (or the image's file system) after the
-    /// session, when known.
+    /// session, when known: on a disc, what `info` then reports as
+    /// `free_blocks` (read from the drive after writing; for a dry run the
+    /// data, its closing and the gap to the next session taken off).
     pub free_blocks_after: Option<u64>,
     /// The session this one started from, when it appended.
     pub imported: Option<ImportSummary>,

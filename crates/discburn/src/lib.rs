@@ -39,7 +39,7 @@ pub mod target;
 mod udf_anchor;
 pub mod verify;
 
-pub use burn::{burn, burn_to_target, BurnObserver, BurnRequest, Quiet, VolumeIds};
+pub use burn::{burn, burn_to_target, BurnObserver, BurnRequest, Quiet, UdfRequest, VolumeIds};
 pub use compare::{ChangeEntry, ChangeLists};
 pub use error::BurnError;
 pub use events::{Action, BurnReport, ImportSummary, Progress, UdfReport, ZisofsSummary};

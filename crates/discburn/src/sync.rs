@@ -46,6 +46,8 @@ pub struct SyncRequest {
     pub dry_run: bool,
     /// `SOURCE_DATE_EPOCH` (file times clamped; ctimes are then not compared).
     pub source_date_epoch: Option<i64>,
+    /// UDF, as for `burn`: kept from a session that has it unless `leave_out`.
+    pub udf: crate::burn::UdfRequest,
 }
 
 /// What `sync` did, or would do (`dry_run`).
@@ -83,6 +85,10 @@ pub struct SyncReport {
     pub symlinks: u64,
     pub file_bytes: u64,
     pub skipped: Vec<SkippedSource>,
+    /// The session's UDF bridge, as `burn` reports it (`null` when up to date).
+    pub udf: Option<crate::events::UdfReport>,
+    /// As `burn`'s: the option that left out the UDF the compared session has.
+    pub udf_dropped: Option<String>,
     pub elapsed_s: f64,
 }
 
@@ -113,6 +119,7 @@ pub fn sync(
         sources: request.sources.clone(),
         dry_run: request.dry_run,
         source_date_epoch: request.source_date_epoch,
+        udf: request.udf,
         ..BurnRequest::default()
     };
     let options = SyncOptions {
@@ -142,6 +149,8 @@ pub fn sync(
         symlinks: report.symlinks,
         file_bytes: report.file_bytes,
         skipped: plan.skipped,
+        udf: report.udf,
+        udf_dropped: report.udf_dropped,
         elapsed_s: report.elapsed_s,
     })
 }

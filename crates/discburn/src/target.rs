@@ -109,6 +109,11 @@ pub trait BurnTarget {
     /// Fails when a session of `blocks` blocks cannot be written (with what
     /// closing it costs); gives the blocks left after it, when known.
     fn check_room(&mut self, blocks: u64) -> Result<Option<u64>, BurnError>;
+    /// The blocks free on the target now, when known: on a disc, what the
+    /// drive reports (`info`'s `free_blocks`), read again after a session.
+    fn free_blocks(&mut self) -> Option<u64> {
+        self.check_room(0).ok().flatten()
+    }
     /// Writes the session's blocks at its start LBA; `progress(bytes)` after
     /// each chunk, which stops the write (as [`BurnError::Cancelled`]) by
     /// returning `false`.

@@ -202,11 +202,11 @@ struct Setup {
 /// An image of two sessions, and the request for a third that adds,
 /// replaces and removes files.
 fn setup() -> Setup {
-    setup_with(None)
+    setup_with(discburn::UdfRequest::default())
 }
 
 /// As [`setup`], every session with the UDF bridge `udf` when given.
-fn setup_with(udf: Option<fsimage::UdfOptions>) -> Setup {
+fn setup_with(udf: discburn::UdfRequest) -> Setup {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().to_path_buf();
     let (s1, s2, s3) = (dir.join("s1"), dir.join("s2"), dir.join("s3"));
@@ -441,7 +441,10 @@ fn every_failing_write_leaves_the_old_or_the_new_image() {
 /// the ISO 9660 side has it too; every earlier session still reads as UDF.
 #[test]
 fn every_failing_write_leaves_the_old_or_the_new_udf_tree() {
-    let setup = setup_with(Some(fsimage::UdfOptions::default()));
+    let setup = setup_with(discburn::UdfRequest {
+        add: true,
+        ..Default::default()
+    });
     let udf = Some(Namespace::Udf);
     let earlier: Vec<(u64, Tree)> = sessions_of(&setup.base)
         .into_iter()

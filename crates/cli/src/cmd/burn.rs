@@ -103,35 +103,11 @@ pub struct Args {
     /// and report the blocks saved. Linux (CONFIG_ZISOFS), xorriso and
     /// discburn read such files back as they were; files of earlier sessions
     /// stay as they are. Needs Rock Ridge.
-    #[arg(long, conflicts_with = "no_rock_ridge")]
+    #[arg(long, conflicts_with_all = ["no_rock_ridge", "udf"])]
     pub zisofs: bool,
 
-    /// Add a UDF file system beside ISO 9660, Joliet and Rock Ridge (a
-    /// "bridge" disc, as Windows writes them): the same files, one copy of
-    /// their data. Symbolic links and device nodes stay out of the UDF tree
-    /// (7-Zip refuses a UDF volume holding a link); names longer than UDF's
-    /// 255 bytes are cut. An append to a session that has UDF writes it
-    /// again without this option (as Windows does), unless --no-udf.
-    #[arg(long, conflicts_with = "zisofs")]
-    pub udf: bool,
-
-    /// Leave UDF out of an append to a session that has it: UDF-first
-    /// readers (Windows, 7-Zip) then show this session's Joliet or ISO 9660
-    /// tree; the older sessions' UDF still reads at their start.
-    #[arg(long, conflicts_with = "udf")]
-    pub no_udf: bool,
-
-    /// With --udf: keep symbolic links in the UDF tree too (Linux reads
-    /// them; 7-Zip then cannot open the image).
-    #[arg(long, requires = "udf")]
-    pub udf_symlinks: bool,
-
-    /// With --udf: the UDF revision, 2.01 (default: Windows XP and later,
-    /// Linux, macOS) or 1.02 (older readers). An append to a session with
-    /// UDF keeps that session's revision unless this is given (2.01 for
-    /// revisions discburn does not write).
-    #[arg(long, value_name = "REV", requires = "udf", value_parser = ["2.01", "1.02"])]
-    pub udf_revision: Option<String>,
+    #[command(flatten)]
+    pub udf: super::udf_options::UdfArgs,
 
     /// Print the blocks (2048 bytes) the burn would write, as
     /// `genisoimage -print-size` does, and write nothing.
@@ -337,17 +313,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         iso_level: args.iso_level,
         no_checksums: args.no_checksums,
         zisofs: args.zisofs,
-        udf: args.udf.then(|| fsimage::UdfOptions {
-            revision: args
-                .udf_revision
-                .as_deref()
-                .and_then(udf::Revision::from_text)
-                .unwrap_or(udf::Revision::V2_01),
-            symlinks: args.udf_symlinks,
-            partition_start: None,
-        }),
-        udf_revision_given: args.udf_revision.is_some(),
-        no_udf: args.no_udf,
+        udf: args.udf.request(),
     };
     let mut observer = crate::progress::Observer::new(out, "burn", &args.target, interrupt.clone());
     let result = discburn::burn(&request, &mut observer);
@@ -444,44 +410,13 @@ fn zisofs_text(report: &discburn::BurnReport) -> String {
     )
 }
 
-/// The UDF line of the summary: what the session's UDF holds and, on an
-/// append to a session with UDF, why it has UDF or has none.
+/// The UDF line of the summary.
 fn udf_text(report: &discburn::BurnReport) -> String {
-    let imported = report
-        .imported
-        .as_ref()
-        .map_or(String::from("the imported session"), |i| {
-            format!("session {}", i.session)
-        });
-    let Some(u) = &report.udf else {
-        return match &report.udf_dropped {
-            Some(why) => format!(
-                "no UDF ({why}), though {imported} has it: UDF-first readers (Windows, 7-Zip) \
-                 show this session's Joliet or ISO 9660 tree\n"
-            ),
-            None => String::new(),
-        };
-    };
-    let why = match (&u.imported_revision, u.implied) {
-        (Some(old), true) => format!(", as {imported} has UDF {old} (--no-udf leaves it out)"),
-        (Some(old), false) if *old != u.revision => format!(" ({imported} has UDF {old})"),
-        _ => String::new(),
-    };
-    let left_out = match u.left_out {
-        0 => String::new(),
-        n => format!(", {n} links or device nodes left out (--udf-symlinks keeps links)"),
-    };
-    let partition = if u.partition_start < report.start_lba {
-        format!(
-            ", partition from block {} (earlier sessions' data)",
-            u.partition_start
-        )
-    } else {
-        String::new()
-    };
-    format!(
-        "UDF {}{why}: {} files, {} directories{partition}{left_out}\n",
-        u.revision, u.files, u.directories
+    super::udf_options::udf_text(
+        report.udf.as_ref(),
+        report.udf_dropped.as_deref(),
+        report.imported.as_ref().map(|i| i.session),
+        report.start_lba,
     )
 }
 

@@ -11,4 +11,5 @@ pub mod ls;
 pub mod media;
 pub mod repair;
 pub mod sync;
+pub mod udf_options;
 pub mod verify;

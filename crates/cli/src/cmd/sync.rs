@@ -32,6 +32,10 @@ pub struct Args {
     #[arg(long)]
     pub content: bool,
 
+    // UDF as for `burn`: an append to a session with UDF writes it again.
+    #[command(flatten)]
+    pub udf: super::udf_options::UdfArgs,
+
     /// As for `burn`: a directory's contents land at the root, a file at the
     /// root under its name, `ISO/PATH=HOST/PATH` at that path.
     #[arg(value_name = "SOURCE", required = true)]
@@ -57,6 +61,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         content: args.content,
         dry_run: args.dry_run,
         source_date_epoch: super::burn::source_date_epoch()?,
+        udf: args.udf.request(),
     };
     let mut observer = Observer::new(out, "sync", &args.target, interrupt.clone());
     let result = discburn::sync(&request, &mut observer);
@@ -144,5 +149,11 @@ fn text(report: &discburn::SyncReport) -> String {
             report.elapsed_s
         ));
     }
+    t.push_str(&super::udf_options::udf_text(
+        report.udf.as_ref(),
+        report.udf_dropped.as_deref(),
+        report.compared_with,
+        start,
+    ));
     t
 }
