@@ -241,6 +241,8 @@ pub struct DiscStorage {
     write_blocks: usize,
     /// Blocks a write must cover whole (see [`DiscStorage::write_unit`]).
     unit: u64,
+    /// A fixed-packet CD-RW whose page 05h is not yet set for packets.
+    needs_packet_page: bool,
 }
 
 impl DiscStorage {
@@ -253,6 +255,7 @@ impl DiscStorage {
             capacity,
             write_blocks: transfer.div_ceil(unit).saturating_mul(unit) as usize,
             unit,
+            needs_packet_page: profile == Profile::CdRw,
         }
     }
 
@@ -341,6 +344,14 @@ impl Storage for DiscStorage {
 impl DiscStorage {
     /// WRITEs of `buf` from block `lba` on, a transfer unit at a time.
     fn write_whole(&mut self, buf: &[u8], lba: u64) -> io::Result<()> {
+        if self.needs_packet_page {
+            // Packet writing with the track's packet size (MMC-5 7.5.4).
+            let drive = self.drive.as_mut();
+            let mut page = ops::write_parameters(drive).map_err(mmc_io)?;
+            page.set_fixed_packets(self.unit as u32);
+            ops::mode_select_page(drive, &page.emit()).map_err(mmc_io)?;
+            self.needs_packet_page = false;
+        }
         let mut lba = lba;
         for piece in buf.chunks(self.write_blocks * BLOCK_SIZE) {
             let at = u32::try_from(lba)

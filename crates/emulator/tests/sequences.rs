@@ -489,6 +489,24 @@ fn cd_rw_formats_for_fixed_packets() {
     assert_eq!(ops::read_capacity(t).unwrap().block_count(), 295_232);
     // The format erased the session written before it.
     assert_eq!(read(t, 0, 32).unwrap(), vec![0u8; 32 * 2048]);
+    // Written in packet mode with its packet size only (page 05h).
+    let err = ops::write_blocks(t, 0, &pattern(0, 32, 2)).unwrap_err();
+    assert_eq!(
+        sense_of(&err),
+        (5, 0x64, 0x00),
+        "track at once on a packet disc"
+    );
+    let mut page = ops::write_parameters(t).unwrap();
+    page.set_fixed_packets(16);
+    ops::mode_select_page(t, &page.emit()).unwrap();
+    let err = ops::write_blocks(t, 0, &pattern(0, 32, 2)).unwrap_err();
+    assert_eq!(
+        sense_of(&err),
+        (5, 0x64, 0x00),
+        "packets of 16 on a disc of 32"
+    );
+    page.set_fixed_packets(32);
+    ops::mode_select_page(t, &page.emit()).unwrap();
     ops::write_blocks(t, 64, &pattern(64, 32, 2)).unwrap();
     ops::write_blocks(t, 0, &pattern(0, 64, 3)).unwrap();
     ops::synchronize_cache(t, false).unwrap();

@@ -229,6 +229,22 @@ impl WriteParametersPage {
         }
     }
 
+    /// Sets the page up for writing a CD-RW formatted for fixed packets
+    /// (MMC-5 7.5.4; mmc.md §2.8): write type packet, FP set, the packet size
+    /// the track reports, data track mode 5 (recorded incrementally), Mode 1
+    /// 2048-byte blocks, no test write.
+    pub fn set_fixed_packets(&mut self, packet_blocks: u32) {
+        self.bufe = true;
+        self.test_write = false;
+        self.write_type = WriteType::Incremental;
+        self.fp = true;
+        self.packet_size = packet_blocks;
+        self.track_mode = 5;
+        self.data_block_type = 8;
+        self.session_format = 0;
+        self.ls_v = false;
+    }
+
     /// Parses the page (from its code byte). Needs 16 bytes; missing bytes read as zero.
     pub fn parse(p: &[u8]) -> Result<WriteParametersPage, ParseError> {
         ParseError::need("write parameters page", p, 16)?;

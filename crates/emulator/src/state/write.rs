@@ -26,6 +26,15 @@ impl MediumState {
                 // length a multiple of the fixed packet size).
                 return Err(sense::INVALID_FIELD_IN_CDB);
             }
+            if self.is_packet_formatted_cd_rw()
+                && !(params.write_type == 0
+                    && params.fixed_packet
+                    && u64::from(params.packet_size) == unit)
+            {
+                // A fixed-packet CD-RW is written in packet mode with its
+                // packet size set in page 05h (MMC-5 7.5.4).
+                return Err(sense::ILLEGAL_MODE_FOR_TRACK);
+            }
             if lba.checked_add(count).is_none_or(|end| end > blocks) {
                 return Err(sense::LBA_OUT_OF_RANGE);
             }
