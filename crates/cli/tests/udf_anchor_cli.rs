@@ -8,21 +8,11 @@ mod interop_support;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use interop_support::discburn;
+use interop_support::{burn_json as burn, discburn};
 use testkit::tools::cmd;
 use testkit::{compare, require_tool, run, run_ok, snapshot, CompareOptions};
 
 const ANCHOR: u64 = 256 * 2048;
-
-fn burn(args: &[&str], image: &Path, src: &Path) -> serde_json::Value {
-    let result = run(discburn()
-        .args(["--json", "burn", "--target"])
-        .arg(image)
-        .args(args)
-        .arg(src));
-    assert!(result.success(), "{result}");
-    serde_json::from_str(result.stdout.lines().last().unwrap_or("")).unwrap()
-}
 
 fn repair(image: &Path) -> serde_json::Value {
     let result = run(discburn().args(["--json", "repair", "--target"]).arg(image));

@@ -7,22 +7,12 @@ mod interop_support;
 
 use std::path::Path;
 
-use interop_support::{discburn, pycdlib_manifest, PYCDLIB_MANIFEST};
+use interop_support::{burn_json as burn, discburn, pycdlib_manifest, PYCDLIB_MANIFEST};
 use testkit::tools::cmd;
 use testkit::{
     compare, make_tricky_tree_with, require_python_module, require_tool, run, run_ok, snapshot,
     CompareOptions, Kind, ModeCheck, Snapshot, TrickyOptions,
 };
-
-fn burn(args: &[&str], image: &Path, src: &Path) -> serde_json::Value {
-    let result = run(discburn()
-        .args(["--json", "burn", "--target"])
-        .arg(image)
-        .args(args)
-        .arg(src));
-    assert!(result.success(), "{result}");
-    serde_json::from_str(result.stdout.lines().last().unwrap_or("")).unwrap()
-}
 
 /// The source without symbolic links: what the UDF tree holds by default.
 fn without_symlinks(mut s: Snapshot) -> Snapshot {

@@ -15,6 +15,18 @@ pub fn discburn() -> Command {
     Command::new(env!("CARGO_BIN_EXE_discburn"))
 }
 
+/// `discburn --json burn --target IMAGE ARGS SRC`, asserting success; the
+/// result object (the last JSON line).
+pub fn burn_json(args: &[&str], image: &Path, src: &Path) -> serde_json::Value {
+    let result = run(discburn()
+        .args(["--json", "burn", "--target"])
+        .arg(image)
+        .args(args)
+        .arg(src));
+    assert!(result.success(), "{result}");
+    serde_json::from_str(result.stdout.lines().last().unwrap_or("")).unwrap()
+}
+
 /// Extracts the whole of `image` into `out` with `discburn extract`, asserting success.
 pub fn extract_all(image: &Path, out: &Path) {
     let result = run(discburn()
