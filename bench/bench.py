@@ -578,28 +578,8 @@ def bench_checksums(name, src, work, runs, discburn):
         "xorriso --md5": lambda out: ["xorriso", "-as", "mkisofs", "-quiet"] + flags + ["--md5", "-o", out, src],
     }
     out = os.path.join(work, "out.img")
-    times = {t: [] for t in builds}
-    cpus = {t: [] for t in builds}
-    for argv in builds.values():  # warm-up, untimed
-        run_once(argv(out), out)
-    load_before = os.getloadavg()
-    for run in range(runs):
-        order = list(builds.items())
-        if run % 2:
-            order.reverse()
-        for tool, argv in order:
-            before = os.times()
-            times[tool].append(run_once(argv(out), out)[0])
-            after = os.times()
-            # CPU seconds (user + system): what the build costs, whatever the load.
-            cpus[tool].append((after.children_user - before.children_user)
-                              + (after.children_system - before.children_system))
-    med = {t: statistics.median(v) for t, v in times.items()}
-    print(f"\n(checksums) build, {name}, median of {runs} (load average before "
-          f"{load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; 2 cores)")
-    print(f"  {'':<26} {'wall':>8}   {'CPU':>8}")
-    for tool, t in med.items():
-        print(f"  {tool:<26} {t:8.3f} s {statistics.median(cpus[tool]):8.3f} s")
+    med = wall_and_cpu({t: (lambda argv=argv: run_once(argv(out), out)[0]) for t, argv in builds.items()},
+                       runs, f"\n(checksums) build, {name}")
     vs_x = med["discburn"] / med["xorriso --md5"]
     cost = med["discburn"] / med["discburn --no-checksums"]
     ok = vs_x < 1.0
@@ -611,6 +591,35 @@ def bench_checksums(name, src, work, runs, discburn):
 
     ok &= bench_verify(src, work, runs, discburn)
     return ok
+
+
+def wall_and_cpu(commands, runs, title):
+    """Runs each of `commands` (name -> callable returning wall seconds) once untimed, then
+    `runs` times alternating the order; prints the median wall time and CPU seconds (user +
+    system of the children: what the run costs, whatever the load) under `title`, with the
+    load average. Returns the median wall time by name."""
+    for command in commands.values():  # warm-up, untimed
+        command()
+    times = {t: [] for t in commands}
+    cpus = {t: [] for t in commands}
+    load_before = os.getloadavg()
+    for run in range(runs):
+        order = list(commands.items())
+        if run % 2:
+            order.reverse()
+        for tool, command in order:
+            before = os.times()
+            times[tool].append(command())
+            after = os.times()
+            cpus[tool].append((after.children_user - before.children_user)
+                              + (after.children_system - before.children_system))
+    med = {t: statistics.median(v) for t, v in times.items()}
+    print(f"{title}, median of {runs} (load average before {load_before[0]:.2f}, after "
+          f"{os.getloadavg()[0]:.2f}; 2 cores)")
+    print(f"  {'':<26} {'wall':>8}   {'CPU':>8}")
+    for tool, t in med.items():
+        print(f"  {tool:<26} {t:8.3f} s {statistics.median(cpus[tool]):8.3f} s")
+    return med
 
 
 def bench_verify(src, work, runs, discburn):
@@ -627,28 +636,9 @@ def bench_verify(src, work, runs, discburn):
                                "-check_md5_r", "FAILURE", "/", "--"],
         "md5sum": ["md5sum", image],
     }
-    vtimes = {t: [] for t in checks}
-    vcpus = {t: [] for t in checks}
-    for argv in checks.values():
-        timed(argv)
-    load_before = os.getloadavg()
-    for run in range(runs):
-        order = list(checks.items())
-        if run % 2:
-            order.reverse()
-        for tool, argv in order:
-            before = os.times()
-            vtimes[tool].append(timed(argv)[0])
-            after = os.times()
-            vcpus[tool].append((after.children_user - before.children_user)
-                               + (after.children_system - before.children_system))
-    vmed = {t: statistics.median(v) for t, v in vtimes.items()}
     size = os.path.getsize(image) / (1 << 20)
-    print(f"(checksums) verify a {size:.0f} MiB image, median of {runs} (load average before "
-          f"{load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; 2 cores)")
-    print(f"  {'':<26} {'wall':>8}   {'CPU':>8}")
-    for tool, t in vmed.items():
-        print(f"  {tool:<26} {t:8.3f} s {statistics.median(vcpus[tool]):8.3f} s")
+    vmed = wall_and_cpu({t: (lambda argv=argv: timed(argv)[0]) for t, argv in checks.items()},
+                        runs, f"(checksums) verify a {size:.0f} MiB image")
     v_md5 = vmed["discburn verify"] / vmed["md5sum"]
     v_x = vmed["discburn verify"] / vmed["xorriso -check_md5"]
     print(f"  discburn verify / xorriso -check_md5: {v_x:.2f}")
