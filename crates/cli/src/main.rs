@@ -290,9 +290,10 @@ fn main() {
     let command = command_name(&cli.command);
     let out = Output::new(cli.json);
     out.init_logging();
-    // burn stops at a safe point by itself and undoes its writes.
+    // burn and sync stop at a safe point by themselves (and undo their
+    // writes); diff stops between the chunks it reads.
     let handler = match cli.command {
-        Command::Burn(_) | Command::Sync(_) => Ok(()),
+        Command::Burn(_) | Command::Sync(_) | Command::Diff(_) => Ok(()),
         _ => interrupt::exit_on_signal(command, cli.json),
     };
     if let Err(err) = handler {

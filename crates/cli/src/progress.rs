@@ -1,5 +1,5 @@
 //! Progress of the commands that move data through the engine (`burn`,
-//! `sync`, `verify`, `check-media`): one [`discburn::BurnObserver`] that draws the
+//! `sync`, `diff`, `verify`, `check-media`): one [`discburn::BurnObserver`] that draws the
 //! bar on a terminal and prints the JSON `stage` and `progress` events
 //! (docs/json.md), whichever command runs.
 

@@ -117,7 +117,9 @@ fn assert_diff_matches_sync(target: &str, result: &serde_json::Value, day: &str)
         &b,
     ]));
     assert_eq!(out.code, Some(0), "{day}: {out}");
-    let diff: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    // The result is the last line (`comparing` events may come first).
+    let last = out.stdout.lines().last().unwrap_or_default();
+    let diff: serde_json::Value = serde_json::from_str(last).unwrap();
     assert_eq!(diff["identical"], false, "{day}: {diff}");
     for list in ["added", "changed", "removed"] {
         assert_eq!(
@@ -287,7 +289,8 @@ fn diff_lists_what_differs_from_a_directory_and_between_sessions() {
             .args(["--json", "diff", "--target", target])
             .args(args));
         assert_eq!(out.code, Some(0), "{out}");
-        serde_json::from_str::<serde_json::Value>(out.stdout.trim()).unwrap()
+        let result = out.stdout.lines().last().unwrap_or_default();
+        serde_json::from_str::<serde_json::Value>(result).unwrap()
     };
     let same = diff(&["--session", "1", src_arg]);
     assert_eq!(same["identical"], true, "{same}");

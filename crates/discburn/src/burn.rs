@@ -26,7 +26,7 @@ fn unix_now() -> i64 {
 pub const DEFAULT_VOLUME_NAME: &str = "CDROM";
 
 /// Most often a progress event is sent while writing.
-const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
+pub(crate) const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// What to burn, and where.
 #[derive(Debug, Clone, Default)]
@@ -258,19 +258,8 @@ fn burn_to(
                 };
                 // Reading files to compare their MD5s (`--content`) can take
                 // minutes: progress as while writing, and a way to stop.
-                let mut last = None::<std::time::Instant>;
-                let mut comparing = |done: u64, total: u64| {
-                    if last.is_none_or(|at| at.elapsed() >= PROGRESS_INTERVAL) || done == total {
-                        last = Some(std::time::Instant::now());
-                        observer.progress(&clock.progress(
-                            Action::Comparing,
-                            next_start,
-                            done,
-                            total,
-                        ));
-                    }
-                    !observer.cancelled()
-                };
+                let compared = base.as_ref().map_or(next_start, |s| s.start);
+                let mut comparing = crate::compare::report_to(&mut *observer, &mut clock, compared);
                 crate::sync::plan_and_apply(
                     &mut tree,
                     &request.sources,

@@ -2,7 +2,9 @@
 //! a session and a host directory (its contents against the session's root,
 //! as `burn` and `sync` map a directory). The comparison is `sync`'s
 //! ([`crate::compare`]), so `sync` is up to date exactly when `diff` of the
-//! newest session against the same directory finds nothing.
+//! newest session against the same directory finds nothing. Files read to
+//! compare their MD5s are reported as `sync` reports them
+//! ([`compare::report_to`]), and a cancelled observer stops the reading.
 
 use std::path::PathBuf;
 
@@ -11,8 +13,10 @@ use fsimage::read::{ReadOptions, Volume};
 use fsimage::Tree;
 use serde::Serialize;
 
+use crate::burn::BurnObserver;
 use crate::compare::{self, ChangeLists, Comparison, Scopes};
 use crate::error::BurnError;
+use crate::events::Clock;
 use crate::sessions::list_sessions;
 use crate::target::open_read_source;
 
@@ -65,8 +69,15 @@ pub struct DiffReport {
     pub md5_compared: u64,
 }
 
-/// Reads the whole tree of session `number` of `target`, and when it was written.
-fn session_tree(target: &str, number: u32) -> Result<(Tree, Option<i64>), BurnError> {
+/// A session's tree, where the session starts, and when it was written.
+struct SessionTree {
+    tree: Tree,
+    start: u64,
+    written: Option<i64>,
+}
+
+/// Reads the whole tree of session `number` of `target`.
+fn session_tree(target: &str, number: u32) -> Result<SessionTree, BurnError> {
     let list = list_sessions(target)?;
     let start = list.start_of(target, number)?;
     let source = open_read_source(target)?;
@@ -87,13 +98,24 @@ fn session_tree(target: &str, number: u32) -> Result<(Tree, Option<i64>), BurnEr
     let tree = fsimage::import::import_session(&mut volume)
         .map_err(tree_error)?
         .tree;
-    Ok((tree, written))
+    Ok(SessionTree {
+        tree,
+        start,
+        written,
+    })
 }
 
-/// Compares the two sides of `request`.
-pub fn diff(request: &DiffRequest) -> Result<DiffReport, BurnError> {
+/// Compares the two sides of `request`, telling `observer` the blocks read
+/// to compare MD5s (`comparing` events, as `sync`'s); a signal it reports
+/// stops the diff ([`BurnError::Cancelled`]).
+pub fn diff(
+    request: &DiffRequest,
+    observer: &mut dyn BurnObserver,
+) -> Result<DiffReport, BurnError> {
+    let mut clock = Clock::start();
     let target = request.target.as_str();
-    let (old, old_written) = session_tree(target, request.session)?;
+    let old = session_tree(target, request.session)?;
+    stop_if_cancelled(&*observer)?;
     let (new, to) = match &request.against {
         Against::Directory(dir) => {
             let mut tree = Tree::new();
@@ -105,15 +127,16 @@ pub fn diff(request: &DiffRequest) -> Result<DiffReport, BurnError> {
             };
             (tree, side)
         }
-        Against::Session(n) => (session_tree(target, *n)?.0, session_side(*n)),
+        Against::Session(n) => (session_tree(target, *n)?.tree, session_side(*n)),
         Against::Newest => {
             let newest = list_sessions(target)?
                 .sessions
                 .last()
                 .map_or(request.session, |s| s.number);
-            (session_tree(target, newest)?.0, session_side(newest))
+            (session_tree(target, newest)?.tree, session_side(newest))
         }
     };
+    stop_if_cancelled(&*observer)?;
     let from_directory = matches!(request.against, Against::Directory(_));
     let mut medium = open_read_source(target)?;
     let scopes = Scopes(vec![Vec::new()]);
@@ -122,16 +145,23 @@ pub fn diff(request: &DiffRequest) -> Result<DiffReport, BurnError> {
         ctime: !from_directory || request.source_date_epoch.is_none(),
         clamp: request.source_date_epoch.filter(|_| from_directory),
         racy_since: compare::racy_since(
-            old_written,
+            old.written,
             request.source_date_epoch.filter(|_| from_directory),
         ),
         delete: true,
     };
-    let mut comparison =
-        Comparison::new(&old, &new, &scopes, options, Some(medium.as_mut()), target);
-    let changes = comparison.run(&mut |_, _| true)?;
+    let mut comparison = Comparison::new(
+        &old.tree,
+        &new,
+        &scopes,
+        options,
+        Some(medium.as_mut()),
+        target,
+    );
+    let mut progress = compare::report_to(observer, &mut clock, old.start);
+    let changes = comparison.run(&mut progress)?;
     let md5_compared = comparison.md5_compared;
-    let (changes, _) = ChangeLists::of(&old, &new, &changes, &|_| None);
+    let (changes, _) = ChangeLists::of(&old.tree, &new, &changes, &|_| None);
     Ok(DiffReport {
         target: target.to_string(),
         from: session_side(request.session),
@@ -140,6 +170,14 @@ pub fn diff(request: &DiffRequest) -> Result<DiffReport, BurnError> {
         changes,
         md5_compared,
     })
+}
+
+/// Between two steps: a signal the observer reports stops the diff.
+fn stop_if_cancelled(observer: &dyn BurnObserver) -> Result<(), BurnError> {
+    match observer.cancelled() {
+        true => Err(BurnError::Cancelled),
+        false => Ok(()),
+    }
 }
 
 fn session_side(number: u32) -> Side {

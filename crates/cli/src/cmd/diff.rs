@@ -5,7 +5,9 @@ use discburn::diff::{Against, DiffReport, DiffRequest};
 use discburn::{ChangeEntry, ChangeLists};
 use serde::Serialize;
 
+use super::burn::Interrupt;
 use crate::output::Output;
+use crate::progress::Observer;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -59,7 +61,24 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         content: args.content,
         source_date_epoch: super::burn::source_date_epoch()?,
     };
-    let report = discburn::diff::diff(&request)?;
+    // Reading files to compare MD5s shows a bar (JSON `progress` events),
+    // and a signal stops it between chunks, as `sync`'s comparison.
+    let interrupt = Interrupt::install()?;
+    let mut observer = Observer::new(out, "diff", &args.target, interrupt.clone());
+    let result = discburn::diff::diff(&request, &mut observer);
+    observer.bar.finish_and_clear();
+    let report = match result {
+        Err(e) if e.is_cancelled() => {
+            let signal = interrupt.signal().unwrap_or(signal_hook::consts::SIGINT);
+            return Err(
+                anyhow::Error::new(crate::Interrupted { signal }).context(format!(
+                    "{}: the diff was interrupted before it was done; nothing was written",
+                    args.target
+                )),
+            );
+        }
+        result => result?,
+    };
     out.result(
         &DiffResult {
             kind: "result",

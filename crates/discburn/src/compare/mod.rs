@@ -225,6 +225,28 @@ pub(crate) enum Side {
 /// computed; `false` stops the comparison ([`BurnError::Cancelled`]).
 pub(crate) type Progress<'p> = &'p mut dyn FnMut(u64, u64) -> bool;
 
+/// The one way `sync` and `diff` report their comparison to `observer`:
+/// `comparing` events (blocks of file data read so far, and in all) — the
+/// first (0 of all), at most one every [`crate::burn::PROGRESS_INTERVAL`]
+/// after it, and the last (all of all); `lba` is the session compared. A
+/// cancelled observer stops the reading between two chunks.
+pub(crate) fn report_to<'o>(
+    observer: &'o mut dyn crate::burn::BurnObserver,
+    clock: &'o mut crate::events::Clock,
+    lba: u64,
+) -> impl FnMut(u64, u64) -> bool + 'o {
+    let mut last = None::<std::time::Instant>;
+    move |done, total| {
+        let due = last.is_none_or(|at| at.elapsed() >= crate::burn::PROGRESS_INTERVAL);
+        if due || done == total {
+            last = Some(std::time::Instant::now());
+            let action = crate::events::Action::Comparing;
+            observer.progress(&clock.progress(action, lba, done, total));
+        }
+        !observer.cancelled()
+    }
+}
+
 /// A file present on both sides with equal size and mtime whose MD5s decide
 /// (`--content`, a ctime that moved, racy times): compared after the walk,
 /// all in one pass that reports its progress.
