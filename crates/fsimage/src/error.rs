@@ -6,6 +6,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A host file or directory could not be examined while scanning.
+    #[error(transparent)]
+    Md5(#[from] crate::checksums::md5::Md5Failed),
+
     #[error("cannot read {path}: {source}")]
     Scan {
         path: PathBuf,

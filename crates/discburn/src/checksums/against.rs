@@ -15,7 +15,7 @@ use std::path::Path;
 
 use fsimage::read::{FileKind, Node, ReadError, Volume};
 use fsimage::SectorSource;
-use md5::{Digest, Md5};
+use fsimage::checksums::md5::Md5;
 use serde::Serialize;
 
 /// What comparing a session with a directory found.
@@ -154,7 +154,7 @@ fn host_md5(
         md5.update(&buf[..n]);
         progress(n as u64);
     }
-    Ok(md5.finalize().into())
+    Ok(md5.finalize()?)
 }
 
 /// MD5 of a file's contents in the session (inflated, when zisofs).
@@ -174,7 +174,7 @@ fn session_md5<S: SectorSource>(
         md5.update(&buf[..n]);
         progress(n as u64);
     }
-    Ok(md5.finalize().into())
+    md5.finalize().map_err(|failed| failed.to_string())
 }
 
 /// Bytes [`compare`] reads from `dir` (its regular files): for progress.

@@ -7,7 +7,7 @@
 use std::io::Read;
 
 use fsimage::{Content, DataSource, MediumExtent, SectorSource, BLOCK_SIZE};
-use md5::{Digest, Md5};
+use fsimage::checksums::md5::Md5;
 
 use crate::error::BurnError;
 
@@ -92,7 +92,7 @@ pub(crate) fn md5_of(
             }
         }
     }
-    Ok(Some(hasher.finalize().into()))
+    Ok(Some(hasher.finalize().map_err(fsimage::Error::from)?))
 }
 
 fn unreadable(target: &str, lba: u64) -> BurnError {

@@ -6,9 +6,9 @@
 
 use iso9660::aaip::ChecksumArea;
 use iso9660::md5tag::{Md5Tag, TagKind};
-use md5::{Digest, Md5};
 
 use super::hasher::SessionHasher;
+use super::md5::Md5;
 use crate::read::{FileKind, Node, ReadError, Volume};
 use crate::source::{SectorSource, BLOCK_SIZE};
 
@@ -75,7 +75,11 @@ pub fn read_array<S: SectorSource>(volume: &mut Volume<S>) -> Result<ArrayState,
     for item in rest {
         md5.update(item);
     }
-    let expected: [u8; 16] = md5.finalize().into();
+    let expected = md5.finalize().map_err(|failed| ReadError::Io {
+        what: "checksum array".into(),
+        lba: u64::from(area.end),
+        source: failed.into(),
+    })?;
     if own != Some(expected) {
         return Ok(ArrayState::Damaged { area });
     }
@@ -468,5 +472,9 @@ fn file_md5<S: SectorSource>(
         *done += n as u64;
         progress(*done);
     }
-    Ok(md5.finalize().into())
+    md5.finalize().map_err(|failed| ReadError::Io {
+        what: format!("data of {}", node.name_lossy()),
+        lba: node.extents.first().map_or(0, |e| e.lba),
+        source: failed.into(),
+    })
 }

@@ -11,7 +11,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use md5::{Digest, Md5};
+use super::md5::Md5;
 
 /// Bytes gathered before they are handed to the hashing threads.
 const BATCH: usize = 256 << 10;
@@ -51,6 +51,8 @@ struct Batch {
 struct Answer {
     session: Option<[u8; 16]>,
     files: Vec<(u32, [u8; 16])>,
+    /// The MD5 library failed on a file (see [`Md5::finalize`]).
+    failed: bool,
 }
 
 enum Message {
@@ -79,8 +81,8 @@ impl Hashing for SessionMd5 {
 
     fn answer(&mut self) -> Answer {
         Answer {
-            session: Some(self.0.clone().finalize().into()),
-            files: Vec::new(),
+            session: self.0.clone().finalize().ok(),
+            ..Answer::default()
         }
     }
 }
@@ -91,6 +93,7 @@ struct FileMd5s {
     /// The file being hashed and its MD5 so far.
     file: Option<(u32, Md5)>,
     finished: Vec<(u32, [u8; 16])>,
+    failed: bool,
 }
 
 impl Hashing for FileMd5s {
@@ -103,7 +106,10 @@ impl Hashing for FileMd5s {
             md5.update(&bytes[span.start..span.end]);
             if span.last {
                 if let Some((file, md5)) = self.file.take() {
-                    self.finished.push((file, md5.finalize().into()));
+                    match md5.finalize() {
+                        Ok(digest) => self.finished.push((file, digest)),
+                        Err(_) => self.failed = true,
+                    }
                 }
             }
         }
@@ -113,6 +119,7 @@ impl Hashing for FileMd5s {
         Answer {
             session: None,
             files: std::mem::take(&mut self.finished),
+            failed: self.failed,
         }
     }
 }
@@ -131,9 +138,11 @@ impl Inline {
     }
 
     fn answer(&mut self) -> Answer {
+        let files = self.1.answer();
         Answer {
             session: self.0.answer().session,
-            files: self.1.answer().files,
+            files: files.files,
+            failed: files.failed,
         }
     }
 }
@@ -402,7 +411,7 @@ impl SessionHasher {
     }
 
     /// The MD5 of every byte given so far; `None` if a hashing thread is
-    /// gone. Collects the MD5s of the files finished so far
+    /// gone or the MD5 library failed. Collects the MD5s of the files finished so far
     /// ([`SessionHasher::take_files`]).
     pub(crate) fn digest(&mut self) -> Option<[u8; 16]> {
         self.send_batch();
@@ -411,16 +420,16 @@ impl SessionHasher {
             Mode::Threads(threads) => {
                 let session = threads.session.ask()?;
                 let files = match &threads.files {
-                    Some(files) => files.ask()?.files,
-                    None => Vec::new(),
+                    Some(files) => files.ask()?,
+                    None => Answer::default(),
                 };
                 Answer {
                     session: session.session,
-                    files,
+                    ..files
                 }
             }
         };
-        if self.lost {
+        if self.lost || answer.failed {
             return None;
         }
         self.files.extend(answer.files);

@@ -6,11 +6,12 @@
 
 pub mod check;
 pub(crate) mod hasher;
+pub mod md5;
 mod plan;
 pub mod streamed;
 
 use iso9660::md5tag::{Md5Tag, TagKind};
-use md5::{Digest, Md5};
+use ::md5::{Digest, Md5};
 
 use crate::BLOCK_SIZE;
 
