@@ -13,9 +13,9 @@ use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
+use fsimage::checksums::md5::Md5;
 use fsimage::read::{FileKind, Node, ReadError, Volume};
 use fsimage::SectorSource;
-use fsimage::checksums::md5::Md5;
 use serde::Serialize;
 
 /// What comparing a session with a directory found.

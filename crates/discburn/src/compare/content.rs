@@ -6,8 +6,8 @@
 
 use std::io::Read;
 
-use fsimage::{Content, DataSource, MediumExtent, SectorSource, BLOCK_SIZE};
 use fsimage::checksums::md5::Md5;
+use fsimage::{Content, DataSource, MediumExtent, SectorSource, BLOCK_SIZE};
 
 use crate::error::BurnError;
 

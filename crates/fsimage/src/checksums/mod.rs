@@ -10,8 +10,8 @@ pub mod md5;
 mod plan;
 pub mod streamed;
 
-use iso9660::md5tag::{Md5Tag, TagKind};
 use ::md5::{Digest, Md5};
+use iso9660::md5tag::{Md5Tag, TagKind};
 
 use crate::BLOCK_SIZE;
 
