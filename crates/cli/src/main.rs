@@ -223,6 +223,11 @@ fn exit_code(err: &anyhow::Error) -> i32 {
                 return exit::NOT_FOUND;
             }
         }
+        // An `emu:PATH` whose medium was never created, however the
+        // command opened it (verify, check-media, diff, sync, export).
+        if let Some(emulator::Error::NoMedium { .. }) = cause.downcast_ref::<emulator::Error>() {
+            return exit::NOT_FOUND;
+        }
     }
     exit::FAILURE
 }

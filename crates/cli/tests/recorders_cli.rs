@@ -784,11 +784,35 @@ fn a_session_that_leaves_too_little_room_closes_the_disc() {
 fn a_missing_medium_is_not_found_and_generated_text_survives_a_closed_pipe() {
     let dir = tempfile::tempdir().unwrap();
     let missing = format!("emu:{}", dir.path().join("none.emu").display());
-    let out = discburn()
-        .args(["info", "--target", &missing])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let src = dir.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    let export = dir.path().join("export.iso");
+    let src_arg = src.to_str().unwrap();
+    let export_arg = export.to_str().unwrap();
+    // Every command that opens the medium, whatever way it opens it.
+    for args in [
+        &["info"][..],
+        &["ls"],
+        &["verify"],
+        &["check-media"],
+        &["diff", "--session", "1"],
+        &["sync", src_arg],
+        &["burn", src_arg],
+        &["export", "--output", export_arg],
+    ] {
+        let out = discburn()
+            .args(["--json"])
+            .args(args)
+            .args(["--target", &missing])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {out:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let last = stdout.lines().last().unwrap_or_default();
+        let error: serde_json::Value = serde_json::from_str(last).unwrap();
+        assert_eq!(error["code"], "not_found", "{args:?}: {error}");
+    }
+    assert!(!export.exists());
     for args in [&["completions", "bash"][..], &["manpage"][..]] {
         let mut child = discburn()
             .args(args)
