@@ -384,3 +384,41 @@ fn files_kept_from_an_earlier_session_and_hard_links_are_checked_where_their_dat
     );
     assert_eq!(json["sessions"][1]["files_matching"], 4, "{json}");
 }
+
+/// A directory or a file that holds no ISO 9660 session, given as the target
+/// of a reading command, is named as such: no "Is a directory (os error 21)"
+/// from reading block 16, no talk of appending (verify, check-media and diff
+/// only read).
+#[test]
+fn a_directory_or_a_non_image_as_target_is_named_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.iso");
+    fs::write(&junk, vec![0x5a; 200 * BLOCK as usize]).unwrap();
+    let folder = dir.path().to_str().unwrap();
+    for args in [
+        &["verify"][..],
+        &["check-media"],
+        &["diff", "--session", "1"],
+        &["ls"],
+        &["ls", "--session", "1"],
+    ] {
+        let out = run(discburn().args(args).args(["--target", folder]));
+        assert_eq!(out.code, Some(1), "{args:?}: {out}");
+        assert!(
+            out.stderr.contains(&format!(
+                "{folder} is a directory: --target takes an image file"
+            )),
+            "{args:?}: {out}"
+        );
+        if args[0] == "ls" && args.len() == 1 {
+            continue; // reads LBA 16 as the kernel does, with its own message
+        }
+        let out = run(discburn().args(args).arg("--target").arg(&junk));
+        assert_eq!(out.code, Some(1), "{args:?}: {out}");
+        assert!(
+            out.stderr.contains("junk.iso is not an ISO 9660 image: "),
+            "{args:?}: {out}"
+        );
+        assert!(!out.stderr.contains("append"), "{args:?}: {out}");
+    }
+}

@@ -17,6 +17,10 @@ pub enum BurnError {
     },
     #[error("{path} is not an ISO 9660 image discburn can append to: {reason}")]
     NotAnImage { path: PathBuf, reason: String },
+    /// A file a reading command (verify, check-media, diff) finds no
+    /// session in.
+    #[error("{path} is not an ISO 9660 image: {reason}")]
+    NoSessions { path: PathBuf, reason: String },
     #[error(
         "{path}: {problem}; nothing was written. Run `discburn repair --target {path}` to rebuild \
          LBA 0-31 from the newest intact session"

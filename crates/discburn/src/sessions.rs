@@ -66,7 +66,7 @@ pub fn list_sessions(target: &str) -> Result<SessionList, BurnError> {
     match TargetKind::parse(target) {
         TargetKind::ImageFile(path) => {
             let found =
-                fsimage::sessions::scan(&mut source).map_err(|e| BurnError::NotAnImage {
+                fsimage::sessions::scan(&mut source).map_err(|e| BurnError::NoSessions {
                     path: path.clone(),
                     reason: e.to_string(),
                 })?;

@@ -55,6 +55,9 @@ pub enum Error {
          use --target emu:{path}"
     )]
     EmulatedMediumFile { path: String, state: String },
+    /// A directory given as the target (a source given in the wrong place).
+    #[error("{path} is a directory: --target takes an image file, emu:MEDIUM or /dev/srN")]
+    Directory { path: String },
 }
 
 /// Refuses an image-file target that is really an emulated medium's data file.
@@ -74,6 +77,11 @@ pub fn open_read_source(target: &str) -> Result<Box<dyn SectorSource>, Error> {
     match TargetKind::parse(target) {
         TargetKind::ImageFile(path) => {
             refuse_emulated_medium_file(&path)?;
+            if path.is_dir() {
+                return Err(Error::Directory {
+                    path: path.display().to_string(),
+                });
+            }
             let open_error = |source| Error::Open {
                 path: path.display().to_string(),
                 source,

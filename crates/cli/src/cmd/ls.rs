@@ -61,12 +61,6 @@ pub(crate) fn parse_namespace(s: &str) -> Result<Namespace, String> {
 
 /// Opens the session a command reads.
 pub fn open_volume(args: &ReadArgs) -> anyhow::Result<Volume<Box<dyn SectorSource>>> {
-    if std::path::Path::new(&args.target).is_dir() {
-        anyhow::bail!(
-            "{} is a directory: --target takes an image file, emu:MEDIUM or /dev/srN",
-            args.target
-        );
-    }
     let session_start = args.resolved_session_start()?;
     let source = discburn::open_read_source(&args.target)?;
     let options = ReadOptions {
