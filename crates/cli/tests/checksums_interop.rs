@@ -303,6 +303,57 @@ fn mixed_producers_keep_every_md5() {
     );
 }
 
+/// An image whose first session starts at LBA 0 with MD5s (`xorriso -as
+/// mkisofs --md5`, `discburn burn --target -`) keeps that session's superblock
+/// tag right after its descriptors; an append rewrites the descriptors at 16
+/// and must not leave that tag behind, or xorriso checks it against the new
+/// descriptors and refuses to load the image (trap T9).
+#[test]
+fn an_append_to_an_image_from_lba_0_leaves_no_stale_tag_for_xorriso() {
+    if !require_tool("xorriso") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (day1, day2) = (dir.path().join("day1"), dir.path().join("day2"));
+    make_day1(&day1);
+    make_day2(&day2);
+    let theirs = dir.path().join("mkisofs.iso");
+    let out = run(
+        cmd("xorriso", ["-as", "mkisofs", "--md5", "-R", "-J", "-o"])
+            .arg(&theirs)
+            .arg(&day1),
+    );
+    assert!(out.success(), "{out}");
+    let streamed = dir.path().join("streamed.iso");
+    let out = run(discburn()
+        .args(["burn", "--target", "-"])
+        .arg(&day1)
+        .stdout(fs::File::create(&streamed).unwrap()));
+    assert!(out.success(), "{out}");
+    for image in [&theirs, &streamed] {
+        burn_to(image.to_str().unwrap(), &[], &[&day2]);
+        let out = xorriso_md5(
+            &["-indev"],
+            image,
+            &[CHECK_SESSION.as_slice(), &CHECK_FILES].concat(),
+        );
+        let text = format!("{}{}", out.stdout, out.stderr);
+        assert!(out.success(), "{}: {out}", image.display());
+        assert!(
+            text.contains("Ok, session data match recorded md5.")
+                && text.contains("File contents and their MD5 checksums match."),
+            "{}: {out}",
+            image.display()
+        );
+        assert_eq!(
+            xorriso_md5s(image),
+            source_md5s(&merged_source(dir.path())),
+            "{}",
+            image.display()
+        );
+    }
+}
+
 #[test]
 fn no_checksums_writes_none_and_emulated_media_carry_them() {
     if !require_tool("xorriso") {

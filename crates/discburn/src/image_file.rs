@@ -350,12 +350,22 @@ impl GrowingImage {
     /// The blocks of a UDF recognition sequence that followed the old
     /// descriptors are rewritten too (as zeros): left in place, they would
     /// make the kernel and libblkid find the old UDF tree (UDF bridge, or
-    /// UDF only) instead of the new session (udf.md §1.4).
+    /// UDF only) instead of the new session (udf.md §1.4). So is the block
+    /// after them when it holds the old session's MD5 tag (`xorriso -as
+    /// mkisofs --md5` puts its superblock tag there): libisofs checks the
+    /// tag it finds after the terminator against blocks 0 up to it, which
+    /// now hold the new descriptors, and refuses to load the image (trap
+    /// T9, checksums.md §10); the new superblock has the relocated tag
+    /// there, or zeros.
     fn superblock_range(&self, descriptor_blocks: u64) -> std::ops::Range<u64> {
         match self.found.layout {
             ImageLayout::Chained => 0..SUPERBLOCK_BLOCKS,
             ImageLayout::FromZero => {
-                let end = (16 + descriptor_blocks).max(udf_recognition_end(&self.old_superblock));
+                let mut end =
+                    (16 + descriptor_blocks).max(udf_recognition_end(&self.old_superblock));
+                if holds_md5_tag(&self.old_superblock, end) {
+                    end += 1;
+                }
                 16..end.min(SUPERBLOCK_BLOCKS)
             }
         }
@@ -411,6 +421,15 @@ impl GrowingImage {
             }
         }
     }
+}
+
+/// Whether block `lba` of `superblock` holds a libisofs MD5 tag (one that
+/// can be read, or whose text is damaged).
+fn holds_md5_tag(superblock: &[u8], lba: u64) -> bool {
+    let at = (lba * BLOCK) as usize;
+    superblock
+        .get(at..at + BLOCK as usize)
+        .is_some_and(|block| !matches!(iso9660::md5tag::Md5Tag::parse(block), Ok(None)))
 }
 
 /// The first block after the UDF volume structure descriptors (BEA01,
