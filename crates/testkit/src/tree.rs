@@ -39,11 +39,22 @@ pub struct TrickyOptions {
 /// Writes a sparse file of [`SPARSE_SIZE`] bytes with 7 bytes of data at each
 /// of [`SPARSE_DATA_OFFSETS`] (`truncate` semantics: the rest are holes).
 pub fn write_sparse_file(path: &Path) -> io::Result<()> {
+    let pieces: Vec<(u64, Vec<u8>)> = SPARSE_DATA_OFFSETS
+        .iter()
+        .enumerate()
+        .map(|(i, &offset)| (offset, content(&format!("sparse{i}"), 7)))
+        .collect();
+    write_sparse(path, SPARSE_SIZE, &pieces)
+}
+
+/// Writes a new sparse file of `size` bytes holding each `(offset, bytes)`
+/// of `pieces` (`truncate` semantics: the rest are holes).
+pub fn write_sparse(path: &Path, size: u64, pieces: &[(u64, Vec<u8>)]) -> io::Result<()> {
     let mut f = OpenOptions::new().write(true).create_new(true).open(path)?;
-    f.set_len(SPARSE_SIZE)?;
-    for (i, offset) in SPARSE_DATA_OFFSETS.iter().enumerate() {
+    f.set_len(size)?;
+    for (offset, bytes) in pieces {
         f.seek(SeekFrom::Start(*offset))?;
-        f.write_all(&content(&format!("sparse{i}"), 7))?;
+        f.write_all(bytes)?;
     }
     f.sync_all()
 }
