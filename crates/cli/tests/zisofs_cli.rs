@@ -304,3 +304,61 @@ fn zisofs_needs_rock_ridge() {
     assert!(result.stderr.contains("--no-rock-ridge"), "{result}");
     assert!(!work.path().join("x.iso").exists());
 }
+
+/// `discburn --json CMD ARGS`: the exit status and the result (last line).
+fn json_result(args: &[&str], image: &Path, tail: &Path) -> (i32, serde_json::Value) {
+    let out = run(discburn()
+        .arg("--json")
+        .args(args)
+        .arg("--target")
+        .arg(image)
+        .arg(tail));
+    let last = out.stdout.lines().last().unwrap_or_default();
+    let value = serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {out}"));
+    (out.code.unwrap_or(-1), value)
+}
+
+#[test]
+fn diff_and_sync_compare_a_compressed_file_by_what_it_holds() {
+    // A compressed file's recorded MD5 (xorriso's isofs.cx) is that of its
+    // stored bytes: `diff --content` and `sync --content` must inflate it,
+    // not call every compressed file changed (a silent wrong answer).
+    if !testkit::require_tool("xorriso") {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    make_source(&src);
+    let image = work.path().join("xz.iso");
+    let made = run(testkit::cmd("xorriso", ["-no_rc", "-md5", "on", "-outdev"])
+        .arg(&image)
+        .args(["-zisofs", "default", "-map"])
+        .arg(&src)
+        .args(["/", "-set_filter_r", "--zisofs", "/", "--"]));
+    assert!(made.success(), "{made}");
+    let diff = ["diff", "--content", "--session", "1"];
+    let (code, same) = json_result(&diff, &image, &src);
+    assert_eq!(code, 0, "{same}");
+    assert_eq!(same["identical"], true, "{same}");
+    assert_eq!(same["md5_compared"], 3, "{same}");
+    let (code, synced) = json_result(&["sync", "--content"], &image, &src);
+    assert_eq!(code, 7, "up to date: {synced}");
+
+    // Rewritten with the same size and mtime: only what it holds tells.
+    let text = src.join("text.txt");
+    let mtime = std::fs::metadata(&text).unwrap().modified().unwrap();
+    let mut data = std::fs::read(&text).unwrap();
+    data[100] ^= 1;
+    std::fs::write(&text, &data).unwrap();
+    let file = std::fs::File::options().write(true).open(&text).unwrap();
+    file.set_modified(mtime).unwrap();
+    let (_, found) = json_result(&diff, &image, &src);
+    assert_eq!(found["identical"], false, "{found}");
+    let changed: Vec<(&str, &serde_json::Value)> = found["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["path"].as_str().unwrap(), &e["reasons"]))
+        .collect();
+    assert_eq!(changed, [("/text.txt", &serde_json::json!(["content"]))]);
+}

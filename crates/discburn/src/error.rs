@@ -126,6 +126,15 @@ pub enum BurnError {
     },
     #[error("{target}: block {lba} cannot be read")]
     Unreadable { target: String, lba: u64 },
+    /// A zisofs-compressed file of a session that cannot be inflated, to
+    /// compare its MD5 (`sync`, `diff`).
+    #[error("{target}: cannot inflate {path} (zisofs-compressed, at block {lba}): {reason}")]
+    Inflate {
+        target: String,
+        path: String,
+        lba: u64,
+        reason: String,
+    },
     #[error(
         "{target}: the medium is write-protected ({causes}); nothing was written. Release \
          its write protection (on an emulated medium: `discburn emu protect --off PATH`, or \

@@ -16,7 +16,9 @@
 //! leave it unchanged. So is a file whose times fall in the second (or the
 //! one before) the old session was written: it may have changed again after
 //! the scan within that second ("racy", as git says). `--content` compares
-//! the MD5 of every file whose size and mtime are unchanged.
+//! the MD5 of every file whose size and mtime are unchanged. A
+//! zisofs-compressed file of a session is compared by the data it inflates
+//! to (its recorded MD5 is that of its compressed bytes): `content`.
 //!
 //! Under `SOURCE_DATE_EPOCH` a session records every time clamped to it, and
 //! the (clamped) mtime as atime and ctime, as xorriso does (reproducible
@@ -287,7 +289,7 @@ pub(crate) struct Comparison<'a, 'm> {
     target: &'a str,
     /// Files whose MD5 was compared (read or recorded).
     pub md5_compared: u64,
-    /// MD5s known so far (`None`: cannot be told, a zisofs file).
+    /// MD5s known so far (`None`: cannot be told).
     md5s: HashMap<(Side, ContentId), Option<[u8; 16]>>,
     pending: Vec<Pending>,
     /// The old tree records no ctimes of its own while the new side's count:
@@ -428,7 +430,14 @@ impl<'a, 'm> Comparison<'a, 'm> {
                 let read = (bytes.div_ceil(fsimage::BLOCK_SIZE as u64)).min(blocks);
                 progress(done + read, total)
             };
-            let md5 = content::md5_of(content, medium, target, &mut on_read)?;
+            let path = || {
+                let tree = tree(side);
+                let mut files = tree.node_ids().filter(
+                    |&id| matches!(tree.node(id).kind, NodeKind::File { content } if content == c),
+                );
+                files.next().map_or_else(String::new, |id| tree.path_of(id))
+            };
+            let md5 = content::md5_of(content, medium, target, &path, &mut on_read)?;
             done += blocks;
             self.md5s.insert((side, c), md5);
         }

@@ -85,7 +85,12 @@ pub(super) fn open<'v, S: SectorSource>(
     let inflater = match &node.zisofs {
         Some(zf) => {
             size = zf.size;
-            Some(Box::new(Inflater::open(volume, zf, &node.extents, &path)?))
+            Some(Box::new(Inflater::open(
+                &mut volume.source,
+                zf,
+                &node.extents,
+                &path,
+            )?))
         }
         None => None,
     };
@@ -183,7 +188,7 @@ impl<S: SectorSource> io::Read for FileReader<'_, S> {
             return Ok(0);
         }
         if let Some(inflater) = self.inflater.as_mut() {
-            return inflater.read(self.volume, out);
+            return inflater.read(&mut self.volume.source, out);
         }
         if self.buf_pos >= self.buf_len {
             // Whole blocks go straight into the caller's buffer when it can take them.

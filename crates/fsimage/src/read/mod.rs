@@ -33,6 +33,7 @@ pub use error::{ReadError, Result};
 pub use extract::{extract, ExtractEvent, ExtractOptions, ExtractReport, Incomplete, Skipped};
 pub use file::FileReader;
 pub use udf::UdfInfo;
+pub use zisofs::Inflated;
 
 /// The UDF volume of the session at `start`, if its recognition sequence
 /// names one (`Ok(None)`: no UDF there).

@@ -17,7 +17,7 @@ use std::io;
 use flate2::{Decompress, FlushDecompress, Status};
 use iso9660::zisofs::{deflate_bound, FileHeader, Format, ZfEntry, ALGORITHMS_V2};
 
-use super::{Extent, ReadError, Result, Volume, BLOCK};
+use super::{Extent, ReadError, Result, BLOCK};
 use crate::source::SectorSource;
 
 /// Pointers read at once.
@@ -55,9 +55,9 @@ struct RawData {
 impl RawData {
     /// Fills `out` with the recorded bytes at `offset` (the caller checked
     /// that they lie within [`RawData::len`]).
-    fn read_at<S: SectorSource>(
+    fn read_at<S: SectorSource + ?Sized>(
         &mut self,
-        volume: &mut Volume<S>,
+        source: &mut S,
         mut offset: u64,
         out: &mut [u8],
     ) -> io::Result<()> {
@@ -76,12 +76,9 @@ impl RawData {
             let blocks = (skip as u64 + take).div_ceil(BLOCK);
             let lba = extent.lba + first;
             self.scratch.resize((blocks * BLOCK) as usize, 0);
-            volume
-                .source
-                .read_blocks(lba, &mut self.scratch)
-                .map_err(|e| {
-                    io::Error::new(e.kind(), format!("cannot read data at LBA {lba}: {e}"))
-                })?;
+            source.read_blocks(lba, &mut self.scratch).map_err(|e| {
+                io::Error::new(e.kind(), format!("cannot read data at LBA {lba}: {e}"))
+            })?;
             out[done..done + take as usize]
                 .copy_from_slice(&self.scratch[skip..skip + take as usize]);
             done += take as usize;
@@ -101,8 +98,8 @@ fn invalid(reason: String) -> io::Error {
 impl Inflater {
     /// Checks the ZF entry against the file's header and data; `path` names
     /// the file in errors.
-    pub(super) fn open<S: SectorSource>(
-        volume: &mut Volume<S>,
+    pub(super) fn open<S: SectorSource + ?Sized>(
+        source: &mut S,
         zf: &ZfEntry,
         extents: &[Extent],
         path: &str,
@@ -145,7 +142,7 @@ impl Inflater {
             )));
         }
         let mut header = [0u8; 24];
-        raw.read_at(volume, 0, &mut header[..header_len as usize])
+        raw.read_at(source, 0, &mut header[..header_len as usize])
             .map_err(|e| corrupt(e.to_string()))?;
         let hdr = FileHeader::parse(&header[..header_len as usize])
             .map_err(|e| corrupt(e.to_string()))?;
@@ -213,7 +210,7 @@ impl Inflater {
     }
 
     /// Pointer `i` (0..=blocks).
-    fn pointer<S: SectorSource>(&mut self, volume: &mut Volume<S>, i: u64) -> io::Result<u64> {
+    fn pointer<S: SectorSource + ?Sized>(&mut self, source: &mut S, i: u64) -> io::Result<u64> {
         let cached = i
             .checked_sub(self.pointers_first)
             .filter(|&k| k < self.pointers.len() as u64);
@@ -224,7 +221,7 @@ impl Inflater {
         let len = self.format.pointer_len();
         let mut bytes = vec![0u8; (count * len) as usize];
         self.raw
-            .read_at(volume, self.table_start + i * len, &mut bytes)?;
+            .read_at(source, self.table_start + i * len, &mut bytes)?;
         self.pointers = bytes
             .chunks_exact(len as usize)
             .map(|c| {
@@ -238,7 +235,7 @@ impl Inflater {
     }
 
     /// Inflates block `i` into `self.out`.
-    fn load_block<S: SectorSource>(&mut self, volume: &mut Volume<S>, i: u64) -> io::Result<()> {
+    fn load_block<S: SectorSource + ?Sized>(&mut self, source: &mut S, i: u64) -> io::Result<()> {
         let (blocks, block_size) = (self.blocks, self.block_size);
         let at = |reason: String| {
             invalid(format!(
@@ -246,8 +243,8 @@ impl Inflater {
                 i + 1
             ))
         };
-        let start = self.pointer(volume, i)?;
-        let end = self.pointer(volume, i + 1)?;
+        let start = self.pointer(source, i)?;
+        let end = self.pointer(source, i + 1)?;
         let expected = self.block_size.min(self.size - i * self.block_size) as usize;
         if start > end {
             return Err(at(format!(
@@ -274,7 +271,7 @@ impl Inflater {
             return Ok(()); // a block of zero bytes
         }
         self.compressed.resize(len as usize, 0);
-        self.raw.read_at(volume, start, &mut self.compressed)?;
+        self.raw.read_at(source, start, &mut self.compressed)?;
         let produced = inflate(&mut self.zlib, &self.compressed, &mut self.out)
             .map_err(|e| at(format!("zlib: {e}")))?;
         if produced > expected {
@@ -288,22 +285,57 @@ impl Inflater {
         Ok(())
     }
 
-    pub(super) fn read<S: SectorSource>(
+    pub(super) fn read<S: SectorSource + ?Sized>(
         &mut self,
-        volume: &mut Volume<S>,
+        source: &mut S,
         out: &mut [u8],
     ) -> io::Result<usize> {
         if self.out_pos == self.out.len() {
             if self.next_block >= self.blocks {
                 return Ok(0);
             }
-            self.load_block(volume, self.next_block)?;
+            self.load_block(source, self.next_block)?;
             self.next_block += 1;
         }
         let n = out.len().min(self.out.len() - self.out_pos);
         out[..n].copy_from_slice(&self.out[self.out_pos..self.out_pos + n]);
         self.out_pos += n;
         Ok(n)
+    }
+}
+
+/// The data of a zisofs-compressed file, inflated block after block, read
+/// straight from the blocks of `source` it is recorded in (what
+/// [`super::FileReader`] does for a file of a [`super::Volume`]; here for a
+/// file known by its extents and ZF entry, as an imported tree holds it).
+/// Hostile data is a per-file error with bounded memory, as there.
+pub struct Inflated<'s, S: ?Sized> {
+    source: &'s mut S,
+    inflater: Inflater,
+}
+
+impl<'s, S: SectorSource + ?Sized> Inflated<'s, S> {
+    /// Checks `zf` against the file's header and data; `path` names the
+    /// file in errors.
+    pub fn open(
+        source: &'s mut S,
+        zf: &ZfEntry,
+        extents: &[Extent],
+        path: &str,
+    ) -> Result<Inflated<'s, S>> {
+        let inflater = Inflater::open(source, zf, extents, path)?;
+        Ok(Inflated { source, inflater })
+    }
+
+    /// The uncompressed size.
+    pub fn size(&self) -> u64 {
+        self.inflater.size
+    }
+}
+
+impl<S: SectorSource + ?Sized> io::Read for Inflated<'_, S> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.inflater.read(self.source, out)
     }
 }
 
