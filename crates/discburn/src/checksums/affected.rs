@@ -54,16 +54,16 @@ pub fn affected(map: &SessionMap, first: u64, end: u64) -> Affected {
         blocks: end.saturating_sub(first),
         ..Affected::default()
     };
-    let mut covered = vec![false; out.blocks.min(1 << 24) as usize];
+    // The parts of `first..end` something accounts for, as block ranges
+    // (a session can span millions of blocks: no map of each).
+    let mut covered: Vec<(u64, u64)> = Vec::new();
     let mut cover = |range: (u64, u64)| -> bool {
-        let mut hit = false;
-        for lba in range.0.max(first)..(range.0 + range.1).min(end) {
-            if let Some(c) = covered.get_mut((lba - first) as usize) {
-                *c = true;
-            }
-            hit = true;
+        let (from, to) = (range.0.max(first), range.0.saturating_add(range.1).min(end));
+        if from >= to {
+            return false;
         }
-        hit
+        covered.push((from, to));
+        true
     };
     let mut areas = vec![
         ("system_area", (map.start, 16)),
@@ -110,7 +110,14 @@ pub fn affected(map: &SessionMap, first: u64, end: u64) -> Affected {
             _ => {}
         }
     }
-    out.other_blocks = covered.iter().filter(|c| !**c).count() as u64;
+    covered.sort_unstable();
+    let mut accounted = 0;
+    let mut reached = first;
+    for (from, to) in covered {
+        accounted += to.saturating_sub(from.max(reached));
+        reached = reached.max(to);
+    }
+    out.other_blocks = out.blocks - accounted;
     out
 }
 
@@ -177,5 +184,40 @@ mod tests {
             ["system_area", "volume_descriptors", "path_tables"]
         );
         assert_eq!(a.other_blocks, 24 - 16 - 2 - 2);
+    }
+
+    #[test]
+    fn counts_every_block_of_a_long_range() {
+        // A session tag over 40 GiB (a BD's session): an overlapping pair
+        // of files near its end, the array after them.
+        let entries = SessionEntries::default();
+        let file = |path: &str, extents: Vec<(u64, u64)>| FileCheck {
+            path: path.into(),
+            size: 0,
+            extents,
+            outcome: FileOutcome::Mismatch,
+        };
+        let end = 20_000_000;
+        let files = vec![
+            file("a", vec![(end - 1_000, 600), (100, 5)]),
+            file("b", vec![(end - 500, 300)]),
+        ];
+        let map = SessionMap {
+            start: 32,
+            descriptors_end: 50,
+            path_tables: Vec::new(),
+            array: Some(ChecksumArea {
+                start: 32,
+                end: end as u32 - 10,
+                count: 4,
+            }),
+            entries: &entries,
+            files: &files,
+        };
+        let a = affected(&map, 60, end);
+        assert_eq!(a.files, ["/a", "/b"]);
+        assert_eq!(a.areas, ["checksum_array"]);
+        // 5 + (600 + 300 - 100 overlap) + 1 array block.
+        assert_eq!(a.other_blocks, (end - 60) - 5 - 800 - 1);
     }
 }
