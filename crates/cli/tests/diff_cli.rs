@@ -257,3 +257,38 @@ fn an_interrupted_diff_stops_between_chunks() {
     assert!(last.is_none_or(|(done, total)| done < total), "{rest:?}");
     assert!(!rest.iter().any(|v| v["type"] == "result"), "{rest:?}");
 }
+
+#[test]
+fn two_sessions_with_checksums_compare_their_recorded_md5s() {
+    // Under SOURCE_DATE_EPOCH sessions record no ctimes of their own: a
+    // rewrite with the same size and mtime shows only in the data. Both
+    // sessions recorded its MD5, so `diff` compares them without --content,
+    // reading nothing (it said "no differences").
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let image = dir.path().join("sde.iso");
+    let target = image.to_str().unwrap();
+    let sync = |args: &[&str]| {
+        let out = run(discburn()
+            .args(["sync", "--target", target])
+            .args(args)
+            .arg(&src)
+            .env("SOURCE_DATE_EPOCH", "1750000000"));
+        assert!(out.success(), "{out}");
+    };
+    write_file(&src.join("a.txt"), b"AAAA\n", 0o644, T0);
+    write_file(&src.join("same.txt"), b"same\n", 0o644, T0);
+    sync(&[]);
+    write_file(&src.join("a.txt"), b"BBBB\n", 0o644, T0);
+    sync(&["--content"]);
+    let lines = diff_lines(target, &["--session", "1", "--session", "2"]);
+    assert!(comparing(&lines).is_empty(), "nothing is read: {lines:?}");
+    let result = lines.last().unwrap();
+    let expected: Listing = (
+        vec![("/a.txt".to_string(), vec!["content".to_string()])],
+        Vec::new(),
+        Vec::new(),
+    );
+    assert_eq!(listing(result), expected, "{result}");
+    assert_eq!(result["md5_compared"], 1, "{result}");
+}

@@ -16,7 +16,9 @@
 //! leave it unchanged. So is a file whose times fall in the second (or the
 //! one before) the old session was written: it may have changed again after
 //! the scan within that second ("racy", as git says). `--content` compares
-//! the MD5 of every file whose size and mtime are unchanged. A
+//! the MD5 of every file whose size and mtime are unchanged; so does every
+//! file whose MD5 both sides recorded (`diff` of two sessions with
+//! checksums: nothing is read). A
 //! zisofs-compressed file of a session is compared by the data it inflates
 //! to (its recorded MD5 is that of its compressed bytes): `content`.
 //!
@@ -552,8 +554,11 @@ impl<'a, 'm> Comparison<'a, 'm> {
                 });
                 // Newer than SOURCE_DATE_EPOCH: both recorded as the epoch.
                 let clamped = self.options.clamp.is_some_and(|limit| n.meta.mtime > limit);
-                if (self.options.content || ctime_differs || racy || clamped) && !same_data(oc, nc)
-                {
+                // Both MD5s recorded (two sessions with checksums): comparing
+                // them reads nothing, and catches what times cannot tell.
+                let recorded = both_recorded(oc, nc);
+                let decide = self.options.content || ctime_differs || racy || clamped || recorded;
+                if decide && !same_data(oc, nc) {
                     reasons.sort();
                     return Found::Md5 {
                         reasons,
@@ -640,6 +645,14 @@ fn push_change(
     } else if refresh {
         changes.push(Change::Refresh { old, new });
     }
+}
+
+/// True when both contents carry the MD5 an earlier session recorded of
+/// the data a reader sees (not a zisofs file's: that is of its compressed bytes).
+fn both_recorded(a: &Content, b: &Content) -> bool {
+    [a, b]
+        .iter()
+        .all(|c| c.recorded_md5.is_some() && c.zisofs.is_none())
 }
 
 /// True when both contents are the same data on the medium (a file carried
