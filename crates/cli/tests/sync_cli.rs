@@ -134,7 +134,19 @@ fn assert_diff_matches_sync(target: &str, result: &serde_json::Value, day: &str)
             reasons(result, &path),
             "{day}: {path}"
         );
+        assert_eq!(was(&diff, &path), was(result, &path), "{day}: {path}");
     }
+}
+
+/// What a changed path was before, when its type changed (`was`); "" when `null`.
+fn was(result: &serde_json::Value, path: &str) -> String {
+    let entry = result["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"] == path)
+        .unwrap_or_else(|| panic!("{path} not changed in {result}"));
+    entry["was"].as_str().unwrap_or_default().to_string()
 }
 
 fn chmod(path: &Path, mode: u32) {
@@ -235,6 +247,7 @@ fn day_by_day_sync_equals_each_days_tree_in_xorriso() {
         ["/docs/readme.md", "/photos/p1.jpg"]
     );
     assert_eq!(reasons(&day3, "/notes.txt"), ["type"]);
+    assert_eq!(was(&day3, "/notes.txt"), "file", "{day3}");
     assert!(reasons(&day3, "/link").contains(&"link_target".to_string()));
     // The renamed photo keeps its data on the disc: nothing new to write.
     let photo = &day3["added"].as_array().unwrap()[1];
@@ -256,6 +269,8 @@ fn day_by_day_sync_equals_each_days_tree_in_xorriso() {
     assert_eq!(paths(&day4, "added"), ["/empty", "/void"]);
     assert_eq!(reasons(&day4, "/photos"), ["type"]);
     assert_eq!(reasons(&day4, "/link"), ["type"]);
+    assert_eq!(was(&day4, "/photos"), "dir", "{day4}");
+    assert_eq!(was(&day4, "/link"), "symlink", "{day4}");
     assert_eq!(reasons(&day4, "/keep"), ["mode"]);
     assert_eq!(
         paths(&day4, "removed"),

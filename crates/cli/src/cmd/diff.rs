@@ -108,8 +108,8 @@ pub(super) fn change_line(sign: char, e: &ChangeEntry, note: &str) -> String {
 }
 
 /// The change lists of `sync` and `diff`, one line per entry: `+` added
-/// (with the file whose data it reuses), `~` changed with the reasons, `-`
-/// removed.
+/// (with the file whose data it reuses), `~` changed with the reasons (and
+/// what it was, when its type changed), `-` removed.
 pub(super) fn change_lines(lists: &ChangeLists) -> String {
     let mut t = String::new();
     for e in &lists.added {
@@ -122,7 +122,12 @@ pub(super) fn change_lines(lists: &ChangeLists) -> String {
     }
     for e in &lists.changed {
         let reasons: Vec<&str> = e.reasons.iter().map(|r| r.as_str()).collect();
-        t.push_str(&change_line('~', e, &format!(": {}", reasons.join(", "))));
+        let was = e.was.map(|k| format!(", was {k}")).unwrap_or_default();
+        t.push_str(&change_line(
+            '~',
+            e,
+            &format!(": {}{was}", reasons.join(", ")),
+        ));
     }
     for e in &lists.removed {
         t.push_str(&change_line('-', e, ""));

@@ -19,6 +19,9 @@ pub struct ChangeEntry {
     pub size: Option<u64>,
     /// Changed entries: what differs.
     pub reasons: Vec<Reason>,
+    /// Changed entries whose type changed (`type` among the reasons): what
+    /// the older side held (`file`, `dir`, ...); `null` otherwise.
+    pub was: Option<&'static str>,
     /// Added files (`sync`): the path of the compared session's file whose
     /// data this one reuses (a rename, a move, a copy, a hard link).
     pub same_data_as: Option<String>,
@@ -59,8 +62,16 @@ impl ChangeLists {
                 Change::Removed { old: o, .. } => lists.removed.push(entry(old, *o, Vec::new())),
                 Change::Kept { old: o } => kept.push(entry(old, *o, Vec::new())),
                 Change::Changed {
-                    new: n, reasons, ..
-                } => lists.changed.push(entry(new, *n, reasons.clone())),
+                    old: o,
+                    new: n,
+                    reasons,
+                } => {
+                    let mut e = entry(new, *n, reasons.clone());
+                    if reasons.contains(&Reason::Type) {
+                        e.was = Some(kind_name(&old.node(*o).kind));
+                    }
+                    lists.changed.push(e);
+                }
                 Change::Refresh { .. } => {}
             }
         }
@@ -86,6 +97,7 @@ fn entry(tree: &Tree, id: NodeId, reasons: Vec<Reason>) -> ChangeEntry {
             _ => None,
         },
         reasons,
+        was: None,
         same_data_as: None,
     }
 }
