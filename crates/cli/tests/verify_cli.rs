@@ -521,8 +521,9 @@ fn a_file_over_4_gib_verifies_in_its_session_and_from_a_later_one() {
     assert_eq!(s1["damaged_files"], serde_json::json!([]), "{json}");
     assert_eq!(s1["session_md5"], "match", "{json}");
     let tags = s1["tags"].as_array().unwrap();
+    // Superblock, tree, session, and the relocated tag of the head at LBA 0.
     assert!(
-        tags.len() == 3 && tags.iter().all(|t| t["result"] == "match"),
+        tags.len() == 4 && tags.iter().all(|t| t["result"] == "match"),
         "{json}"
     );
     let last = lines
@@ -614,7 +615,7 @@ fn a_file_over_4_gib_verifies_in_its_session_and_from_a_later_one() {
     );
     let two_tags: Vec<&str> = two.lines().filter(|l| l.contains(" tag at LBA ")).collect();
     assert!(
-        two_tags.len() == 3 && two_tags.iter().all(|l| l.ends_with(": match")),
+        two_tags.len() == 4 && two_tags.iter().all(|l| l.ends_with(": match")),
         "{human}"
     );
 
@@ -646,15 +647,16 @@ fn a_file_over_4_gib_verifies_in_its_session_and_from_a_later_one() {
     assert_eq!(
         results,
         [
-            [
+            vec![
                 ("superblock", "match"),
                 ("tree", "match"),
                 ("session", "mismatch")
             ],
-            [
+            vec![
                 ("superblock", "match"),
                 ("tree", "match"),
-                ("session", "match")
+                ("session", "match"),
+                ("relocated", "match")
             ],
         ],
         "{report}"
@@ -664,4 +666,103 @@ fn a_file_over_4_gib_verifies_in_its_session_and_from_a_later_one() {
         !out.success() && all.contains("MD5 MISMATCH: '/big/huge.bin'"),
         "{out}"
     );
+}
+
+/// `discburn --json check-media`: exit code and the result (an error's
+/// `partial`).
+fn check_media(target: &str) -> (Option<i32>, serde_json::Value) {
+    let out = run(discburn().args(["--json", "check-media", "--target", target]));
+    let last: serde_json::Value =
+        serde_json::from_str(out.stdout.lines().last().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{e}: {out}"));
+    if last["type"] == "error" {
+        return (out.code, last["partial"].clone());
+    }
+    (out.code, last)
+}
+
+/// The tags of the newest session of a verify or check-media result, the
+/// relocated tag (which comes last) first.
+fn newest_tags(json: &serde_json::Value) -> Vec<serde_json::Value> {
+    let sessions = json["sessions"].as_array().unwrap();
+    let mut tags = sessions.last().unwrap()["tags"].as_array().unwrap().clone();
+    let relocated = tags.pop().unwrap();
+    assert_eq!(relocated["kind"], "relocated", "{json}");
+    tags.insert(0, relocated);
+    tags
+}
+
+/// LBA 0-31 of an image file or an overwritable disc is the copy of the
+/// newest session's descriptors that readers (the kernel, xorriso, discburn
+/// itself) find first; its relocated tag (checksums.md §1) is checked by
+/// verify and check-media, so a byte changed there is a mismatch that says
+/// `discburn repair` rebuilds it (xorriso refuses to load such an image).
+#[test]
+fn the_head_at_lba_0_is_checked_by_its_relocated_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    let (day1, day2) = (dir.path().join("day1"), dir.path().join("day2"));
+    make_tree(&day1);
+    fs::create_dir_all(&day2).unwrap();
+    fs::write(day2.join("day2.txt"), b"second session\n").unwrap();
+    let image = dir.path().join("grown.iso");
+    let medium = dir.path().join("rw.emu");
+    let emu = emu_medium(&medium, "dvd+rw");
+    for (target, file) in [(image.to_str().unwrap(), &image), (emu.as_str(), &medium)] {
+        burn_to(target, &[], &[&day1]);
+        burn_to(target, &[], &[&day2]);
+        let (code, json, _) = verify(target, &["--all"]);
+        assert_eq!(code, Some(0), "{target}: {json}");
+        let tags = newest_tags(&json);
+        assert_eq!(tags[0]["result"], "match", "{target}: {json}");
+        assert_eq!(tags[0]["range_start_lba"], 0, "{target}: {json}");
+        // Only the newest session's head: session 1 has none.
+        let first = &json["sessions"][0]["tags"];
+        assert!(
+            first
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|t| t["kind"] != "relocated"),
+            "{target}: {json}"
+        );
+        let (code, json) = check_media(target);
+        assert_eq!(code, Some(0), "{target}: {json}");
+        assert_eq!(newest_tags(&json)[0]["kind"], "relocated", "{json}");
+
+        // A byte of the primary descriptor's copy at LBA 16 (its application
+        // use area: every reader still opens the tree).
+        flip_byte(file, 16 * BLOCK + 1000);
+        let (code, json, _) = verify(target, &[]);
+        assert_eq!(code, Some(6), "{target}: {json}");
+        let tags = newest_tags(&json);
+        assert_eq!(tags[0]["result"], "mismatch", "{target}: {json}");
+        assert_eq!(tags[0]["affected"]["first_lba"], 0, "{json}");
+        assert!(
+            tags[1..].iter().all(|t| t["result"] == "match"),
+            "{target}: the session itself is intact: {json}"
+        );
+        let out = run(discburn().args(["verify", "--target", target]));
+        assert_eq!(out.code, Some(6), "{out}");
+        assert!(
+            out.stderr
+                .contains("LBA 0-31 no longer matches session 2's relocated tag")
+                && out.stderr.contains("discburn repair --target"),
+            "{out}"
+        );
+        let (code, json) = check_media(target);
+        assert_eq!(code, Some(6), "{target}: {json}");
+        assert_eq!(newest_tags(&json)[0]["result"], "mismatch", "{json}");
+        // verify of an older session does not look at the head.
+        let (code, json, _) = verify(target, &["--session", "1"]);
+        assert_eq!(code, Some(0), "{target}: {json}");
+    }
+    // repair rebuilds the image's head; it matches again.
+    run_ok(discburn().args(["repair", "--target"]).arg(&image));
+    let (code, json, _) = verify(image.to_str().unwrap(), &[]);
+    assert_eq!(code, Some(0), "{json}");
+    if require_tool("xorriso") {
+        flip_byte(&image, 16 * BLOCK + 1000);
+        let out = run(cmd("xorriso", ["-no_rc", "-md5", "on", "-indev"]).arg(&image));
+        assert!(!out.success(), "xorriso loads a changed head: {out}");
+    }
 }

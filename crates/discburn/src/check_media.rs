@@ -25,7 +25,7 @@ use fsimage::SectorSource;
 use serde::Serialize;
 
 use crate::burn::BurnObserver;
-use crate::checksums::{md5_result, outcome_name, TagResult};
+use crate::checksums::{md5_result, outcome_name, relocated_tag, TagResult};
 use crate::error::BurnError;
 use crate::events::{Action, Clock};
 use crate::sessions::list_sessions;
@@ -259,6 +259,18 @@ pub fn check_media(
     let read = scan.read;
     let run_out_blocks = scan.run_out_blocks;
     drop(scan);
+    // The copy of the newest session's descriptors at LBA 0-31 (image files,
+    // overwritable discs) and its relocated tag; an unreadable head is in
+    // `unreadable` already.
+    let head_tag = list.sessions.last().and_then(|newest| {
+        relocated_tag(&list, source.as_mut(), newest)
+            .ok()
+            .flatten()
+            .map(|mut tag| {
+                tag.affected = None;
+                (newest.number, tag)
+            })
+    });
     observer.progress(&clock.progress(Action::Completed, 0, read, read));
 
     let unreadable: Vec<BadRange> = bad
@@ -280,22 +292,26 @@ pub fn check_media(
                     .map(|(f, n, _)| (f + n).min(end).saturating_sub((*f).max(s.start)))
                     .sum(),
                 tags: checked
-                    .map(|c| {
-                        c.tags
-                            .iter()
-                            .map(|t| {
-                                let unreadable =
-                                    bad.iter().any(|(f, n, _)| (*f..f + n).contains(&t.lba));
-                                let result = if unreadable {
-                                    "unreadable"
-                                } else {
-                                    outcome_name(t.outcome)
-                                };
-                                TagResult::new(t, result, None)
-                            })
-                            .collect()
+                    .into_iter()
+                    .flat_map(|c| {
+                        c.tags.iter().map(|t| {
+                            let unreadable =
+                                bad.iter().any(|(f, n, _)| (*f..f + n).contains(&t.lba));
+                            let result = if unreadable {
+                                "unreadable"
+                            } else {
+                                outcome_name(t.outcome)
+                            };
+                            TagResult::new(t, result, None)
+                        })
                     })
-                    .unwrap_or_default(),
+                    .chain(
+                        head_tag
+                            .iter()
+                            .filter(|(number, _)| *number == s.number)
+                            .map(|(_, tag)| tag.clone()),
+                    )
+                    .collect(),
                 session_md5: checked.and_then(|c| c.array_session_md5).map(md5_result),
                 tree_problem: s.tree_problem.clone(),
             }
@@ -303,7 +319,7 @@ pub fn check_media(
         .collect();
     let tags_ok = results.iter().all(|(_, c)| {
         c.tags.iter().all(|t| t.outcome == TagOutcome::Match) && c.array_session_md5 != Some(false)
-    });
+    }) && head_tag.as_ref().is_none_or(|(_, t)| t.result == "match");
     Ok(CheckMediaReport {
         target: target.to_string(),
         blocks: read,

@@ -24,7 +24,21 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         ));
     }
     for s in &report.sessions {
-        if s.tags.iter().any(|t| t.result != "match") || s.session_md5 == Some("mismatch") {
+        if s.tags
+            .iter()
+            .any(|t| t.kind == "relocated" && t.result != "match")
+        {
+            problems.push(format!(
+                "LBA 0-31 no longer matches session {}'s relocated tag \
+                 (`discburn repair --target {}` rebuilds it)",
+                s.number, args.target
+            ));
+        }
+        if s.tags
+            .iter()
+            .any(|t| t.kind != "relocated" && t.result != "match")
+            || s.session_md5 == Some("mismatch")
+        {
             problems.push(format!("session {} does not match its checksums", s.number));
         }
     }

@@ -67,12 +67,30 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
         .sessions
         .iter()
         .filter(|s| !s.ok())
-        .map(|s| match (s.checksums, &s.against) {
-            (_, Some(a)) if !a.ok() => {
-                format!("session {} differs from {}", s.number, a.directory)
+        .map(|s| {
+            let head = s
+                .tags
+                .iter()
+                .any(|t| t.kind == "relocated" && t.result != "match");
+            let rest = s
+                .tags
+                .iter()
+                .any(|t| t.kind != "relocated" && t.result != "match")
+                || s.session_md5 == Some("mismatch")
+                || !s.damaged_files.is_empty()
+                || s.tree_problem.is_some();
+            match (s.checksums, &s.against) {
+                (_, Some(a)) if !a.ok() => {
+                    format!("session {} differs from {}", s.number, a.directory)
+                }
+                ("absent", _) => format!("session {} has no checksums", s.number),
+                _ if head && !rest => format!(
+                    "LBA 0-31 no longer matches session {}'s relocated tag \
+                     (`discburn repair --target {}` rebuilds it)",
+                    s.number, args.target
+                ),
+                _ => format!("session {} does not match its checksums", s.number),
             }
-            ("absent", _) => format!("session {} has no checksums", s.number),
-            _ => format!("session {} does not match its checksums", s.number),
         })
         .collect();
     report_check(
@@ -159,6 +177,13 @@ fn text(report: &VerifyReport) -> String {
             ));
             if let Some(a) = &tag.affected {
                 t.push_str(&affected_text(a));
+            }
+            if tag.kind == "relocated" && tag.result != "match" {
+                t.push_str(&format!(
+                    "    LBA 0-31, the copy of this session's descriptors readers find first, \
+                     no longer matches: `discburn repair --target {}` rebuilds it\n",
+                    report.target
+                ));
             }
         }
         if let Some(md5) = s.session_md5 {

@@ -241,6 +241,7 @@ pub fn verify(
     let mut clock = Clock::start();
     observer.progress(&clock.progress(Action::ValidatingMedia, 0, 0, 0));
     let list = list_sessions(target)?;
+    let newest = list.sessions.last().map(|s| s.number);
     let chosen: Vec<SessionEntry> = match request.which {
         Which::All => list.sessions.clone(),
         Which::Newest => list.sessions.last().cloned().into_iter().collect(),
@@ -279,6 +280,12 @@ pub fn verify(
     };
     // First the trees (to know how much there is to read), then the data.
     let mut source = open_read_source(target)?;
+    let head_tag = match list.sessions.last() {
+        Some(newest) if chosen.iter().any(|s| s.number == newest.number) => {
+            relocated_tag(&list, source.as_mut(), newest).map_err(read_error(newest.number))?
+        }
+        _ => None,
+    };
     let mut prepared = Vec::new();
     for entry in chosen {
         let number = entry.number;
@@ -303,9 +310,12 @@ pub fn verify(
     let mut sessions = Vec::new();
     for p in prepared {
         let number = p.entry.number;
-        let (back, checked) = check_one(source, p, request.against.as_deref(), &mut meter)
+        let (back, mut checked) = check_one(source, p, request.against.as_deref(), &mut meter)
             .map_err(read_error(number))?;
         source = back;
+        if let Some(tag) = head_tag.as_ref().filter(|_| Some(number) == newest) {
+            checked.tags.push(tag.clone());
+        }
         sessions.push(checked);
     }
     let mut clock = meter.clock;
@@ -322,6 +332,50 @@ pub fn verify(
 }
 
 type Source = Box<dyn SectorSource>;
+
+/// The relocated superblock tag of an image file or overwritable disc (its
+/// LBA 0–31, the copy of the newest session's descriptors that readers find
+/// first), checked against those blocks and the newest session's start
+/// (checksums.md §1). `None` where there is no such head (a disc's table of
+/// contents, an image whose first session starts at LBA 0) or it holds no
+/// tag.
+pub(crate) fn relocated_tag(
+    list: &crate::sessions::SessionList,
+    source: &mut dyn SectorSource,
+    newest: &SessionEntry,
+) -> Result<Option<TagResult>, ReadError> {
+    if list.layout != "chained" || newest.start_lba < 32 {
+        return Ok(None);
+    }
+    let mut head = vec![0u8; 32 * fsimage::BLOCK_SIZE];
+    source
+        .read_blocks(0, &mut head)
+        .map_err(|source| ReadError::Io {
+            what: "blocks 0-31".into(),
+            lba: 0,
+            source,
+        })?;
+    let Some(tag) = fsimage::checksums::check_relocated_tag(&head, newest.start_lba) else {
+        return Ok(None);
+    };
+    let outcome = outcome_name(tag.outcome);
+    let affected = match tag.outcome {
+        TagOutcome::Match => None,
+        TagOutcome::Mismatch => Some(Affected {
+            first_lba: 0,
+            blocks: tag.lba,
+            areas: vec!["system_area", "volume_descriptors"],
+            ..Affected::default()
+        }),
+        TagOutcome::Damaged | TagOutcome::Missing => Some(Affected {
+            first_lba: tag.lba,
+            blocks: 1,
+            other_blocks: 1,
+            ..Affected::default()
+        }),
+    };
+    Ok(Some(TagResult::new(&tag, outcome, affected)))
+}
 
 /// Opens session `entry` on `source`: its array, its tree and its path
 /// tables; gives the source back.
