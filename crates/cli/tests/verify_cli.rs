@@ -101,6 +101,23 @@ fn against_a_directory_names_what_differs_is_missing_or_extra() {
     burn_to(target, &["--no-checksums"], &[&src]);
     let (code, json, _) = verify(target, &[]);
     assert_eq!(code, Some(6), "no checksums: {json}");
+    // In words: not verified (not "MISMATCH": nothing differs), and how to
+    // check it.
+    let out = run(discburn().args(["verify", "--target", target]));
+    assert_eq!(out.code, Some(6), "{out}");
+    assert!(
+        out.stdout.starts_with("session 1 (LBA 32, ")
+            && out
+                .stdout
+                .contains("no checksums recorded: NOT VERIFIED (--against DIR")
+            && !out.stdout.contains("MISMATCH"),
+        "{out}"
+    );
+    assert!(
+        out.stderr
+            .contains("session 1 has no checksums to verify (--against DIR"),
+        "{out}"
+    );
     let (code, json, _) = verify(target, &["--against", src.to_str().unwrap()]);
     assert_eq!(code, Some(0), "the same contents: {json}");
     let against = &json["sessions"][0]["against"];

@@ -83,7 +83,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
                 (_, Some(a)) if !a.ok() => {
                     format!("session {} differs from {}", s.number, a.directory)
                 }
-                ("absent", _) => format!("session {} has no checksums", s.number),
+                ("absent", _) => format!(
+                    "session {} has no checksums to verify (--against DIR compares \
+                     its contents with a directory)",
+                    s.number
+                ),
                 _ if head && !rest => format!(
                     "LBA 0-31 no longer matches session {}'s relocated tag \
                      (`discburn repair --target {}` rebuilds it)",
@@ -160,12 +164,18 @@ fn text(report: &VerifyReport) -> String {
             "session {} (LBA {}, {} blocks): ",
             s.number, s.start_lba, s.blocks
         ));
-        match s.checksums {
-            "absent" => t.push_str("no checksums recorded; "),
-            "damaged" => t.push_str("checksum array damaged; "),
+        match (s.checksums, &s.against) {
+            ("absent", None) => t.push_str(
+                "no checksums recorded: NOT VERIFIED \
+                 (--against DIR compares its contents with a directory)\n",
+            ),
+            ("absent", Some(_)) => t.push_str("no checksums recorded; "),
+            ("damaged", _) => t.push_str("checksum array damaged; "),
             _ => {}
         }
-        t.push_str(if s.ok() { "OK\n" } else { "MISMATCH\n" });
+        if s.checksums != "absent" || s.against.is_some() {
+            t.push_str(if s.ok() { "OK\n" } else { "MISMATCH\n" });
+        }
         for tag in &s.tags {
             t.push_str(&format!(
                 "  {} tag at LBA {} (blocks {}..{}): {}\n",
