@@ -256,4 +256,15 @@ fn a_cd_is_read_over_whole_tracks_and_a_session_without_its_descriptor_is_still_
         "{json}"
     );
     assert_eq!(sessions[0]["tags"][2]["result"], "match", "{json}");
+    // In words: its tags were not checked (not "no checksums": it has them).
+    let out = run(discburn()
+        .args(["check-media", "--target", &target])
+        .env("DISCBURN_EMU_FAULTS", &faults));
+    assert_eq!(out.code, Some(6), "{out}");
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("session 2 "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(line.ends_with("1 unreadable, tags not checked"), "{out}");
 }

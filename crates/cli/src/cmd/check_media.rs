@@ -84,7 +84,10 @@ fn text(report: &CheckMediaReport) -> String {
         }
     }
     for s in &report.sessions {
-        let tags = if s.tags.is_empty() {
+        let tags = if s.tags.is_empty() && s.tree_problem.is_some() {
+            // Its descriptor could not be read: its tags could not be found.
+            "tags not checked".to_string()
+        } else if s.tags.is_empty() {
             "no checksums".to_string()
         } else if s.tags.iter().all(|t| t.result == "match") && s.session_md5 != Some("mismatch") {
             "tags match".to_string()
