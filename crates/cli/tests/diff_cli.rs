@@ -292,3 +292,49 @@ fn two_sessions_with_checksums_compare_their_recorded_md5s() {
     assert_eq!(listing(result), expected, "{result}");
     assert_eq!(result["md5_compared"], 1, "{result}");
 }
+
+#[test]
+fn a_session_without_rock_ridge_has_no_modes_to_compare() {
+    // Without Rock Ridge a session records no permission bits or owners
+    // (readers make them up): they are no difference, and `diff` says it
+    // did not compare them.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    write_file(&src.join("run.sh"), b"#!/bin/sh\n", 0o755, T0);
+    write_file(&src.join("notes.txt"), b"notes\n", 0o600, T0);
+    let src_arg = src.to_str().unwrap();
+    let mut results = Vec::new();
+    for (name, args) in [("rr.iso", &[][..]), ("plain.iso", &["--no-rock-ridge"][..])] {
+        let image = dir.path().join(name);
+        let target = image.to_str().unwrap();
+        let burned = run(discburn()
+            .args(["burn", "--target", target])
+            .args(args)
+            .arg(&src));
+        assert!(burned.success(), "{burned}");
+        chmod(&src.join("notes.txt"), 0o640);
+        let lines = diff_lines(target, &["--session", "1", src_arg]);
+        results.push(lines.last().unwrap().clone());
+        chmod(&src.join("notes.txt"), 0o600);
+    }
+    let (rr, plain) = (&results[0], &results[1]);
+    assert_eq!(rr["attributes_compared"], true, "{rr}");
+    let mode = vec!["mode".to_string()];
+    assert_eq!(listing(rr).0, [("/notes.txt".to_string(), mode)], "{rr}");
+    assert_eq!(plain["attributes_compared"], false, "{plain}");
+    assert_eq!(plain["identical"], true, "{plain}");
+    let image = dir.path().join("plain.iso");
+    let text = run(discburn()
+        .args(["diff", "--session", "1", "--target"])
+        .arg(&image)
+        .arg(&src));
+    assert!(
+        text.stdout.contains("modes and owners were not compared"),
+        "{text}"
+    );
+}
+
+fn chmod(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use fsimage::host::{Scan, ScanOptions};
-use fsimage::read::{ReadOptions, Volume};
+use fsimage::read::{Namespace, ReadOptions, Volume};
 use fsimage::Tree;
 use serde::Serialize;
 
@@ -67,6 +67,9 @@ pub struct DiffReport {
     pub changes: ChangeLists,
     /// Files whose MD5 was compared.
     pub md5_compared: u64,
+    /// Permission bits and owners were compared: false when a session
+    /// compared records none (no Rock Ridge; a reader makes them up).
+    pub attributes_compared: bool,
 }
 
 /// A session's tree, where the session starts, and when it was written.
@@ -74,6 +77,8 @@ struct SessionTree {
     tree: Tree,
     start: u64,
     written: Option<i64>,
+    /// It records permission bits and owners (Rock Ridge, UDF).
+    attributes: bool,
 }
 
 /// Reads the whole tree of session `number` of `target`.
@@ -95,13 +100,13 @@ fn session_tree(target: &str, number: u32) -> Result<SessionTree, BurnError> {
         .info()
         .modification_date
         .or(volume.info().creation_date);
-    let tree = fsimage::import::import_session(&mut volume)
-        .map_err(tree_error)?
-        .tree;
+    let imported = fsimage::import::import_session(&mut volume).map_err(tree_error)?;
+    let attributes = matches!(imported.namespace, Namespace::RockRidge | Namespace::Udf);
     Ok(SessionTree {
-        tree,
+        tree: imported.tree,
         start,
         written,
+        attributes,
     })
 }
 
@@ -116,7 +121,7 @@ pub fn diff(
     let target = request.target.as_str();
     let old = session_tree(target, request.session)?;
     stop_if_cancelled(&*observer)?;
-    let (new, to) = match &request.against {
+    let (new, to, new_attributes) = match &request.against {
         Against::Directory(dir) => {
             let mut tree = Tree::new();
             let mut scan = Scan::new(ScanOptions::default());
@@ -125,17 +130,22 @@ pub fn diff(
                 session: None,
                 directory: Some(dir.display().to_string()),
             };
-            (tree, side)
+            (tree, side, true)
         }
-        Against::Session(n) => (session_tree(target, *n)?.tree, session_side(*n)),
+        Against::Session(n) => {
+            let session = session_tree(target, *n)?;
+            (session.tree, session_side(*n), session.attributes)
+        }
         Against::Newest => {
             let newest = list_sessions(target)?
                 .sessions
                 .last()
                 .map_or(request.session, |s| s.number);
-            (session_tree(target, newest)?.tree, session_side(newest))
+            let session = session_tree(target, newest)?;
+            (session.tree, session_side(newest), session.attributes)
         }
     };
+    let attributes_compared = old.attributes && new_attributes;
     stop_if_cancelled(&*observer)?;
     let from_directory = matches!(request.against, Against::Directory(_));
     let mut medium = open_read_source(target)?;
@@ -149,6 +159,7 @@ pub fn diff(
             request.source_date_epoch.filter(|_| from_directory),
         ),
         delete: true,
+        skip_attributes: !attributes_compared,
     };
     let mut comparison = Comparison::new(
         &old.tree,
@@ -169,6 +180,7 @@ pub fn diff(
         identical: changes.is_empty(),
         changes,
         md5_compared,
+        attributes_compared,
     })
 }
 

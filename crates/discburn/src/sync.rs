@@ -211,6 +211,8 @@ pub(crate) fn plan_and_apply(
             clamp: source_date_epoch,
             racy_since: compare::racy_since(session_written, source_date_epoch),
             delete: options.delete,
+            // Taken over from the host whatever the session recorded.
+            skip_attributes: false,
         };
         let mut comparison = Comparison::new(tree, &host, &scopes, options, medium, target);
         let mut changes = comparison.walk();

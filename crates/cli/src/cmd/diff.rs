@@ -154,5 +154,11 @@ fn text(report: &DiffReport) -> String {
     } else {
         t.push_str(&format!("{from} -> {to}: {}\n", counts(&report.changes)));
     }
+    if !report.attributes_compared {
+        t.push_str(
+            "modes and owners were not compared: a session compared has no Rock Ridge, \
+             so it records none\n",
+        );
+    }
     t
 }

@@ -97,6 +97,9 @@ pub(crate) struct Options {
     /// Entries of the old tree that the new one lacks (inside a scope) are
     /// [`Change::Removed`] (true) or [`Change::Kept`] (false).
     pub delete: bool,
+    /// A side records no permission bits or owners (a session without Rock
+    /// Ridge, whose reader makes them up): they are not compared (`diff`).
+    pub skip_attributes: bool,
 }
 
 /// One difference between the old tree and the new one.
@@ -529,10 +532,11 @@ impl<'a, 'm> Comparison<'a, 'm> {
             }
             _ => {}
         }
-        if o.meta.mode != n.meta.mode {
+        let attributes = !self.options.skip_attributes;
+        if attributes && o.meta.mode != n.meta.mode {
             reasons.push(Reason::Mode);
         }
-        if (o.meta.uid, o.meta.gid) != (n.meta.uid, n.meta.gid) {
+        if attributes && (o.meta.uid, o.meta.gid) != (n.meta.uid, n.meta.gid) {
             reasons.push(Reason::Owner);
         }
         let clamp = |t: i64| self.options.clamp.map_or(t, |limit| t.min(limit));
