@@ -291,6 +291,28 @@ fn two_sessions_with_checksums_compare_their_recorded_md5s() {
     );
     assert_eq!(listing(result), expected, "{result}");
     assert_eq!(result["md5_compared"], 1, "{result}");
+    assert_eq!(result["ctimes_compared"], false, "{result}");
+
+    // Against the directory, rewritten again: without --content nothing
+    // can tell, and `diff` says so instead of a plain "no differences".
+    write_file(&src.join("a.txt"), b"CCCC\n", 0o644, T0);
+    let src_arg = src.to_str().unwrap();
+    let result = diff_lines(target, &["--session", "2", src_arg])
+        .pop()
+        .unwrap();
+    assert_eq!(
+        (&result["identical"], &result["ctimes_compared"]),
+        (&true.into(), &false.into()),
+        "{result}"
+    );
+    let text = run(discburn().args(["diff", "--target", target, "--session", "2", src_arg]));
+    assert!(
+        text.stdout.contains("change times were not compared"),
+        "{text}"
+    );
+    assert!(text.stdout.contains("only with --content"), "{text}");
+    let content = diff_lines(target, &["--session", "2", "--content", src_arg]);
+    assert_eq!(listing(content.last().unwrap()), expected, "{content:?}");
 }
 
 #[test]

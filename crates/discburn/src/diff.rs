@@ -70,6 +70,13 @@ pub struct DiffReport {
     /// Permission bits and owners were compared: false when a session
     /// compared records none (no Rock Ridge; a reader makes them up).
     pub attributes_compared: bool,
+    /// Change times were compared (a file whose ctime moved has its MD5
+    /// compared): false when the older session records none of its own
+    /// (written under `SOURCE_DATE_EPOCH`, or without Rock Ridge) or the
+    /// directory is read under `SOURCE_DATE_EPOCH`. A file rewritten with
+    /// its size and mtime kept then shows only where its MD5 is compared
+    /// (`--content`, or both recorded).
+    pub ctimes_compared: bool,
 }
 
 /// A session's tree, where the session starts, and when it was written.
@@ -172,6 +179,7 @@ pub fn diff(
     let mut progress = compare::report_to(observer, &mut clock, old.start);
     let changes = comparison.run(&mut progress)?;
     let md5_compared = comparison.md5_compared;
+    let ctimes_compared = comparison.options.ctime;
     let (changes, _) = ChangeLists::of(&old.tree, &new, &changes, &|_| None);
     Ok(DiffReport {
         target: target.to_string(),
@@ -181,6 +189,7 @@ pub fn diff(
         changes,
         md5_compared,
         attributes_compared,
+        ctimes_compared,
     })
 }
 

@@ -85,7 +85,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
             command: "diff",
             report: &report,
         },
-        || text(&report),
+        || text(&report, args.content),
     );
     Ok(())
 }
@@ -145,14 +145,21 @@ pub(super) fn counts(lists: &ChangeLists) -> String {
     )
 }
 
-/// The change lists, then a summary.
-fn text(report: &DiffReport) -> String {
+/// The change lists, then a summary, and what was not compared.
+fn text(report: &DiffReport, content: bool) -> String {
     let mut t = change_lines(&report.changes);
     let (from, to) = (side(&report.from), side(&report.to));
     if report.identical {
         t.push_str(&format!("no differences between {from} and {to}\n"));
     } else {
         t.push_str(&format!("{from} -> {to}: {}\n", counts(&report.changes)));
+    }
+    if !report.ctimes_compared && !content && report.to.directory.is_some() {
+        t.push_str(&format!(
+            "change times were not compared ({from} records none of its own, or \
+             SOURCE_DATE_EPOCH is set): a file rewritten with its size and mtime kept \
+             shows only with --content\n"
+        ));
     }
     if !report.attributes_compared {
         t.push_str(
