@@ -268,3 +268,86 @@ fn a_cd_is_read_over_whole_tracks_and_a_session_without_its_descriptor_is_still_
         .unwrap_or_else(|| panic!("{out}"));
     assert!(line.ends_with("1 unreadable, tags not checked"), "{out}");
 }
+
+/// An unreadable block that holds no file or directory is named by what it
+/// is: a session's system area, volume descriptors or MD5 tags, or the head
+/// at LBA 0-31 of an overwritable disc; and a tag that cannot be read (the
+/// walk over the session stops there) does not make the blocks after it be
+/// read, counted and listed twice.
+#[test]
+fn unreadable_metadata_is_named_and_every_block_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (day1, day2) = (dir.path().join("day1"), dir.path().join("day2"));
+    make_tree(&day1);
+    fs::create_dir_all(&day2).unwrap();
+    fs::write(day2.join("day2.txt"), b"second session\n").unwrap();
+    let medium = dir.path().join("dvd.emu");
+    let target = emu_medium(&medium, "dvd+r");
+    for src in [&day1, &day2] {
+        run_ok(discburn().args(["burn", "--target", &target]).arg(src));
+    }
+    let (code, clean, _) = check_media(&target, None);
+    assert_eq!(code, Some(0), "{clean}");
+    let s2 = &clean["sessions"][1];
+    let start = s2["start_lba"].as_u64().unwrap();
+    let tree_tag = s2["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "tree")
+        .unwrap()["lba"]
+        .as_u64()
+        .unwrap();
+    // The system area, the Joliet descriptor (after the primary one), the
+    // tree tag.
+    let bad = [start + 10, start + 17, tree_tag];
+    let faults: Vec<String> = bad.iter().map(|l| format!("read_error@lba={l}")).collect();
+    let (code, json, _) = check_media(&target, Some(&faults.join(";")));
+    assert_eq!(code, Some(6), "{json}");
+    assert_eq!(json["blocks"], clean["blocks"], "read once: {json}");
+    assert_eq!(json["unreadable_blocks"], 3, "{json}");
+    let ranges = json["unreadable"].as_array().unwrap();
+    let named: Vec<(u64, Vec<&str>)> = ranges
+        .iter()
+        .map(|r| {
+            let areas = r["areas"].as_array().unwrap();
+            (
+                r["first_lba"].as_u64().unwrap(),
+                areas.iter().map(|a| a.as_str().unwrap()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (bad[0], vec!["2:system_area"]),
+            (bad[1], vec!["2:volume_descriptors"]),
+            (bad[2], vec!["2:md5_tags"]),
+        ],
+        "{json}"
+    );
+    let tags = json["sessions"][1]["tags"].as_array().unwrap();
+    assert!(
+        tags.iter()
+            .any(|t| t["kind"] == "tree" && t["result"] == "unreadable"),
+        "{json}"
+    );
+
+    // The head of an overwritable disc: no session holds it.
+    let rw = dir.path().join("rw.emu");
+    let target = emu_medium(&rw, "dvd+rw");
+    run_ok(discburn().args(["burn", "--target", &target]).arg(&day1));
+    let (code, json, _) = check_media(&target, Some("read_error@lba=17"));
+    assert_eq!(code, Some(6), "{json}");
+    let range = &json["unreadable"][0];
+    assert_eq!(range["sessions"], serde_json::json!([]), "{json}");
+    assert_eq!(range["areas"], serde_json::json!(["head"]), "{json}");
+    let out = run(discburn()
+        .args(["check-media", "--target", &target])
+        .env("DISCBURN_EMU_FAULTS", "read_error@lba=17"));
+    assert!(
+        out.stdout
+            .contains("  LBA 0-31, the copy of the newest session's descriptors"),
+        "{out}"
+    );
+}

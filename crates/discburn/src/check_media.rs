@@ -69,6 +69,11 @@ pub struct BadRange {
     pub files: Vec<String>,
     /// Directories whose blocks it hits, as `N:/path`.
     pub directories: Vec<String>,
+    /// Other parts of a session it hits, as `N:AREA` (`system_area`,
+    /// `volume_descriptors`, `path_tables`, `checksum_array`, `md5_tags`),
+    /// and `head`: LBA 0-31 of an image file or overwritable disc, the copy
+    /// of the newest session's descriptors readers find first.
+    pub areas: Vec<String>,
 }
 
 /// One session.
@@ -97,6 +102,8 @@ struct Scanning<'a> {
     run_out: Vec<(u64, u64)>,
     run_out_blocks: u64,
     read: u64,
+    /// The end of the last read (reads go forward).
+    read_end: u64,
     progress: &'a mut dyn FnMut(u64, u64),
 }
 
@@ -130,6 +137,7 @@ impl SectorSource for Scanning<'_> {
             }
         }
         self.read += count;
+        self.read_end = lba + count;
         (self.progress)(lba + count, self.read);
         Ok(())
     }
@@ -156,6 +164,12 @@ struct Session {
     tree_problem: Option<String>,
     /// Its volume descriptor was read: its tags are checked.
     described: bool,
+    /// The block after its volume descriptor set terminator.
+    descriptors_end: u64,
+    /// Its path tables: first LBA, blocks.
+    path_tables: Vec<(u64, u64)>,
+    /// Where its MD5 tags are (known after the scan).
+    tag_lbas: Vec<u64>,
 }
 
 /// Scans `target`, reporting progress to `observer` (`validating_media`,
@@ -172,6 +186,7 @@ pub fn check_media(
     // read is reported; the blocks are still scanned).
     let mut sessions = Vec::new();
     for entry in &list.sessions {
+        let (descriptors_end, path_tables) = descriptor_set(source.as_mut(), entry.start_lba);
         let options = ReadOptions {
             session_start: entry.start_lba,
             ..ReadOptions::default()
@@ -203,6 +218,9 @@ pub fn check_media(
             entries,
             tree_problem,
             described: true,
+            descriptors_end,
+            path_tables,
+            tag_lbas: Vec::new(),
         });
     }
     let layout = written_areas(target, source.as_mut(), &mut sessions)?;
@@ -218,6 +236,7 @@ pub fn check_media(
         run_out: layout.run_out,
         run_out_blocks: 0,
         read: 0,
+        read_end: 0,
         progress: &mut report_progress,
     };
     let mut results = Vec::new();
@@ -247,7 +266,11 @@ pub fn check_media(
                     source: e,
                 },
             })?;
-            let tag_end = s.start + checked.blocks_read;
+            // The walk may stop before the end of the last chunk it read
+            // (after a tag that is missing): those blocks are not read again.
+            let tag_end = (s.start + checked.blocks_read)
+                .max(scan.read_end)
+                .min(s.start + s.blocks);
             read_range(&mut scan, tag_end, s.start + s.blocks);
             next = s.start + s.blocks;
             results.push((s.number, checked));
@@ -273,9 +296,19 @@ pub fn check_media(
     });
     observer.progress(&clock.progress(Action::Completed, 0, read, read));
 
+    for (number, checked) in &results {
+        if let Some(s) = sessions.iter_mut().find(|s| s.number == *number) {
+            s.tag_lbas = checked.tags.iter().map(|t| t.lba).collect();
+        }
+    }
+    // LBA 0-31 is a head of its own where sessions are chained after it.
+    let head_end = match (list.layout, sessions.first()) {
+        ("chained", Some(first)) if first.start >= 32 => 32,
+        _ => 0,
+    };
     let unreadable: Vec<BadRange> = bad
         .iter()
-        .map(|(first, blocks, error)| map_range(&sessions, *first, *blocks, error))
+        .map(|(first, blocks, error)| map_range(&sessions, head_end, *first, *blocks, error))
         .collect();
     let unreadable_blocks: u64 = bad.iter().map(|(_, n, _)| n).sum();
     let session_reports: Vec<SessionMedia> = sessions
@@ -420,6 +453,9 @@ fn written_areas(
             entries: SessionEntries::default(),
             tree_problem: Some(problem),
             described: false,
+            descriptors_end: start + 16,
+            path_tables: Vec::new(),
+            tag_lbas: Vec::new(),
         });
     }
     sessions.sort_by_key(|s| s.start);
@@ -462,8 +498,36 @@ fn written_areas(
     })
 }
 
-/// What the unreadable blocks `first .. first+blocks` hit.
-fn map_range(sessions: &[Session], first: u64, blocks: u64, error: &str) -> BadRange {
+/// The end of the volume descriptor set of the session at `start` (the
+/// block after its terminator; `start + 18` when it cannot be read) and its
+/// path tables. Read block by block: a session whose descriptors cannot be
+/// read is still scanned.
+fn descriptor_set(source: &mut dyn SectorSource, start: u64) -> (u64, Vec<(u64, u64)>) {
+    let mut block = vec![0u8; fsimage::BLOCK_SIZE];
+    let mut path_tables = Vec::new();
+    for lba in start + 16..start + 32 {
+        if source.read_blocks(lba, &mut block).is_err() {
+            break;
+        }
+        if lba == start + 16 {
+            path_tables = crate::checksums::affected::path_tables(&block);
+        }
+        if block[0] == 255 && &block[1..6] == iso9660::STANDARD_IDENTIFIER {
+            return (lba + 1, path_tables);
+        }
+    }
+    (start + 18, path_tables)
+}
+
+/// What the unreadable blocks `first .. first+blocks` hit; blocks below
+/// `head_end` are the head at LBA 0-31.
+fn map_range(
+    sessions: &[Session],
+    head_end: u64,
+    first: u64,
+    blocks: u64,
+    error: &str,
+) -> BadRange {
     let end = first + blocks;
     let hits = |lba: u64, n: u64| lba < end && first < lba + n;
     let mut range = BadRange {
@@ -473,10 +537,35 @@ fn map_range(sessions: &[Session], first: u64, blocks: u64, error: &str) -> BadR
         sessions: Vec::new(),
         files: Vec::new(),
         directories: Vec::new(),
+        areas: Vec::new(),
     };
+    if first < head_end {
+        range.areas.push("head".into());
+    }
     for s in sessions {
         if hits(s.start, s.blocks) {
             range.sessions.push(s.number);
+            let array = match &s.array {
+                ArrayState::Loaded { area, .. } | ArrayState::Damaged { area } => Some(*area),
+                ArrayState::Absent => None,
+            };
+            let map = crate::checksums::affected::SessionMap {
+                start: s.start,
+                descriptors_end: s.descriptors_end,
+                path_tables: s.path_tables.clone(),
+                array,
+                entries: &s.entries,
+                files: &[],
+            };
+            let within = (first.max(s.start), end.min(s.start + s.blocks));
+            let areas = crate::checksums::affected::affected(&map, within.0, within.1).areas;
+            let tags = s.tag_lbas.iter().any(|&lba| hits(lba, 1));
+            range.areas.extend(
+                areas
+                    .into_iter()
+                    .chain(tags.then_some("md5_tags"))
+                    .map(|area| format!("{}:{area}", s.number)),
+            );
         }
         for (path, node) in &s.entries.files {
             if range.files.len() < MAX_NAMES

@@ -76,6 +76,17 @@ fn text(report: &CheckMediaReport) -> String {
             let sessions: Vec<String> = r.sessions.iter().map(u32::to_string).collect();
             t.push_str(&format!("  in session {}\n", sessions.join(", ")));
         }
+        for area in &r.areas {
+            match area.split_once(':') {
+                Some((session, name)) => t.push_str(&format!(
+                    "  {} of session {session}\n",
+                    name.replace('_', " ")
+                )),
+                None => t.push_str(
+                    "  LBA 0-31, the copy of the newest session's descriptors readers find first\n",
+                ),
+            }
+        }
         for d in &r.directories {
             t.push_str(&format!("  directory {d}\n"));
         }
