@@ -783,3 +783,54 @@ fn the_head_at_lba_0_is_checked_by_its_relocated_tag() {
         assert!(!out.success(), "xorriso loads a changed head: {out}");
     }
 }
+
+/// A block of the session that cannot be read (a scratched disc) does not
+/// stop verify with a read error naming the chunk's first block: it is
+/// listed, read as zeros (the tags over it then say what lies there), and
+/// the session does not pass (exit 6).
+#[test]
+fn an_unreadable_block_is_listed_and_the_session_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    make_tree(&src);
+    let medium = dir.path().join("dvd.emu");
+    let target = emu_medium(&medium, "dvd+r");
+    burn_to(&target, &[], &[&src]);
+    let (code, clean, _) = verify(&target, &[]);
+    assert_eq!(code, Some(0), "{clean}");
+    assert_eq!(clean["sessions"][0]["unreadable"], serde_json::json!([]));
+    let tags = clean["sessions"][0]["tags"].as_array().unwrap();
+    let tree_tag = tags.iter().find(|t| t["kind"] == "tree").unwrap()["lba"]
+        .as_u64()
+        .unwrap();
+    // The block after the tree tag (the Joliet tree), and the system area.
+    for (bad, tag_after) in [(tree_tag + 1, "mismatch"), (10, "match")] {
+        let out = run(discburn()
+            .args(["--json", "verify", "--target", &target])
+            .env("DISCBURN_EMU_FAULTS", format!("read_error@lba={bad}")));
+        assert_eq!(out.code, Some(6), "{out}");
+        let last: serde_json::Value =
+            serde_json::from_str(out.stdout.lines().last().unwrap()).unwrap();
+        assert_eq!(last["code"], "verify", "{out}");
+        let session = &last["partial"]["sessions"][0];
+        let unreadable = session["unreadable"].as_array().unwrap();
+        assert_eq!(unreadable.len(), 1, "{out}");
+        assert_eq!(unreadable[0]["first_lba"], bad, "{out}");
+        assert_eq!(unreadable[0]["blocks"], 1, "{out}");
+        let session_tag = session["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["kind"] == "session")
+            .unwrap()
+            .clone();
+        assert_eq!(session_tag["result"], tag_after, "{out}");
+        assert!(
+            last["message"]
+                .as_str()
+                .unwrap()
+                .contains("session 1 has 1 blocks that cannot be read"),
+            "{out}"
+        );
+    }
+}

@@ -83,6 +83,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<()> {
                 (_, Some(a)) if !a.ok() => {
                     format!("session {} differs from {}", s.number, a.directory)
                 }
+                _ if !s.unreadable.is_empty() => format!(
+                    "session {} has {} blocks that cannot be read",
+                    s.number,
+                    s.unreadable.iter().map(|r| r.blocks).sum::<u64>()
+                ),
                 ("absent", _) => format!(
                     "session {} has no checksums to verify (--against DIR compares \
                      its contents with a directory)",
@@ -212,6 +217,14 @@ fn text(report: &VerifyReport) -> String {
         }
         if let Some(problem) = &s.tree_problem {
             t.push_str(&format!("  TREE UNREADABLE: {problem}\n"));
+        }
+        for r in &s.unreadable {
+            t.push_str(&format!(
+                "  UNREADABLE blocks {}..{} (read as zeros): {}\n",
+                r.first_lba,
+                r.first_lba + r.blocks,
+                r.error
+            ));
         }
         for f in &s.damaged_files {
             let ranges: Vec<String> = f

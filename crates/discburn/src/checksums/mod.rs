@@ -11,6 +11,7 @@
 pub mod affected;
 pub mod against;
 mod one_pass;
+pub use one_pass::Unreadable;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -88,6 +89,8 @@ pub struct SessionCheck {
     pub tree_problem: Option<String>,
     /// The comparison with `--against DIR` (`null` without it).
     pub against: Option<AgainstReport>,
+    /// Runs of the session's blocks that could not be read (read as zeros).
+    pub unreadable: Vec<Unreadable>,
 }
 
 /// One tag.
@@ -172,6 +175,7 @@ impl SessionCheck {
             }
         };
         checksums
+            && self.unreadable.is_empty()
             && self.tree_problem.is_none()
             && self.against.as_ref().is_none_or(AgainstReport::ok)
     }
@@ -444,8 +448,14 @@ fn check_one(
     };
     // The session's blocks once: its tags, and the files whose data lie
     // in it, hashed from the same reads.
+    // A block that cannot be read is listed and taken as zeros: the tags
+    // and files over it then say what it holds.
+    let mut tolerant = one_pass::Tolerant {
+        inner: source.as_mut(),
+        bad: Vec::new(),
+    };
     let (blocks, streamed) = one_pass::read_session(
-        source.as_mut(),
+        &mut tolerant,
         entry.start_lba,
         end,
         &p.array,
@@ -460,6 +470,7 @@ fn check_one(
         lba: entry.start_lba,
         source,
     })?;
+    let unreadable = tolerant.bad;
     // The walk stops after the session tag: count the rest as done.
     meter.add((base + entry.blocks * block).saturating_sub(meter.done_bytes));
     // Then the files the stream did not give, read the ordinary way in the
@@ -590,6 +601,7 @@ fn check_one(
         files_without_md5: 0,
         tree_problem: p.tree_problem.clone(),
         against,
+        unreadable,
     };
     for file in files {
         let problem = match file.outcome {

@@ -97,3 +97,48 @@ pub(super) fn read_session(
         read.map(|()| (walk.finish(), files))
     })
 }
+
+/// A run of blocks of a session that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Unreadable {
+    pub first_lba: u64,
+    pub blocks: u64,
+    /// The first error, as the target reported it.
+    pub error: String,
+}
+
+/// A source that does not fail the session walk on a bad block: a chunk
+/// that cannot be read is read again block by block, and each block that
+/// still fails is recorded and given as zeros (so the tags and files over it
+/// do not match), as `check-media` reads.
+pub(super) struct Tolerant<'a> {
+    pub inner: &'a mut dyn SectorSource,
+    pub bad: Vec<Unreadable>,
+}
+
+impl SectorSource for Tolerant<'_> {
+    fn block_count(&self) -> Option<u64> {
+        self.inner.block_count()
+    }
+
+    fn read_blocks(&mut self, lba: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        if self.inner.read_blocks(lba, buf).is_ok() {
+            return Ok(());
+        }
+        for (i, block) in buf.chunks_exact_mut(BLOCK_SIZE).enumerate() {
+            let here = lba + i as u64;
+            if let Err(e) = self.inner.read_blocks(here, block) {
+                block.fill(0);
+                match self.bad.last_mut() {
+                    Some(run) if run.first_lba + run.blocks == here => run.blocks += 1,
+                    _ => self.bad.push(Unreadable {
+                        first_lba: here,
+                        blocks: 1,
+                        error: e.to_string(),
+                    }),
+                }
+            }
+        }
+        Ok(())
+    }
+}
