@@ -38,6 +38,13 @@ const BLOCK: u64 = BLOCK_SIZE as u64;
 /// 64 KiB stays in cache between read and write and keeps RSS low).
 const STREAM_BUFFER: usize = 64 << 10;
 
+/// The same with checksums, where each written buffer goes on to the two
+/// hashing threads (other cores) and a recycled one comes back: 1 MiB
+/// buffers cost less per byte than 64 KiB ones. Measured on the bench trees
+/// (2 cores): 4 x 512 MiB 5.3 -> 4.5 s, 30 000 files ~1.05 -> ~0.9 s; 256 KiB
+/// and 4 MiB were slower on the large tree. Peak RSS ~90 MiB (from ~57).
+const HASHED_STREAM_BUFFER: usize = 1 << 20;
+
 /// Bytes past an image's end that an append saves to put back if it fails
 /// (xorriso pads its sessions with 300 KiB). A longer tail is the orphan of
 /// an interrupted append: it is reclaimed, not saved.
@@ -160,10 +167,12 @@ fn stream_into_file(
     progress: &mut dyn FnMut(WriteProgress) -> bool,
 ) -> Result<(), WriteError> {
     file.seek(SeekFrom::Start(at)).map_err(WriteError::Output)?;
+    let buffer = match stream.checksummed_start() {
+        Some(_) => HASHED_STREAM_BUFFER,
+        None => STREAM_BUFFER,
+    };
     stream
-        .write_to_file(file, STREAM_BUFFER, |bytes| {
-            progress(WriteProgress::bytes(bytes))
-        })
+        .write_to_file(file, buffer, |bytes| progress(WriteProgress::bytes(bytes)))
         .map(|_| ())
 }
 
