@@ -584,10 +584,12 @@ def bench_checksums(name, src, work, runs, discburn):
     cost = med["discburn"] / med["discburn --no-checksums"]
     ok = vs_x < 1.0
     print(f"  discburn / xorriso --md5: {vs_x:.2f}  ({'faster' if vs_x < 1 else 'SLOWER'})")
-    print(f"  discburn / --no-checksums: {cost:.2f}  (cost of checksums {100 * (cost - 1):+.0f} %;"
-          f" target on the small tree <= +15 %: {'met' if cost <= 1.15 else 'MISSED'})")
     if "small" in name:
+        verdict = f"target <= +15 %: {'met' if cost <= 1.15 else 'MISSED'}"
         ok &= cost <= 1.15
+    else:
+        verdict = "reported; the +15 % target is the small tree's"
+    print(f"  discburn / --no-checksums: {cost:.2f}  (cost of checksums {100 * (cost - 1):+.0f} %; {verdict})")
 
     ok &= bench_verify(src, work, runs, discburn)
     return ok
