@@ -9,7 +9,6 @@
 //! disc again: the host file's MD5 is compared with the recorded one.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -146,14 +145,7 @@ fn host_md5(
 ) -> std::io::Result<[u8; 16]> {
     let mut file = std::fs::File::open(path)?;
     let mut md5 = Md5::new();
-    loop {
-        let n = file.read(buf)?;
-        if n == 0 {
-            break;
-        }
-        md5.update(&buf[..n]);
-        progress(n as u64);
-    }
+    md5.update_from(&mut file, buf, &mut by_read(progress))?;
     Ok(md5.finalize()?)
 }
 
@@ -166,15 +158,19 @@ fn session_md5<S: SectorSource>(
 ) -> Result<[u8; 16], String> {
     let mut reader = volume.open_file(node).map_err(|e| e.to_string())?;
     let mut md5 = Md5::new();
-    loop {
-        let n = reader.read(buf).map_err(|e| e.to_string())?;
-        if n == 0 {
-            break;
-        }
-        md5.update(&buf[..n]);
-        progress(n as u64);
-    }
+    md5.update_from(&mut reader, buf, &mut by_read(progress))
+        .map_err(|e| e.to_string())?;
     md5.finalize().map_err(|failed| failed.to_string())
+}
+
+/// `progress` called with the bytes of each read (not the running total).
+fn by_read(progress: &mut dyn FnMut(u64)) -> impl FnMut(u64) -> bool + '_ {
+    let mut before = 0;
+    move |done| {
+        progress(done - before);
+        before = done;
+        true
+    }
 }
 
 /// Bytes [`compare`] reads from `dir` (its regular files): for progress.

@@ -79,17 +79,12 @@ pub(crate) fn md5_of(
             let file = std::fs::File::open(path).map_err(scan_error)?;
             let mut reader = file.take(*size);
             let mut buf = vec![0u8; HOST_CHUNK];
-            let mut done = 0u64;
-            loop {
-                let n = reader.read(&mut buf).map_err(scan_error)?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-                done += n as u64;
-                if !on_read(done) {
-                    return Err(BurnError::Cancelled);
-                }
+            if hasher
+                .update_from(&mut reader, &mut buf, on_read)
+                .map_err(scan_error)?
+                .is_none()
+            {
+                return Err(BurnError::Cancelled);
             }
         }
         DataSource::Extent { lba, size } => {
@@ -152,17 +147,12 @@ fn inflated_md5(
         Inflated::open(medium, zf, extents, "its data").map_err(|e| fail(e.to_string()))?;
     let mut hasher = Md5::new();
     let mut buf = vec![0u8; HOST_CHUNK];
-    let mut done = 0u64;
-    loop {
-        let n = reader.read(&mut buf).map_err(|e| fail(e.to_string()))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        done += n as u64;
-        if !on_read(done) {
-            return Err(BurnError::Cancelled);
-        }
+    if hasher
+        .update_from(&mut reader, &mut buf, on_read)
+        .map_err(|e| fail(e.to_string()))?
+        .is_none()
+    {
+        return Err(BurnError::Cancelled);
     }
     Ok(hasher.finalize().map_err(fsimage::Error::from)?)
 }

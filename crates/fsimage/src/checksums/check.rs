@@ -455,23 +455,23 @@ fn file_md5<S: SectorSource>(
     done: &mut u64,
     progress: &mut dyn FnMut(u64),
 ) -> Result<[u8; 16], ReadError> {
-    use std::io::Read;
     // Checksums cover the stored bytes: a zisofs file as compressed.
     let mut reader = volume.open_stored(node)?;
     let mut md5 = Md5::new();
-    loop {
-        let n = reader.read(buf).map_err(|source| ReadError::Io {
-            what: format!("data of {}", node.name_lossy()),
-            lba: node.extents.first().map_or(0, |e| e.lba),
-            source,
-        })?;
-        if n == 0 {
-            break;
-        }
-        md5.update(&buf[..n]);
-        *done += n as u64;
-        progress(*done);
-    }
+    let before = *done;
+    let mut now = before;
+    let read = md5.update_from(&mut reader, buf, &mut |n| {
+        now = before + n;
+        progress(now);
+        true
+    });
+    // Counted also when a read fails, so that progress never goes back.
+    *done = now;
+    read.map_err(|source| ReadError::Io {
+        what: format!("data of {}", node.name_lossy()),
+        lba: node.extents.first().map_or(0, |e| e.lba),
+        source,
+    })?;
     md5.finalize().map_err(|failed| ReadError::Io {
         what: format!("data of {}", node.name_lossy()),
         lba: node.extents.first().map_or(0, |e| e.lba),

@@ -46,6 +46,31 @@ impl Md5 {
         }
     }
 
+    /// Hashes all that `reader` gives, read through `buf`. After each read
+    /// `each(bytes so far)` is called; when it returns false the reading
+    /// stops there. Gives the bytes hashed, or `None` when `each` stopped it.
+    pub fn update_from(
+        &mut self,
+        reader: &mut dyn std::io::Read,
+        buf: &mut [u8],
+        each: &mut dyn FnMut(u64) -> bool,
+    ) -> std::io::Result<Option<u64>> {
+        let mut done = 0u64;
+        loop {
+            let n = match reader.read(buf) {
+                Ok(0) => return Ok(Some(done)),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            self.update(&buf[..n]);
+            done += n as u64;
+            if !each(done) {
+                return Ok(None);
+            }
+        }
+    }
+
     /// The digest of every byte given.
     pub fn finalize(self) -> Result<[u8; 16], Md5Failed> {
         match self.0 {
@@ -56,6 +81,14 @@ impl Md5 {
             Engine::Rust(md5) => Ok(md5.finalize().into()),
             Engine::Failed => Err(Md5Failed),
         }
+    }
+
+    /// The MD5 of `bytes` (tests).
+    #[cfg(test)]
+    fn digest(bytes: &[u8]) -> Result<[u8; 16], Md5Failed> {
+        let mut md5 = Md5::new();
+        md5.update(bytes);
+        md5.finalize()
     }
 
     /// An MD5 computed by `md-5` alone (tests: both engines agree).
@@ -122,6 +155,28 @@ mod tests {
                 assert_eq!(hex, expected, "{make:?} of {input:?}", make = md5);
             }
         }
+    }
+
+    #[test]
+    fn update_from_hashes_a_reader_and_stops_when_asked() {
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        let mut md5 = Md5::new();
+        let mut seen = Vec::new();
+        let total = md5
+            .update_from(&mut &data[..], &mut [0u8; 3000], &mut |n| {
+                seen.push(n);
+                true
+            })
+            .expect("reads");
+        assert_eq!(total, Some(10_000));
+        assert_eq!(seen, [3000, 6000, 9000, 10_000]);
+        assert_eq!(md5.finalize(), Md5::digest(&data));
+        let mut stopped = Md5::new();
+        let total = stopped
+            .update_from(&mut &data[..], &mut [0u8; 3000], &mut |n| n < 6000)
+            .expect("reads");
+        assert_eq!(total, None);
+        assert_eq!(stopped.finalize(), Md5::digest(&data[..6000]));
     }
 
     #[test]
