@@ -355,6 +355,84 @@ fn an_append_to_an_image_from_lba_0_leaves_no_stale_tag_for_xorriso() {
 }
 
 #[test]
+fn verify_and_check_media_walk_the_newest_tags_of_an_image_begun_at_lba_0() {
+    if !require_tool("xorriso") {
+        return;
+    }
+    // Such an image, appended to (by us or by xorriso), lists as one session
+    // from 0, as `xorriso -toc` shows it; its descriptors at 16 are the
+    // newest session's, whose tags begin where its checksum array says.
+    let dir = tempfile::tempdir().unwrap();
+    let (day1, day2) = (dir.path().join("day1"), dir.path().join("day2"));
+    make_day1(&day1);
+    make_day2(&day2);
+    let mkisofs = |image: &Path| {
+        let out = run(
+            cmd("xorriso", ["-as", "mkisofs", "--md5", "-R", "-J", "-o"])
+                .arg(image)
+                .arg(&day1),
+        );
+        assert!(out.success(), "{out}");
+    };
+    let ours = dir.path().join("appended-by-discburn.iso");
+    mkisofs(&ours);
+    burn_to(ours.to_str().unwrap(), &[], &[&day2]);
+    let theirs = dir.path().join("appended-by-xorriso.iso");
+    mkisofs(&theirs);
+    let out = xorriso_md5(
+        &["-dev"],
+        &theirs,
+        &["-map", day2.to_str().unwrap(), "/day2", "-commit"],
+    );
+    assert!(out.success(), "{out}");
+    for image in [&ours, &theirs] {
+        let target = image.to_str().unwrap();
+        let (code, result) = verify(target, &[]);
+        assert_eq!(code, Some(0), "{target}: {result}");
+        let sessions = result["sessions"].as_array().unwrap();
+        assert_eq!(sessions.len(), 1, "{target}: {result}");
+        assert_eq!(sessions[0]["start_lba"], 0, "{target}: {result}");
+        let tags = sessions[0]["tags"].as_array().unwrap();
+        let kinds: Vec<&str> = tags.iter().map(|t| t["kind"].as_str().unwrap()).collect();
+        assert_eq!(
+            kinds,
+            ["superblock", "tree", "session"],
+            "{target}: {result}"
+        );
+        let newest = tags[0]["range_start_lba"].as_u64().unwrap();
+        assert!(
+            newest >= 32,
+            "{target}: the newest session's tags: {result}"
+        );
+        assert!(
+            tags.iter()
+                .all(|t| t["result"] == "match" && t["range_start_lba"] == newest),
+            "{target}: {result}"
+        );
+
+        // One byte of the newest tree (its root directory, which the copy of
+        // its descriptors at LBA 16 names): both commands find it; before,
+        // neither walked these tags and both said the image was fine.
+        let pvd = fs::read(image).unwrap()[16 * 2048..17 * 2048].to_vec();
+        let root = u64::from(u32::from_le_bytes(pvd[158..162].try_into().unwrap()));
+        assert!(root >= newest, "{target}: root at {root}");
+        flip_byte(image, root * 2048 + 40);
+        let (code, result) = verify(target, &[]);
+        assert_eq!(code, Some(6), "{target}: {result}");
+        let tree = &result["sessions"][0]["tags"][1];
+        assert_eq!(tree["kind"], "tree", "{target}: {result}");
+        assert_eq!(tree["result"], "mismatch", "{target}: {result}");
+        let out = run(discburn().args(["--json", "check-media", "--target", target]));
+        assert_eq!(out.code, Some(6), "{target}: {out}");
+        let last: serde_json::Value =
+            serde_json::from_str(out.stdout.lines().last().unwrap()).unwrap();
+        let tree = &last["partial"]["sessions"][0]["tags"][1];
+        assert_eq!(tree["kind"], "tree", "{target}: {out}");
+        assert_eq!(tree["result"], "mismatch", "{target}: {out}");
+    }
+}
+
+#[test]
 fn no_checksums_writes_none_and_emulated_media_carry_them() {
     if !require_tool("xorriso") {
         return;

@@ -249,10 +249,12 @@ pub fn check_media(
             .iter()
             .filter(|s| s.described && s.start >= *first && s.start < *end)
         {
-            read_range(&mut scan, next, s.start);
+            // Where its tags begin (past 0 in an image begun at LBA 0 and appended to).
+            let tagged = crate::checksums::tagged_start(s.start, s.blocks, &s.array);
+            read_range(&mut scan, next, tagged);
             let checked = check::check_session_blocks(
                 &mut scan,
-                s.start,
+                tagged,
                 s.start + s.blocks,
                 &s.array,
                 &mut |_| {},
@@ -268,7 +270,7 @@ pub fn check_media(
             })?;
             // The walk may stop before the end of the last chunk it read
             // (after a tag that is missing): those blocks are not read again.
-            let tag_end = (s.start + checked.blocks_read)
+            let tag_end = (tagged + checked.blocks_read)
                 .max(scan.read_end)
                 .min(s.start + s.blocks);
             read_range(&mut scan, tag_end, s.start + s.blocks);

@@ -220,6 +220,10 @@ struct Prepared {
     path_tables: Vec<(u64, u64)>,
     /// The files hashed from the session's blocks as they are read.
     streamed: StreamedFiles,
+    /// Where the session's tags begin: its start, except in an image whose
+    /// first session starts at LBA 0 and got sessions appended (see
+    /// [`tagged_start`]).
+    tagged_start: u64,
 }
 
 impl Prepared {
@@ -405,6 +409,7 @@ fn prepare(mut source: Source, entry: SessionEntry) -> Result<(Source, Prepared)
         Err(e) => (SessionEntries::default(), Some(e.to_string())),
     };
     let path_tables = affected::path_tables(&pvd);
+    let tagged_start = tagged_start(entry.start_lba, entry.blocks, &array);
     let streamed = StreamedFiles::plan(
         &entries.files,
         |i| {
@@ -414,7 +419,7 @@ fn prepare(mut source: Source, entry: SessionEntry) -> Result<(Source, Prepared)
                 .and_then(|index| array.file_md5(index))
                 .is_some()
         },
-        entry.start_lba,
+        tagged_start,
         entry.start_lba + entry.blocks,
     );
     Ok((
@@ -426,8 +431,27 @@ fn prepare(mut source: Source, entry: SessionEntry) -> Result<(Source, Prepared)
             tree_problem,
             path_tables,
             streamed,
+            tagged_start,
         },
     ))
+}
+
+/// An image whose first session starts at LBA 0 and then had sessions
+/// appended lists as one session from 0 (as `xorriso -toc` shows it): its
+/// descriptors at LBA 16 are the newest session's, so the tree read is the
+/// newest one, and its checksum array's range says where that session
+/// begins (checksums.md §3). Its tags are walked from there; walking from
+/// 0 finds only the relocated tag and would check none of them. Anywhere
+/// else the array starts where the session does.
+pub(crate) fn tagged_start(start: u64, blocks: u64, array: &ArrayState) -> u64 {
+    match array {
+        ArrayState::Loaded { area, .. }
+            if u64::from(area.start) > start && u64::from(area.start) < start + blocks =>
+        {
+            u64::from(area.start)
+        }
+        _ => start,
+    }
 }
 
 fn check_one(
@@ -439,7 +463,8 @@ fn check_one(
     let entry = &p.entry;
     let block = fsimage::BLOCK_SIZE as u64;
     let end = entry.start_lba + entry.blocks;
-    meter.lba = entry.start_lba;
+    let start = p.tagged_start;
+    meter.lba = start;
     let base = meter.done_bytes;
     let other_bytes = p.other_bytes();
     let options = ReadOptions {
@@ -454,22 +479,16 @@ fn check_one(
         inner: source.as_mut(),
         bad: Vec::new(),
     };
-    let (blocks, streamed) = one_pass::read_session(
-        &mut tolerant,
-        entry.start_lba,
-        end,
-        &p.array,
-        p.streamed,
-        &mut |n| {
-            meter.lba = entry.start_lba + n;
+    let (blocks, streamed) =
+        one_pass::read_session(&mut tolerant, start, end, &p.array, p.streamed, &mut |n| {
+            meter.lba = start + n;
             meter.add((base + n * block).saturating_sub(meter.done_bytes));
-        },
-    )
-    .map_err(|source| ReadError::Io {
-        what: "session blocks".into(),
-        lba: entry.start_lba,
-        source,
-    })?;
+        })
+        .map_err(|source| ReadError::Io {
+            what: "session blocks".into(),
+            lba: entry.start_lba,
+            source,
+        })?;
     let unreadable = tolerant.bad;
     // The walk stops after the session tag: count the rest as done.
     meter.add((base + entry.blocks * block).saturating_sub(meter.done_bytes));
@@ -548,9 +567,9 @@ fn check_one(
         .tags
         .iter()
         .find(|t| t.kind == TagKind::Superblock)
-        .map_or(entry.start_lba + 18, |t| t.lba);
+        .map_or(p.tagged_start + 18, |t| t.lba);
     let map = SessionMap {
-        start: entry.start_lba,
+        start: p.tagged_start,
         descriptors_end,
         path_tables: p.path_tables.clone(),
         array: array_area,
@@ -558,7 +577,7 @@ fn check_one(
         files: &files,
     };
     // Nested prefixes: a change lies after the last tag that matched.
-    let mut intact_up_to = entry.start_lba;
+    let mut intact_up_to = p.tagged_start;
     let mut tags = Vec::new();
     for t in &blocks.tags {
         let affected = match t.outcome {
@@ -582,7 +601,7 @@ fn check_one(
                 .filter(|t| t.outcome == TagOutcome::Match && t.lba < u64::from(area.end))
                 .map(|t| t.lba)
                 .max()
-                .unwrap_or(entry.start_lba);
+                .unwrap_or(p.tagged_start);
             Some(affected::affected(&map, from, u64::from(area.end)))
         }
         _ => None,
