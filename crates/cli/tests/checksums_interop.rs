@@ -308,6 +308,16 @@ fn mixed_producers_keep_every_md5() {
 /// tag right after its descriptors; an append rewrites the descriptors at 16
 /// and must not leave that tag behind, or xorriso checks it against the new
 /// descriptors and refuses to load the image (trap T9).
+/// An image of `src` by `xorriso -as mkisofs --md5`: one session from LBA 0.
+fn mkisofs_md5(image: &Path, src: &Path) {
+    let out = run(
+        cmd("xorriso", ["-as", "mkisofs", "--md5", "-R", "-J", "-o"])
+            .arg(image)
+            .arg(src),
+    );
+    assert!(out.success(), "{out}");
+}
+
 #[test]
 fn an_append_to_an_image_from_lba_0_leaves_no_stale_tag_for_xorriso() {
     if !require_tool("xorriso") {
@@ -318,12 +328,7 @@ fn an_append_to_an_image_from_lba_0_leaves_no_stale_tag_for_xorriso() {
     make_day1(&day1);
     make_day2(&day2);
     let theirs = dir.path().join("mkisofs.iso");
-    let out = run(
-        cmd("xorriso", ["-as", "mkisofs", "--md5", "-R", "-J", "-o"])
-            .arg(&theirs)
-            .arg(&day1),
-    );
-    assert!(out.success(), "{out}");
+    mkisofs_md5(&theirs, &day1);
     let streamed = dir.path().join("streamed.iso");
     let out = run(discburn()
         .args(["burn", "--target", "-"])
@@ -366,19 +371,11 @@ fn verify_and_check_media_walk_the_newest_tags_of_an_image_begun_at_lba_0() {
     let (day1, day2) = (dir.path().join("day1"), dir.path().join("day2"));
     make_day1(&day1);
     make_day2(&day2);
-    let mkisofs = |image: &Path| {
-        let out = run(
-            cmd("xorriso", ["-as", "mkisofs", "--md5", "-R", "-J", "-o"])
-                .arg(image)
-                .arg(&day1),
-        );
-        assert!(out.success(), "{out}");
-    };
     let ours = dir.path().join("appended-by-discburn.iso");
-    mkisofs(&ours);
+    mkisofs_md5(&ours, &day1);
     burn_to(ours.to_str().unwrap(), &[], &[&day2]);
     let theirs = dir.path().join("appended-by-xorriso.iso");
-    mkisofs(&theirs);
+    mkisofs_md5(&theirs, &day1);
     let out = xorriso_md5(
         &["-dev"],
         &theirs,

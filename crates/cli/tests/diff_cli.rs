@@ -53,19 +53,7 @@ fn comparing(lines: &[Value]) -> Vec<(u64, u64)> {
 /// Events from (0, total) to (total, total), never going back; then the
 /// one result.
 fn check_progress(lines: &[Value], total: u64, what: &str) {
-    let events = comparing(lines);
-    assert!(events.len() >= 2, "{what}: {events:?}");
-    assert_eq!(events[0], (0, total), "{what}: {events:?}");
-    assert_eq!(
-        *events.last().unwrap(),
-        (total, total),
-        "{what}: {events:?}"
-    );
-    assert!(
-        events.windows(2).all(|w| w[0].0 <= w[1].0),
-        "{what}: {events:?}"
-    );
-    assert!(events.iter().all(|e| e.1 == total), "{what}: {events:?}");
+    interop_support::assert_progress_runs(&comparing(lines), total, what);
     let results: Vec<&Value> = lines.iter().filter(|v| v["type"] == "result").collect();
     assert_eq!(results.len(), 1, "{what}: {lines:?}");
     assert!(std::ptr::eq(results[0], lines.last().unwrap()), "{what}");

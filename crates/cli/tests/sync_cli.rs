@@ -568,24 +568,7 @@ fn content_reports_progress_while_it_reads() {
             })
             .collect()
     };
-    let check = |events: &[(u64, u64)], total: u64, what: &str| {
-        assert!(events.len() >= 2, "{what}: {events:?}");
-        assert_eq!(
-            events[0],
-            (0, total),
-            "{what}: the first says where it starts"
-        );
-        assert_eq!(
-            *events.last().unwrap(),
-            (total, total),
-            "{what}: {events:?}"
-        );
-        assert!(
-            events.windows(2).all(|w| w[0].0 <= w[1].0),
-            "{what}: {events:?}"
-        );
-        assert!(events.iter().all(|e| e.1 == total), "{what}: {events:?}");
-    };
+    let check = interop_support::assert_progress_runs;
 
     // Session 1 recorded every file's MD5: only the host files are read.
     let image = dir.path().join("md5.iso");

@@ -329,3 +329,24 @@ pub fn pycdlib_manifest(stdout: &str) -> Snapshot {
     }
     snap
 }
+
+/// `(bytes done, total)` of a command's progress events: from `(0, total)`
+/// to `(total, total)`, never going back, the total never changing.
+pub fn assert_progress_runs(events: &[(u64, u64)], total: u64, what: &str) {
+    assert!(events.len() >= 2, "{what}: {events:?}");
+    assert_eq!(
+        events[0],
+        (0, total),
+        "{what}: the first says where it starts"
+    );
+    assert_eq!(
+        *events.last().unwrap(),
+        (total, total),
+        "{what}: {events:?}"
+    );
+    assert!(
+        events.windows(2).all(|w| w[0].0 <= w[1].0),
+        "{what}: {events:?}"
+    );
+    assert!(events.iter().all(|e| e.1 == total), "{what}: {events:?}");
+}
